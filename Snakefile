@@ -1,0 +1,46 @@
+# deepinside: regenerate the figures of five talks on what happens inside deep networks.
+#
+#   snakemake --cores all                          every figure, quick preset, offline
+#   snakemake --cores all saxe2019                 one talk
+#   snakemake --cores 1 figures/saxe2019/S4_low_rank_picture.png   one figure
+#
+# The rules live in workflow/rules/<stage>.smk; every rule calls one function of the
+# deepinside package (src/) through workflow/scripts/step.py.
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import min_version, validate
+
+from deepinside.config_errors import describe
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+try:
+    validate(config, "workflow/schemas/config.schema.yaml")
+except WorkflowError as error:
+    raise WorkflowError(describe(error)) from None
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/saxe2019.smk"
+include: "workflow/rules/claims.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_figures(),
+        "results/claims.csv",
+
+
+rule saxe2019:
+    input:
+        talk_figures("saxe2019"),
+        "results/saxe2019/claims.csv",

@@ -1,0 +1,87 @@
+"""Claim rows: the statement of a talk a figure checks, the number measured, the verdict.
+
+Every figure of ``FIGURES.md`` has one or more claims. A step that computes a
+figure's data also measures its claim and returns a small table with the columns
+:data:`CLAIM_COLUMNS`; the pipeline gathers them into ``results/claims.csv`` and the
+figure's caption repeats them (see :func:`caption`). A claim that does not hold is
+reported as not holding; nothing here tunes it.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Iterable
+
+import pandas as pd
+
+CLAIM_COLUMNS = ["talk", "figure", "claim", "measured", "threshold", "holds", "note"]
+
+_COMPARISONS = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def check(measured: float, comparison: str, threshold: float) -> bool:
+    """Return whether ``measured <comparison> threshold`` holds (NaN never holds)."""
+    if comparison not in _COMPARISONS:
+        raise ValueError(f"comparison must be one of {sorted(_COMPARISONS)}, got {comparison!r}")
+    if measured is None or (isinstance(measured, float) and math.isnan(measured)):
+        return False
+    return bool(_COMPARISONS[comparison](measured, threshold))
+
+
+def claim(
+    talk: str,
+    figure: str,
+    text: str,
+    measured: float,
+    comparison: str,
+    threshold: float,
+    note: str = "",
+) -> dict:
+    """One claim row: ``holds`` is computed from ``measured``, never passed in."""
+    holds = check(float(measured), comparison, threshold)
+    return {
+        "talk": talk,
+        "figure": figure,
+        "claim": text,
+        "measured": float(measured),
+        "threshold": f"{comparison} {threshold:g}",
+        "holds": "yes" if holds else "no",
+        "note": note,
+    }
+
+
+def table(rows: Iterable[dict]) -> pd.DataFrame:
+    """A claims table with the standard columns, in order."""
+    frame = pd.DataFrame(list(rows), columns=CLAIM_COLUMNS)
+    if frame.empty:
+        raise ValueError("a figure must make at least one claim")
+    return frame
+
+
+def concatenate(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Stack per-figure claim tables into one, sorted by talk and figure id."""
+    frames = list(frames)
+    for frame in frames:
+        missing = set(CLAIM_COLUMNS) - set(frame.columns)
+        if missing:
+            raise ValueError(f"claims table lacks columns {sorted(missing)}")
+    out = pd.concat([f[CLAIM_COLUMNS] for f in frames], ignore_index=True)
+    return out.sort_values(["talk", "figure"], kind="stable").reset_index(drop=True)
+
+
+def caption(claims: pd.DataFrame) -> str:
+    """The caption lines of a figure: one line per claim with value and verdict."""
+    lines = []
+    for row in claims.itertuples(index=False):
+        verdict = "holds" if row.holds == "yes" else "does NOT hold"
+        line = f"{row.figure}: {row.claim} — measured {row.measured:.4g} (needs {row.threshold}): {verdict}."
+        if isinstance(row.note, str) and row.note:
+            line += f" {row.note}"
+        lines.append(line)
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Figures: one module per talk; functions draw from saved tables and return {"figure": Figure}."""

@@ -1,0 +1,52 @@
+"""Figure scaffolding shared by every talk: a styled figure, a title and the claim caption.
+
+Figures are made as :class:`matplotlib.figure.Figure` objects (not through pyplot's
+global figure manager) and styled inside seaborn context managers, so drawing one
+figure never changes the look of another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import textwrap
+from typing import Iterator
+
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from ..claims import caption
+
+CAPTION_WIDTH = 140
+
+
+@contextlib.contextmanager
+def styled() -> Iterator[None]:
+    """The seaborn style all figures are drawn in."""
+    with sns.axes_style("whitegrid"), sns.plotting_context("paper", font_scale=1.1):
+        yield
+
+
+def new_figure(width: float, height: float, **kwargs) -> Figure:
+    """An empty figure of the given size in inches, with a constrained layout."""
+    return Figure(figsize=(width, height), layout="constrained", **kwargs)
+
+
+def finish(fig: Figure, title: str, claims: pd.DataFrame, extra: str = "") -> dict:
+    """Put the title and the claim caption on ``fig``; return the step's output dict.
+
+    The caption repeats every claim of the figure with its measured value and verdict
+    (and ``extra``, e.g. why the default data may differ from the talk).
+    """
+    fig.suptitle(title, fontsize=12, fontweight="bold")
+    text = caption(claims)
+    if extra:
+        text += "\n" + extra
+    wrapped = "\n".join(textwrap.fill(line, CAPTION_WIDTH) for line in text.splitlines())
+    fig.text(0.0, 0.0, wrapped, ha="left", va="top", fontsize=8, family="sans-serif", transform=fig.transFigure)
+    return {"figure": fig}
+
+
+def mode_palette(n: int) -> list:
+    """Colours for n ordered modes / levels / layers (dark = first)."""
+    return sns.color_palette("viridis", n_colors=max(n, 2))[:n]

@@ -1,0 +1,122 @@
+"""Run one package function for one Snakemake job.
+
+Every rule of the workflow names a function ``"module:function"`` in ``params.step``
+and its keyword arguments in ``params.kwargs``. :func:`run_step` reads the rule's
+named inputs (by extension, see :mod:`deepinside.io`), calls the function with the
+inputs and the keyword arguments, and writes each entry of the returned dict to the
+rule's output of the same name, atomically. The function never touches files, so it
+can be unit-tested on arrays; the rule stays a table of contents.
+
+Standard error and standard output of the job (progress bars, messages) go to the
+rule's log file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import inspect
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from . import io
+
+
+def resolve(step: str) -> Callable[..., Mapping[str, Any]]:
+    """Import ``"package.module:function"`` and return the function."""
+    module_name, sep, function_name = step.partition(":")
+    if not sep or not function_name:
+        raise ValueError(f"step must look like 'package.module:function', got {step!r}")
+    module = importlib.import_module(module_name)
+    try:
+        return getattr(module, function_name)
+    except AttributeError:
+        raise AttributeError(f"{module_name} has no function {function_name!r} (step {step!r})") from None
+
+
+def call(step: str, inputs: Mapping[str, Any], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Call the step function with inputs and keyword arguments; check what it returns."""
+    function = resolve(step)
+    overlap = set(inputs) & set(kwargs)
+    if overlap:
+        raise ValueError(f"{step}: names given both as input and as parameter: {sorted(overlap)}")
+    signature = inspect.signature(function)
+    try:
+        signature.bind(**inputs, **kwargs)
+    except TypeError as error:
+        raise TypeError(f"{step}: arguments do not match its signature {signature}: {error}") from None
+    result = function(**inputs, **kwargs)
+    if not isinstance(result, Mapping):
+        raise TypeError(f"{step} must return a dict of outputs, got {type(result).__name__}")
+    return dict(result)
+
+
+def run(
+    step: str,
+    inputs: Mapping[str, str],
+    outputs: Mapping[str, str],
+    kwargs: Mapping[str, Any] | None = None,
+    threads: int = 1,
+) -> None:
+    """Read ``inputs`` (name → path), run ``step``, write the result to ``outputs``."""
+    kwargs = dict(kwargs or {})
+    _set_threads(threads)
+    loaded = {name: _read(path) for name, path in inputs.items()}
+    started = time.perf_counter()
+    print(f"[deepinside] {step} with {sorted(kwargs)} on {threads} thread(s)", file=sys.stderr, flush=True)
+    result = call(step, loaded, kwargs)
+    missing = set(outputs) - set(result)
+    extra = set(result) - set(outputs)
+    if missing or extra:
+        raise KeyError(
+            f"{step} returned outputs {sorted(result)}, but the rule declares {sorted(outputs)}"
+            f" (missing {sorted(missing)}, undeclared {sorted(extra)})"
+        )
+    for name, path in outputs.items():
+        io.write(result[name], path)
+    print(f"[deepinside] {step} done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+
+
+def run_step(job: Any) -> None:
+    """Entry point for ``workflow/scripts/step.py``: ``job`` is Snakemake's ``snakemake`` object."""
+    log = job.log[0] if len(job.log) else None
+    with _redirected(log):
+        run(
+            step=job.params.step,
+            inputs={name: _plain(value) for name, value in job.input.items()},
+            outputs=dict(job.output.items()),
+            kwargs=getattr(job.params, "kwargs", None) or {},
+            threads=job.threads,
+        )
+
+
+def _read(path: str | list[str]) -> Any:
+    """Read one input; a named input holding a list of files gives a list of objects."""
+    if isinstance(path, (list, tuple)):
+        return [io.read(p) for p in path]
+    return io.read(path)
+
+
+@contextlib.contextmanager
+def _redirected(log: str | None):
+    if log is None:
+        yield
+        return
+    Path(log).parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w", buffering=1) as handle, contextlib.redirect_stderr(handle), contextlib.redirect_stdout(handle):
+        yield
+
+
+def _plain(value: Any) -> str | list[str]:
+    """Snakemake gives a named input as a string or as a list-like of strings."""
+    return value if isinstance(value, str) else [str(v) for v in value]
+
+
+def _set_threads(threads: int) -> None:
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return
+    torch.set_num_threads(max(1, int(threads)))

@@ -1,0 +1,81 @@
+"""Claim rows, atomic file writes and the step runner every rule goes through."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from deepinside import claims, io, workflow_step
+
+
+def test_claim_verdict_is_computed_not_passed():
+    assert claims.claim("t", "X1", "c", 0.2, "<", 0.5)["holds"] == "yes"
+    assert claims.claim("t", "X1", "c", 0.7, "<", 0.5)["holds"] == "no"
+    assert claims.claim("t", "X1", "c", float("nan"), ">=", 0.0)["holds"] == "no"
+    with pytest.raises(ValueError):
+        claims.check(1.0, "=~", 1.0)
+
+
+def test_caption_states_value_and_verdict():
+    table = claims.table([claims.claim("t", "X1", "errors fall", 0.123456, "<=", 0.2, "a note")])
+    text = claims.caption(table)
+    assert "0.1235" in text and "holds" in text and "a note" in text
+    table = claims.table([claims.claim("t", "X1", "errors fall", 0.3, "<=", 0.2)])
+    assert "does NOT hold" in claims.caption(table)
+
+
+def test_concatenate_sorts_and_checks_columns():
+    a = claims.table([claims.claim("b", "B1", "x", 1, ">", 0)])
+    b = claims.table([claims.claim("a", "A2", "y", 1, ">", 0), claims.claim("a", "A1", "z", 1, ">", 0)])
+    out = claims.concatenate([a, b])
+    assert list(out["figure"]) == ["A2", "A1", "B1"] or list(out["figure"]) == ["A1", "A2", "B1"]
+    assert list(out["talk"]) == ["a", "a", "b"]
+    with pytest.raises(ValueError, match="lacks"):
+        claims.concatenate([pd.DataFrame({"talk": ["x"]})])
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "out.npz"
+    with pytest.raises(RuntimeError):
+        with io.atomic_output(target) as tmp:
+            tmp.write_bytes(b"half")
+            raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_read_round_trip(tmp_path):
+    frame = pd.DataFrame({"a": [1, 2], "b": [0.5, 0.25]})
+    arrays = {"x": np.arange(6).reshape(2, 3), "names": np.array(["p", "q"])}
+    pd.testing.assert_frame_equal(io.read(io.write(frame, tmp_path / "t.csv")), frame)
+    back = io.read(io.write(arrays, tmp_path / "t.npz"))
+    np.testing.assert_array_equal(back["x"], arrays["x"])
+    np.testing.assert_array_equal(back["names"], arrays["names"])
+    assert io.read(io.write({"k": np.float64(1.5)}, tmp_path / "t.json")) == {"k": 1.5}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv", "t.json", "t.npz"]
+    with pytest.raises(TypeError):
+        io.write([1, 2], tmp_path / "bad.csv")
+    with pytest.raises(ValueError):
+        io.write(frame, tmp_path / "bad.xyz")
+    assert not (tmp_path / "bad.csv").exists()
+
+
+def _double(table, factor):
+    return {"out": table.assign(a=table["a"] * factor)}
+
+
+def test_run_reads_calls_and_writes(tmp_path):
+    io.write(pd.DataFrame({"a": [1, 2]}), tmp_path / "in.csv")
+    workflow_step.run(
+        f"{__name__}:_double", {"table": str(tmp_path / "in.csv")}, {"out": str(tmp_path / "out.csv")}, {"factor": 3}
+    )
+    assert list(io.read(tmp_path / "out.csv")["a"]) == [3, 6]
+
+
+def test_run_refuses_mismatched_outputs_and_arguments(tmp_path):
+    io.write(pd.DataFrame({"a": [1]}), tmp_path / "in.csv")
+    with pytest.raises(KeyError, match="missing"):
+        workflow_step.run(f"{__name__}:_double", {"table": str(tmp_path / "in.csv")}, {"other": str(tmp_path / "o.csv")}, {"factor": 1})
+    with pytest.raises(TypeError, match="signature"):
+        workflow_step.run(f"{__name__}:_double", {"table": str(tmp_path / "in.csv")}, {"out": str(tmp_path / "o.csv")}, {"factr": 1})
+    with pytest.raises(ValueError, match="module:function"):
+        workflow_step.resolve("no_colon")
+    assert not (tmp_path / "o.csv").exists()

@@ -1,0 +1,82 @@
+"""The Snakemake workflow: config validation, the DAG, one figure on demand, a real tiny run."""
+
+import pandas as pd
+import pytest
+
+from conftest import run_snakemake, dry_run_jobs
+
+pytestmark = pytest.mark.workflow
+
+SAXE_FIGURES = [
+    "figures/saxe2019/S1_hierarchy_svd.png",
+    "figures/saxe2019/S2_deep_mode_dynamics.png",
+    "figures/saxe2019/S3_shallow_mode_dynamics.png",
+    "figures/saxe2019/S4_low_rank_picture.png",
+    "figures/saxe2019/S5_progressive_differentiation.png",
+]
+
+
+@pytest.mark.parametrize("preset", ["quick", "paper"])
+def test_whole_dag_builds_for_both_presets(workdir, preset):
+    result = run_snakemake(workdir, "-n", "--config", f"preset={preset}", tiny=False, timeout=300)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout + result.stderr
+    for figure in SAXE_FIGURES:
+        assert figure in out
+    assert "results/claims.csv" in out
+
+
+def test_one_figure_runs_only_its_ancestors(workdir):
+    jobs = dry_run_jobs(workdir, "figures/saxe2019/S4_low_rank_picture.png", tiny=False)
+    assert jobs == {"image": 1, "saxe2019_low_rank": 1, "saxe2019_figure_S4": 1}
+    jobs = dry_run_jobs(workdir, "figures/saxe2019/S5_progressive_differentiation.png", tiny=False)
+    assert jobs == {
+        "saxe2019_branching_dataset": 1,
+        "saxe2019_progressive_differentiation": 1,
+        "saxe2019_figure_S5": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    "override, named",
+    [
+        ("seed=abc", "config key 'seed'"),
+        ("colour=red", "unknown config key 'colour'"),
+        ("device=gpu", "config key 'device'"),
+        ("preset=huge", "config key 'preset'"),
+    ],
+)
+def test_bad_config_stops_before_any_job_and_names_the_key(workdir, override, named):
+    result = run_snakemake(workdir, "--cores", "1", "--config", override, tiny=False, timeout=300)
+    assert result.returncode != 0
+    assert named in result.stdout + result.stderr
+    assert not (workdir / "results").exists() and not (workdir / "figures").exists()
+
+
+def test_nested_unknown_key_is_named_with_its_path(workdir):
+    bad = workdir / "bad.yaml"
+    bad.write_text("presets:\n  quick:\n    saxe2019:\n      four_items:\n        tmax: 3\n")
+    result = run_snakemake(workdir, "-n", "--configfile", str(bad), tiny=False, timeout=300)
+    assert result.returncode != 0
+    assert "presets.quick.saxe2019.four_items.tmax" in result.stdout + result.stderr
+
+
+def test_saxe2019_end_to_end_on_the_tiny_preset(workdir):
+    result = run_snakemake(workdir, "--cores", "2", "saxe2019")
+    assert result.returncode == 0, result.stderr[-3000:]
+    for figure in SAXE_FIGURES:
+        path = workdir / figure
+        assert path.stat().st_size > 10_000, figure
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    claims = pd.read_csv(workdir / "results/saxe2019/claims.csv")
+    assert set(claims["figure"]) == {"S1", "S2", "S3", "S4", "S5"}
+    assert set(claims["holds"]) <= {"yes", "no"}
+    assert claims["measured"].notna().all()
+    # the tiny preset really was used (8-rank picture of coins, not 50 ranks of camera)
+    errors = pd.read_csv(workdir / "results/saxe2019/low_rank/errors.csv")
+    assert len(errors) == 8
+    # nothing half-written: no temporary files left anywhere
+    assert not list(workdir.rglob("*.part.*"))
+    # a second run has nothing to do
+    again = run_snakemake(workdir, "--cores", "2", "saxe2019", "-n")
+    assert "Nothing to be done" in again.stdout + again.stderr

@@ -1,0 +1,35 @@
+# The claims table: every figure's claim rows, per talk and all together.
+
+
+rule talk_claims:
+    input:
+        tables=lambda wildcards: talk_claim_files(wildcards.talk),
+    output:
+        claims="results/{talk}/claims.csv",
+    log:
+        "logs/talk_claims/{talk}.log",
+    params:
+        step="deepinside.experiments.gather:claims",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        STEP
+
+
+rule claims_table:
+    input:
+        tables=[path for talk in TALKS for path in talk_claim_files(talk)],
+    output:
+        claims="results/claims.csv",
+    log:
+        "logs/claims_table.log",
+    params:
+        step="deepinside.experiments.gather:claims",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        STEP

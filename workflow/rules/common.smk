@@ -1,0 +1,67 @@
+# Shared definitions: the active preset, the figure catalogue, path helpers.
+
+from snakemake.exceptions import WorkflowError
+
+if config["preset"] not in config["presets"]:
+    raise WorkflowError(
+        f"config key 'preset': {config['preset']!r} is not one of the presets "
+        f"defined under 'presets' ({', '.join(sorted(config['presets']))})"
+    )
+
+# Parameters of the active preset.
+PRESET = config["presets"][config["preset"]]
+SEED = config["seed"]
+DEVICE = config["device"]
+
+# The adapter every rule runs: it calls params.step with params.kwargs (see
+# src/deepinside/workflow_step.py). Paths in `script:` are relative to this folder.
+STEP = "../scripts/step.py"
+
+# Figure catalogue (../shared/FIGURES.md): talk -> catalogue id -> file name.
+FIGURES = {
+    "saxe2019": {
+        "S1": "S1_hierarchy_svd",
+        "S2": "S2_deep_mode_dynamics",
+        "S3": "S3_shallow_mode_dynamics",
+        "S4": "S4_low_rank_picture",
+        "S5": "S5_progressive_differentiation",
+    },
+}
+TALKS = list(FIGURES)
+
+
+wildcard_constraints:
+    talk="|".join(TALKS),
+    name="[A-Za-z0-9_]+",
+
+
+def figure(talk, figure_id):
+    """Path of a figure: figures/<talk>/<ID>_<name>.png."""
+    return f"figures/{talk}/{FIGURES[talk][figure_id]}.png"
+
+
+def claims_of(talk, figure_id):
+    """Path of a figure's claim rows."""
+    return f"results/{talk}/claims/{figure_id}.csv"
+
+
+def talk_figures(talk):
+    return [figure(talk, figure_id) for figure_id in FIGURES[talk]]
+
+
+def talk_claim_files(talk):
+    return [claims_of(talk, figure_id) for figure_id in FIGURES[talk]]
+
+
+def all_figures():
+    return [path for talk in TALKS for path in talk_figures(talk)]
+
+
+def pick(section, *keys, **extra):
+    """The entries `keys` of a config section, plus extra keyword arguments."""
+    return {**{key: section[key] for key in keys}, **extra}
+
+
+def image_source(name):
+    """Keyword arguments of the image step: a download if the preset lists one."""
+    return {"name": name, **PRESET["images"].get(name, {})}

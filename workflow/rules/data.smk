@@ -1,0 +1,17 @@
+# Raw inputs: downloaded (checksum verified) or unpacked from an installed package.
+
+
+rule image:
+    output:
+        image="resources/images/{name}.npy",
+    log:
+        "logs/image/{name}.log",
+    params:
+        step="deepinside.experiments.data:image",
+        kwargs=lambda wildcards: image_source(wildcards.name),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        STEP
