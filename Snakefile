@@ -30,6 +30,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/saxe2019.smk"
+include: "workflow/rules/okatani2013.smk"
 include: "workflow/rules/claims.smk"
 
 
@@ -44,3 +45,9 @@ rule saxe2019:
     input:
         talk_figures("saxe2019"),
         "results/saxe2019/claims.csv",
+
+
+rule okatani2013:
+    input:
+        talk_figures("okatani2013"),
+        "results/okatani2013/claims.csv",

@@ -27,6 +27,16 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
 
 
 def test_one_figure_runs_only_its_ancestors(workdir):
+    jobs = dry_run_jobs(workdir, "figures/okatani2013/O1_rbm_filters.png", tiny=False)
+    assert jobs == {"mnist": 1, "okatani2013_pretrain_layer": 1, "okatani2013_filters": 1, "okatani2013_figure_O1": 1}
+    jobs = dry_run_jobs(workdir, "figures/okatani2013/O4_pretraining_vs_training_size.png", tiny=False)
+    assert jobs == {
+        "mnist": 1,
+        "okatani2013_pretrain_layer": 3,
+        "okatani2013_finetune": 8,
+        "okatani2013_pretraining_benefit": 1,
+        "okatani2013_figure_O4": 1,
+    }
     jobs = dry_run_jobs(workdir, "figures/saxe2019/S4_low_rank_picture.png", tiny=False)
     assert jobs == {"image": 1, "saxe2019_low_rank": 1, "saxe2019_figure_S4": 1}
     jobs = dry_run_jobs(workdir, "figures/saxe2019/S5_progressive_differentiation.png", tiny=False)
@@ -80,3 +90,30 @@ def test_saxe2019_end_to_end_on_the_tiny_preset(workdir):
     # a second run has nothing to do
     again = run_snakemake(workdir, "--cores", "2", "saxe2019", "-n")
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+OKATANI_FIGURES = [
+    "figures/okatani2013/O1_rbm_filters.png",
+    "figures/okatani2013/O2_cd_vs_pcd_likelihood.png",
+    "figures/okatani2013/O3_gibbs_samples.png",
+    "figures/okatani2013/O4_pretraining_vs_training_size.png",
+    "figures/okatani2013/O5_cnn_learning_curves.png",
+]
+
+
+def test_okatani2013_end_to_end_on_the_tiny_preset(workdir):
+    result = run_snakemake(workdir, "--cores", "2", "okatani2013")
+    assert result.returncode == 0, result.stderr[-3000:]
+    for figure in OKATANI_FIGURES:
+        assert (workdir / figure).stat().st_size > 10_000, figure
+    claims = pd.read_csv(workdir / "results/okatani2013/claims.csv")
+    assert set(claims["figure"]) == {"O1", "O2", "O3", "O4", "O5"}
+    assert claims["measured"].notna().all()
+    # the layer chain: layer 3 was trained on layer 2's activities (16 units on top of 24)
+    history = pd.read_csv(workdir / "results/okatani2013/dbn/rbm_layer3_history.csv")
+    assert list(history["layer"].unique()) == [3]
+    errors = pd.read_csv(workdir / "results/okatani2013/finetune/errors_by_size.csv")
+    assert sorted(errors["n_train"].unique()) == [50, 4000]
+    # every training run recorded the device it ran on, and no checkpoint was left behind
+    assert history["device"].str.startswith(("cpu", "cuda")).all()
+    assert not list((workdir / "results").rglob("checkpoints/*.pt"))

