@@ -31,6 +31,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/saxe2019.smk"
 include: "workflow/rules/okatani2013.smk"
+include: "workflow/rules/mototake2015.smk"
 include: "workflow/rules/claims.smk"
 
 
@@ -51,3 +52,9 @@ rule okatani2013:
     input:
         talk_figures("okatani2013"),
         "results/okatani2013/claims.csv",
+
+
+rule mototake2015:
+    input:
+        talk_figures("mototake2015"),
+        "results/mototake2015/claims.csv",

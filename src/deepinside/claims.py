@@ -56,6 +56,21 @@ def claim(
     }
 
 
+def paired_difference(after, before) -> tuple[float, float]:
+    """Mean of the per-item differences ``after − before`` and twice its standard error.
+
+    For claims that compare two conditions on the same items (images): the difference
+    counts as real when its mean exceeds two standard errors (about 95 % one-sided
+    confidence for a normal mean), not when it is merely positive.
+    """
+    import numpy as np
+
+    diff = np.asarray(after, dtype=float) - np.asarray(before, dtype=float)
+    if diff.size < 2:
+        raise ValueError("a paired comparison needs at least two items")
+    return float(diff.mean()), float(2.0 * diff.std(ddof=1) / np.sqrt(diff.size))
+
+
 def table(rows: Iterable[dict]) -> pd.DataFrame:
     """A claims table with the standard columns, in order."""
     frame = pd.DataFrame(list(rows), columns=CLAIM_COLUMNS)

@@ -36,6 +36,10 @@ SKIMAGE_PICTURES = (
 SKLEARN_PICTURES = ("china", "flower")
 BUNDLED = SKIMAGE_PICTURES + SKLEARN_PICTURES
 
+# Channel statistics of ImageNet, with which torchvision's pretrained networks normalise inputs.
+IMAGENET_MEAN = np.array([0.485, 0.456, 0.406])
+IMAGENET_STD = np.array([0.229, 0.224, 0.225])
+
 
 def bundled_image(name: str) -> np.ndarray:
     """Load a picture shipped inside scikit-image or scikit-learn, as floats in [0, 1]."""
@@ -86,3 +90,22 @@ def _as_float(image: np.ndarray) -> np.ndarray:
         return image.astype(float) / np.iinfo(image.dtype).max
     image = image.astype(float)
     return np.clip(image, 0.0, 1.0)
+
+
+def imagenet_input(image: np.ndarray, side: int) -> np.ndarray:
+    """Centre-crop to a square, resize to side × side, normalise with ImageNet's statistics.
+
+    ``image`` is (H, W, 3) in [0, 1]; returns (3, side, side) float32.
+    """
+    from skimage.transform import resize
+
+    h, w = image.shape[:2]
+    edge = min(h, w)
+    top, left = (h - edge) // 2, (w - edge) // 2
+    square = resize(image[top : top + edge, left : left + edge], (side, side), anti_aliasing=True)
+    return ((square - IMAGENET_MEAN) / IMAGENET_STD).transpose(2, 0, 1).astype(np.float32)
+
+
+def from_imagenet_input(normalised: np.ndarray) -> np.ndarray:
+    """Undo :func:`imagenet_input`'s normalisation: (3, H, W) → (H, W, 3) in [0, 1]."""
+    return np.clip(normalised.transpose(1, 2, 0) * IMAGENET_STD + IMAGENET_MEAN, 0.0, 1.0)

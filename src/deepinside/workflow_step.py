@@ -2,8 +2,9 @@
 
 Every rule of the workflow names a function ``"module:function"`` in ``params.step``
 and its keyword arguments in ``params.kwargs``. :func:`run_step` reads the rule's
-named inputs (by extension, see :mod:`deepinside.io`), calls the function with the
-inputs and the keyword arguments, and writes each entry of the returned dict to the
+named inputs (by extension, see :mod:`deepinside.io`; a named input holding a list of
+files gives a list, one holding no files is left out so the function's default
+applies), calls the function with the inputs and the keyword arguments, and writes each entry of the returned dict to the
 rule's output of the same name, atomically. The function never touches files, so it
 can be unit-tested on arrays; the rule stays a table of contents.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import inspect
+import os
 import sys
 import time
 from pathlib import Path
@@ -25,8 +27,8 @@ from . import io
 
 
 def resolve(step: str) -> Callable[..., Mapping[str, Any]]:
-    """Import ``"package.module:function"`` and return the function."""
-    module_name, sep, function_name = step.partition(":")
+    """Import ``"package.module:function"`` (optionally ``…@<code fingerprint>``) and return the function."""
+    module_name, sep, function_name = step.split("@")[0].partition(":")
     if not sep or not function_name:
         raise ValueError(f"step must look like 'package.module:function', got {step!r}")
     module = importlib.import_module(module_name)
@@ -62,10 +64,13 @@ def run(
 ) -> None:
     """Read ``inputs`` (name → path), run ``step``, write the result to ``outputs``."""
     kwargs = dict(kwargs or {})
-    _set_threads(threads)
-    loaded = {name: _read(path) for name, path in inputs.items()}
+    _limit_threads(threads)
+    # a named input that resolves to no files is not passed: the function's default applies
+    loaded = {name: _read(path) for name, path in inputs.items() if path != []}
     started = time.perf_counter()
     print(f"[deepinside] {step} with {sorted(kwargs)} on {threads} thread(s)", file=sys.stderr, flush=True)
+    resolve(step)  # import the step's modules (torch only if they need it), then limit its threads
+    _limit_threads(threads)
     result = call(step, loaded, kwargs)
     missing = set(outputs) - set(result)
     extra = set(result) - set(outputs)
@@ -114,9 +119,13 @@ def _plain(value: Any) -> str | list[str]:
     return value if isinstance(value, str) else [str(v) for v in value]
 
 
-def _set_threads(threads: int) -> None:
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a dependency
-        return
-    torch.set_num_threads(max(1, int(threads)))
+def _limit_threads(threads: int) -> None:
+    """Use the job's thread count: environment for libraries not yet loaded, torch if loaded.
+
+    torch is not imported here — a plotting job does not need its start-up time.
+    """
+    threads = str(max(1, int(threads)))
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[variable] = threads
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(int(threads))

@@ -9,7 +9,7 @@ rule talk_claims:
     log:
         "logs/talk_claims/{talk}.log",
     params:
-        step="deepinside.experiments.gather:claims",
+        step=versioned("deepinside.experiments.gather:claims"),
     threads: 1
     resources:
         mem_mb=500,
@@ -26,7 +26,7 @@ rule claims_table:
     log:
         "logs/claims_table.log",
     params:
-        step="deepinside.experiments.gather:claims",
+        step=versioned("deepinside.experiments.gather:claims"),
     threads: 1
     resources:
         mem_mb=500,

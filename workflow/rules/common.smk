@@ -2,6 +2,8 @@
 
 from snakemake.exceptions import WorkflowError
 
+from deepinside.code_version import versioned
+
 if config["preset"] not in config["presets"]:
     raise WorkflowError(
         f"config key 'preset': {config['preset']!r} is not one of the presets "
@@ -15,6 +17,8 @@ DEVICE = config["device"]
 
 # The adapter every rule runs: it calls params.step with params.kwargs (see
 # src/deepinside/workflow_step.py). Paths in `script:` are relative to this folder.
+# params.step is versioned("module:function"): the name plus a hash of the package code
+# it runs, so an edit in src/deepinside re-runs exactly the steps that use that code.
 STEP = "../scripts/step.py"
 
 # Figure catalogue (../shared/FIGURES.md): talk -> catalogue id -> file name.
@@ -33,6 +37,17 @@ FIGURES = {
         "O4": "O4_pretraining_vs_training_size",
         "O5": "O5_cnn_learning_curves",
     },
+    "mototake2015": {
+        "M1": "M1_tsne_3d",
+        "M2": "M2_spectra_after_pretraining",
+        "M3": "M3_singular_vectors_after_pretraining",
+        "M4": "M4_spectra_after_finetuning",
+        "M5": "M5_singular_vectors_after_finetuning",
+        "M6": "M6_alexnet_spectra",
+        "M7": "M7_alexnet_singular_vectors",
+        "M8": "M8_perturbation_robustness",
+        "M9": "M9_noise_spectra",
+    },
 }
 TALKS = list(FIGURES)
 
@@ -44,6 +59,9 @@ wildcard_constraints:
     init="pretrained|random",
     n="[0-9]+|all",
     method="cd1|cdk|pcd",
+    stage="pretrained|finetuned",
+    noise="[0-9]+[.][0-9]+",
+    features="input|(pretrained|finetuned)_h[0-9]+",
 
 
 def figure(talk, figure_id):

@@ -7,7 +7,7 @@ rule image:
     log:
         "logs/image/{name}.log",
     params:
-        step="deepinside.experiments.data:image",
+        step=versioned("deepinside.experiments.data:image"),
         kwargs=lambda wildcards: image_source(wildcards.name),
     threads: 1
     resources:
@@ -23,7 +23,7 @@ rule mnist:
     log:
         "logs/mnist.log",
     params:
-        step="deepinside.experiments.data:mnist",
+        step=versioned("deepinside.experiments.data:mnist"),
         kwargs={**PRESET["mnist"], "seed": SEED},
     threads: 1
     resources:

@@ -29,7 +29,7 @@ rule okatani2013_pretrain_layer:
     log:
         "logs/okatani2013_pretrain_layer/{layer}.log",
     params:
-        step="deepinside.experiments.okatani2013:pretrain_layer",
+        step=versioned("deepinside.experiments.okatani2013:pretrain_layer"),
         kwargs=lambda wildcards: {
             "n_hidden": DBN_SIZES[int(wildcards.layer)],
             "training": OKATANI["dbn"]["rbm"],
@@ -56,7 +56,7 @@ rule okatani2013_finetune:
     log:
         "logs/okatani2013_finetune/{init}_n{n}.log",
     params:
-        step="deepinside.experiments.okatani2013:finetune",
+        step=versioned("deepinside.experiments.okatani2013:finetune"),
         kwargs=lambda wildcards: {
             "init": wildcards.init,
             "n_train": wildcards.n,
@@ -89,7 +89,7 @@ rule okatani2013_pretraining_benefit:
     log:
         "logs/okatani2013_pretraining_benefit.log",
     params:
-        step="deepinside.experiments.okatani2013:pretraining_benefit",
+        step=versioned("deepinside.experiments.okatani2013:pretraining_benefit"),
     threads: 1
     resources:
         mem_mb=500,
@@ -108,7 +108,7 @@ rule okatani2013_filters:
     log:
         "logs/okatani2013_filters.log",
     params:
-        step="deepinside.experiments.okatani2013:filters",
+        step=versioned("deepinside.experiments.okatani2013:filters"),
         kwargs={**OKATANI["filters"], "seed": SEED},
     threads: 1
     resources:
@@ -126,7 +126,7 @@ rule okatani2013_likelihood:
     log:
         "logs/okatani2013_likelihood/{method}.log",
     params:
-        step="deepinside.experiments.okatani2013:likelihood_run",
+        step=versioned("deepinside.experiments.okatani2013:likelihood_run"),
         kwargs=lambda wildcards: {**OKATANI["likelihood"], "method": wildcards.method, "seed": SEED, "device": DEVICE},
     threads: 2
     resources:
@@ -146,7 +146,7 @@ rule okatani2013_likelihood_comparison:
     log:
         "logs/okatani2013_likelihood_comparison.log",
     params:
-        step="deepinside.experiments.okatani2013:likelihood_comparison",
+        step=versioned("deepinside.experiments.okatani2013:likelihood_comparison"),
     threads: 1
     resources:
         mem_mb=500,
@@ -165,7 +165,7 @@ rule okatani2013_cnn:
     log:
         "logs/okatani2013_cnn.log",
     params:
-        step="deepinside.experiments.okatani2013:train_cnn",
+        step=versioned("deepinside.experiments.okatani2013:train_cnn"),
         kwargs={**OKATANI["cnn"], "seed": SEED, "device": DEVICE, "checkpoint": checkpoint("okatani2013_cnn")},
     threads: 2
     resources:
@@ -185,7 +185,7 @@ rule okatani2013_judge:
     log:
         "logs/okatani2013_judge.log",
     params:
-        step="deepinside.experiments.okatani2013:train_judge",
+        step=versioned("deepinside.experiments.okatani2013:train_judge"),
         kwargs={**OKATANI["cnn"], "seed": SEED, "device": DEVICE, "checkpoint": checkpoint("okatani2013_judge")},
     threads: 2
     resources:
@@ -207,7 +207,7 @@ rule okatani2013_samples:
     log:
         "logs/okatani2013_samples.log",
     params:
-        step="deepinside.experiments.okatani2013:gibbs_samples",
+        step=versioned("deepinside.experiments.okatani2013:gibbs_samples"),
         kwargs={**OKATANI["samples"], "seed": SEED, "device": DEVICE},
     threads: 2
     resources:
@@ -230,7 +230,7 @@ rule okatani2013_figure_O1:
     log:
         "logs/figures/okatani2013_O1.log",
     params:
-        step="deepinside.plots.okatani2013:rbm_filters",
+        step=versioned("deepinside.plots.okatani2013:rbm_filters"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -248,7 +248,7 @@ rule okatani2013_figure_O2:
     log:
         "logs/figures/okatani2013_O2.log",
     params:
-        step="deepinside.plots.okatani2013:likelihood_curves",
+        step=versioned("deepinside.plots.okatani2013:likelihood_curves"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -266,7 +266,7 @@ rule okatani2013_figure_O3:
     log:
         "logs/figures/okatani2013_O3.log",
     params:
-        step="deepinside.plots.okatani2013:gibbs_samples",
+        step=versioned("deepinside.plots.okatani2013:gibbs_samples"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -284,7 +284,7 @@ rule okatani2013_figure_O4:
     log:
         "logs/figures/okatani2013_O4.log",
     params:
-        step="deepinside.plots.okatani2013:error_vs_training_size",
+        step=versioned("deepinside.plots.okatani2013:error_vs_training_size"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -302,7 +302,7 @@ rule okatani2013_figure_O5:
     log:
         "logs/figures/okatani2013_O5.log",
     params:
-        step="deepinside.plots.okatani2013:learning_curves",
+        step=versioned("deepinside.plots.okatani2013:learning_curves"),
     threads: 1
     resources:
         mem_mb=1000,

@@ -10,7 +10,7 @@ rule saxe2019_hierarchy_svd:
     log:
         "logs/saxe2019_hierarchy_svd.log",
     params:
-        step="deepinside.experiments.saxe2019:hierarchy_svd",
+        step=versioned("deepinside.experiments.saxe2019:hierarchy_svd"),
     threads: 1
     resources:
         mem_mb=500,
@@ -26,7 +26,7 @@ rule saxe2019_deep_dynamics:
     log:
         "logs/saxe2019_deep_dynamics.log",
     params:
-        step="deepinside.experiments.saxe2019:deep_dynamics",
+        step=versioned("deepinside.experiments.saxe2019:deep_dynamics"),
         kwargs={**SAXE["four_items"], "seed": SEED},
     threads: 1
     resources:
@@ -43,7 +43,7 @@ rule saxe2019_shallow_dynamics:
     log:
         "logs/saxe2019_shallow_dynamics.log",
     params:
-        step="deepinside.experiments.saxe2019:shallow_dynamics",
+        step=versioned("deepinside.experiments.saxe2019:shallow_dynamics"),
         kwargs=pick(SAXE["four_items"], "init_scale", "tau", "dt", "t_max", "record_every", seed=SEED),
     threads: 1
     resources:
@@ -63,7 +63,7 @@ rule saxe2019_low_rank:
     log:
         "logs/saxe2019_low_rank.log",
     params:
-        step="deepinside.experiments.saxe2019:low_rank",
+        step=versioned("deepinside.experiments.saxe2019:low_rank"),
         kwargs=pick(SAXE["picture"], "max_rank", "grid_ranks"),
     threads: 1
     resources:
@@ -79,7 +79,7 @@ rule saxe2019_branching_dataset:
     log:
         "logs/saxe2019_branching_dataset.log",
     params:
-        step="deepinside.experiments.saxe2019:branching_dataset",
+        step=versioned("deepinside.experiments.saxe2019:branching_dataset"),
         kwargs=pick(SAXE["branching"], "depth", "branching", "n_features", "flip_prob", seed=SEED),
     threads: 1
     resources:
@@ -99,7 +99,7 @@ rule saxe2019_progressive_differentiation:
     log:
         "logs/saxe2019_progressive_differentiation.log",
     params:
-        step="deepinside.experiments.saxe2019:progressive_differentiation",
+        step=versioned("deepinside.experiments.saxe2019:progressive_differentiation"),
         kwargs=pick(SAXE["branching"], "hidden_units", "init_scale", "tau", "dt", "t_max", "record_every", seed=SEED),
     threads: 1
     resources:
@@ -121,7 +121,7 @@ rule saxe2019_figure_S1:
     log:
         "logs/figures/saxe2019_S1.log",
     params:
-        step="deepinside.plots.saxe2019:hierarchy_svd",
+        step=versioned("deepinside.plots.saxe2019:hierarchy_svd"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -139,7 +139,7 @@ rule saxe2019_figure_S2:
     log:
         "logs/figures/saxe2019_S2.log",
     params:
-        step="deepinside.plots.saxe2019:mode_dynamics",
+        step=versioned("deepinside.plots.saxe2019:mode_dynamics"),
         kwargs={"title": "S2 — deep (3-layer) linear network: stage-like learning of the modes"},
     threads: 1
     resources:
@@ -158,7 +158,7 @@ rule saxe2019_figure_S3:
     log:
         "logs/figures/saxe2019_S3.log",
     params:
-        step="deepinside.plots.saxe2019:mode_dynamics",
+        step=versioned("deepinside.plots.saxe2019:mode_dynamics"),
         kwargs={"title": "S3 — shallow (2-layer) linear network: all modes start at once"},
     threads: 1
     resources:
@@ -178,7 +178,7 @@ rule saxe2019_figure_S4:
     log:
         "logs/figures/saxe2019_S4.log",
     params:
-        step="deepinside.plots.saxe2019:low_rank",
+        step=versioned("deepinside.plots.saxe2019:low_rank"),
     threads: 1
     resources:
         mem_mb=1000,
@@ -197,7 +197,7 @@ rule saxe2019_figure_S5:
     log:
         "logs/figures/saxe2019_S5.log",
     params:
-        step="deepinside.plots.saxe2019:progressive_differentiation",
+        step=versioned("deepinside.plots.saxe2019:progressive_differentiation"),
     threads: 1
     resources:
         mem_mb=1000,

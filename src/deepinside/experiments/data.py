@@ -68,3 +68,30 @@ def mnist(
             "source": np.array(source),
         }
     }
+
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
+
+
+def pictures(count: int, side: int, names: list[str] | None = None, folder: str | None = None) -> dict:
+    """``count`` pictures as AlexNet inputs (3 × side × side, ImageNet-normalised).
+
+    From ``folder`` (the first ``count`` image files in name order — the paper preset's
+    ImageNet images) or else from the bundled pictures listed in ``names``.
+    """
+    if folder:
+        root = Path(folder)
+        if not root.is_dir():
+            raise FileNotFoundError(f"picture folder {root} does not exist: put {count} images (e.g. ImageNet validation images) there")
+        files = sorted(p for p in root.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if len(files) < count:
+            raise ValueError(f"picture folder {root} holds {len(files)} images, {count} are needed")
+        files = files[:count]
+        raw, labels = [images.read_image(p) for p in files], [p.name for p in files]
+    else:
+        if not names or len(names) < count:
+            raise ValueError(f"need {count} bundled picture names, got {len(names or [])}")
+        labels = list(names[:count])
+        raw = [images.bundled_image(name) for name in labels]
+    batch = np.stack([images.imagenet_input(images.to_rgb(image), side) for image in raw])
+    return {"pictures": {"images": batch, "names": np.array(labels)}}

@@ -27,11 +27,11 @@ def _checkpoint(path: str | None, **parts) -> EpochCheckpoint | None:
 
 def pretrain_layer(
     mnist: dict,
-    previous: list[dict],
     n_hidden: int,
     training: dict,
     seed: int,
     device: str,
+    previous: list[dict] = (),
     checkpoint: str | None = None,
 ) -> dict:
     """Greedy pre-training of one DBN layer: an RBM on the activities of the layers below.
@@ -62,7 +62,6 @@ def pretrain_layer(
 
 def finetune(
     mnist: dict,
-    rbms: list[dict],
     init: str,
     n_train: str,
     sizes: list[int],
@@ -70,6 +69,7 @@ def finetune(
     random_init: str,
     seed: int,
     device: str,
+    rbms: list[dict] = (),
     checkpoint: str | None = None,
 ) -> dict:
     """Back-prop fine-tuning of the 784-…-10 sigmoid net, from the RBM stack or at random.
