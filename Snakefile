@@ -32,6 +32,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/saxe2019.smk"
 include: "workflow/rules/okatani2013.smk"
 include: "workflow/rules/mototake2015.smk"
+include: "workflow/rules/tishby2017.smk"
 include: "workflow/rules/claims.smk"
 
 
@@ -58,3 +59,9 @@ rule mototake2015:
     input:
         talk_figures("mototake2015"),
         "results/mototake2015/claims.csv",
+
+
+rule tishby2017:
+    input:
+        talk_figures("tishby2017"),
+        "results/tishby2017/claims.csv",

@@ -32,6 +32,13 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
 
 
 def test_one_figure_runs_only_its_ancestors(workdir):
+    jobs = dry_run_jobs(workdir, "figures/tishby2017/T4_relu_and_kde.png", tiny=False)
+    assert jobs == {
+        "tishby2017_dataset": 1,
+        "tishby2017_train": 2,
+        "tishby2017_relu_versus_tanh": 1,
+        "tishby2017_figure_T4": 1,
+    }
     jobs = dry_run_jobs(workdir, "figures/mototake2015/M2_spectra_after_pretraining.png", tiny=False)
     assert jobs == {
         "mnist": 1,
@@ -167,3 +174,26 @@ def test_mototake2015_end_to_end_on_the_tiny_preset(workdir):
     assert spectra["device"].str.startswith(("cpu", "cuda")).all()
     alex = pd.read_csv(workdir / "results/mototake2015/alexnet/spectra_clean.csv")
     assert sorted(alex["layer"].unique()) == list(range(1, 8)) and alex["index"].max() == 3
+
+
+TISHBY_FIGURES = [
+    "figures/tishby2017/T1_information_plane.png",
+    "figures/tishby2017/T2_gradient_signal_and_noise.png",
+    "figures/tishby2017/T3_depth_sweep.png",
+    "figures/tishby2017/T4_relu_and_kde.png",
+]
+
+
+def test_tishby2017_end_to_end_on_the_tiny_preset(workdir):
+    result = run_snakemake(workdir, "--cores", CORES, "tishby2017")
+    assert result.returncode == 0, result.stderr[-3000:]
+    for figure in TISHBY_FIGURES:
+        assert (workdir / figure).stat().st_size > 10_000, figure
+    claims = pd.read_csv(workdir / "results/tishby2017/claims.csv")
+    assert set(claims["figure"]) == {"T1", "T2", "T3", "T4"}
+    info = pd.read_csv(workdir / "results/tishby2017/runs/tanh_f0.5_d2/information.csv")
+    assert set(info["estimator"]) == {"binning", "kde"} and set(info["layer"]) == {1, 2}
+    assert info["member"].nunique() == 2
+    # runs outside T4's comparison skip the costly KDE
+    assert set(pd.read_csv(workdir / "results/tishby2017/runs/tanh_f0.1_d2/information.csv")["estimator"]) == {"binning"}
+    assert (info["I_XT"] <= 12 + 1e-9).all() and (info["I_TY"] >= -1e-9).all()

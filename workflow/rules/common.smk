@@ -48,6 +48,12 @@ FIGURES = {
         "M8": "M8_perturbation_robustness",
         "M9": "M9_noise_spectra",
     },
+    "tishby2017": {
+        "T1": "T1_information_plane",
+        "T2": "T2_gradient_signal_and_noise",
+        "T3": "T3_depth_sweep",
+        "T4": "T4_relu_and_kde",
+    },
 }
 TALKS = list(FIGURES)
 
@@ -62,6 +68,9 @@ wildcard_constraints:
     stage="pretrained|finetuned",
     noise="[0-9]+[.][0-9]+",
     features="input|(pretrained|finetuned)_h[0-9]+",
+    activation="tanh|relu",
+    fraction="0[.][0-9]+",
+    depth="[0-9]+",
 
 
 def figure(talk, figure_id):

@@ -1,0 +1,48 @@
+"""Time per epoch: E networks trained as one batched program vs a loop of single networks.
+
+Same task (the 4,096-pattern sphere task), same 12-10-7-5-4-3-2 tanh networks, same
+seeds, same Adam and mini-batches of 512 on 85 % of the patterns: the batched ensemble
+(deepinside.ensemble.train_ensemble, without the information-plane snapshots) against
+deepinside.ensemble.train_single called once per network. The final weights of the
+first network are compared to show that both do the same work.
+
+    python bench/ensemble.py [--members 10 50] [--epochs 100] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from deepinside import sphere_task
+from deepinside.ensemble import train_ensemble, train_single
+
+SIZES = [12, 10, 7, 5, 4, 3, 2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, nargs="+", default=[10, 50])
+    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    data = sphere_task.generate(0)
+    cpu = torch.device("cpu")
+    common = dict(sizes=SIZES, activation="tanh", fraction=0.85, epochs=args.epochs, learning_rate=4e-4, batch_size=512, seed=0, device=cpu)
+    print(f"{'networks':>8} {'batched s/epoch':>16} {'loop s/epoch':>13} {'ratio':>7}  max |Δw| (network 0)")
+    for members in args.members:
+        started = time.perf_counter()
+        batched = train_ensemble(data["x"], data["y"], n_members=members, record_epochs=[], run_name="bench", **common)
+        t_batched = (time.perf_counter() - started) / args.epochs
+        started = time.perf_counter()
+        singles = [train_single(data["x"], data["y"], member=e, **common) for e in range(members)]
+        t_loop = (time.perf_counter() - started) / args.epochs
+        difference = max(float((batched["params"][l][0][0] - singles[0][l][0]).abs().max()) for l in range(len(SIZES) - 1))
+        print(f"{members:>8} {t_batched:16.4f} {t_loop:13.4f} {t_loop / t_batched:6.1f}x  {difference:.1e}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

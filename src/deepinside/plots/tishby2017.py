@@ -1,0 +1,100 @@
+"""Figures T1–T4 of the tishby2017 talk. Each function draws from saved tables only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import LogNorm
+
+from .style import finish, mode_palette, new_figure, styled
+
+
+def _plane(ax, information: pd.DataFrame, estimator: str = "binning", colorbar_fig=None) -> None:
+    """Information plane: mean over networks of (I(X;T), I(T;Y)) per layer and epoch, coloured by epoch."""
+    part = information[information["estimator"] == estimator]
+    mean = part.groupby(["layer", "epoch"])[["I_XT", "I_TY"]].mean().reset_index()
+    epochs = mean["epoch"].clip(lower=1)
+    norm = LogNorm(vmin=epochs.min(), vmax=epochs.max())
+    for layer, rows in mean.groupby("layer"):
+        rows = rows.sort_values("epoch")
+        ax.plot(rows["I_XT"], rows["I_TY"], color="grey", lw=0.5, zorder=1)
+    points = ax.scatter(mean["I_XT"], mean["I_TY"], c=epochs, cmap="viridis", norm=norm, s=12, zorder=2)
+    last = mean[mean["epoch"] == mean["epoch"].max()]
+    for _, row in last.iterrows():
+        ax.annotate(f"L{int(row['layer'])}", (row["I_XT"], row["I_TY"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    ax.set_xlabel("I(X;T) (bits)")
+    ax.set_ylabel("I(T;Y) (bits)")
+    if colorbar_fig is not None:
+        colorbar_fig.colorbar(points, ax=ax, label="epoch")
+
+
+def information_planes(runs: list[pd.DataFrame], claims: pd.DataFrame) -> dict:
+    """T1: information plane of every hidden layer, for each share of training data."""
+    runs = sorted(runs, key=lambda r: r["fraction"].iloc[0])
+    with styled():
+        fig = new_figure(5.0 * len(runs), 4.6)
+        axes = np.atleast_1d(fig.subplots(1, len(runs), sharey=True))
+        for ax, run in zip(axes, runs):
+            _plane(ax, run, colorbar_fig=fig if run is runs[-1] else None)
+            ax.set_title(f"train on {run['fraction'].iloc[0]:.0%} of the patterns ({run['member'].nunique()} networks)")
+    return finish(fig, "T1 — information plane of a 12-10-7-5-4-3-2 tanh network (binning, 30 bins)", claims,
+                  "Points: mean over networks per layer (L1 = first hidden layer) and recorded epoch; grey lines join epochs.")
+
+
+def signal_and_noise(signal_noise: pd.DataFrame, switches: pd.DataFrame, claims: pd.DataFrame) -> dict:
+    """T2: norm of the mean gradient and of its standard deviation per layer vs epoch (log-log)."""
+    layers = sorted(signal_noise["layer"].unique())
+    colours = mode_palette(len(layers))
+    with styled():
+        fig = new_figure(8, 5)
+        ax = fig.subplots()
+        for colour, layer in zip(colours, layers):
+            part = signal_noise[signal_noise["layer"] == layer]
+            ax.plot(part["epoch"], part["mean_norm"], color=colour, lw=1.5, label=f"L{layer} mean")
+            ax.plot(part["epoch"], part["std_norm"], color=colour, lw=1.0, ls="--", label=f"L{layer} sd")
+            switch = switches.set_index("layer")["switch_epoch"].get(layer, np.nan)
+            if np.isfinite(switch):
+                ax.axvline(switch, color=colour, lw=0.8, ls=":")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("‖mean‖ and ‖sd‖ of ∂E/∂W over mini-batches")
+        ax.legend(ncol=2, fontsize=7)
+    return finish(fig, "T2 — gradient signal (solid) and noise (dashed) per layer: drift, then diffusion", claims,
+                  "Dotted lines: epoch from which sd > mean in at least 80 % of later epochs (mean over networks).")
+
+
+def depth_sweep(runs: list[pd.DataFrame], epochs: pd.DataFrame, claims: pd.DataFrame, test_loss_threshold: float) -> dict:
+    """T3: information planes for 1…6 hidden layers and the epochs each needs to generalise."""
+    runs = sorted(runs, key=lambda r: r["depth"].iloc[0])
+    with styled():
+        fig = new_figure(3.6 * len(runs), 7.5)
+        grid = fig.add_gridspec(2, len(runs))
+        for k, run in enumerate(runs):
+            ax = fig.add_subplot(grid[0, k])
+            _plane(ax, run)
+            ax.set_title(f"{run['depth'].iloc[0]} hidden layer(s)", fontsize=9)
+        ax = fig.add_subplot(grid[1, :])
+        finite = epochs["median_epochs"].replace(np.inf, np.nan)
+        ax.bar(epochs["depth"], finite, color=mode_palette(len(epochs)))
+        for d, e in zip(epochs["depth"], epochs["median_epochs"]):
+            ax.text(d, 0 if not np.isfinite(e) else e, "not reached" if not np.isfinite(e) else f"{e:g}", ha="center", va="bottom", fontsize=8)
+        ax.set_yscale("log")
+        ax.set_xlabel("number of hidden layers")
+        ax.set_ylabel(f"epochs to test loss ≤ {test_loss_threshold:g} (median)")
+    return finish(fig, "T3 — more hidden layers: information planes and epochs to good generalisation", claims)
+
+
+def relu_and_kde(tanh: pd.DataFrame, relu: pd.DataFrame, claims: pd.DataFrame) -> dict:
+    """T4: tanh vs ReLU information planes, by binning and by the KDE upper bound."""
+    estimators = [e for e in ("binning", "kde") if (tanh["estimator"] == e).any()]
+    with styled():
+        fig = new_figure(10, 4.4 * len(estimators))
+        axes = np.atleast_2d(fig.subplots(len(estimators), 2))
+        for row, estimator in zip(axes, estimators):
+            for ax, (name, run) in zip(row, (("tanh", tanh), ("ReLU", relu))):
+                _plane(ax, run, estimator, colorbar_fig=fig if name == "ReLU" else None)
+                networks = run[run["estimator"] == estimator]["member"].nunique()
+                ax.set_title(f"{name}, {estimator} ({networks} networks)", fontsize=10)
+    return finish(fig, "T4 — tanh vs ReLU, binning vs KDE estimator (Saxe et al. 2018)", claims,
+                  "ReLU bins cover [0, the layer's largest activity seen in training]; KDE with noise variance 0.1.")
