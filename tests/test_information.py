@@ -1,6 +1,5 @@
 """Mutual-information estimators against hand-computed cases and limits; the sphere task; the batched ensemble."""
 
-import itertools
 
 import numpy as np
 import pytest

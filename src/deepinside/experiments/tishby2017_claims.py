@@ -84,7 +84,7 @@ def information_plane(runs: list[pd.DataFrame]) -> dict:
         ),
         _significant(
             f"then compression: I(X;T) falls after fitting (tanh, train {fractions[-1]:.0%}; I(X;T) at t_fit − at the end, bits)",
-            "T1", most["compression"], f"per fraction: " + ", ".join(
+            "T1", most["compression"], "per fraction: " + ", ".join(
                 f"{f:.0%}: {phases(information[information['fraction'] == f], deepest)['compression'].mean():+.3f}" for f in fractions),
         ),
         _significant(
