@@ -33,6 +33,7 @@ include: "workflow/rules/saxe2019.smk"
 include: "workflow/rules/okatani2013.smk"
 include: "workflow/rules/mototake2015.smk"
 include: "workflow/rules/tishby2017.smk"
+include: "workflow/rules/ohzeki2015.smk"
 include: "workflow/rules/claims.smk"
 
 
@@ -65,3 +66,9 @@ rule tishby2017:
     input:
         talk_figures("tishby2017"),
         "results/tishby2017/claims.csv",
+
+
+rule ohzeki2015:
+    input:
+        talk_figures("ohzeki2015"),
+        "results/ohzeki2015/claims.csv",

@@ -75,6 +75,10 @@ def test_matrix_free_top_k_agrees_with_the_dense_svd():
 
 def test_matrix_free_works_on_image_shaped_maps():
     conv = torch.nn.Conv2d(3, 4, 3, padding=1).double()
+    g = torch.Generator().manual_seed(5)  # not the global RNG: the test must not depend on test order
+    with torch.no_grad():
+        conv.weight.copy_(torch.randn(conv.weight.shape, generator=g, dtype=F64) * 0.3)
+        conv.bias.copy_(torch.randn(conv.bias.shape, generator=g, dtype=F64) * 0.1)
     f = lambda v: torch.relu(conv(v[None]))[0]
     x = torch.rand(3, 6, 6, generator=torch.Generator().manual_seed(4), dtype=F64)
     full = torch.autograd.functional.jacobian(f, x).reshape(4 * 36, 3 * 36)

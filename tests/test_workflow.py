@@ -197,3 +197,21 @@ def test_tishby2017_end_to_end_on_the_tiny_preset(workdir):
     # runs outside T4's comparison skip the costly KDE
     assert set(pd.read_csv(workdir / "results/tishby2017/runs/tanh_f0.1_d2/information.csv")["estimator"]) == {"binning"}
     assert (info["I_XT"] <= 12 + 1e-9).all() and (info["I_TY"] >= -1e-9).all()
+
+
+def test_ohzeki2015_end_to_end_on_the_tiny_preset(workdir):
+    result = run_snakemake(workdir, "--cores", CORES, "ohzeki2015")
+    assert result.returncode == 0, result.stderr[-3000:]
+    for name in ("P1_error_vs_unlabelled_data", "P2_error_vs_labelled_data"):
+        assert (workdir / f"figures/ohzeki2015/{name}.png").stat().st_size > 10_000
+    claims = pd.read_csv(workdir / "results/ohzeki2015/claims.csv")
+    assert list(claims["figure"]) == ["P1", "P1", "P2", "P2"]
+    sweep = pd.read_csv(workdir / "results/ohzeki2015/sweep/N60_b1.5.csv")
+    assert sweep["seed"].nunique() == 3 and 0.0 in set(sweep["beta"]) and 3.0 in set(sweep["beta"])
+
+
+def test_p2_strength_must_be_one_of_the_strengths(workdir):
+    bad = workdir / "bad.yaml"
+    bad.write_text("presets:\n  quick:\n    ohzeki2015:\n      p2_strength: 2.5\n")
+    result = run_snakemake(workdir, "-n", "--configfile", str(bad), tiny=False, timeout=300)
+    assert result.returncode != 0 and "p2_strength" in result.stdout + result.stderr

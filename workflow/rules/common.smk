@@ -54,6 +54,10 @@ FIGURES = {
         "T3": "T3_depth_sweep",
         "T4": "T4_relu_and_kde",
     },
+    "ohzeki2015": {
+        "P1": "P1_error_vs_unlabelled_data",
+        "P2": "P2_error_vs_labelled_data",
+    },
 }
 TALKS = list(FIGURES)
 
@@ -71,6 +75,8 @@ wildcard_constraints:
     activation="tanh|relu",
     fraction="0[.][0-9]+",
     depth="[0-9]+",
+    size="[0-9]+",
+    strength="[0-9]+[.][0-9]+",
 
 
 def figure(talk, figure_id):
@@ -98,6 +104,14 @@ def all_figures():
 def checkpoint(name):
     """Private epoch checkpoint of a training job (not an output: see deepinside.checkpointing)."""
     return f"results/checkpoints/{name}.pt"
+
+
+def log_grid(grid):
+    """``count`` log-spaced values from ``min`` to ``max`` (config section {min, max, count})."""
+    from math import log10
+
+    low, high, count = log10(grid["min"]), log10(grid["max"]), grid["count"]
+    return [10 ** (low + i * (high - low) / (count - 1)) for i in range(count)]
 
 
 def pick(section, *keys, **extra):

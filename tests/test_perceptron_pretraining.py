@@ -1,0 +1,76 @@
+"""Teacher–student perceptron with PCA pre-training and Hebbian fine-tuning."""
+
+import numpy as np
+import pytest
+
+from deepinside import perceptron_pretraining as model
+from deepinside.experiments import ohzeki2015
+
+
+def test_error_is_arccos_over_pi_for_spherical_inputs():
+    r = np.array([-0.5, 0.0, 0.3, 0.9, 1.0])
+    np.testing.assert_allclose(model.generalisation_error(r, 0.0), np.arccos(r) / np.pi, atol=1e-6)
+
+
+def test_error_formula_against_monte_carlo_for_clustered_inputs():
+    rng = np.random.default_rng(0)
+    n, b, r = 50, 1.2, 0.6
+    w_star = model.teacher(n, rng)
+    other = model.teacher(n, rng)
+    other -= (other @ w_star) * w_star
+    other /= np.linalg.norm(other)
+    student = r * w_star + np.sqrt(1 - r**2) * other
+    x = model.sample_inputs(w_star, 400_000, b, rng)
+    empirical = np.mean(np.sign(x @ student) != model.labels(w_star, x))
+    assert model.generalisation_error(np.array(r), b) == pytest.approx(empirical, abs=3e-3)
+
+
+def test_cluster_mean_by_quadrature():
+    z = np.random.default_rng(1).standard_normal(1_000_000)
+    assert model.cluster_mean(1.3) == pytest.approx(np.mean(np.abs(1.3 + z)), abs=3e-3)
+
+
+def test_pretraining_recovers_the_cluster_direction_with_much_unlabelled_data():
+    rng = np.random.default_rng(2)
+    n, b = 200, 1.5
+    w_star = model.teacher(n, rng)
+    overlaps = []
+    for beta in (0.05, 2.0, 50.0):
+        direction = model.pretrain(model.sample_inputs(w_star, int(beta * n), b, rng))
+        overlaps.append(abs(direction @ w_star))
+    assert overlaps[0] < overlaps[1] < overlaps[2]
+    assert overlaps[2] > 0.99 and overlaps[2] == pytest.approx(model.pretrained_overlap_theory(50.0, b), abs=0.01)
+
+
+def test_bbp_transition_of_the_theory():
+    b = 1.2
+    beta_c = 1 / b**4
+    assert model.pretrained_overlap_theory(0.99 * beta_c, b) == 0.0
+    assert model.pretrained_overlap_theory(1.01 * beta_c, b) > 0.0
+    assert model.pretrained_overlap_theory(1e6, b) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_theory_matches_a_large_simulation_above_the_transition():
+    table = ohzeki2015.sweep(n=800, strength=1.2, betas=[2.0], alphas=[0.5, 2.0], seeds=4, seed=0)["sweep"]
+    np.testing.assert_allclose(table.groupby("alpha")["R"].mean(), table.groupby("alpha")["R_theory"].first(), atol=0.02)
+
+
+def test_sweep_is_deterministic_and_nested():
+    args = dict(n=60, strength=1.2, betas=[0.0, 0.5, 2.0], alphas=[0.5, 1.0], seeds=2, seed=3)
+    a = ohzeki2015.sweep(**args)["sweep"]
+    b = ohzeki2015.sweep(**args)["sweep"]
+    np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
+    c = ohzeki2015.sweep(**{**args, "seed": 4})["sweep"]
+    assert not np.allclose(a["R"], c["R"])
+    assert len(a) == 2 * 3 * 2
+
+
+def test_s_curve_fit_and_drop_share():
+    betas = np.logspace(-1, 1, 21)
+    x = np.log10(betas)
+    errors = ohzeki2015.s_curve(x, 0.1, 0.4, 0.2, 0.15)
+    fit = ohzeki2015.fit_s_curve(betas, errors)
+    assert fit["slope"] == pytest.approx(0.3 / (4 * 0.15), rel=1e-4)
+    assert fit["centre"] == pytest.approx(10**0.2, rel=1e-4)
+    step = np.where(betas > 1.0, 0.1, 0.4)
+    assert ohzeki2015.drop_above(betas, step, 1.0) == pytest.approx(1.0, abs=0.05)
