@@ -7,8 +7,15 @@
 # The rules live in workflow/rules/<stage>.smk; every rule calls one function of the
 # deepinside package (src/) through workflow/scripts/step.py.
 
+import sys
+from pathlib import Path
+
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
+
+# The package in src/ is imported from the checkout itself, installed (pip install -e .)
+# or not (e.g. in a conda environment made from envs/deepinside.yaml).
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from deepinside.config_errors import describe
 
@@ -28,6 +35,26 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+
+
+# What each wildcard may match (talk names come from the figure catalogue in common.smk).
+wildcard_constraints:
+    talk="|".join(TALKS),
+    name="[A-Za-z0-9_]+",
+    layer="[0-9]+",
+    init="pretrained|random",
+    n="[0-9]+|all",
+    method="cd1|cdk|pcd",
+    stage="pretrained|finetuned",
+    noise="[0-9]+[.][0-9]+",
+    features="input|(pretrained|finetuned)_h[0-9]+",
+    activation="tanh|relu",
+    fraction="0[.][0-9]+",
+    depth="[0-9]+",
+    size="[0-9]+",
+    strength="[0-9]+[.][0-9]+",
+
+
 include: "workflow/rules/data.smk"
 include: "workflow/rules/saxe2019.smk"
 include: "workflow/rules/okatani2013.smk"
@@ -42,6 +69,7 @@ rule all:
     input:
         all_figures(),
         "results/claims.csv",
+        "results/claims.html",
 
 
 rule saxe2019:

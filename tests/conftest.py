@@ -12,7 +12,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 TINY_CONFIG = REPO / "tests" / "config" / "tiny.yaml"
-WORKFLOW_FILES = ("Snakefile", "config.yaml", "workflow", "profiles")
+WORKFLOW_FILES = ("Snakefile", "config.yaml", "workflow", "profiles", "envs")
 
 
 def snakemake_executable() -> str:

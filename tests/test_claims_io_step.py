@@ -1,5 +1,8 @@
 """Claim rows, atomic file writes and the step runner every rule goes through."""
 
+import os
+import stat
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -42,6 +45,15 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_written_files_follow_the_umask_not_mkstemp(tmp_path):
+    old = os.umask(0o027)
+    try:
+        written = io.write("x", tmp_path / "shared.txt")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(written.stat().st_mode) == 0o640
+
+
 def test_write_read_round_trip(tmp_path):
     frame = pd.DataFrame({"a": [1, 2], "b": [0.5, 0.25]})
     arrays = {"x": np.arange(6).reshape(2, 3), "names": np.array(["p", "q"])}
@@ -79,3 +91,23 @@ def test_run_refuses_mismatched_outputs_and_arguments(tmp_path):
     with pytest.raises(ValueError, match="module:function"):
         workflow_step.resolve("no_colon")
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_readme_claims_table_replaces_only_its_section():
+    from deepinside import readme_claims
+
+    table = claims.table([claims.claim("t", "X1", "a | b", 0.123456, "<", 1.0), claims.claim("t", "X2", "c", 2.0, "<", 1.0)])
+    text = readme_claims.markdown(table, "quick")
+    assert "1 of 2 claims hold" in text and "a \\| b" in text and "| 0.1235 | < 1 | yes |" in text
+    readme = f"intro\n{readme_claims.START}\nSTALE TABLE\n{readme_claims.END}\noutro\n"
+    new = readme_claims.update(readme, text)
+    assert new.startswith("intro\n") and new.endswith("outro\n") and "STALE TABLE" not in new and text in new
+    with pytest.raises(ValueError):
+        readme_claims.update("no markers", text)
+
+
+def test_claims_page_escapes_and_counts():
+    table = claims.table([claims.claim("t", "X1", "a < b & c", 0.5, "<", 1.0, "n<o>te")])
+    page = claims.html_table(table)
+    assert "1 of 1 claims hold" in page and "a &lt; b &amp; c" in page and "n&lt;o&gt;te" in page
+    assert page.startswith("<!doctype html>")

@@ -210,8 +210,16 @@ def test_ohzeki2015_end_to_end_on_the_tiny_preset(workdir):
     assert sweep["seed"].nunique() == 3 and 0.0 in set(sweep["beta"]) and 3.0 in set(sweep["beta"])
 
 
-def test_p2_strength_must_be_one_of_the_strengths(workdir):
+@pytest.mark.parametrize(
+    "section, named",
+    [
+        ("ohzeki2015:\n      p2_strength: 2.5", "presets.quick.ohzeki2015.p2_strength"),
+        ("tishby2017:\n      depth: 9", "presets.quick.tishby2017.depth"),
+        ("mototake2015:\n      jacobian:\n        vector_layer: 4", "presets.quick.mototake2015.jacobian.vector_layer"),
+    ],
+)
+def test_settings_that_contradict_each_other_are_named(workdir, section, named):
     bad = workdir / "bad.yaml"
-    bad.write_text("presets:\n  quick:\n    ohzeki2015:\n      p2_strength: 2.5\n")
+    bad.write_text("presets:\n  quick:\n    " + section + "\n")
     result = run_snakemake(workdir, "-n", "--configfile", str(bad), tiny=False, timeout=300)
-    assert result.returncode != 0 and "p2_strength" in result.stdout + result.stderr
+    assert result.returncode != 0 and named in result.stdout + result.stderr

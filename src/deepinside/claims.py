@@ -100,3 +100,26 @@ def caption(claims: pd.DataFrame) -> str:
             line += f" {row.note}"
         lines.append(line)
     return "\n".join(lines)
+
+
+def html_table(claims: pd.DataFrame) -> str:
+    """A self-contained HTML page of the claims table (verdicts coloured), for the report."""
+    from html import escape
+
+    rows = []
+    for row in claims.itertuples(index=False):
+        colour = "#d8f0d8" if row.holds == "yes" else "#f6d6d6"
+        note = escape(str(row.note)) if isinstance(row.note, str) else ""
+        rows.append(
+            f"<tr style='background:{colour}'><td>{escape(row.talk)}</td><td>{escape(row.figure)}</td>"
+            f"<td>{escape(row.claim)}</td><td>{row.measured:.4g}</td><td>{escape(row.threshold)}</td>"
+            f"<td><b>{escape(row.holds)}</b></td><td style='font-size:85%'>{note}</td></tr>"
+        )
+    held = int((claims["holds"] == "yes").sum())
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>Claims</title><style>"
+        "body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #bbb;padding:4px 6px;vertical-align:top}th{background:#eee}</style></head><body>"
+        f"<p>{held} of {len(claims)} claims hold.</p><table><tr><th>talk</th><th>figure</th><th>claim</th>"
+        "<th>measured</th><th>needs</th><th>holds</th><th>note</th></tr>" + "".join(rows) + "</table></body></html>\n"
+    )

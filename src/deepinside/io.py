@@ -6,7 +6,7 @@ hidden temporary file in the destination folder and renamed over the destination
 once they are complete (``os.replace`` is atomic on POSIX file systems).
 
 File kinds are chosen by extension: ``.csv`` (pandas DataFrame), ``.npz`` (dict of
-numpy arrays), ``.npy`` (one array), ``.json`` (plain data), ``.pt`` (torch objects:
+numpy arrays), ``.npy`` (one array), ``.json`` (plain data), ``.html``/``.txt`` (text), ``.pt`` (torch objects:
 state dicts and checkpoints), ``.png``/``.pdf``/``.svg`` (matplotlib figures).
 """
 
@@ -40,10 +40,19 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # mkstemp creates the file private (0600); give the result the permissions an
+        # ordinary open() would, so outputs on a shared cluster disk stay readable.
+        tmp_path.chmod(0o666 & ~_current_umask())
         os.replace(tmp_path, path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write(obj: Any, path: str | os.PathLike) -> Path:
@@ -61,6 +70,10 @@ def write(obj: Any, path: str | os.PathLike) -> Path:
             np.savez_compressed(tmp, **{k: np.asarray(v) for k, v in obj.items()})
         elif suffix == ".npy":
             np.save(tmp, np.asarray(obj))
+        elif suffix in (".html", ".txt"):
+            if not isinstance(obj, str):
+                raise TypeError(f"{path}: a {suffix} output needs a string, got {type(obj).__name__}")
+            tmp.write_text(obj)
         elif suffix == ".json":
             tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n")
         elif suffix == ".pt":

@@ -64,13 +64,11 @@ def run(
 ) -> None:
     """Read ``inputs`` (name → path), run ``step``, write the result to ``outputs``."""
     kwargs = dict(kwargs or {})
-    _limit_threads(threads)
+    _limit_threads(threads)  # before numpy / torch load: they read it when imported
     # a named input that resolves to no files is not passed: the function's default applies
     loaded = {name: _read(path) for name, path in inputs.items() if path != []}
     started = time.perf_counter()
     print(f"[deepinside] {step} with {sorted(kwargs)} on {threads} thread(s)", file=sys.stderr, flush=True)
-    resolve(step)  # import the step's modules (torch only if they need it), then limit its threads
-    _limit_threads(threads)
     result = call(step, loaded, kwargs)
     missing = set(outputs) - set(result)
     extra = set(result) - set(outputs)
@@ -120,9 +118,11 @@ def _plain(value: Any) -> str | list[str]:
 
 
 def _limit_threads(threads: int) -> None:
-    """Use the job's thread count: environment for libraries not yet loaded, torch if loaded.
+    """Give the job's thread count to the numerical libraries (OpenMP, MKL, OpenBLAS, torch).
 
-    torch is not imported here — a plotting job does not need its start-up time.
+    Set in the environment, which torch and numpy read when first imported; torch itself
+    is not imported here — a plotting job does not need its start-up time. If torch is
+    already loaded, it is told directly.
     """
     threads = str(max(1, int(threads)))
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):

@@ -14,6 +14,8 @@ rule talk_claims:
     resources:
         mem_mb=500,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -31,5 +33,26 @@ rule claims_table:
     resources:
         mem_mb=500,
         runtime=5,
+    conda:
+        ENV
+    script:
+        STEP
+
+
+rule claims_page:
+    input:
+        claims=rules.claims_table.output.claims,
+    output:
+        page=report("results/claims.html", caption="../report/claims.rst", category="claims table", labels={"table": "all claims"}),
+    log:
+        "logs/claims_page.log",
+    params:
+        step=versioned("deepinside.experiments.gather:claims_page"),
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        ENV
     script:
         STEP

@@ -12,14 +12,26 @@ if config["preset"] not in config["presets"]:
 
 # Parameters of the active preset.
 PRESET = config["presets"][config["preset"]]
+
+
+def require(condition, key, message):
+    """Stop before any job runs if a setting contradicts another (what the schema cannot say)."""
+    if not condition:
+        raise WorkflowError(f"config key 'presets.{config['preset']}.{key}': {message}")
+
 SEED = config["seed"]
 DEVICE = config["device"]
+GPUS = config["gpus"]  # the `gpu` resource of the training and Jacobian rules (cluster request)
 
-# The adapter every rule runs: it calls params.step with params.kwargs (see
+# The adapter all rules run calls params.step with params.kwargs (see
 # src/deepinside/workflow_step.py). Paths in `script:` are relative to this folder.
 # params.step is versioned("module:function"): the name plus a hash of the package code
 # it runs, so an edit in src/deepinside re-runs exactly the steps that use that code.
 STEP = "../scripts/step.py"
+
+# The software of every step, for `--software-deployment-method conda` (paths in `conda:`
+# are relative to the rule file). Plain runs use the environment snakemake runs in.
+ENV = "../../envs/deepinside.yaml"
 
 # Figure catalogue (../shared/FIGURES.md): talk -> catalogue id -> file name.
 FIGURES = {
@@ -62,26 +74,19 @@ FIGURES = {
 TALKS = list(FIGURES)
 
 
-wildcard_constraints:
-    talk="|".join(TALKS),
-    name="[A-Za-z0-9_]+",
-    layer="[0-9]+",
-    init="pretrained|random",
-    n="[0-9]+|all",
-    method="cd1|cdk|pcd",
-    stage="pretrained|finetuned",
-    noise="[0-9]+[.][0-9]+",
-    features="input|(pretrained|finetuned)_h[0-9]+",
-    activation="tanh|relu",
-    fraction="0[.][0-9]+",
-    depth="[0-9]+",
-    size="[0-9]+",
-    strength="[0-9]+[.][0-9]+",
-
-
 def figure(talk, figure_id):
     """Path of a figure: figures/<talk>/<ID>_<name>.png."""
     return f"figures/{talk}/{FIGURES[talk][figure_id]}.png"
+
+
+def figure_output(talk, figure_id):
+    """A figure as a rule output, flagged for `snakemake --report` with its caption file."""
+    return report(
+        figure(talk, figure_id),
+        caption=f"../report/{talk}/{figure_id}.rst",
+        category=talk,
+        labels={"figure": figure_id, "talk": talk},
+    )
 
 
 def claims_of(talk, figure_id):
@@ -122,3 +127,89 @@ def pick(section, *keys, **extra):
 def image_source(name):
     """Keyword arguments of the image step: a download if the preset lists one."""
     return {"name": name, **PRESET["images"].get(name, {})}
+
+
+# Talk-specific constants and path helpers (kept here: rule files hold rules only).
+
+SAXE = PRESET["saxe2019"]
+
+# ---------------------------------------------------------------- okatani2013
+
+OKATANI = PRESET["okatani2013"]
+DBN_SIZES = OKATANI["dbn"]["sizes"]
+TRAIN_SIZES = [str(n) for n in OKATANI["finetune"]["train_sizes"]]
+
+
+def rbm_path(layer):
+    return f"results/okatani2013/dbn/rbm_layer{layer}.pt"
+
+
+def rbm_stack(depth=len(DBN_SIZES) - 1):
+    """The pre-trained RBMs of layers 1..depth."""
+    return [rbm_path(layer) for layer in range(1, depth + 1)]
+
+
+def finetuned(init, n):
+    return f"results/okatani2013/finetune/{init}_n{n}.pt"
+
+
+# ---------------------------------------------------------------- mototake2015
+
+MOTOTAKE = PRESET["mototake2015"]
+JAC = MOTOTAKE["jacobian"]
+ALEX = MOTOTAKE["alexnet"]
+DBN_NOISE = [str(float(v)) for v in JAC["noise_levels"]]
+ALEX_NOISE = [str(float(v)) for v in ALEX["noise_levels"]]
+N_HIDDEN_LAYERS = len(DBN_SIZES) - 1
+require(1 <= JAC["vector_layer"] <= N_HIDDEN_LAYERS, "mototake2015.jacobian.vector_layer", f"the DBN has hidden layers 1-{N_HIDDEN_LAYERS}")
+require(all(1 <= t <= N_HIDDEN_LAYERS for t in JAC["noise_layers"]), "mototake2015.jacobian.noise_layers", f"the DBN has hidden layers 1-{N_HIDDEN_LAYERS}")
+TSNE_FEATURES = ["input"] + [f"{stage}_h{t}" for stage in ("pretrained", "finetuned") for t in range(1, N_HIDDEN_LAYERS + 1)]
+
+
+def dbn_inputs(stage):
+    """The model files of one stage of the DBN: the RBM stack or the fine-tuned net."""
+    if stage == "pretrained":
+        return {"rbms": rbm_stack(), "model": []}
+    if stage == "finetuned":
+        return {"rbms": [], "model": finetuned("pretrained", "all")}
+    return {"rbms": [], "model": []}  # pixels
+
+
+def dbn_spectra(stage, noise="0.0"):
+    return f"results/mototake2015/dbn_spectra/{stage}_noise{noise}.csv"
+
+
+def dbn_vectors(stage, noise="0.0"):
+    return f"results/mototake2015/dbn_spectra/{stage}_noise{noise}_vectors.npz"
+
+
+def alexnet_spectra(layer, noise="0.0"):
+    return f"results/mototake2015/alexnet/spectra_layer{layer}_noise{noise}.csv"
+
+
+# ---------------------------------------------------------------- tishby2017
+
+TISHBY = PRESET["tishby2017"]
+MAIN_DEPTH = TISHBY["depth"]
+SWEEP = str(float(TISHBY["sweep_fraction"]))
+FRACTIONS = [str(float(f)) for f in TISHBY["fractions"]]
+DEPTHS = range(1, len(TISHBY["architectures"]) + 1)
+require(MAIN_DEPTH in DEPTHS, "tishby2017.depth", f"must pick one of the {len(DEPTHS)} architectures (1-{len(DEPTHS)})")
+
+
+def tishby_run(table, activation="tanh", fraction=SWEEP, depth=MAIN_DEPTH):
+    """One of a run's tables: information, gradients or losses."""
+    return f"results/tishby2017/runs/{activation}_f{fraction}_d{depth}/{table}.csv"
+
+
+# ---------------------------------------------------------------- ohzeki2015
+
+OHZEKI = PRESET["ohzeki2015"]
+require(OHZEKI["p2_strength"] in OHZEKI["strengths"], "ohzeki2015.p2_strength", f"must be one of strengths {OHZEKI['strengths']}")
+OHZEKI_BETAS = [0.0, OHZEKI["fixed_beta"]] + log_grid(OHZEKI["beta_grid"])
+OHZEKI_ALPHAS = sorted(set(OHZEKI["alphas"]) | set(log_grid(OHZEKI["alpha_grid"])))
+OHZEKI_LARGEST = max(OHZEKI["sizes"])
+
+
+def ohzeki_sweep(size, strength):
+    return f"results/ohzeki2015/sweep/N{size}_b{float(strength)}.csv"

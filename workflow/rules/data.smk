@@ -13,6 +13,8 @@ rule image:
     resources:
         mem_mb=1000,
         runtime=10,
+    conda:
+        ENV
     script:
         STEP
 
@@ -29,5 +31,7 @@ rule mnist:
     resources:
         mem_mb=2000,
         runtime=30,
+    conda:
+        ENV
     script:
         STEP

@@ -1,34 +1,6 @@
 # mototake2015 (seed 000, seed 003 section 3): layer Jacobians of the DBN trained by
 # okatani2013 and of AlexNet; figures M1-M9.
-
-MOTOTAKE = PRESET["mototake2015"]
-JAC = MOTOTAKE["jacobian"]
-ALEX = MOTOTAKE["alexnet"]
-DBN_NOISE = [str(float(v)) for v in JAC["noise_levels"]]
-ALEX_NOISE = [str(float(v)) for v in ALEX["noise_levels"]]
-N_HIDDEN_LAYERS = len(DBN_SIZES) - 1
-TSNE_FEATURES = ["input"] + [f"{stage}_h{t}" for stage in ("pretrained", "finetuned") for t in range(1, N_HIDDEN_LAYERS + 1)]
-
-
-def dbn_inputs(stage):
-    """The model files of one stage of the DBN: the RBM stack or the fine-tuned net."""
-    if stage == "pretrained":
-        return {"rbms": rbm_stack(), "model": []}
-    if stage == "finetuned":
-        return {"rbms": [], "model": finetuned("pretrained", "all")}
-    return {"rbms": [], "model": []}  # pixels
-
-
-def dbn_spectra(stage, noise="0.0"):
-    return f"results/mototake2015/dbn_spectra/{stage}_noise{noise}.csv"
-
-
-def dbn_vectors(stage, noise="0.0"):
-    return f"results/mototake2015/dbn_spectra/{stage}_noise{noise}_vectors.npz"
-
-
-def alexnet_spectra(layer, noise="0.0"):
-    return f"results/mototake2015/alexnet/spectra_layer{layer}_noise{noise}.csv"
+# Constants and path helpers of this talk live in common.smk.
 
 
 rule mototake2015_dbn_spectra:
@@ -54,7 +26,9 @@ rule mototake2015_dbn_spectra:
     resources:
         mem_mb=6000,
         runtime=30,
-        gpu=1,
+        gpu=GPUS,
+    conda:
+        ENV
     script:
         STEP
 
@@ -73,6 +47,8 @@ rule mototake2015_steep_spectrum:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -93,6 +69,8 @@ rule mototake2015_vector_localisation:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -112,6 +90,8 @@ rule mototake2015_finetuning_expansion:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -133,6 +113,8 @@ rule mototake2015_vector_blurring:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -158,6 +140,8 @@ rule mototake2015_tsne:
     resources:
         mem_mb=4000,
         runtime=60,
+    conda:
+        ENV
     script:
         STEP
 
@@ -176,6 +160,8 @@ rule mototake2015_digit_separation:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -196,7 +182,9 @@ rule mototake2015_perturbation:
     resources:
         mem_mb=4000,
         runtime=30,
-        gpu=1,
+        gpu=GPUS,
+    conda:
+        ENV
     script:
         STEP
 
@@ -213,6 +201,8 @@ rule mototake2015_alexnet_weights:
     resources:
         mem_mb=2000,
         runtime=30,
+    conda:
+        ENV
     script:
         STEP
 
@@ -234,6 +224,8 @@ rule mototake2015_pictures:
     resources:
         mem_mb=2000,
         runtime=10,
+    conda:
+        ENV
     script:
         STEP
 
@@ -259,7 +251,9 @@ rule mototake2015_alexnet_spectra:
     resources:
         mem_mb=8000,
         runtime=60,
-        gpu=1,
+        gpu=GPUS,
+    conda:
+        ENV
     script:
         STEP
 
@@ -279,6 +273,8 @@ rule mototake2015_alexnet_steepness:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -305,7 +301,9 @@ rule mototake2015_alexnet_vectors:
     resources:
         mem_mb=8000,
         runtime=60,
-        gpu=1,
+        gpu=GPUS,
+    conda:
+        ENV
     script:
         STEP
 
@@ -326,6 +324,8 @@ rule mototake2015_noise_flattening:
     resources:
         mem_mb=2000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -339,7 +339,7 @@ rule mototake2015_figure_M1:
         embeddings=expand("results/mototake2015/tsne/{features}.npz", features=TSNE_FEATURES),
         claims=rules.mototake2015_digit_separation.output.claims,
     output:
-        figure=figure("mototake2015", "M1"),
+        figure=figure_output("mototake2015", "M1"),
     log:
         "logs/figures/mototake2015_M1.log",
     params:
@@ -348,6 +348,8 @@ rule mototake2015_figure_M1:
     resources:
         mem_mb=2000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -357,7 +359,7 @@ rule mototake2015_figure_M2:
         spectra=dbn_spectra("pretrained"),
         claims=rules.mototake2015_steep_spectrum.output.claims,
     output:
-        figure=figure("mototake2015", "M2"),
+        figure=figure_output("mototake2015", "M2"),
     log:
         "logs/figures/mototake2015_M2.log",
     params:
@@ -367,6 +369,8 @@ rule mototake2015_figure_M2:
     resources:
         mem_mb=2000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -376,7 +380,7 @@ rule mototake2015_figure_M3:
         vectors=dbn_vectors("pretrained"),
         claims=rules.mototake2015_vector_localisation.output.claims,
     output:
-        figure=figure("mototake2015", "M3"),
+        figure=figure_output("mototake2015", "M3"),
     log:
         "logs/figures/mototake2015_M3.log",
     params:
@@ -386,6 +390,8 @@ rule mototake2015_figure_M3:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -395,7 +401,7 @@ rule mototake2015_figure_M4:
         spectra=[dbn_spectra("pretrained"), dbn_spectra("finetuned")],
         claims=rules.mototake2015_finetuning_expansion.output.claims,
     output:
-        figure=figure("mototake2015", "M4"),
+        figure=figure_output("mototake2015", "M4"),
     log:
         "logs/figures/mototake2015_M4.log",
     params:
@@ -404,6 +410,8 @@ rule mototake2015_figure_M4:
     resources:
         mem_mb=2000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -413,7 +421,7 @@ rule mototake2015_figure_M5:
         vectors=dbn_vectors("finetuned"),
         claims=rules.mototake2015_vector_blurring.output.claims,
     output:
-        figure=figure("mototake2015", "M5"),
+        figure=figure_output("mototake2015", "M5"),
     log:
         "logs/figures/mototake2015_M5.log",
     params:
@@ -423,6 +431,8 @@ rule mototake2015_figure_M5:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -432,7 +442,7 @@ rule mototake2015_figure_M6:
         spectra=rules.mototake2015_alexnet_steepness.output.spectra,
         claims=rules.mototake2015_alexnet_steepness.output.claims,
     output:
-        figure=figure("mototake2015", "M6"),
+        figure=figure_output("mototake2015", "M6"),
     log:
         "logs/figures/mototake2015_M6.log",
     params:
@@ -442,6 +452,8 @@ rule mototake2015_figure_M6:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -451,7 +463,7 @@ rule mototake2015_figure_M7:
         vectors=rules.mototake2015_alexnet_vectors.output.vectors,
         claims=rules.mototake2015_alexnet_vectors.output.claims,
     output:
-        figure=figure("mototake2015", "M7"),
+        figure=figure_output("mototake2015", "M7"),
     log:
         "logs/figures/mototake2015_M7.log",
     params:
@@ -461,6 +473,8 @@ rule mototake2015_figure_M7:
     resources:
         mem_mb=2000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -470,7 +484,7 @@ rule mototake2015_figure_M8:
         agreement=rules.mototake2015_perturbation.output.agreement,
         claims=rules.mototake2015_perturbation.output.claims,
     output:
-        figure=figure("mototake2015", "M8"),
+        figure=figure_output("mototake2015", "M8"),
     log:
         "logs/figures/mototake2015_M8.log",
     params:
@@ -479,6 +493,8 @@ rule mototake2015_figure_M8:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -488,7 +504,7 @@ rule mototake2015_figure_M9:
         spectra=rules.mototake2015_noise_flattening.output.spectra,
         claims=rules.mototake2015_noise_flattening.output.claims,
     output:
-        figure=figure("mototake2015", "M9"),
+        figure=figure_output("mototake2015", "M9"),
     log:
         "logs/figures/mototake2015_M9.log",
     params:
@@ -498,5 +514,7 @@ rule mototake2015_figure_M9:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP

@@ -1,15 +1,5 @@
 # ohzeki2015 (seed 003 section 2): phase transition when pre-training meets fine-tuning; P1, P2.
-
-OHZEKI = PRESET["ohzeki2015"]
-if OHZEKI["p2_strength"] not in OHZEKI["strengths"]:
-    raise WorkflowError("config key 'presets.<preset>.ohzeki2015.p2_strength' must be one of its 'strengths'")
-OHZEKI_BETAS = [0.0, OHZEKI["fixed_beta"]] + log_grid(OHZEKI["beta_grid"])
-OHZEKI_ALPHAS = sorted(set(OHZEKI["alphas"]) | set(log_grid(OHZEKI["alpha_grid"])))
-OHZEKI_LARGEST = max(OHZEKI["sizes"])
-
-
-def ohzeki_sweep(size, strength):
-    return f"results/ohzeki2015/sweep/N{size}_b{float(strength)}.csv"
+# Constants and path helpers of this talk live in common.smk.
 
 
 rule ohzeki2015_sweep:
@@ -31,6 +21,8 @@ rule ohzeki2015_sweep:
     resources:
         mem_mb=4000,
         runtime=60,
+    conda:
+        ENV
     script:
         STEP
 
@@ -50,6 +42,8 @@ rule ohzeki2015_phase_transition:
     resources:
         mem_mb=2000,
         runtime=10,
+    conda:
+        ENV
     script:
         STEP
 
@@ -69,6 +63,8 @@ rule ohzeki2015_potential:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -78,7 +74,7 @@ rule ohzeki2015_figure_P1:
         sweeps=[ohzeki_sweep(n, b) for n in OHZEKI["sizes"] for b in OHZEKI["strengths"]],
         claims=rules.ohzeki2015_phase_transition.output.claims,
     output:
-        figure=figure("ohzeki2015", "P1"),
+        figure=figure_output("ohzeki2015", "P1"),
     log:
         "logs/figures/ohzeki2015_P1.log",
     params:
@@ -88,6 +84,8 @@ rule ohzeki2015_figure_P1:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -97,7 +95,7 @@ rule ohzeki2015_figure_P2:
         curves=rules.ohzeki2015_potential.output.curves,
         claims=rules.ohzeki2015_potential.output.claims,
     output:
-        figure=figure("ohzeki2015", "P2"),
+        figure=figure_output("ohzeki2015", "P2"),
     log:
         "logs/figures/ohzeki2015_P2.log",
     params:
@@ -107,5 +105,7 @@ rule ohzeki2015_figure_P2:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP

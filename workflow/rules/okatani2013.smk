@@ -1,22 +1,6 @@
 # okatani2013 (seed 001): RBMs, DBN pre-training and fine-tuning, CNN; figures O1-O5.
 # The RBM stack and the fine-tuned net trained here are analysed by mototake2015.
-
-OKATANI = PRESET["okatani2013"]
-DBN_SIZES = OKATANI["dbn"]["sizes"]
-TRAIN_SIZES = [str(n) for n in OKATANI["finetune"]["train_sizes"]]
-
-
-def rbm_path(layer):
-    return f"results/okatani2013/dbn/rbm_layer{layer}.pt"
-
-
-def rbm_stack(depth=len(DBN_SIZES) - 1):
-    """The pre-trained RBMs of layers 1..depth."""
-    return [rbm_path(layer) for layer in range(1, depth + 1)]
-
-
-def finetuned(init, n):
-    return f"results/okatani2013/finetune/{init}_n{n}.pt"
+# Constants and path helpers of this talk live in common.smk.
 
 
 rule okatani2013_pretrain_layer:
@@ -41,7 +25,9 @@ rule okatani2013_pretrain_layer:
     resources:
         mem_mb=4000,
         runtime=120,
-        gpu=1,
+        gpu=GPUS,
+    conda:
+        ENV
     script:
         STEP
 
@@ -73,7 +59,9 @@ rule okatani2013_finetune:
     resources:
         mem_mb=4000,
         runtime=240,
-        gpu=1,
+        gpu=GPUS,
+    conda:
+        ENV
     script:
         STEP
 
@@ -94,6 +82,8 @@ rule okatani2013_pretraining_benefit:
     resources:
         mem_mb=500,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -114,6 +104,8 @@ rule okatani2013_filters:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -132,7 +124,9 @@ rule okatani2013_likelihood:
     resources:
         mem_mb=4000,
         runtime=60,
-        gpu=1,
+        gpu=GPUS,
+    conda:
+        ENV
     script:
         STEP
 
@@ -151,6 +145,8 @@ rule okatani2013_likelihood_comparison:
     resources:
         mem_mb=500,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -171,7 +167,9 @@ rule okatani2013_cnn:
     resources:
         mem_mb=4000,
         runtime=120,
-        gpu=1,
+        gpu=GPUS,
+    conda:
+        ENV
     script:
         STEP
 
@@ -191,7 +189,9 @@ rule okatani2013_judge:
     resources:
         mem_mb=4000,
         runtime=120,
-        gpu=1,
+        gpu=GPUS,
+    conda:
+        ENV
     script:
         STEP
 
@@ -213,7 +213,9 @@ rule okatani2013_samples:
     resources:
         mem_mb=4000,
         runtime=60,
-        gpu=1,
+        gpu=GPUS,
+    conda:
+        ENV
     script:
         STEP
 
@@ -226,7 +228,7 @@ rule okatani2013_figure_O1:
         filters=rules.okatani2013_filters.output.filters,
         claims=rules.okatani2013_filters.output.claims,
     output:
-        figure=figure("okatani2013", "O1"),
+        figure=figure_output("okatani2013", "O1"),
     log:
         "logs/figures/okatani2013_O1.log",
     params:
@@ -235,6 +237,8 @@ rule okatani2013_figure_O1:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -244,7 +248,7 @@ rule okatani2013_figure_O2:
         likelihood=rules.okatani2013_likelihood_comparison.output.likelihood,
         claims=rules.okatani2013_likelihood_comparison.output.claims,
     output:
-        figure=figure("okatani2013", "O2"),
+        figure=figure_output("okatani2013", "O2"),
     log:
         "logs/figures/okatani2013_O2.log",
     params:
@@ -253,6 +257,8 @@ rule okatani2013_figure_O2:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -262,7 +268,7 @@ rule okatani2013_figure_O3:
         samples=rules.okatani2013_samples.output.samples,
         claims=rules.okatani2013_samples.output.claims,
     output:
-        figure=figure("okatani2013", "O3"),
+        figure=figure_output("okatani2013", "O3"),
     log:
         "logs/figures/okatani2013_O3.log",
     params:
@@ -271,6 +277,8 @@ rule okatani2013_figure_O3:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -280,7 +288,7 @@ rule okatani2013_figure_O4:
         errors=rules.okatani2013_pretraining_benefit.output.errors,
         claims=rules.okatani2013_pretraining_benefit.output.claims,
     output:
-        figure=figure("okatani2013", "O4"),
+        figure=figure_output("okatani2013", "O4"),
     log:
         "logs/figures/okatani2013_O4.log",
     params:
@@ -289,6 +297,8 @@ rule okatani2013_figure_O4:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -298,7 +308,7 @@ rule okatani2013_figure_O5:
         history=rules.okatani2013_cnn.output.history,
         claims=rules.okatani2013_cnn.output.claims,
     output:
-        figure=figure("okatani2013", "O5"),
+        figure=figure_output("okatani2013", "O5"),
     log:
         "logs/figures/okatani2013_O5.log",
     params:
@@ -307,5 +317,7 @@ rule okatani2013_figure_O5:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP

@@ -1,7 +1,5 @@
 # saxe2019 (seed 004): semantic development in deep linear networks, figures S1-S5.
 
-SAXE = PRESET["saxe2019"]
-
 
 rule saxe2019_hierarchy_svd:
     output:
@@ -15,6 +13,8 @@ rule saxe2019_hierarchy_svd:
     resources:
         mem_mb=500,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -32,6 +32,8 @@ rule saxe2019_deep_dynamics:
     resources:
         mem_mb=1000,
         runtime=10,
+    conda:
+        ENV
     script:
         STEP
 
@@ -49,6 +51,8 @@ rule saxe2019_shallow_dynamics:
     resources:
         mem_mb=1000,
         runtime=10,
+    conda:
+        ENV
     script:
         STEP
 
@@ -69,6 +73,8 @@ rule saxe2019_low_rank:
     resources:
         mem_mb=2000,
         runtime=10,
+    conda:
+        ENV
     script:
         STEP
 
@@ -85,6 +91,8 @@ rule saxe2019_branching_dataset:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -105,6 +113,8 @@ rule saxe2019_progressive_differentiation:
     resources:
         mem_mb=2000,
         runtime=20,
+    conda:
+        ENV
     script:
         STEP
 
@@ -117,7 +127,7 @@ rule saxe2019_figure_S1:
         modes=rules.saxe2019_hierarchy_svd.output.modes,
         claims=rules.saxe2019_hierarchy_svd.output.claims,
     output:
-        figure=figure("saxe2019", "S1"),
+        figure=figure_output("saxe2019", "S1"),
     log:
         "logs/figures/saxe2019_S1.log",
     params:
@@ -126,6 +136,8 @@ rule saxe2019_figure_S1:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -135,7 +147,7 @@ rule saxe2019_figure_S2:
         trajectory=rules.saxe2019_deep_dynamics.output.trajectory,
         claims=rules.saxe2019_deep_dynamics.output.claims,
     output:
-        figure=figure("saxe2019", "S2"),
+        figure=figure_output("saxe2019", "S2"),
     log:
         "logs/figures/saxe2019_S2.log",
     params:
@@ -145,6 +157,8 @@ rule saxe2019_figure_S2:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -154,7 +168,7 @@ rule saxe2019_figure_S3:
         trajectory=rules.saxe2019_shallow_dynamics.output.trajectory,
         claims=rules.saxe2019_shallow_dynamics.output.claims,
     output:
-        figure=figure("saxe2019", "S3"),
+        figure=figure_output("saxe2019", "S3"),
     log:
         "logs/figures/saxe2019_S3.log",
     params:
@@ -164,6 +178,8 @@ rule saxe2019_figure_S3:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -174,7 +190,7 @@ rule saxe2019_figure_S4:
         errors=rules.saxe2019_low_rank.output.errors,
         claims=rules.saxe2019_low_rank.output.claims,
     output:
-        figure=figure("saxe2019", "S4"),
+        figure=figure_output("saxe2019", "S4"),
     log:
         "logs/figures/saxe2019_S4.log",
     params:
@@ -183,6 +199,8 @@ rule saxe2019_figure_S4:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -193,7 +211,7 @@ rule saxe2019_figure_S5:
         distinctions=rules.saxe2019_progressive_differentiation.output.distinctions,
         claims=rules.saxe2019_progressive_differentiation.output.claims,
     output:
-        figure=figure("saxe2019", "S5"),
+        figure=figure_output("saxe2019", "S5"),
     log:
         "logs/figures/saxe2019_S5.log",
     params:
@@ -202,5 +220,7 @@ rule saxe2019_figure_S5:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP

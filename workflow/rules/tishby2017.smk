@@ -1,15 +1,5 @@
 # tishby2017 (seed 002): information plane of ensembles of small networks; figures T1-T4.
-
-TISHBY = PRESET["tishby2017"]
-MAIN_DEPTH = TISHBY["depth"]
-SWEEP = str(float(TISHBY["sweep_fraction"]))
-FRACTIONS = [str(float(f)) for f in TISHBY["fractions"]]
-DEPTHS = range(1, len(TISHBY["architectures"]) + 1)
-
-
-def tishby_run(table, activation="tanh", fraction=SWEEP, depth=MAIN_DEPTH):
-    """One of a run's tables: information, gradients or losses."""
-    return f"results/tishby2017/runs/{activation}_f{fraction}_d{depth}/{table}.csv"
+# Constants and path helpers of this talk live in common.smk.
 
 
 rule tishby2017_dataset:
@@ -25,6 +15,8 @@ rule tishby2017_dataset:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -55,7 +47,9 @@ rule tishby2017_train:
     resources:
         mem_mb=4000,
         runtime=120,
-        gpu=1,
+        gpu=GPUS,
+    conda:
+        ENV
     script:
         STEP
 
@@ -74,6 +68,8 @@ rule tishby2017_information_plane:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -94,6 +90,8 @@ rule tishby2017_gradient_phases:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -113,6 +111,8 @@ rule tishby2017_depth_benefit:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -132,6 +132,8 @@ rule tishby2017_relu_versus_tanh:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -144,7 +146,7 @@ rule tishby2017_figure_T1:
         runs=[tishby_run("information", fraction=f) for f in FRACTIONS],
         claims=rules.tishby2017_information_plane.output.claims,
     output:
-        figure=figure("tishby2017", "T1"),
+        figure=figure_output("tishby2017", "T1"),
     log:
         "logs/figures/tishby2017_T1.log",
     params:
@@ -153,6 +155,8 @@ rule tishby2017_figure_T1:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -163,7 +167,7 @@ rule tishby2017_figure_T2:
         switches=rules.tishby2017_gradient_phases.output.switches,
         claims=rules.tishby2017_gradient_phases.output.claims,
     output:
-        figure=figure("tishby2017", "T2"),
+        figure=figure_output("tishby2017", "T2"),
     log:
         "logs/figures/tishby2017_T2.log",
     params:
@@ -172,6 +176,8 @@ rule tishby2017_figure_T2:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -182,7 +188,7 @@ rule tishby2017_figure_T3:
         epochs=rules.tishby2017_depth_benefit.output.epochs,
         claims=rules.tishby2017_depth_benefit.output.claims,
     output:
-        figure=figure("tishby2017", "T3"),
+        figure=figure_output("tishby2017", "T3"),
     log:
         "logs/figures/tishby2017_T3.log",
     params:
@@ -192,6 +198,8 @@ rule tishby2017_figure_T3:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP
 
@@ -202,7 +210,7 @@ rule tishby2017_figure_T4:
         relu=tishby_run("information", activation="relu"),
         claims=rules.tishby2017_relu_versus_tanh.output.claims,
     output:
-        figure=figure("tishby2017", "T4"),
+        figure=figure_output("tishby2017", "T4"),
     log:
         "logs/figures/tishby2017_T4.log",
     params:
@@ -211,5 +219,7 @@ rule tishby2017_figure_T4:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        ENV
     script:
         STEP

@@ -372,16 +372,22 @@ def train_judge(
     x_test = np.concatenate([x_test, digit_judge.non_digit_images(x_test, len(x_test), seed + 1)])
     y_test = np.concatenate([y_test, np.full(len(y_test), digit_judge.NOT_A_DIGIT)])
     settings = dict(epochs=epochs, learning_rate=learning_rate, momentum=momentum, batch_size=batch_size, weight_decay=weight_decay)
-    model = networks.lenet(generator(seed, torch.device("cpu")), n_classes=digit_judge.NOT_A_DIGIT + 1)
+    model, history = _train_lenet(x, y, x_test, y_test, digit_judge.NOT_A_DIGIT + 1, settings, seed, device, "digit judge", checkpoint)
+    return {"model": model, "history": history}
+
+
+def _train_lenet(x, y, x_test, y_test, n_classes: int, settings: dict, seed: int, device: str, run_name: str, checkpoint: str | None):
+    """A seeded LeNet trained by SGD with momentum; returns (state dict on the CPU, history)."""
+    model = networks.lenet(generator(seed, torch.device("cpu")), n_classes=n_classes)
     history = train_classifier(
         model, x, y, x_test, y_test,
         seed=seed,
         device=select_device(device),
-        run_name="digit judge",
+        run_name=run_name,
         checkpoint=_checkpoint(checkpoint, x=x, y=y, seed=seed, **settings),
         **settings,
     )
-    return {"model": {k: v.cpu() for k, v in model.state_dict().items()}, "history": history}
+    return {k: v.cpu() for k, v in model.state_dict().items()}, history
 
 
 def train_cnn(
@@ -396,20 +402,11 @@ def train_cnn(
     checkpoint: str | None = None,
 ) -> dict:
     """O5: LeNet-style CNN on MNIST; train/test error per epoch."""
-    x = mnist_data.to_unit_interval(mnist["x_train"])
     settings = dict(epochs=epochs, learning_rate=learning_rate, momentum=momentum, batch_size=batch_size, weight_decay=weight_decay)
-    model = networks.lenet(generator(seed, torch.device("cpu")))
-    history = train_classifier(
-        model,
-        x,
-        mnist["y_train"],
-        mnist_data.to_unit_interval(mnist["x_test"]),
-        mnist["y_test"],
-        seed=seed,
-        device=select_device(device),
-        run_name="LeNet",
-        checkpoint=_checkpoint(checkpoint, x=x, y=mnist["y_train"], seed=seed, **settings),
-        **settings,
+    model, history = _train_lenet(
+        mnist_data.to_unit_interval(mnist["x_train"]), mnist["y_train"],
+        mnist_data.to_unit_interval(mnist["x_test"]), mnist["y_test"],
+        N_CLASSES, settings, seed, device, "LeNet", checkpoint,
     )
     final = history.iloc[-1]
     source = str(mnist["source"])
@@ -425,4 +422,4 @@ def train_cnn(
             + ("; the quick preset's 4,000 training images are too few for 1 %" if source == "embedded" else ""),
         )
     ]
-    return {"model": {k: v.cpu() for k, v in model.state_dict().items()}, "history": history, "claims": claims.table(rows)}
+    return {"model": model, "history": history, "claims": claims.table(rows)}
