@@ -31,48 +31,59 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
     assert "results/claims.csv" in out
 
 
-def test_one_figure_runs_only_its_ancestors(workdir):
-    jobs = dry_run_jobs(workdir, "figures/tishby2017/T4_relu_and_kde.png", tiny=False)
-    assert jobs == {
-        "tishby2017_dataset": 1,
-        "tishby2017_train": 2,
-        "tishby2017_relu_versus_tanh": 1,
-        "tishby2017_figure_T4": 1,
-    }
-    jobs = dry_run_jobs(workdir, "figures/mototake2015/M2_spectra_after_pretraining.png", tiny=False)
-    assert jobs == {
-        "mnist": 1,
-        "okatani2013_pretrain_layer": 3,
-        "mototake2015_dbn_spectra": 1,
-        "mototake2015_steep_spectrum": 1,
-        "mototake2015_figure_M2": 1,
-    }
-    jobs = dry_run_jobs(workdir, "figures/mototake2015/M6_alexnet_spectra.png", tiny=False)
-    assert jobs == {
-        "mototake2015_alexnet_weights": 1,
-        "mototake2015_pictures": 1,
-        "mototake2015_alexnet_spectra": 7,
-        "mototake2015_alexnet_steepness": 1,
-        "mototake2015_figure_M6": 1,
-    }
-    jobs = dry_run_jobs(workdir, "figures/okatani2013/O1_rbm_filters.png", tiny=False)
-    assert jobs == {"mnist": 1, "okatani2013_pretrain_layer": 1, "okatani2013_filters": 1, "okatani2013_figure_O1": 1}
-    jobs = dry_run_jobs(workdir, "figures/okatani2013/O4_pretraining_vs_training_size.png", tiny=False)
-    assert jobs == {
-        "mnist": 1,
-        "okatani2013_pretrain_layer": 3,
-        "okatani2013_finetune": 8,
-        "okatani2013_pretraining_benefit": 1,
-        "okatani2013_figure_O4": 1,
-    }
-    jobs = dry_run_jobs(workdir, "figures/saxe2019/S4_low_rank_picture.png", tiny=False)
-    assert jobs == {"image": 1, "saxe2019_low_rank": 1, "saxe2019_figure_S4": 1}
-    jobs = dry_run_jobs(workdir, "figures/saxe2019/S5_progressive_differentiation.png", tiny=False)
-    assert jobs == {
-        "saxe2019_branching_dataset": 1,
-        "saxe2019_progressive_differentiation": 1,
-        "saxe2019_figure_S5": 1,
-    }
+@pytest.mark.parametrize(
+    "target, expected_jobs",
+    [
+        (
+            "figures/tishby2017/T4_relu_and_kde.png",
+            {"tishby2017_dataset": 1, "tishby2017_train": 2, "tishby2017_relu_versus_tanh": 1, "tishby2017_figure_T4": 1},
+        ),
+        (
+            "figures/mototake2015/M2_spectra_after_pretraining.png",
+            {
+                "mnist": 1,
+                "okatani2013_pretrain_layer": 3,
+                "mototake2015_dbn_spectra": 1,
+                "mototake2015_steep_spectrum": 1,
+                "mototake2015_figure_M2": 1,
+            },
+        ),
+        (
+            "figures/mototake2015/M6_alexnet_spectra.png",
+            {
+                "mototake2015_alexnet_weights": 1,
+                "mototake2015_pictures": 1,
+                "mototake2015_alexnet_spectra": 7,
+                "mototake2015_alexnet_steepness": 1,
+                "mototake2015_figure_M6": 1,
+            },
+        ),
+        (
+            "figures/okatani2013/O1_rbm_filters.png",
+            {"mnist": 1, "okatani2013_pretrain_layer": 1, "okatani2013_filters": 1, "okatani2013_figure_O1": 1},
+        ),
+        (
+            "figures/okatani2013/O4_pretraining_vs_training_size.png",
+            {
+                "mnist": 1,
+                "okatani2013_pretrain_layer": 3,
+                "okatani2013_finetune": 8,
+                "okatani2013_pretraining_benefit": 1,
+                "okatani2013_figure_O4": 1,
+            },
+        ),
+        (
+            "figures/saxe2019/S4_low_rank_picture.png",
+            {"image": 1, "saxe2019_low_rank": 1, "saxe2019_figure_S4": 1},
+        ),
+        (
+            "figures/saxe2019/S5_progressive_differentiation.png",
+            {"saxe2019_branching_dataset": 1, "saxe2019_progressive_differentiation": 1, "saxe2019_figure_S5": 1},
+        ),
+    ],
+)
+def test_one_figure_runs_only_its_ancestors(workdir, target, expected_jobs):
+    assert dry_run_jobs(workdir, target, tiny=False) == expected_jobs
 
 
 @pytest.mark.parametrize(
