@@ -111,3 +111,24 @@ def test_claims_page_escapes_and_counts():
     page = claims.html_table(table)
     assert "1 of 1 claims hold" in page and "a &lt; b &amp; c" in page and "n&lt;o&gt;te" in page
     assert page.startswith("<!doctype html>")
+
+
+def test_checks_are_kept_apart_from_claims_and_never_counted_as_claims():
+    from deepinside import readme_claims
+
+    table = claims.concatenate([claims.table([
+        claims.claim("t", "X1", "the talk says so", 0.7, ">", 0.5),
+        claims.claim("t", "X1", "the integrator matches its closed form", 0.1, "<", 0.01, kind="check"),
+        claims.claim("t", "X2", "another statement", 0.2, ">", 0.5),
+    ])])
+    assert claims.held(table, "claim") == (1, 2) and claims.held(table, "check") == (0, 1)
+    text = readme_claims.markdown(table, "quick")
+    assert text.startswith("Preset `quick`: 1 of 2 claims hold (0 of 1 checks pass")
+    assert text.index("another statement") < text.index("**Checks**") < text.index("closed form")
+    page = claims.html_table(table)
+    assert "1 of 2 claims hold; 0 of 1 checks pass" in page
+    assert "[check]" in claims.caption(table[table["kind"] == "check"])
+    with pytest.raises(ValueError, match="kind"):
+        claims.claim("t", "X1", "x", 1, ">", 0, kind="fact")
+    with pytest.raises(ValueError, match="unknown kind"):
+        claims.concatenate([table.assign(kind="other")])

@@ -1,6 +1,13 @@
 """Claim rows: the statement of a talk a figure checks, the number measured, the verdict.
 
-Every figure of ``FIGURES.md`` has one or more claims. A step that computes a
+Every figure of ``FIGURES.md`` has one or more rows, each of one of two kinds:
+
+* a **claim** — a statement of the talk that the data could contradict;
+* a **check** — a sanity or consistency check that holds by identity or by
+  construction when the code is right (an integrator matching the closed form it
+  integrates, an estimator's self-test, a mathematical identity). Checks guard the
+  pipeline; they are not replications and are never counted as such.
+ A step that computes a
 figure's data also measures its claim and returns a small table with the columns
 :data:`CLAIM_COLUMNS`; the pipeline gathers them into ``results/claims.csv`` and the
 figure's caption repeats them (see :func:`caption`). A claim that does not hold is
@@ -15,7 +22,8 @@ from typing import Iterable
 
 import pandas as pd
 
-CLAIM_COLUMNS = ["talk", "figure", "claim", "measured", "threshold", "holds", "note"]
+CLAIM_COLUMNS = ["talk", "figure", "kind", "claim", "measured", "threshold", "holds", "note"]
+KINDS = ("claim", "check")
 
 _COMPARISONS = {
     "<": operator.lt,
@@ -42,12 +50,18 @@ def claim(
     comparison: str,
     threshold: float,
     note: str = "",
+    kind: str = "claim",
 ) -> dict:
-    """One claim row: ``holds`` is computed from ``measured``, never passed in."""
+    """One row: ``holds`` is computed from ``measured``, never passed in; ``kind`` is
+    ``claim`` (the talk's statement, could be contradicted) or ``check`` (holds by
+    construction when the code is right)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     holds = check(float(measured), comparison, threshold)
     return {
         "talk": talk,
         "figure": figure,
+        "kind": kind,
         "claim": text,
         "measured": float(measured),
         "threshold": f"{comparison} {threshold:g}",
@@ -87,7 +101,21 @@ def concatenate(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
         if missing:
             raise ValueError(f"claims table lacks columns {sorted(missing)}")
     out = pd.concat([f[CLAIM_COLUMNS] for f in frames], ignore_index=True)
+    unknown = set(out["kind"]) - set(KINDS)
+    if unknown:
+        raise ValueError(f"claims table has rows of unknown kind {sorted(unknown)} (expected {KINDS})")
     return out.sort_values(["talk", "figure"], kind="stable").reset_index(drop=True)
+
+
+def held(claims: pd.DataFrame, kind: str = "claim") -> tuple[int, int]:
+    """(rows that hold, rows) among the rows of one kind."""
+    rows = claims[claims["kind"] == kind]
+    return int((rows["holds"] == "yes").sum()), len(rows)
+
+
+def by_kind(claims: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """The claims, then the checks (each possibly empty), in table order."""
+    return [(kind, claims[claims["kind"] == kind]) for kind in KINDS]
 
 
 def caption(claims: pd.DataFrame) -> str:
@@ -95,7 +123,8 @@ def caption(claims: pd.DataFrame) -> str:
     lines = []
     for row in claims.itertuples(index=False):
         verdict = "holds" if row.holds == "yes" else "does NOT hold"
-        line = f"{row.figure}: {row.claim} — measured {row.measured:.4g} (needs {row.threshold}): {verdict}."
+        label = row.figure if row.kind == "claim" else f"{row.figure} [check]"
+        line = f"{label}: {row.claim} — measured {row.measured:.4g} (needs {row.threshold}): {verdict}."
         if isinstance(row.note, str) and row.note:
             line += f" {row.note}"
         lines.append(line)
@@ -103,23 +132,32 @@ def caption(claims: pd.DataFrame) -> str:
 
 
 def html_table(claims: pd.DataFrame) -> str:
-    """A self-contained HTML page of the claims table (verdicts coloured), for the report."""
+    """A self-contained HTML page of the claims table (verdicts coloured), claims then checks, for the report."""
     from html import escape
 
-    rows = []
-    for row in claims.itertuples(index=False):
-        colour = "#d8f0d8" if row.holds == "yes" else "#f6d6d6"
-        note = escape(str(row.note)) if isinstance(row.note, str) else ""
-        rows.append(
-            f"<tr style='background:{colour}'><td>{escape(row.talk)}</td><td>{escape(row.figure)}</td>"
-            f"<td>{escape(row.claim)}</td><td>{row.measured:.4g}</td><td>{escape(row.threshold)}</td>"
-            f"<td><b>{escape(row.holds)}</b></td><td style='font-size:85%'>{note}</td></tr>"
+    sections = []
+    for kind, rows in by_kind(claims):
+        if rows.empty:
+            continue
+        body = []
+        for row in rows.itertuples(index=False):
+            colour = "#d8f0d8" if row.holds == "yes" else "#f6d6d6"
+            note = escape(str(row.note)) if isinstance(row.note, str) else ""
+            body.append(
+                f"<tr style='background:{colour}'><td>{escape(row.talk)}</td><td>{escape(row.figure)}</td>"
+                f"<td>{escape(row.claim)}</td><td>{row.measured:.4g}</td><td>{escape(row.threshold)}</td>"
+                f"<td><b>{escape(row.holds)}</b></td><td style='font-size:85%'>{note}</td></tr>"
+            )
+        title = "Claims of the talks" if kind == "claim" else "Checks (hold by construction when the code is right; not replications)"
+        sections.append(
+            f"<h2>{title}</h2><table><tr><th>talk</th><th>figure</th><th>{kind}</th>"
+            "<th>measured</th><th>needs</th><th>holds</th><th>note</th></tr>" + "".join(body) + "</table>"
         )
-    held = int((claims["holds"] == "yes").sum())
+    n_held, n_claims = held(claims, "claim")
+    c_held, n_checks = held(claims, "check")
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>Claims</title><style>"
         "body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}"
         "td,th{border:1px solid #bbb;padding:4px 6px;vertical-align:top}th{background:#eee}</style></head><body>"
-        f"<p>{held} of {len(claims)} claims hold.</p><table><tr><th>talk</th><th>figure</th><th>claim</th>"
-        "<th>measured</th><th>needs</th><th>holds</th><th>note</th></tr>" + "".join(rows) + "</table></body></html>\n"
+        f"<p>{n_held} of {n_claims} claims hold; {c_held} of {n_checks} checks pass.</p>" + "".join(sections) + "</body></html>\n"
     )

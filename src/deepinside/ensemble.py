@@ -33,12 +33,14 @@ def member_generator(seed: int, member: int, device) -> torch.Generator:
     return torch.Generator(device=device).manual_seed(int(seed) + int(member))
 
 
-def initial_layer(fan_in: int, fan_out: int, generator: torch.Generator, device) -> tuple[torch.Tensor, torch.Tensor]:
+def initial_layer(
+    fan_in: int, fan_out: int, generator: torch.Generator, device, dtype: torch.dtype = torch.float32
+) -> tuple[torch.Tensor, torch.Tensor]:
     """W ~ N(0, 1/fan_in) truncated at two standard deviations, b = 0 (as the original code)."""
     std = 1.0 / np.sqrt(fan_in)
-    weight = torch.empty(fan_in, fan_out, device=device)
+    weight = torch.empty(fan_in, fan_out, device=device, dtype=dtype)
     torch.nn.init.trunc_normal_(weight, 0.0, std, -2 * std, 2 * std, generator=generator)
-    return weight, torch.zeros(fan_out, device=device)
+    return weight, torch.zeros(fan_out, device=device, dtype=dtype)
 
 
 def training_subset(n_patterns: int, fraction: float, generator: torch.Generator) -> torch.Tensor:
@@ -83,8 +85,13 @@ def train_ensemble(
     seed: int,
     device: torch.device,
     run_name: str = "ensemble",
+    dtype: torch.dtype = torch.float32,
 ) -> dict:
     """Train ``n_members`` networks of layer ``sizes`` on their own ``fraction`` of (x, y).
+
+    ``dtype`` is float32 in the pipeline; tests compare with :func:`train_single` in
+    float64, where rounding cannot flip a ReLU kink or an Adam step on a near-zero
+    gradient (in float32 such a flip turns 1e-8 differences into 1e-5 within epochs).
 
     Returns ``params`` (final stacked weights), ``train_masks`` (E, P), ``activity``
     (a list over ``record_epochs`` of per-layer (E, P, units) float16 arrays), ``losses``
@@ -93,11 +100,11 @@ def train_ensemble(
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-    inputs = torch.as_tensor(np.asarray(x, dtype=np.float32), device=device)
+    inputs = torch.as_tensor(np.asarray(x), device=device, dtype=dtype)
     targets = torch.as_tensor(np.asarray(y, dtype=np.int64), device=device)
     n_patterns = len(targets)
     generators = [member_generator(seed, e, device) for e in range(n_members)]
-    layers = [initial_layer(a, b, g, device) for g in generators for a, b in zip(sizes[:-1], sizes[1:])]
+    layers = [initial_layer(a, b, g, device, dtype) for g in generators for a, b in zip(sizes[:-1], sizes[1:])]
     n_layers = len(sizes) - 1
     params = [
         (
@@ -181,13 +188,14 @@ def train_ensemble(
 def train_single(
     x: np.ndarray, y: np.ndarray, sizes: list[int], activation: str, fraction: float, epochs: int,
     learning_rate: float, batch_size: int, seed: int, member: int, device: torch.device,
+    dtype: torch.dtype = torch.float32,
 ) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Reference: train member ``member`` of the ensemble alone, with plain tensors and its own Adam."""
     act = ACTIVATIONS[activation]
-    inputs = torch.as_tensor(np.asarray(x, dtype=np.float32), device=device)
+    inputs = torch.as_tensor(np.asarray(x), device=device, dtype=dtype)
     targets = torch.as_tensor(np.asarray(y, dtype=np.int64), device=device)
     g = member_generator(seed, member, device)
-    params = [tuple(t.requires_grad_(True) for t in initial_layer(a, b, g, device)) for a, b in zip(sizes[:-1], sizes[1:])]
+    params = [tuple(t.requires_grad_(True) for t in initial_layer(a, b, g, device, dtype)) for a, b in zip(sizes[:-1], sizes[1:])]
     subset = training_subset(len(targets), fraction, g)
     optimiser = torch.optim.Adam([t for pair in params for t in pair], lr=learning_rate)
     batch = min(batch_size, len(subset))

@@ -28,6 +28,22 @@ def bin_edges(low: float, high: float, n_bins: int = 30) -> np.ndarray:
     return np.linspace(low, high, n_bins + 1)
 
 
+def fixed_width_edges(low: float, high: float, width: float) -> np.ndarray:
+    """Edges of bins of a fixed ``width`` aligned on multiples of it, covering [low, high].
+
+    Bin j holds values in [j·width, (j+1)·width): the same cells as ``floor(a / width)``,
+    the binning Saxe et al. 2018 apply to every activation function (their code's
+    ``binsize``). Unlike :func:`bin_edges`, the resolution does not follow the layer's
+    range, so a ReLU layer whose activity grows gets more bins instead of coarser ones.
+    """
+    if not width > 0:
+        raise ValueError(f"bin width must be positive, got {width}")
+    if not high >= low:
+        raise ValueError(f"bins need high >= low, got [{low}, {high}]")
+    first, last = np.floor(low / width), np.floor(high / width) + 1
+    return np.arange(first, last + 1) * width
+
+
 def discretise(activity: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Bin index of every unit of every pattern (values outside the edges go to the end bins)."""
     return np.clip(np.digitize(activity, edges[1:-1]), 0, len(edges) - 2).astype(np.int32)

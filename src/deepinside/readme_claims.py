@@ -14,22 +14,30 @@ from pathlib import Path
 
 import pandas as pd
 
+from .claims import by_kind, held
 from .io import atomic_output
 
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
 
 
 def markdown(claims: pd.DataFrame, preset: str) -> str:
-    """One row per claim: talk, figure, claim, measured value (with threshold), verdict."""
-    lines = [
-        f"Preset `{preset}`: {int((claims['holds'] == 'yes').sum())} of {len(claims)} claims hold.",
-        "",
-        "| talk | figure | claim | measured | needs | holds |",
-        "|---|---|---|---|---|---|",
-    ]
-    for row in claims.itertuples(index=False):
-        text = str(row.claim).replace("|", "\\|")
-        lines.append(f"| {row.talk} | {row.figure} | {text} | {row.measured:.4g} | {row.threshold} | {row.holds} |")
+    """The claims (talk, figure, claim, measured value, threshold, verdict), then the checks."""
+    n_held, n_claims = held(claims, "claim")
+    c_held, n_checks = held(claims, "check")
+    lines = [f"Preset `{preset}`: {n_held} of {n_claims} claims hold ({c_held} of {n_checks} checks pass, listed after the claims)."]
+    for kind, rows in by_kind(claims):
+        if rows.empty:
+            continue
+        lines += [
+            "",
+            "**Claims of the talks**" if kind == "claim" else "**Checks** (hold by construction when the code is right; not replications)",
+            "",
+            f"| talk | figure | {kind} | measured | needs | holds |",
+            "|---|---|---|---|---|---|",
+        ]
+        for row in rows.itertuples(index=False):
+            text = str(row.claim).replace("|", "\\|")
+            lines.append(f"| {row.talk} | {row.figure} | {text} | {row.measured:.4g} | {row.threshold} | {row.holds} |")
     return "\n".join(lines)
 
 

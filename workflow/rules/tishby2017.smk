@@ -10,7 +10,7 @@ rule tishby2017_dataset:
         "logs/tishby2017_dataset.log",
     params:
         step=versioned("deepinside.experiments.tishby2017:dataset"),
-        kwargs={**TISHBY["data"], "seed": SEED},
+        kwargs=TISHBY["data"],
     threads: 1
     resources:
         mem_mb=1000,

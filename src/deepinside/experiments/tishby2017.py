@@ -14,10 +14,15 @@ from ..device import describe, select_device
 from ..ensemble import train_ensemble
 
 
-def dataset(source: str, information_bits: float, seed: int, mat_path: str | None = None) -> dict:
-    """The 4,096-pattern task: generated (:mod:`deepinside.sphere_task`) or the original ``var_u.mat``."""
+def dataset(source: str, mat_path: str | None = None) -> dict:
+    """The 4,096-pattern task: the original labelling rebuilt by :mod:`deepinside.sphere_task`
+    (``generated``) or read from the original ``var_u.mat`` (``mat``).
+
+    The statistics table gives, for every number of active bits, the patterns and how
+    many of them are labelled 1, beside the counts of the original file.
+    """
     if source == "generated":
-        data = sphere_task.generate(seed, information_bits)
+        data = sphere_task.generate()
     elif source == "mat":
         if not mat_path:
             raise ValueError("tishby2017 data source 'mat' needs mat_path (the original var_u.mat)")
@@ -25,19 +30,19 @@ def dataset(source: str, information_bits: float, seed: int, mat_path: str | Non
     else:
         raise ValueError(f"tishby2017 data source must be 'generated' or 'mat', got {source!r}")
     stats = sphere_task.statistics(data["x"], data["y"])
-    rows = [{"active_bits": k, "patterns": int((data["x"].sum(1) == k).sum()), "fraction_y1": v} for k, v in stats["fraction_by_active"].items()]
-    table = pd.DataFrame(rows)
-    summary = pd.DataFrame(
-        [
-            {"quantity": "p(y=1)", "value": stats["p_y1"], "published": sphere_task.PUBLISHED["p_y1"]},
-            {"quantity": "I(X;Y) bits", "value": sphere_task.information(data["p_y1"]), "published": 0.99},
-        ]
-        + [
-            {"quantity": f"fraction of 1s with {k} active bits", "value": stats["fraction_by_active"][k], "published": v}
-            for k, v in sphere_task.PUBLISHED["fraction_by_active"].items()
-        ]
-    )
-    return {"data": {k: np.asarray(v) for k, v in data.items()}, "statistics": pd.concat([summary, table.assign(quantity="by active bits")], ignore_index=True)}
+    original = sphere_task.ORIGINAL_COUNTS
+    rows = [
+        {"quantity": "patterns labelled 1", "active_bits": "all", "patterns": sphere_task.PATTERNS,
+         "positives": stats["positives"], "fraction_y1": stats["p_y1"], "original_positives": original["positives"]},
+        {"quantity": "I(X;Y) bits", "active_bits": "all", "patterns": sphere_task.PATTERNS,
+         "positives": stats["positives"], "fraction_y1": sphere_task.information(data["p_y1"]), "original_positives": original["positives"]},
+    ] + [
+        {"quantity": "by active bits", "active_bits": str(k), "patterns": stats["patterns_by_active"][k],
+         "positives": stats["positives_by_active"][k], "fraction_y1": stats["fraction_by_active"][k],
+         "original_positives": original["by_active"].get(k, stats["patterns_by_active"][k] if k >= 8 else 0)}
+        for k in range(sphere_task.N_BITS + 1)
+    ]
+    return {"data": {k: np.asarray(v) for k, v in data.items()}, "statistics": pd.DataFrame(rows)}
 
 
 def record_epochs(epochs: int, n_records: int) -> list[int]:
@@ -57,6 +62,7 @@ def train_run(
     batch_size: int,
     records: int,
     bins: int,
+    bin_width: float,
     kde_members: int,
     kde_variance: float,
     seed: int,
@@ -64,10 +70,16 @@ def train_run(
 ) -> dict:
     """Train an ensemble; return its information plane, gradient statistics and losses.
 
-    Binning (Shwartz-Ziv & Tishby): ``bins`` equal bins over [−1, 1] for tanh; for ReLU
-    over [0, the largest activity of that layer seen in training] (Saxe et al. 2018),
-    per network and layer. The KDE bound is computed for the first ``kde_members``
-    networks (it costs a 4,096 × 4,096 kernel per layer and epoch).
+    Two binnings, both scale-dependent:
+
+    * ``binning`` (Shwartz-Ziv & Tishby): ``bins`` equal bins over [−1, 1] for tanh; for
+      ReLU over [0, the largest activity of that layer seen in training], per network
+      and layer;
+    * ``binning_fixed`` (Saxe et al. 2018): bins of a fixed width ``bin_width`` for
+      both activations, so the resolution does not shrink as ReLU activity grows.
+
+    The KDE bound is computed for the first ``kde_members`` networks (it costs a
+    4,096 × 4,096 kernel per layer and epoch).
     """
     dev = select_device(device)
     sizes = [data["x"].shape[1], *hidden, 2]
@@ -83,14 +95,13 @@ def train_run(
     for layer in range(len(hidden)):
         stacked = np.stack([snapshot[layer] for snapshot in result["activity"]]).astype(np.float32)  # (T, E, P, units)
         for member in range(members):
-            if activation == "tanh":
-                edges = mi.bin_edges(-1.0, 1.0, bins)
-            else:
-                edges = mi.bin_edges(0.0, max(float(stacked[:, member].max()), 1e-6), bins)
+            low, high = (-1.0, 1.0) if activation == "tanh" else (0.0, max(float(stacked[:, member].max()), 1e-6))
+            binnings = {"binning": mi.bin_edges(low, high, bins), "binning_fixed": mi.fixed_width_edges(low, high, bin_width)}
             for t, epoch in enumerate(epochs_recorded):
                 activity = stacked[t, member]
-                i_xt, i_ty = mi.binned_information(activity, labels, edges)
-                rows.append({"member": member, "epoch": epoch, "layer": layer + 1, "estimator": "binning", "I_XT": i_xt, "I_TY": i_ty})
+                for estimator, edges in binnings.items():
+                    i_xt, i_ty = mi.binned_information(activity, labels, edges)
+                    rows.append({"member": member, "epoch": epoch, "layer": layer + 1, "estimator": estimator, "I_XT": i_xt, "I_TY": i_ty})
                 if member < kde_members:
                     k_xt, k_ty = mi.kde_information(activity, labels, kde_variance)
                     rows.append({"member": member, "epoch": epoch, "layer": layer + 1, "estimator": "kde", "I_XT": k_xt, "I_TY": k_ty})
