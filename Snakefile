@@ -51,6 +51,10 @@ wildcard_constraints:
     activation="tanh|relu",
     fraction="0[.][0-9]+",
     depth="[0-9]+",
+    layers="[0-9]+",
+    network="dbn|conv",
+    kappa="[0-9]+[.][0-9]+",
+    alpha="[0-9]+[.][0-9]+",
     size="[0-9]+",
     strength="[0-9]+[.][0-9]+",
 

@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    data = sphere_task.generate(0)
+    data = sphere_task.generate()
     cpu = torch.device("cpu")
     common = dict(sizes=SIZES, activation="tanh", fraction=0.85, epochs=args.epochs, learning_rate=4e-4, batch_size=512, seed=0, device=cpu)
     print(f"{'networks':>8} {'batched s/epoch':>16} {'loop s/epoch':>13} {'ratio':>7}  max |Δw| (network 0)")

@@ -1,10 +1,13 @@
-"""t-SNE/kNN separation, perturbation agreement, AlexNet layer maps, saliency, code fingerprints."""
+"""t-SNE/kNN separation, perturbation agreement and manifold directions, AlexNet layer maps, object masks,
+vector and spectrum measures, code fingerprints."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
-from deepinside import alexnet, claims, code_version, embedding, images, perturbation, saliency
+from deepinside import alexnet, claims, code_version, embedding, images, manifold_directions, object_mask, perturbation, spectrum_measures
+from deepinside.experiments import mototake2015_claims
 
 
 def test_knn_accuracy_separates_clusters_from_noise():
@@ -38,7 +41,10 @@ def test_agreement_by_hand():
 
 
 def test_alexnet_layer_maps_have_the_layer_shapes():
-    model = alexnet.build(alexnet.random_state(0), torch.device("cpu"))
+    from torchvision.models import alexnet as torchvision_alexnet
+
+    state = {k: v for k, v in torchvision_alexnet(weights=None).state_dict().items()}
+    model = alexnet.build({"architecture": {"kind": "imagenet"}, "state": state}, torch.device("cpu"))
     x = torch.rand(3, 63, 63)
     shapes = [tuple(alexnet.layer_function(model, t)(x).shape) for t in range(1, 8)]
     assert shapes[0][0] == 64 and shapes[4][0] == 256 and shapes[5] == (4096,) and shapes[6] == (4096,)
@@ -46,15 +52,117 @@ def test_alexnet_layer_maps_have_the_layer_shapes():
         alexnet.layer_function(model, 8)
 
 
-def test_alexnet_random_state_is_seeded_and_leaves_the_global_rng_alone():
-    torch.manual_seed(123)
-    before = torch.rand(1)
-    torch.manual_seed(123)
-    a = alexnet.random_state(5)
-    after = torch.rand(1)
-    b = alexnet.random_state(5)
-    assert torch.equal(before, after)
-    assert all(torch.equal(a[k], b[k]) for k in a)
+def test_digit_alexnet_has_alexnets_layers_on_digit_pixels():
+    net = alexnet.digit_network(0.25, 64, torch.Generator().manual_seed(0))
+    weights = {"architecture": {"kind": "mnist", "width": 0.25, "side": 64}, "state": net.state_dict()}
+    model = alexnet.build(weights, torch.device("cpu"))
+    x = torch.rand(784)
+    shapes = [tuple(alexnet.layer_function(model, t)(x).shape) for t in range(1, 8)]
+    assert [s[0] for s in shapes] == [16, 48, 96, 64, 64, 1024, 1024]
+    assert model(x[None]).shape == (1, 10)
+    # the stem: a constant digit becomes a constant ImageNet-normalised picture
+    picture = model.stem(torch.full((1, 784), 0.5))
+    assert picture.shape == (1, 3, 64, 64)
+    torch.testing.assert_close(picture[0, :, 10, 10], (0.5 - torch.tensor(alexnet.IMAGENET_MEAN)) / torch.tensor(alexnet.IMAGENET_STD))
+    again = alexnet.digit_network(0.25, 64, torch.Generator().manual_seed(0))
+    assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), again.state_dict().values()))
+
+
+def test_object_masks_come_from_the_image():
+    digit = np.zeros(784)
+    digit[300:310] = 0.9
+    assert object_mask.digit_mask(digit).sum() == 10
+    picture = np.full((40, 40, 3), 0.8)
+    yy, xx = np.mgrid[:40, :40]
+    disk = (yy - 20) ** 2 + (xx - 22) ** 2 < 64
+    picture[disk] = [0.2, 0.3, 0.9]
+    mask = object_mask.picture_mask(picture)
+    assert (mask & disk).sum() / disk.sum() > 0.9 and (mask & ~disk).sum() / (~disk).sum() < 0.05
+    assert not object_mask.picture_mask(np.full((20, 20, 3), 0.5)).any()
+
+
+def test_local_pca_tangents_span_the_manifold_and_normals_are_orthogonal_to_it():
+    rng = np.random.default_rng(0)
+    plane = np.linalg.qr(rng.standard_normal((20, 2)))[0].T  # a 2-d plane in 20-d
+    pool = rng.standard_normal((300, 2)) @ plane
+    x = pool[0]
+    tangent, normal = manifold_directions.tangent_and_normal(x, pool, 30, 2, 2, rng)
+    # tangents lie in the plane, normals have no component in it
+    np.testing.assert_allclose(np.linalg.norm(tangent @ plane.T, axis=1), 1.0, atol=1e-10)
+    np.testing.assert_allclose(normal @ plane.T, 0.0, atol=1e-10)
+    np.testing.assert_allclose(np.linalg.norm(normal, axis=1), 1.0)
+    assert 0 not in manifold_directions.nearest_neighbours(x, pool, 5)  # x itself is not its own neighbour
+    with pytest.raises(ValueError):
+        manifold_directions.tangent_and_normal(x, pool, 30, 2, 3, rng)
+
+
+def test_robustness_claim_comes_out_either_way():
+    """Points on a plane in 20-d; the tangent/normal test must name whichever the classifier ignores."""
+    rng = np.random.default_rng(1)
+    plane = np.linalg.qr(rng.standard_normal((20, 2)))[0].T
+    pool = torch.as_tensor(rng.standard_normal((400, 2)) @ plane)
+    x = pool[:12]
+    directions = [manifold_directions.tangent_and_normal(xi.numpy(), pool.numpy(), 40, 2, 2, rng) for xi in x]
+    tangent = torch.as_tensor(np.stack([t for t, _ in directions]))
+    normal = torch.as_tensor(np.stack([n for _, n in directions]))
+    sizes = torch.linspace(0, 3, 7, dtype=torch.float64)
+
+    def table(predict, network):
+        rows = []
+        for kind, d in (("tangent", tangent), ("normal", normal)):
+            agree = perturbation.agreement(predict, x, d, sizes).numpy()
+            rows += [{"network": network, "direction": kind, "image": i, "index": j, "magnitude": float(m), "agree": bool(agree[i, j, k])}
+                     for i in range(agree.shape[0]) for j in range(agree.shape[1]) for k, m in enumerate(sizes)]
+        return pd.DataFrame(rows)
+
+    in_plane = lambda z: torch.stack([z @ torch.as_tensor(plane[0]) - 0.1, 0.1 - z @ torch.as_tensor(plane[0])], -1)  # reads the manifold
+    projector = torch.as_tensor(plane.T @ plane)
+
+    def across(z):  # reads only the normal space: is the point more than 0.5 off the plane?
+        distance = (z - z @ projector).norm(dim=-1)
+        return torch.stack([0.5 - distance, distance - 0.5], -1)
+    result = mototake2015_claims.perturbation_robustness([table(in_plane, "reads the manifold"), table(across, "reads the normal space")])
+    rows = result["claims"].set_index(result["claims"]["claim"].str.extract(r"the (.*)'s output")[0])
+    assert rows.loc["reads the manifold", "holds"] == "no" and "more robust: normal" in rows.loc["reads the manifold", "note"]
+    assert rows.loc["reads the normal space", "holds"] == "yes" and "more robust: tangent" in rows.loc["reads the normal space", "note"]
+
+
+def test_vector_measures_tell_strokes_from_washes_and_noise():
+    rng = np.random.default_rng(0)
+    stroke = np.zeros((28, 28))
+    stroke[6:22, 12:15] = 1.0  # a vertical bar, on the digit support
+    wash = np.full((28, 28), 0.3) + 1e-3 * rng.standard_normal((28, 28))
+    noise = rng.standard_normal((28, 28))
+    support = np.zeros((28, 28), dtype=bool)
+    support[4:24, 6:22] = True
+    vectors = np.stack([stroke, wash, noise]).reshape(3, -1)
+    smooth = spectrum_measures.lag1_autocorrelation(vectors.reshape(3, 28, 28))
+    assert smooth[0] > 0.6 and abs(smooth[2]) < 0.1
+    share = spectrum_measures.mean_removed_share(vectors)
+    assert share[1] < 1e-3 and share[0] > 0.9 and share[2] > 0.99
+    stroke_share = spectrum_measures.stroke_share(vectors, support)
+    area = support.mean()
+    assert stroke_share[0] > 0.6 and abs(stroke_share[2] - area) < 0.1 and abs(stroke_share[1] - area) < 0.15
+    # the old measure scored the wash as well as a stroke
+    assert spectrum_measures.energy_in_mask(vectors[1], support) == pytest.approx(area, abs=0.01)
+
+
+def test_noise_claim_reads_the_paired_drop_in_log_volume_and_can_fail():
+    def spectra(scale_at_noise):
+        rows = []
+        for noise, scale in scale_at_noise.items():
+            for image in range(5):
+                for index in range(1, 11):
+                    rows.append({"stage": "pretrained", "noise": noise, "map": "input→h1", "layer": 1, "image": image, "index": index,
+                                 "singular_value": scale * (1 + 0.01 * image) / index})
+        return pd.DataFrame(rows)
+
+    alex = spectra({0.0: 1.0, 1.0: 0.5}).drop(columns=["stage", "map"])
+    shrinking = mototake2015_claims.noise_information([spectra({0.0: 1.0, 1.0: 0.5})], [alex], [1], [1])["claims"]
+    growing = mototake2015_claims.noise_information([spectra({0.0: 1.0, 1.0: 2.0})], [alex], [1], [1])["claims"]
+    dbn_row = lambda c: c[c["claim"].str.contains("DBN")].iloc[0]
+    assert dbn_row(shrinking)["holds"] == "yes" and dbn_row(shrinking)["measured"] == pytest.approx(10 * np.log10(2))
+    assert dbn_row(growing)["holds"] == "no"
 
 
 def test_imagenet_input_round_trip():
@@ -63,18 +171,6 @@ def test_imagenet_input_round_trip():
     assert x.shape == (3, 32, 32) and x.dtype == np.float32
     shown = images.from_imagenet_input(x)
     assert shown.shape == (32, 32, 3) and 0 <= shown.min() and shown.max() <= 1
-
-
-def test_saliency_of_a_linear_function():
-    weights = torch.zeros(3, 4, 4)
-    weights[1, 2, 3] = 5.0
-    weights[0, 0, 0] = -1.0
-    sal = saliency.gradient_saliency(lambda x: (weights * x).sum(), torch.rand(3, 4, 4))
-    assert sal[2, 3] == 5.0 and sal[0, 0] == 1.0 and sal[1, 1] == 0.0
-    mask = saliency.top_fraction_mask(sal, 2 / 16)
-    assert mask.sum() == 2 and mask[2, 3] and mask[0, 0]
-    blurred = saliency.smooth(sal, sigma=1.0)
-    assert blurred.sum() == pytest.approx(sal.sum(), rel=0.05) and blurred[2, 2] > 0  # spread to neighbours
 
 
 def test_paired_difference():

@@ -1,12 +1,13 @@
 """Networks, DBN propagation and sampling, supervised training (determinism, resume, NaN)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
 from deepinside import dbn, digit_judge, networks, receptive_fields
 from deepinside.checkpointing import EpochCheckpoint
-from deepinside.classifier_training import epochs_for, train_classifier
+from deepinside.classifier_training import Phase, epochs_for, train_classifier, validation_split
 
 CPU = torch.device("cpu")
 
@@ -38,14 +39,56 @@ def test_random_inits_have_their_documented_ranges():
         networks.random_mlp([3, 2], g, "he")
 
 
-def test_dbn_sample_shapes_and_range():
-    stack = rbm_stack([20, 8, 6])
+def _free_log_weights(v_states: torch.Tensor, rbm: dict) -> torch.Tensor:
+    """log of the unnormalised marginal of an RBM's visible states, −F(v)."""
+    rbm = {k: t.double() for k, t in rbm.items()}
+    return v_states @ rbm["b"] + torch.nn.functional.softplus(v_states @ rbm["W"] + rbm["c"]).sum(-1)
+
+
+def _exact_dbn_visible_mean(stack: list[dict]) -> torch.Tensor:
+    """E[p(v = 1 | h¹)] under the DBN's generative model, by enumeration: the top RBM's
+    marginal over its visible layer, then the directed layers down to h¹."""
+    from itertools import product
+
+    top = stack[-1]
+    states = torch.tensor(list(product((0.0, 1.0), repeat=top["W"].shape[0])), dtype=torch.float64)
+    p_top = torch.softmax(_free_log_weights(states, top), 0)  # (S,) over the top RBM's visible states
+    if len(stack) == 1:  # an RBM: the sample is p(v | h) with h ~ p(h | v), v ~ p(v)
+        hidden = torch.tensor(list(product((0.0, 1.0), repeat=top["W"].shape[1])), dtype=torch.float64)
+        p_h_given_v = torch.sigmoid(states @ top["W"].double() + top["c"].double())  # (S, H)
+        p_h = torch.stack([(p_top[:, None] * torch.prod(torch.where(h.bool(), p_h_given_v, 1 - p_h_given_v), 1)[:, None]).sum(0)[0]
+                           for h in hidden])
+        return (p_h[:, None] * torch.sigmoid(hidden @ top["W"].double().T + top["b"].double())).sum(0)
+    distribution, values = p_top, states  # distribution over the states of the layer below the top RBM's hidden one
+    for rbm in reversed(stack[1:-1]):  # directed layers: h^{l-1} ~ p(h^{l-1} | h^l)
+        below = torch.tensor(list(product((0.0, 1.0), repeat=rbm["W"].shape[0])), dtype=torch.float64)
+        p_on = torch.sigmoid(values @ rbm["W"].double().T + rbm["b"].double())  # (S, n_below)
+        transition = torch.prod(torch.where(below[None].bool(), p_on[:, None, :], 1 - p_on[:, None, :]), -1)  # (S, S')
+        distribution, values = distribution @ transition, below
+    first = stack[0]
+    return (distribution[:, None] * torch.sigmoid(values @ first["W"].double().T + first["b"].double())).sum(0)
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_dbn_samples_follow_the_exact_generative_distribution(depth):
+    stack = [{k: 3 * t for k, t in rbm.items()} for rbm in rbm_stack([5, 4, 3, 3], seed=4)][:depth]
+    exact = _exact_dbn_visible_mean(stack)
     g = torch.Generator().manual_seed(0)
-    for depth in (1, 2, 3 - 1):
-        layers = stack[:depth]
-        start = torch.bernoulli(torch.full((4, layers[-1]["W"].shape[0]), 0.5), generator=g)
-        out = dbn.sample(layers, start, 5, g)
-        assert out.shape == (4, 20) and ((out > 0) & (out < 1)).all()
+    chains = 40000
+    start = torch.bernoulli(torch.full((chains, stack[-1]["W"].shape[0]), 0.5), generator=g)
+    out = dbn.sample(stack, start, 100, g)
+    assert out.shape == (chains, 5) and ((out > 0) & (out < 1)).all()
+    # chains mix to the top RBM's equilibrium; the down-pass then gives the model's E[p(v | h¹)]
+    torch.testing.assert_close(out.double().mean(0), exact, atol=0.01, rtol=0)
+
+
+def test_dbn_sample_distinguishes_the_stack_it_was_given():
+    # the check above can fail: the same chains pushed down a different lowest layer miss the exact mean
+    stack = [{k: 3 * t for k, t in rbm.items()} for rbm in rbm_stack([5, 4, 3, 3], seed=4)]
+    wrong = [rbm_stack([5, 4], seed=9)[0]] + stack[1:]
+    g = torch.Generator().manual_seed(0)
+    out = dbn.sample(wrong, torch.bernoulli(torch.full((40000, 3), 0.5), generator=g), 100, g)
+    assert (out.double().mean(0) - _exact_dbn_visible_mean(stack)).abs().max() > 0.05
 
 
 def separable_data(n=200, seed=0):
@@ -55,12 +98,12 @@ def separable_data(n=200, seed=0):
     return x, y
 
 
-def run(model_seed=0, epochs=10, **kw):
+def run(model_seed=0, epochs=10, learning_rate=0.5, **kw):
     x, y = separable_data()
     model = networks.random_mlp([10, 16, 2], torch.Generator().manual_seed(model_seed))
-    settings = dict(epochs=epochs, learning_rate=0.5, momentum=0.5, batch_size=20, weight_decay=0.0, seed=1, device=CPU, run_name="toy")
+    settings = dict(momentum=0.5, batch_size=20, weight_decay=0.0, seed=1, device=CPU, run_name="toy")
     settings.update(kw)
-    history = train_classifier(model, x, y, x, y, **settings)
+    history = train_classifier(model, x, y, x, y, phases=[Phase("fixed", epochs, learning_rate)], **settings)
     return model, history
 
 
@@ -69,32 +112,115 @@ def test_training_learns_and_is_deterministic():
     b, _ = run()
     assert history["train_error"].iloc[-1] < history["train_error"].iloc[0]
     assert history["test_error"].iloc[-1] < 0.2
+    assert list(history["selected"]) == [False] * 10 + [True]
     for pa, pb in zip(a.parameters(), b.parameters()):
         assert torch.equal(pa, pb)
+
+
+def test_adam_trains_the_deep_sigmoid_twin_that_sgd_leaves_on_its_plateau():
+    # the O4 baseline bug: 784-1000-1000-1000-10 from Xavier never left its plateau under SGD
+    x, y = separable_data(400)
+    x = np.repeat(x, 8, axis=1)  # 80 inputs
+    common = dict(batch_size=50, seed=1, device=CPU, run_name="deep twin")
+    errors = {}
+    for optimiser, rate in (("sgd", 0.1), ("adam", 0.001)):
+        model = networks.random_mlp([80, 200, 200, 200, 2], torch.Generator().manual_seed(0))
+        history = train_classifier(model, x, y, x, y, phases=[Phase("fixed", 15, rate)], optimiser=optimiser, momentum=0.0, **common)
+        errors[optimiser] = history["train_error"].iloc[-1]
+    assert errors["adam"] < 0.1 < errors["sgd"]
+
+
+def early_stopping_run(patience=3, checkpoint=None, phases=None):
+    x, y = separable_data(300, seed=2)
+    y = np.where(np.random.default_rng(3).random(300) < 0.3, 1 - y, y)  # noisy labels: the held-out error stops falling
+    fit, held_out = validation_split(300, 0.3, seed=0)
+    model = networks.random_mlp([10, 64, 2], torch.Generator().manual_seed(0))
+    phases = phases or [Phase("early stopping", 200, 0.01, patience=patience)]
+    history = train_classifier(model, x[fit], y[fit], x, y, phases=phases, batch_size=20, seed=1, device=CPU, run_name="toy",
+                               optimiser="adam", x_val=x[held_out], y_val=y[held_out], checkpoint=checkpoint)
+    return model, history, (x[held_out], y[held_out])
+
+
+def test_early_stopping_keeps_the_best_held_out_weights():
+    from deepinside.evaluation import evaluate
+
+    model, history, (x_val, y_val) = early_stopping_run()
+    trained = history[history["epoch"] > 0]
+    assert trained["epoch"].max() < 200  # it stopped
+    scores = list(zip(trained["validation_error"], trained["validation_loss"]))
+    best = trained.iloc[int(np.argmin([e + 1e-9 * l for e, l in scores]))]
+    assert trained["epoch"].max() == best["epoch"] + 3  # patience: three epochs without a better held-out error
+    assert list(history.loc[history["selected"], "epoch"]) == [best["epoch"]]
+    loss, error = evaluate(model, torch.as_tensor(x_val), torch.as_tensor(y_val))
+    assert error == pytest.approx(best["validation_error"]) and loss == pytest.approx(best["validation_loss"], rel=1e-5)
+
+
+def test_early_stopping_waits_for_min_epochs_and_can_evaluate_the_test_set_once():
+    phases = [Phase("early stopping", 200, 0.01, patience=3, min_epochs=40)]
+    model, history, _ = early_stopping_run(phases=phases)
+    assert history["epoch"].max() >= 40
+    x, y = separable_data(300, seed=2)
+    fit, held_out = validation_split(300, 0.3, seed=0)
+    model = networks.random_mlp([10, 64, 2], torch.Generator().manual_seed(0))
+    once = train_classifier(model, x[fit], y[fit], x, y, phases=[Phase("e", 30, 0.01, patience=3)], batch_size=20, seed=1,
+                            device=CPU, run_name="toy", optimiser="adam", x_val=x[held_out], y_val=y[held_out], test_every_epoch=False)
+    assert once["test_error"].notna().sum() == 1 and once.loc[once["selected"], "test_error"].notna().all()
+
+
+def test_two_phase_recipe_resumes_identically_across_the_phase_change(tmp_path):
+    phases = [Phase("held-out batch", 200, 0.01, patience=2), Phase("all batches, lower rate", 4, 0.001, all_data=True)]
+    reference, history, _ = early_stopping_run(phases=phases)
+    assert list(dict.fromkeys(history["phase"])) == ["start", "held-out batch", "all batches, lower rate"]
+    assert (history["phase"] == "all batches, lower rate").sum() == 4 and history["selected"].sum() == 2
+
+    class Killed(Exception):
+        pass
+
+    path = tmp_path / "c.pt"
+    stop_at = int(history[history["phase"] == "all batches, lower rate"]["epoch"].min()) + 1  # inside phase 2
+
+    class KillAfter(EpochCheckpoint):
+        def save(self, state):
+            super().save(state)
+            if state["progress"]["epoch"] == stop_at:
+                raise Killed
+
+    with pytest.raises(Killed):
+        early_stopping_run(phases=phases, checkpoint=KillAfter(path, "toy"))
+    resumed, resumed_history, _ = early_stopping_run(phases=phases, checkpoint=EpochCheckpoint(path, "toy"))
+    for pa, pb in zip(reference.parameters(), resumed.parameters()):
+        assert torch.equal(pa, pb)
+    pd.testing.assert_frame_equal(resumed_history.drop(columns="seconds"), history.drop(columns="seconds"))
+    assert not path.exists()
 
 
 def test_killed_training_resumes_identically(tmp_path):
     reference, _ = run(epochs=4)
     path = tmp_path / "c.pt"
     x, y = separable_data()
-    model = networks.random_mlp([10, 16, 2], torch.Generator().manual_seed(0))
-    settings = dict(learning_rate=0.5, momentum=0.5, batch_size=20, weight_decay=0.0, seed=1, device=CPU, run_name="toy")
-    train_classifier(model, x, y, x, y, epochs=2, checkpoint=None, **settings)  # no checkpoint: nothing saved
-    assert not path.exists()
-    # epochs 1-2 with a checkpoint that is not cleared because training is "killed" (epochs=4 never reached)
+    settings = dict(momentum=0.5, batch_size=20, weight_decay=0.0, seed=1, device=CPU, run_name="toy")
     model = networks.random_mlp([10, 16, 2], torch.Generator().manual_seed(0))
     checkpoint = EpochCheckpoint(path, "toy")
     original_clear = checkpoint.clear
-    checkpoint.clear = lambda: None
-    train_classifier(model, x, y, x, y, epochs=2, checkpoint=checkpoint, **settings)
+    checkpoint.clear = lambda: None  # epochs 1-2, then "killed": the checkpoint stays
+    train_classifier(model, x, y, x, y, phases=[Phase("fixed", 2, 0.5)], checkpoint=checkpoint, **settings)
     checkpoint.clear = original_clear
     assert path.exists()
     fresh = networks.random_mlp([10, 16, 2], torch.Generator().manual_seed(0))
-    history = train_classifier(fresh, x, y, x, y, epochs=4, checkpoint=checkpoint, **settings)
+    history = train_classifier(fresh, x, y, x, y, phases=[Phase("fixed", 4, 0.5)], checkpoint=checkpoint, **settings)
     assert list(history["epoch"]) == [0, 1, 2, 3, 4]
     for pa, pb in zip(reference.parameters(), fresh.parameters()):
         assert torch.equal(pa, pb)
     assert not path.exists()
+
+
+def test_early_stopping_needs_validation_examples():
+    x, y = separable_data()
+    with pytest.raises(ValueError, match="validation"):
+        train_classifier(networks.random_mlp([10, 4, 2], torch.Generator().manual_seed(0)), x, y, x, y,
+                         phases=[Phase("e", 5, 0.1, patience=2)], batch_size=20, seed=0, device=CPU, run_name="toy")
+    with pytest.raises(ValueError, match="too few"):
+        validation_split(3, 0.9, 0)
 
 
 def test_nan_loss_stops_with_the_run_name():
@@ -122,8 +248,31 @@ def test_window_energy_share_by_hand():
 
 
 def test_digit_judge_helpers():
-    p = np.array([[0.95, 0.05] + [0] * 9, [0] * 10 + [1.0], [0.5, 0.5] + [0] * 9])
-    assert digit_judge.digit_fraction(p, 0.9) == pytest.approx(1 / 3)
+    p = np.array([[0.95, 0.05] + [0] * 9, [0] * 10 + [1.0], [0.5, 0.5] + [0] * 9, [0] * 3 + [0.99] + [0] * 7])
+    assert digit_judge.digit_fraction(p, 0.9) == pytest.approx(2 / 4)
+    np.testing.assert_array_equal(digit_judge.confident_labels(p, 0.9), [0, 3])
+    assert digit_judge.label_entropy(np.array([0, 3])) == pytest.approx(1.0)
+    assert digit_judge.label_entropy(np.arange(10)) == pytest.approx(np.log2(10))
+    assert digit_judge.label_entropy(np.zeros(7, dtype=int)) == 0.0
     images = digit_judge.non_digit_images(np.random.default_rng(0).random((5, 784)), 30, seed=0)
     assert images.shape == (30, 784) and images.min() >= 0 and images.max() <= 1
     np.testing.assert_array_equal(images, digit_judge.non_digit_images(np.random.default_rng(0).random((5, 784)), 30, seed=0))
+
+
+def test_o3_claims_fail_for_a_model_that_draws_one_digit():
+    from deepinside.experiments import okatani2013
+
+    summary = pd.DataFrame([
+        {"model": "real digits", "role": "control", "digit_fraction": 0.95, "classes": 10, "label_entropy_bits": 3.3, "shuffled_digit_fraction": 0.0},
+        {"model": "mode collapse", "role": "claim", "digit_fraction": 0.9, "classes": 1, "label_entropy_bits": 0.0, "shuffled_digit_fraction": 0.0},
+        {"model": "good model", "role": "claim", "digit_fraction": 0.7, "classes": 9, "label_entropy_bits": 3.1, "shuffled_digit_fraction": 0.0},
+        {"model": "blurs", "role": "claim", "digit_fraction": 0.1, "classes": 4, "label_entropy_bits": 1.5, "shuffled_digit_fraction": 0.0},
+        {"model": "a DBN", "role": "comparison (not on the slide)", "digit_fraction": 0.9, "classes": 10, "label_entropy_bits": 3.3, "shuffled_digit_fraction": 0.0},
+    ])
+    rows = okatani2013.sample_claims(summary, 0.9)
+    holds = {row.claim: row.holds for row in rows.itertuples()}
+    assert holds["samples of the mode collapse look like digits (fraction the judge calls a digit with confidence > 0.9)"] == "yes"
+    assert holds["samples of the mode collapse cover the digit classes (classes among its confident digits, of 10)"] == "no"
+    assert [holds[k] for k in holds if "good model" in k] == ["yes", "yes"]
+    assert [holds[k] for k in holds if "blurs" in k] == ["no", "no"]
+    assert not any("DBN" in k or "real" in k for k in holds) and len(rows) == 6

@@ -51,26 +51,19 @@ def test_bbp_transition_of_the_theory():
 
 
 def test_theory_matches_a_large_simulation_above_the_transition():
-    table = ohzeki2015.sweep(n=800, strength=1.2, betas=[2.0], alphas=[0.5, 2.0], seeds=4, seed=0)["sweep"]
-    np.testing.assert_allclose(table.groupby("alpha")["R"].mean(), table.groupby("alpha")["R_theory"].first(), atol=0.02)
+    n, b, beta = 800, 1.2, 2.0
+    for alpha in (0.5, 2.0):
+        overlaps = []
+        for seed in range(4):
+            rng = np.random.default_rng(seed)
+            w_star = model.teacher(n, rng)
+            pretrained = model.pretrain(model.sample_inputs(w_star, int(beta * n), b, rng))
+            x = model.sample_inputs(w_star, int(alpha * n), b, rng)
+            overlaps.append(model.overlap(model.finetune(pretrained, x, model.labels(w_star, x)), w_star))
+        assert np.mean(overlaps) == pytest.approx(model.finetuned_overlap_theory(np.array([alpha]), np.array([beta]), b)[0], abs=0.02)
 
 
-def test_sweep_is_deterministic_and_nested():
-    args = dict(n=60, strength=1.2, betas=[0.0, 0.5, 2.0], alphas=[0.5, 1.0], seeds=2, seed=3)
-    a = ohzeki2015.sweep(**args)["sweep"]
-    b = ohzeki2015.sweep(**args)["sweep"]
-    np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
-    c = ohzeki2015.sweep(**{**args, "seed": 4})["sweep"]
-    assert not np.allclose(a["R"], c["R"])
-    assert len(a) == 2 * 3 * 2
-
-
-def test_s_curve_fit_and_drop_share():
-    betas = np.logspace(-1, 1, 21)
-    x = np.log10(betas)
-    errors = ohzeki2015.s_curve(x, 0.1, 0.4, 0.2, 0.15)
-    fit = ohzeki2015.fit_s_curve(betas, errors)
-    assert fit["slope"] == pytest.approx(0.3 / (4 * 0.15), rel=1e-4)
-    assert fit["centre"] == pytest.approx(10**0.2, rel=1e-4)
-    step = np.where(betas > 1.0, 0.1, 0.4)
-    assert ohzeki2015.drop_above(betas, step, 1.0) == pytest.approx(1.0, abs=0.05)
+def test_analogue_curves_are_the_closed_form():
+    table = ohzeki2015.analogue_curves([1.2], 0.5, 0.1, 10.0, 5)["curves"]
+    r = model.finetuned_overlap_theory(np.full(5, 0.5), np.geomspace(0.1, 10.0, 5), 1.2)
+    np.testing.assert_allclose(table["error"], model.generalisation_error(r, 1.2))

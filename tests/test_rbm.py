@@ -164,3 +164,16 @@ def test_divergence_names_the_run():
     data, settings = small_training(learning_rate=1e30, init_scale=1e10)
     with pytest.raises(FloatingPointError, match="layer 7"):
         rbm.train_rbm(data, **settings, run_name="layer 7")
+
+
+def test_initial_visible_biases_are_the_log_odds_of_the_data_means():
+    # Hinton's practical guide (2010, section 8): b_i = log(p_i / (1 - p_i)), hidden biases 0
+    data = torch.tensor([[1.0, 0.0, 1.0, 0.0], [1.0, 0.0, 0.0, 0.0], [1.0, 0.0, 1.0, 1.0], [0.0, 0.0, 1.0, 0.0]])
+    params = rbm.initial_parameters(data, 3, 0.01, torch.Generator().manual_seed(0))
+    p = torch.tensor([0.75, 0.0, 0.75, 0.25]).clamp(rbm.BIAS_CLIP, 1 - rbm.BIAS_CLIP)
+    torch.testing.assert_close(params["b"], torch.log(p / (1 - p)))
+    assert params["b"][1] == pytest.approx(np.log(1e-3 / (1 - 1e-3)), rel=1e-5)  # never-lit pixel: clipped, finite
+    assert torch.all(params["c"] == 0) and params["W"].shape == (4, 3) and params["W"].std() < 0.05
+    # a trained RBM starts there: reconstruction of the mean image before any learning is the data mean
+    p_v = torch.sigmoid(params["b"])
+    torch.testing.assert_close(p_v, data.mean(0).clamp(rbm.BIAS_CLIP, 1 - rbm.BIAS_CLIP))

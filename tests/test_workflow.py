@@ -51,7 +51,8 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
         (
             "figures/mototake2015/M6_alexnet_spectra.png",
             {
-                "mototake2015_alexnet_weights": 1,
+                "mnist": 1,
+                "mototake2015_conv_net": 1,
                 "mototake2015_pictures": 1,
                 "mototake2015_alexnet_spectra": 7,
                 "mototake2015_alexnet_steepness": 1,
@@ -147,7 +148,12 @@ def test_okatani2013_end_to_end_on_the_tiny_preset(workdir):
         assert (workdir / figure).stat().st_size > 10_000, figure
     claims = pd.read_csv(workdir / "results/okatani2013/claims.csv")
     assert set(claims["figure"]) == {"O1", "O2", "O3", "O4", "O5"}
-    assert claims["measured"].notna().all()
+    assert claims["measured"].notna().all() and set(claims["kind"]) <= {"claim", "check"}
+    # O3 judges samples of the PCD RBM and of both DBMs (two rows each)
+    o3 = claims[claims["figure"] == "O3"]["claim"]
+    assert sum("RBM (PCD)" in c for c in o3) == 2 and sum("2-layer DBM" in c for c in o3) == 2 and sum("3-layer DBM" in c for c in o3) == 2
+    dbm_history = pd.read_csv(workdir / "results/okatani2013/samples/dbm_3layers_history.csv")
+    assert list(dbm_history["phase"].unique()) == ["pre-training", "joint"] and sorted(dbm_history["layer"].unique()) == [1, 2, 3]
     # the layer chain: layer 3 was trained on layer 2's activities (16 units on top of 24)
     history = pd.read_csv(workdir / "results/okatani2013/dbn/rbm_layer3_history.csv")
     assert list(history["layer"].unique()) == [3]
@@ -185,6 +191,10 @@ def test_mototake2015_end_to_end_on_the_tiny_preset(workdir):
     assert spectra["device"].str.startswith(("cpu", "cuda")).all()
     alex = pd.read_csv(workdir / "results/mototake2015/alexnet/spectra_clean.csv")
     assert sorted(alex["layer"].unique()) == list(range(1, 8)) and alex["index"].max() == 3
+    # M8 perturbs both networks along data-defined directions
+    agreement = pd.read_csv(workdir / "results/mototake2015/perturbation/agreement.csv")
+    assert set(agreement["network"]) == {"dbn", "conv"} and set(agreement["direction"]) == {"tangent", "normal"}
+    assert (claims["figure"] == "M8").sum() == 2
 
 
 TISHBY_FIGURES = [
@@ -203,10 +213,11 @@ def test_tishby2017_end_to_end_on_the_tiny_preset(workdir):
     claims = pd.read_csv(workdir / "results/tishby2017/claims.csv")
     assert set(claims["figure"]) == {"T1", "T2", "T3", "T4"}
     info = pd.read_csv(workdir / "results/tishby2017/runs/tanh_f0.5_d2/information.csv")
-    assert set(info["estimator"]) == {"binning", "kde"} and set(info["layer"]) == {1, 2}
+    assert set(info["estimator"]) == {"binning", "binning_fixed", "kde"} and set(info["layer"]) == {1, 2}
     assert info["member"].nunique() == 2
     # runs outside T4's comparison skip the costly KDE
-    assert set(pd.read_csv(workdir / "results/tishby2017/runs/tanh_f0.1_d2/information.csv")["estimator"]) == {"binning"}
+    assert set(pd.read_csv(workdir / "results/tishby2017/runs/tanh_f0.1_d2/information.csv")["estimator"]) == {"binning", "binning_fixed"}
+    assert set(claims[claims["figure"] == "T1"]["kind"]) == {"claim", "check"}
     assert (info["I_XT"] <= 12 + 1e-9).all() and (info["I_TY"] >= -1e-9).all()
 
 
@@ -216,15 +227,17 @@ def test_ohzeki2015_end_to_end_on_the_tiny_preset(workdir):
     for name in ("P1_error_vs_unlabelled_data", "P2_error_vs_labelled_data"):
         assert (workdir / f"figures/ohzeki2015/{name}.png").stat().st_size > 10_000
     claims = pd.read_csv(workdir / "results/ohzeki2015/claims.csv")
-    assert list(claims["figure"]) == ["P1", "P1", "P2", "P2"]
-    sweep = pd.read_csv(workdir / "results/ohzeki2015/sweep/N60_b1.5.csv")
-    assert sweep["seed"].nunique() == 3 and 0.0 in set(sweep["beta"]) and 3.0 in set(sweep["beta"])
+    assert set(claims["figure"]) == {"P1", "P2"} and set(claims["kind"]) == {"claim", "check"}
+    points = pd.read_csv(workdir / "results/ohzeki2015/gamp/k0.25_a0.5_N60.csv")
+    assert set(points["init"]) == {"uninformative", "informative"} and points["instance"].nunique() == 2
+    diagram = pd.read_csv(workdir / "results/ohzeki2015/theory/k0.25_a0.5.csv")
+    assert diagram.groupby("beta")["equilibrium"].sum().eq(1).all()  # one equilibrium per β
 
 
 @pytest.mark.parametrize(
     "section, named",
     [
-        ("ohzeki2015:\n      p2_strength: 2.5", "presets.quick.ohzeki2015.p2_strength"),
+        ("ohzeki2015:\n      gamp:\n        kappas: [0.3]", "presets.quick.ohzeki2015.gamp.kappas"),
         ("tishby2017:\n      depth: 9", "presets.quick.tishby2017.depth"),
         ("mototake2015:\n      jacobian:\n        vector_layer: 4", "presets.quick.mototake2015.jacobian.vector_layer"),
     ],

@@ -1,17 +1,31 @@
-"""Supervised training by back-propagation: mini-batch SGD with momentum on cross-entropy.
+"""Supervised training by back-propagation on cross-entropy, in phases, with early stopping.
 
-Used for the fine-tuning of pre-trained DBNs, their randomly initialised twins and the
-CNN (Okatani & Saito 2013, "NNの学習": Δw(t) = α Δw(t−1) − ε ∂C/∂w, C = −Σ d_j log p_j).
-Every epoch logs train/test loss and error; with an :class:`EpochCheckpoint` the run
-resumes after a kill with identical numbers; a NaN loss stops it with an error that
-names the run.
+Used for the fine-tuning of pre-trained DBNs and their randomly initialised twins, the
+CNN and the digit judge (Okatani & Saito 2013, "NNの学習": Δw(t) = α Δw(t−1) − ε ∂C/∂w,
+C = −Σ d_j log p_j).
+
+A run is a list of :class:`Phase` objects, trained one after another with one optimiser
+(SGD with momentum, or Adam). A phase trains either on the training examples alone or
+on the training and the validation examples together (``all_data``), at its own
+learning rate, for at most ``epochs`` epochs; with ``patience`` it stops once the
+validation error has not improved for that many epochs (but not before ``min_epochs``)
+and goes back to the weights of its best validation epoch (early stopping). The recipe of the talk's cuda-convnet
+practice section is two such phases: hold one training batch out and train until its
+error stops falling, then train on all batches at a lower learning rate for about ten
+epochs.
+
+Every epoch logs train / validation / test loss and error and its phase; with an
+:class:`EpochCheckpoint` a killed run resumes with identical numbers; a NaN loss stops
+it with an error that names the run.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import sys
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -23,11 +37,44 @@ from .checkpointing import EpochCheckpoint
 from .device import describe, generator as make_generator
 from .evaluation import evaluate
 
+OPTIMISERS = ("sgd", "adam")
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One stage of a training run (see the module docstring)."""
+
+    name: str
+    epochs: int
+    learning_rate: float
+    patience: int | None = None
+    all_data: bool = False
+    min_epochs: int = 0  # early stopping may not end the phase before this many epochs
+
 
 def epochs_for(n_examples: int, batch_size: int, epochs: int, min_updates: int) -> int:
     """Epochs to run so that small training sets still get ``min_updates`` parameter updates."""
     batches = max(1, math.ceil(n_examples / batch_size))
     return max(epochs, math.ceil(min_updates / batches))
+
+
+def validation_split(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, validation) of a seeded random split holding out ``fraction`` (at least one example)."""
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"validation fraction must lie in (0, 1), got {fraction}")
+    n_val = max(1, int(round(fraction * n)))
+    if n_val >= n:
+        raise ValueError(f"{n} examples are too few to hold {fraction:.0%} out for validation")
+    order = np.random.default_rng(seed).permutation(n)
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def _optimiser(model: nn.Module, kind: str, learning_rate: float, momentum: float, weight_decay: float):
+    if kind == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=learning_rate, momentum=momentum, weight_decay=weight_decay)
+    if kind == "adam":
+        return torch.optim.Adam(model.parameters(), lr=learning_rate, weight_decay=weight_decay)
+    raise ValueError(f"optimiser must be one of {OPTIMISERS}, got {kind!r}")
 
 
 def train_classifier(
@@ -36,89 +83,122 @@ def train_classifier(
     y_train: np.ndarray,
     x_test: np.ndarray,
     y_test: np.ndarray,
-    epochs: int,
-    learning_rate: float,
-    momentum: float,
+    phases: list[Phase],
     batch_size: int,
-    weight_decay: float,
     seed: int,
     device: torch.device,
     run_name: str,
+    optimiser: str = "sgd",
+    momentum: float = 0.0,
+    weight_decay: float = 0.0,
+    x_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
     checkpoint: EpochCheckpoint | None = None,
+    test_every_epoch: bool = True,
 ) -> pd.DataFrame:
-    """Train ``model`` in place; return one history row per epoch (epoch 0 = before training)."""
+    """Train ``model`` in place through ``phases``; return one history row per epoch (epoch 0 = before training).
+
+    The history's ``selected`` column marks, per phase, the epoch whose weights the phase
+    ended with (its last epoch, or its best validation epoch under early stopping). With
+    ``test_every_epoch`` off, the test set is evaluated once, for the final model, and
+    its numbers go into the last selected row (the others hold NaN).
+    """
+    if any(p.patience is not None or p.all_data for p in phases) and x_val is None:
+        raise ValueError(f"{run_name}: early stopping and all-data phases need validation examples")
     model.to(device)
-    x = torch.as_tensor(np.asarray(x_train, dtype=np.float32), device=device)
-    y = torch.as_tensor(np.asarray(y_train, dtype=np.int64), device=device)
-    x_eval = torch.as_tensor(np.asarray(x_test, dtype=np.float32), device=device)
-    y_eval = torch.as_tensor(np.asarray(y_test, dtype=np.int64), device=device)
+    as_x = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float32), device=device)
+    as_y = lambda a: torch.as_tensor(np.asarray(a, dtype=np.int64), device=device)
+    x, y, x_eval, y_eval = as_x(x_train), as_y(y_train), as_x(x_test), as_y(y_test)
+    validation = (as_x(x_val), as_y(y_val)) if x_val is not None else None
+    x_all = torch.cat([x, validation[0]]) if validation is not None else x
+    y_all = torch.cat([y, validation[1]]) if validation is not None else y
     gen = make_generator(seed, device)
-    optimiser = torch.optim.SGD(model.parameters(), lr=learning_rate, momentum=momentum, weight_decay=weight_decay)
+    opt = _optimiser(model, optimiser, phases[0].learning_rate, momentum, weight_decay)
     where = describe(device)
     history: list[dict] = []
-    start_epoch = 0
+    progress = {"phase": 0, "epoch": 0, "phase_epoch": 0, "best": None, "since_best": 0, "best_state": None, "selected": []}
     if checkpoint is not None and (state := checkpoint.load()) is not None:
         model.load_state_dict(state["model"])
-        optimiser.load_state_dict(state["optimiser"])
+        opt.load_state_dict(state["optimiser"])
         gen.set_state(state["generator"])
         history = [dict(row) for row in state["history"]]
-        start_epoch = state["epoch"]
-    if start_epoch == 0:
-        history.append(_row(model, x, y, x_eval, y_eval, 0, float("nan"), 0.0, where))
-    n = len(y)
-    for epoch in range(start_epoch + 1, epochs + 1):
-        started = time.perf_counter()
-        model.train()
-        order = torch.randperm(n, generator=gen, device=device)
-        total, seen = 0.0, 0
-        batches = range(0, n, batch_size)
-        for first in tqdm(batches, desc=f"{run_name} epoch {epoch}/{epochs}", file=sys.stderr, leave=False):
-            index = order[first : first + batch_size]
-            loss = nn.functional.cross_entropy(model(x[index]), y[index])
-            if not torch.isfinite(loss):
-                raise FloatingPointError(
-                    f"{run_name}: training loss became {float(loss.detach())} in epoch {epoch} (batch starting at "
-                    f"example {first}); lower the learning rate"
-                )
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
-            total += float(loss.detach()) * len(index)
-            seen += len(index)
-        row = _row(model, x, y, x_eval, y_eval, epoch, total / seen, time.perf_counter() - started, where)
-        history.append(row)
-        print(
-            f"[{run_name}] epoch {epoch}/{epochs}: loss {row['batch_loss']:.4f}, train error {row['train_error']:.4f},"
-            f" test error {row['test_error']:.4f} ({row['seconds']:.1f} s, {where})",
-            file=sys.stderr,
-            flush=True,
-        )
-        if checkpoint is not None:
-            checkpoint.save(
-                {
-                    "epoch": epoch,
-                    "model": model.state_dict(),
-                    "optimiser": optimiser.state_dict(),
-                    "generator": gen.get_state(),
-                    "history": history,
-                }
+        progress = state["progress"]
+    if progress["epoch"] == 0 and not history:
+        history.append(_row(model, x, y, validation, x_eval, y_eval, 0, "start", float("nan"), 0.0, where, test_every_epoch))
+    for index in range(progress["phase"], len(phases)):
+        phase = phases[index]
+        for group in opt.param_groups:
+            group["lr"] = phase.learning_rate
+        inputs, targets = (x_all, y_all) if phase.all_data else (x, y)
+        stop = False
+        while progress["phase_epoch"] < phase.epochs and not stop:
+            progress["epoch"] += 1
+            progress["phase_epoch"] += 1
+            epoch = progress["epoch"]
+            started = time.perf_counter()
+            loss = _one_epoch(model, opt, inputs, targets, batch_size, gen, f"{run_name} {phase.name} epoch {epoch}")
+            row = _row(model, x, y, validation, x_eval, y_eval, epoch, phase.name, loss, time.perf_counter() - started, where,
+                       test_every_epoch)
+            history.append(row)
+            if phase.patience is not None:
+                score = (row["validation_error"], row["validation_loss"])
+                if progress["best"] is None or score < tuple(progress["best"]):
+                    progress.update(best=list(score), since_best=0, best_state=copy.deepcopy(model.state_dict()), best_epoch=epoch)
+                else:
+                    progress["since_best"] += 1
+                stop = progress["since_best"] >= phase.patience and progress["phase_epoch"] >= phase.min_epochs
+            print(
+                f"[{run_name}] {phase.name} epoch {epoch}: loss {row['batch_loss']:.4f}, train error {row['train_error']:.4f}"
+                + (f", validation error {row['validation_error']:.4f}" if validation is not None else "")
+                + (f", test error {row['test_error']:.4f}" if test_every_epoch else "") + f" ({row['seconds']:.1f} s, {where})",
+                file=sys.stderr, flush=True,
             )
+            if checkpoint is not None:
+                checkpoint.save({"epoch": epoch, "model": model.state_dict(), "optimiser": opt.state_dict(),
+                                 "generator": gen.get_state(), "history": history, "progress": progress})
+        selected = progress["epoch"]
+        if phase.patience is not None and progress["best_state"] is not None:
+            model.load_state_dict(progress["best_state"])
+            selected = progress["best_epoch"]
+        progress["selected"].append(selected)
+        progress.update(phase=index + 1, phase_epoch=0, best=None, since_best=0, best_state=None)
     model.eval()
     if checkpoint is not None:  # finished: a later run (e.g. after a code change) starts afresh
         checkpoint.clear()
-    return pd.DataFrame(history)
+    frame = pd.DataFrame(history)
+    frame["selected"] = frame["epoch"].isin(progress["selected"])
+    if not test_every_epoch:
+        last = frame.index[frame["selected"]][-1]
+        frame.loc[last, ["test_loss", "test_error"]] = evaluate(model, x_eval, y_eval)
+    return frame
 
 
-def _row(model, x, y, x_eval, y_eval, epoch, batch_loss, seconds, where) -> dict:
+def _one_epoch(model, opt, x, y, batch_size, gen, label) -> float:
+    model.train()
+    order = torch.randperm(len(y), generator=gen, device=x.device)
+    total, seen = 0.0, 0
+    for first in tqdm(range(0, len(y), batch_size), desc=label, file=sys.stderr, leave=False):
+        index = order[first : first + batch_size]
+        loss = nn.functional.cross_entropy(model(x[index]), y[index])
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"{label}: training loss became {float(loss.detach())} (batch starting at example {first}); "
+                                     "lower the learning rate")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        total += float(loss.detach()) * len(index)
+        seen += len(index)
+    return total / seen
+
+
+def _row(model, x, y, validation, x_eval, y_eval, epoch, phase, batch_loss, seconds, where, with_test=True) -> dict:
     train_loss, train_error = evaluate(model, x, y)
-    test_loss, test_error = evaluate(model, x_eval, y_eval)
+    test_loss, test_error = evaluate(model, x_eval, y_eval) if with_test else (float("nan"), float("nan"))
+    val_loss, val_error = evaluate(model, *validation) if validation is not None else (float("nan"), float("nan"))
     return {
-        "epoch": epoch,
-        "batch_loss": batch_loss,
-        "train_loss": train_loss,
-        "train_error": train_error,
-        "test_loss": test_loss,
-        "test_error": test_error,
-        "seconds": seconds,
-        "device": where,
+        "epoch": epoch, "phase": phase, "batch_loss": batch_loss,
+        "train_loss": train_loss, "train_error": train_error,
+        "validation_loss": val_loss, "validation_error": val_error,
+        "test_loss": test_loss, "test_error": test_error,
+        "seconds": seconds, "device": where,
     }

@@ -44,6 +44,20 @@ def non_digit_images(digits: np.ndarray, n: int, seed: int) -> np.ndarray:
 
 def digit_fraction(probabilities: np.ndarray, confidence: float) -> float:
     """Fraction of images the judge calls a digit (0–9) with probability above ``confidence``."""
+    return len(confident_labels(probabilities, confidence)) / len(probabilities)
+
+
+def confident_labels(probabilities: np.ndarray, confidence: float) -> np.ndarray:
+    """Labels (0–9) of the images the judge calls a digit with probability above ``confidence``."""
     probabilities = np.asarray(probabilities)
     labels = probabilities.argmax(axis=1)
-    return float(np.mean((labels != NOT_A_DIGIT) & (probabilities.max(axis=1) > confidence)))
+    return labels[(labels != NOT_A_DIGIT) & (probabilities.max(axis=1) > confidence)]
+
+
+def label_entropy(labels: np.ndarray, n_classes: int = NOT_A_DIGIT) -> float:
+    """Entropy in bits of the label histogram (log2 10 = 3.32 for evenly covered digits, 0 for one digit)."""
+    counts = np.bincount(np.asarray(labels, dtype=int), minlength=n_classes)
+    if counts.sum() == 0:
+        return 0.0
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log2(p)).sum())

@@ -13,7 +13,14 @@ running across parameter updates instead of restarting them at the data.
 Training follows Hinton & Salakhutdinov 2006 (``rbm.m``): mini-batches, momentum that
 switches from an initial to a final value, L2 weight cost on W, data given as
 probabilities (grey levels), reconstructions as probabilities unless
-``sample_visible`` is set.
+``sample_visible`` is set. Initial values follow Hinton's practical guide (2010, §8):
+W ~ N(0, 0.01²), hidden biases 0, visible biases b_i = log(p_i / (1 − p_i)) with p_i the
+mean of visible unit i over the training data (clipped to [0.001, 0.999] so that pixels
+that are never lit get a large negative bias instead of −∞).
+
+The modified RBMs that pre-train a deep Boltzmann machine (Salakhutdinov & Hinton 2009,
+§3.1) see their bottom-up or top-down input doubled: ``up_scale`` and ``down_scale``
+multiply vᵀW and Wh in the two conditionals (1 for an ordinary RBM).
 
 Parameters are a dict ``{"W": (V, H), "b": (V,), "c": (H,)}`` of tensors.
 """
@@ -32,14 +39,14 @@ from .checkpointing import EpochCheckpoint
 from .device import describe, generator as make_generator
 
 
-def hidden_probabilities(v: torch.Tensor, params: dict) -> torch.Tensor:
-    """p(h = 1 | v) for a batch of visible vectors."""
-    return torch.sigmoid(v @ params["W"] + params["c"])
+def hidden_probabilities(v: torch.Tensor, params: dict, scale: float = 1.0) -> torch.Tensor:
+    """p(h = 1 | v) = σ(scale · vᵀW + c) for a batch of visible vectors."""
+    return torch.sigmoid(torch.addmm(params["c"], v, params["W"], alpha=scale))
 
 
-def visible_probabilities(h: torch.Tensor, params: dict) -> torch.Tensor:
-    """p(v = 1 | h) for a batch of hidden vectors."""
-    return torch.sigmoid(h @ params["W"].T + params["b"])
+def visible_probabilities(h: torch.Tensor, params: dict, scale: float = 1.0) -> torch.Tensor:
+    """p(v = 1 | h) = σ(scale · W h + b) for a batch of hidden vectors."""
+    return torch.sigmoid(torch.addmm(params["b"], h, params["W"].T, alpha=scale))
 
 
 def free_energy(v: torch.Tensor, params: dict) -> torch.Tensor:
@@ -54,6 +61,8 @@ def gibbs_chain(
     generator: torch.Generator,
     sample_visible: bool = True,
     first_hidden_probabilities: torch.Tensor | None = None,
+    up_scale: float = 1.0,
+    down_scale: float = 1.0,
 ) -> torch.Tensor:
     """Run ``steps`` block-Gibbs steps v → h → v; return the last visible state.
 
@@ -63,8 +72,8 @@ def gibbs_chain(
     """
     for step in range(steps):
         p_h = first_hidden_probabilities if step == 0 and first_hidden_probabilities is not None else None
-        h = torch.bernoulli(hidden_probabilities(v, params) if p_h is None else p_h, generator=generator)
-        p_v = visible_probabilities(h, params)
+        h = torch.bernoulli(hidden_probabilities(v, params, up_scale) if p_h is None else p_h, generator=generator)
+        p_v = visible_probabilities(h, params, down_scale)
         v = torch.bernoulli(p_v, generator=generator) if sample_visible else p_v
     return v
 
@@ -76,20 +85,23 @@ def contrastive_divergence(
     generator: torch.Generator,
     chain: torch.Tensor | None = None,
     sample_visible: bool = False,
+    up_scale: float = 1.0,
+    down_scale: float = 1.0,
 ) -> tuple[dict, torch.Tensor]:
     """CD-k (``chain`` None) or PCD (``chain`` = persistent visible states) gradient estimate.
 
     Returns the ascent direction of the log-likelihood ``{"W", "b", "c"}`` (averaged over
-    the batch and over the chains) and the chains' new visible states.
+    the batch and over the chains) and the chains' new visible states. ``up_scale`` and
+    ``down_scale`` give the modified RBMs of DBM pre-training (see the module docstring).
     """
     if k < 1:
         raise ValueError(f"CD needs k >= 1 Gibbs steps, got {k}")
-    p_h_data = hidden_probabilities(v_data, params)
+    p_h_data = hidden_probabilities(v_data, params, up_scale)
     if chain is None:  # CD: the chain starts at the data, whose p(h | v) is already computed
-        v_model = gibbs_chain(v_data, params, k, generator, sample_visible, first_hidden_probabilities=p_h_data)
+        v_model = gibbs_chain(v_data, params, k, generator, sample_visible, p_h_data, up_scale, down_scale)
     else:
-        v_model = gibbs_chain(chain, params, k, generator, sample_visible)
-    p_h_model = hidden_probabilities(v_model, params)
+        v_model = gibbs_chain(chain, params, k, generator, sample_visible, None, up_scale, down_scale)
+    p_h_model = hidden_probabilities(v_model, params, up_scale)
     n_data, n_model = v_data.shape[0], v_model.shape[0]
     gradient = {
         "W": torch.addmm(v_data.T @ p_h_data, v_model.T, p_h_model, beta=1.0 / n_data, alpha=-1.0 / n_model),
@@ -102,17 +114,28 @@ def contrastive_divergence(
 MONITOR_EXAMPLES = 1000
 
 
-def reconstruction_error(v: torch.Tensor, params: dict) -> float:
+def reconstruction_error(v: torch.Tensor, params: dict, up_scale: float = 1.0, down_scale: float = 1.0) -> float:
     """Mean squared error ‖v − p(v | p(h | v))‖² per example of a mean-field up-down pass."""
     with torch.no_grad():
-        reconstruction = visible_probabilities(hidden_probabilities(v, params), params)
+        reconstruction = visible_probabilities(hidden_probabilities(v, params, up_scale), params, down_scale)
         return float(((v - reconstruction) ** 2).sum(1).mean())
 
 
-def initial_parameters(n_visible: int, n_hidden: int, init_scale: float, generator: torch.Generator, device) -> dict:
-    """W ~ N(0, init_scale²), zero biases (Hinton & Salakhutdinov 2006 use 0.1)."""
-    w = torch.randn(n_visible, n_hidden, generator=generator, device=device) * init_scale
-    return {"W": w, "b": torch.zeros(n_visible, device=device), "c": torch.zeros(n_hidden, device=device)}
+BIAS_CLIP = 1e-3
+
+
+def visible_log_odds(data: torch.Tensor, clip: float = BIAS_CLIP) -> torch.Tensor:
+    """log(p_i / (1 − p_i)) of the mean p_i of each visible unit, p clipped to [clip, 1 − clip]."""
+    p = data.mean(0).clamp(clip, 1.0 - clip)
+    return torch.log(p) - torch.log1p(-p)
+
+
+def initial_parameters(data: torch.Tensor, n_hidden: int, init_scale: float, generator: torch.Generator) -> dict:
+    """Hinton's guide (2010, §8): W ~ N(0, init_scale²), hidden biases 0, visible biases the
+    log-odds of the training data's unit means (:func:`visible_log_odds`)."""
+    n_visible = data.shape[1]
+    w = torch.randn(n_visible, n_hidden, generator=generator, device=data.device) * init_scale
+    return {"W": w, "b": visible_log_odds(data), "c": torch.zeros(n_hidden, device=data.device)}
 
 
 def train_rbm(
@@ -134,6 +157,8 @@ def train_rbm(
     run_name: str = "rbm",
     checkpoint: EpochCheckpoint | None = None,
     on_epoch=None,
+    up_scale: float = 1.0,
+    down_scale: float = 1.0,
 ) -> tuple[dict, pd.DataFrame]:
     """Train an RBM on ``data`` (N × V, values in [0, 1]); return parameters and per-epoch history.
 
@@ -145,11 +170,11 @@ def train_rbm(
     numbers. A NaN anywhere stops training with an error naming ``run_name``.
     """
     x = torch.as_tensor(np.asarray(data, dtype=np.float32), device=device)
-    n, n_visible = x.shape
+    n = x.shape[0]
     if batch_size > n:
         raise ValueError(f"{run_name}: batch_size {batch_size} exceeds the {n} training examples")
     gen = make_generator(seed, device)
-    params = initial_parameters(n_visible, n_hidden, init_scale, gen, device)
+    params = initial_parameters(x, n_hidden, init_scale, gen)
     velocity = {name: torch.zeros_like(value) for name, value in params.items()}
     chain = torch.bernoulli(x[:batch_size].clone(), generator=gen) if persistent else None
     history: list[dict] = []
@@ -174,7 +199,7 @@ def train_rbm(
         bar = tqdm(range(n_batches), desc=f"{run_name} epoch {epoch}/{epochs}", file=sys.stderr, leave=False)
         for batch in bar:
             v = x[order[batch * batch_size : (batch + 1) * batch_size]]
-            gradient, v_model = contrastive_divergence(v, params, k, gen, chain, sample_visible)
+            gradient, v_model = contrastive_divergence(v, params, k, gen, chain, sample_visible, up_scale, down_scale)
             if persistent:
                 chain = v_model
             # Δθ ← momentum·Δθ + ε (gradient − weight cost·W);  θ ← θ + Δθ   (in place)
@@ -189,7 +214,7 @@ def train_rbm(
                 )
         row = {
             "epoch": epoch,
-            "reconstruction_error": reconstruction_error(monitor, params),
+            "reconstruction_error": reconstruction_error(monitor, params, up_scale, down_scale),
             "momentum": momentum,
             "seconds": time.perf_counter() - started,
             "device": where,

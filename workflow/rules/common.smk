@@ -153,6 +153,20 @@ def finetuned(init, n):
     return f"results/okatani2013/finetune/{init}_n{n}.pt"
 
 
+SAMPLES = OKATANI["samples"]
+DBM_LAYERS = [len(hidden) for hidden in SAMPLES["dbm"]["architectures"]]
+require(len(set(DBM_LAYERS)) == len(DBM_LAYERS), "okatani2013.samples.dbm.architectures", "give at most one DBM per number of hidden layers")
+
+
+def dbm_architecture(layers):
+    """Hidden layer sizes of the DBM with that many hidden layers."""
+    return next(hidden for hidden in SAMPLES["dbm"]["architectures"] if len(hidden) == layers)
+
+
+def dbm_path(layers):
+    return f"results/okatani2013/samples/dbm_{layers}layers.pt"
+
+
 # ---------------------------------------------------------------- mototake2015
 
 MOTOTAKE = PRESET["mototake2015"]
@@ -187,6 +201,13 @@ def alexnet_spectra(layer, noise="0.0"):
     return f"results/mototake2015/alexnet/spectra_layer{layer}_noise{noise}.csv"
 
 
+# The AlexNet-shaped network: trained here on MNIST (offline) or ImageNet's (downloaded).
+CONV_NET = f"results/mototake2015/conv_net/{ALEX['weights']}.pt"
+# M8 perturbs the DBN and, where it sees digits, the conv net (the paper preset's ImageNet
+# AlexNet has no same-class neighbours to estimate a tangent space from).
+PERTURBED_NETWORKS = ["dbn", "conv"] if ALEX["weights"] == "mnist" else ["dbn"]
+
+
 # ---------------------------------------------------------------- tishby2017
 
 TISHBY = PRESET["tishby2017"]
@@ -205,11 +226,14 @@ def tishby_run(table, activation="tanh", fraction=SWEEP, depth=MAIN_DEPTH):
 # ---------------------------------------------------------------- ohzeki2015
 
 OHZEKI = PRESET["ohzeki2015"]
-require(OHZEKI["p2_strength"] in OHZEKI["strengths"], "ohzeki2015.p2_strength", f"must be one of strengths {OHZEKI['strengths']}")
-OHZEKI_BETAS = [0.0, OHZEKI["fixed_beta"]] + log_grid(OHZEKI["beta_grid"])
-OHZEKI_ALPHAS = sorted(set(OHZEKI["alphas"]) | set(log_grid(OHZEKI["alpha_grid"])))
-OHZEKI_LARGEST = max(OHZEKI["sizes"])
+GAMP = OHZEKI["gamp"]
+P2 = OHZEKI["p2"]
+require(set(GAMP["kappas"]) <= set(OHZEKI["kappas"]), "ohzeki2015.gamp.kappas", f"must be among kappas {OHZEKI['kappas']}")
 
 
-def ohzeki_sweep(size, strength):
-    return f"results/ohzeki2015/sweep/N{size}_b{float(strength)}.csv"
+def ohzeki_theory(kappa, alpha, suffix=""):
+    return f"results/ohzeki2015/theory/k{float(kappa)}_a{float(alpha)}{suffix}.csv"
+
+
+def ohzeki_gamp(kappa, alpha, size):
+    return f"results/ohzeki2015/gamp/k{float(kappa)}_a{float(alpha)}_N{size}.csv"

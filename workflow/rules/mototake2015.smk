@@ -169,15 +169,15 @@ rule mototake2015_digit_separation:
 rule mototake2015_perturbation:
     input:
         mnist=rules.mnist.output.mnist,
-        model=finetuned("pretrained", "all"),
+        model=lambda wildcards: finetuned("pretrained", "all") if wildcards.network == "dbn" else [],
+        weights=lambda wildcards: CONV_NET if wildcards.network == "conv" else [],
     output:
-        agreement="results/mototake2015/perturbation/agreement.csv",
-        claims=claims_of("mototake2015", "M8"),
+        agreement="results/mototake2015/perturbation/{network}_agreement.csv",
     log:
-        "logs/mototake2015_perturbation.log",
+        "logs/mototake2015_perturbation/{network}.log",
     params:
         step=versioned("deepinside.experiments.mototake2015:perturbation_robustness"),
-        kwargs={**MOTOTAKE["perturbation"], "seed": SEED, "device": DEVICE},
+        kwargs=lambda wildcards: {**MOTOTAKE["perturbation"], "network": wildcards.network, "seed": SEED, "device": DEVICE},
     threads: 2
     resources:
         mem_mb=4000,
@@ -189,18 +189,49 @@ rule mototake2015_perturbation:
         STEP
 
 
-rule mototake2015_alexnet_weights:
+rule mototake2015_perturbation_claims:
+    input:
+        agreements=expand("results/mototake2015/perturbation/{network}_agreement.csv", network=PERTURBED_NETWORKS),
     output:
-        weights=f"resources/alexnet/weights_{ALEX['weights']}.pt",
+        agreement="results/mototake2015/perturbation/agreement.csv",
+        claims=claims_of("mototake2015", "M8"),
     log:
-        "logs/mototake2015_alexnet_weights.log",
+        "logs/mototake2015_perturbation_claims.log",
     params:
-        step=versioned("deepinside.experiments.mototake2015:alexnet_weights"),
-        kwargs={"source": ALEX["weights"], "seed": SEED, "download_dir": "resources/downloads/torch"},
+        step=versioned("deepinside.experiments.mototake2015_claims:perturbation_robustness"),
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        ENV
+    script:
+        STEP
+
+
+rule mototake2015_conv_net:
+    input:
+        mnist=rules.mnist.output.mnist if ALEX["weights"] == "mnist" else [],
+    output:
+        weights=CONV_NET,
+        history=f"results/mototake2015/conv_net/{ALEX['weights']}_history.csv",
+    log:
+        "logs/mototake2015_conv_net.log",
+    params:
+        step=versioned("deepinside.experiments.mototake2015:conv_net_weights"),
+        kwargs={
+            "source": ALEX["weights"],
+            "training": ALEX["training"],
+            "seed": SEED,
+            "device": DEVICE,
+            "download_dir": "resources/downloads/torch",
+            "checkpoint": checkpoint("mototake2015_conv_net"),
+        },
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=120,
+        gpu=GPUS,
     conda:
         ENV
     script:
@@ -208,18 +239,21 @@ rule mototake2015_alexnet_weights:
 
 
 rule mototake2015_pictures:
+    input:
+        mnist=rules.mnist.output.mnist if ALEX["weights"] == "mnist" else [],
     output:
-        pictures="resources/alexnet/pictures.npz",
+        pictures=f"resources/alexnet/pictures_{ALEX['weights']}.npz",
     log:
         "logs/mototake2015_pictures.log",
     params:
-        step=versioned("deepinside.experiments.data:pictures"),
-        kwargs={
-            "count": ALEX["n_pictures"],
-            "side": ALEX["side"],
-            "names": ALEX["pictures"],
-            "folder": ALEX["picture_folder"],
-        },
+        step=versioned(
+            "deepinside.experiments.mototake2015:digit_inputs" if ALEX["weights"] == "mnist" else "deepinside.experiments.data:pictures"
+        ),
+        kwargs=(
+            {"count": ALEX["n_pictures"], "seed": SEED}
+            if ALEX["weights"] == "mnist"
+            else {"count": ALEX["n_pictures"], "side": ALEX["side"], "names": ALEX["pictures"], "folder": ALEX["picture_folder"]}
+        ),
     threads: 1
     resources:
         mem_mb=2000,
@@ -232,7 +266,7 @@ rule mototake2015_pictures:
 
 rule mototake2015_alexnet_spectra:
     input:
-        weights=rules.mototake2015_alexnet_weights.output.weights,
+        weights=rules.mototake2015_conv_net.output.weights,
         pictures=rules.mototake2015_pictures.output.pictures,
     output:
         spectra="results/mototake2015/alexnet/spectra_layer{layer}_noise{noise}.csv",
@@ -281,7 +315,7 @@ rule mototake2015_alexnet_steepness:
 
 rule mototake2015_alexnet_vectors:
     input:
-        weights=rules.mototake2015_alexnet_weights.output.weights,
+        weights=rules.mototake2015_conv_net.output.weights,
         pictures=rules.mototake2015_pictures.output.pictures,
     output:
         vectors="results/mototake2015/alexnet/top_vectors.npz",
@@ -291,9 +325,8 @@ rule mototake2015_alexnet_vectors:
     params:
         step=versioned("deepinside.experiments.mototake2015:alexnet_vectors"),
         kwargs={
-            **pick(ALEX, "top_k", "oversample", "power_iterations", "saliency_fraction"),
+            **pick(ALEX, "top_k", "oversample", "power_iterations"),
             "layer": ALEX["vector_layer"],
-            "weights_source": ALEX["weights"],
             "seed": SEED,
             "device": DEVICE,
         },
@@ -308,7 +341,7 @@ rule mototake2015_alexnet_vectors:
         STEP
 
 
-rule mototake2015_noise_flattening:
+rule mototake2015_noise_information:
     input:
         dbn=[dbn_spectra("pretrained", noise) for noise in DBN_NOISE],
         alexnet=[alexnet_spectra(layer, noise) for layer in ALEX["noise_layers"] for noise in ALEX_NOISE],
@@ -316,9 +349,9 @@ rule mototake2015_noise_flattening:
         spectra="results/mototake2015/noise/spectra.csv",
         claims=claims_of("mototake2015", "M9"),
     log:
-        "logs/mototake2015_noise_flattening.log",
+        "logs/mototake2015_noise_information.log",
     params:
-        step=versioned("deepinside.experiments.mototake2015_claims:noise_flattening"),
+        step=versioned("deepinside.experiments.mototake2015_claims:noise_information"),
         kwargs={"dbn_layers_shown": JAC["noise_layers"], "alexnet_layers_shown": ALEX["noise_layers"]},
     threads: 1
     resources:
@@ -447,7 +480,7 @@ rule mototake2015_figure_M6:
         "logs/figures/mototake2015_M6.log",
     params:
         step=versioned("deepinside.plots.mototake2015:alexnet_spectra"),
-        kwargs={"weights_source": ALEX["weights"]},
+        kwargs={"network": ALEX["weights"]},
     threads: 1
     resources:
         mem_mb=1000,
@@ -481,8 +514,8 @@ rule mototake2015_figure_M7:
 
 rule mototake2015_figure_M8:
     input:
-        agreement=rules.mototake2015_perturbation.output.agreement,
-        claims=rules.mototake2015_perturbation.output.claims,
+        agreement=rules.mototake2015_perturbation_claims.output.agreement,
+        claims=rules.mototake2015_perturbation_claims.output.claims,
     output:
         figure=figure_output("mototake2015", "M8"),
     log:
@@ -501,15 +534,15 @@ rule mototake2015_figure_M8:
 
 rule mototake2015_figure_M9:
     input:
-        spectra=rules.mototake2015_noise_flattening.output.spectra,
-        claims=rules.mototake2015_noise_flattening.output.claims,
+        spectra=rules.mototake2015_noise_information.output.spectra,
+        claims=rules.mototake2015_noise_information.output.claims,
     output:
         figure=figure_output("mototake2015", "M9"),
     log:
         "logs/figures/mototake2015_M9.log",
     params:
         step=versioned("deepinside.plots.mototake2015:noise_spectra"),
-        kwargs={"weights_source": ALEX["weights"]},
+        kwargs={"network": ALEX["weights"]},
     threads: 1
     resources:
         mem_mb=1000,

@@ -48,9 +48,7 @@ rule okatani2013_finetune:
             "n_train": wildcards.n,
             "sizes": DBN_SIZES,
             "random_init": OKATANI["finetune"]["random_init"],
-            "training": pick(
-                OKATANI["finetune"], "epochs", "min_updates", "learning_rate", "momentum", "batch_size", "weight_decay"
-            ),
+            "training": {k: v for k, v in OKATANI["finetune"].items() if k not in ("train_sizes", "random_init")},
             "seed": SEED,
             "device": DEVICE,
             "checkpoint": checkpoint(f"okatani2013_finetune_{wildcards.init}_n{wildcards.n}"),
@@ -184,7 +182,7 @@ rule okatani2013_judge:
         "logs/okatani2013_judge.log",
     params:
         step=versioned("deepinside.experiments.okatani2013:train_judge"),
-        kwargs={**OKATANI["cnn"], "seed": SEED, "device": DEVICE, "checkpoint": checkpoint("okatani2013_judge")},
+        kwargs={**OKATANI["judge"], "seed": SEED, "device": DEVICE, "checkpoint": checkpoint("okatani2013_judge")},
     threads: 2
     resources:
         mem_mb=4000,
@@ -196,19 +194,72 @@ rule okatani2013_judge:
         STEP
 
 
+rule okatani2013_generative_rbm:
+    input:
+        mnist=rules.mnist.output.mnist,
+    output:
+        rbm="results/okatani2013/samples/rbm_pcd.pt",
+        history="results/okatani2013/samples/rbm_pcd_history.csv",
+    log:
+        "logs/okatani2013_generative_rbm.log",
+    params:
+        step=versioned("deepinside.experiments.okatani2013:train_generative_rbm"),
+        kwargs={**SAMPLES["rbm"], "seed": SEED, "device": DEVICE, "checkpoint": checkpoint("okatani2013_rbm_pcd")},
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=120,
+        gpu=GPUS,
+    conda:
+        ENV
+    script:
+        STEP
+
+
+rule okatani2013_dbm:
+    input:
+        mnist=rules.mnist.output.mnist,
+    output:
+        dbm="results/okatani2013/samples/dbm_{layers}layers.pt",
+        history="results/okatani2013/samples/dbm_{layers}layers_history.csv",
+    log:
+        "logs/okatani2013_dbm/{layers}layers.log",
+    params:
+        step=versioned("deepinside.experiments.okatani2013:train_deep_boltzmann"),
+        kwargs=lambda wildcards: {
+            **{k: v for k, v in SAMPLES["dbm"].items() if k != "architectures"},
+            "hidden_sizes": dbm_architecture(int(wildcards.layers)),
+            "seed": SEED,
+            "device": DEVICE,
+            "checkpoint": checkpoint(f"okatani2013_dbm_{wildcards.layers}layers"),
+        },
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=480,
+        gpu=GPUS,
+    conda:
+        ENV
+    script:
+        STEP
+
+
 rule okatani2013_samples:
     input:
-        rbms=rbm_stack(),
+        rbm=rules.okatani2013_generative_rbm.output.rbm,
+        dbms=[dbm_path(n) for n in DBM_LAYERS],
+        dbn_stack=rbm_stack(),
         judge=rules.okatani2013_judge.output.model,
         mnist=rules.mnist.output.mnist,
     output:
         samples="results/okatani2013/samples/gibbs_samples.npz",
+        summary="results/okatani2013/samples/judged.csv",
         claims=claims_of("okatani2013", "O3"),
     log:
         "logs/okatani2013_samples.log",
     params:
         step=versioned("deepinside.experiments.okatani2013:gibbs_samples"),
-        kwargs={**OKATANI["samples"], "seed": SEED, "device": DEVICE},
+        kwargs={**pick(SAMPLES, "n_samples", "gibbs_steps", "confidence"), "seed": SEED, "device": DEVICE},
     threads: 2
     resources:
         mem_mb=4000,
@@ -266,6 +317,7 @@ rule okatani2013_figure_O2:
 rule okatani2013_figure_O3:
     input:
         samples=rules.okatani2013_samples.output.samples,
+        summary=rules.okatani2013_samples.output.summary,
         claims=rules.okatani2013_samples.output.claims,
     output:
         figure=figure_output("okatani2013", "O3"),

@@ -14,7 +14,8 @@ import pandas as pd
 import torch
 
 from .. import alexnet as alexnet_model
-from .. import claims, embedding, jacobian, mnist as mnist_data, perturbation, saliency
+from .. import claims, embedding, images as image_tools, jacobian, manifold_directions, mnist as mnist_data, object_mask, perturbation
+from ..classifier_training import Phase, train_classifier
 from ..device import describe, generator, select_device
 
 TALK = "mototake2015"
@@ -142,69 +143,95 @@ def tsne_features(
 
 
 def perturbation_robustness(
-    mnist: dict, model: dict, n_images: int, n_directions: int, max_magnitude: float, n_magnitudes: int, seed: int, device: str
+    mnist: dict, network: str, n_images: int, n_directions: int, neighbours: int, tangent_dimension: int,
+    max_magnitude: float, n_magnitudes: int, seed: int, device: str,
+    model: dict | None = None, weights: dict | None = None,
 ) -> dict:
-    """M8: does the fine-tuned DBN's prediction survive moving the input along tangent vs normal directions?
+    """M8: does a network's prediction survive moving the input along tangent vs normal directions?
 
-    Tangent directions: right singular vectors of the 1st … n-th largest singular values
-    of the input → top hidden layer Jacobian at each image; normal: those of the n
-    smallest. Agreement is computed for every image, direction and size.
+    The directions come from the data (:mod:`deepinside.manifold_directions`): at each of
+    ``n_images`` test images, the top ``n_directions`` principal directions of its
+    ``neighbours`` nearest training images of the same class (tangent), and as many
+    random directions orthogonal to their first ``tangent_dimension`` principal
+    directions (normal). Both kinds get the same sizes. ``network`` is ``dbn`` (the
+    fine-tuned DBN, ``model``) or ``conv`` (the AlexNet-shaped net, ``weights``).
     """
     dev = select_device(device)
-    layers = [(w.to(dev), b.to(dev)) for w, b in dbn_layers("finetuned", model=model)]
-    w_out, b_out = (t.to(dev) for t in _output_layer(model))
-    x, _ = _test_images(mnist, n_images, seed + 1)
-    x = torch.as_tensor(x, device=dev)
-    with torch.no_grad():
-        _, vh = jacobian.singular_decomposition(jacobian.input_jacobians(layers, x)[-1])
-
-    def predict(inputs):
-        return jacobian.hidden_states(layers, inputs)[-1] @ w_out.T + b_out
-
+    if network == "dbn":
+        layers = [(w.to(dev), b.to(dev)) for w, b in dbn_layers("finetuned", model=model)]
+        w_out, b_out = (t.to(dev) for t in _output_layer(model))
+        predict = lambda inputs: jacobian.hidden_states(layers, inputs)[-1] @ w_out.T + b_out
+    elif network == "conv":
+        net = alexnet_model.build(weights, dev)
+        predict = lambda inputs: torch.cat([net(chunk) for chunk in inputs.split(512)])
+    else:
+        raise ValueError(f"network must be 'dbn' or 'conv', got {network!r}")
+    x, labels = _test_images(mnist, n_images, seed + 1)
+    pool_x, pool_y = mnist_data.to_unit_interval(mnist["x_train"]), mnist["y_train"]
+    rng = np.random.default_rng(seed)
+    tangent, normal = zip(*(
+        manifold_directions.tangent_and_normal(image, pool_x[pool_y == label], neighbours, tangent_dimension, n_directions, rng)
+        for image, label in zip(x, labels)
+    ))
+    x_t = torch.as_tensor(x, device=dev)
     magnitudes = torch.linspace(0.0, max_magnitude, n_magnitudes, device=dev)
     rows = []
-    for kind, directions in (("tangent", vh[:, :n_directions]), ("normal", vh[:, -n_directions:])):
-        agree = perturbation.agreement(predict, x, directions, magnitudes).cpu().numpy()
+    for kind, directions in (("tangent", tangent), ("normal", normal)):
+        d = torch.as_tensor(np.stack(directions), device=dev, dtype=x_t.dtype)
+        agree = perturbation.agreement(predict, x_t, d, magnitudes).cpu().numpy()
         for i in range(agree.shape[0]):
-            for d in range(agree.shape[1]):
+            for j in range(agree.shape[1]):
                 for m, eps in enumerate(magnitudes.cpu().numpy()):
-                    rows.append({"direction": kind, "image": i, "index": d + 1, "magnitude": float(eps), "agree": bool(agree[i, d, m])})
-    table = pd.DataFrame(rows)
-    area = table.groupby("direction")["agree"].mean()
-    more_robust = "tangent" if area["tangent"] > area["normal"] else "normal" if area["normal"] > area["tangent"] else "neither"
-    claim_rows = [
-        claims.claim(
-            TALK,
-            "M8",
-            "the output is more robust to tangent (top singular) than to normal (bottom singular) perturbations "
-            "(mean agreement over sizes, tangent − normal)",
-            area["tangent"] - area["normal"],
-            ">",
-            0.0,
-            f"mean agreement: tangent {area['tangent']:.3f}, normal {area['normal']:.3f} → more robust: {more_robust}; "
-            f"N = {n_images}×{n_directions} per kind, sizes 0…{max_magnitude:g} (L2, pixel units)",
-        )
-    ]
-    return {"agreement": table, "claims": claims.table(claim_rows)}
+                    rows.append({"network": network, "direction": kind, "image": i, "index": j + 1, "magnitude": float(eps), "agree": bool(agree[i, j, m])})
+    return {"agreement": pd.DataFrame(rows)}
 
 
 # ---------------------------------------------------------------- AlexNet (M6, M7, M9)
 
 
-def alexnet_weights(source: str, seed: int, download_dir: str = "resources/downloads/torch") -> dict:
-    """``imagenet``: torchvision's pretrained weights (downloaded, hash-checked); ``random``: seeded init."""
+def conv_net_weights(
+    source: str, seed: int, device: str, mnist: dict | None = None, training: dict | None = None,
+    download_dir: str = "resources/downloads/torch", checkpoint: str | None = None,
+) -> dict:
+    """The AlexNet-shaped network M6, M7, M8 and M9 analyse.
+
+    ``imagenet``: torchvision's ImageNet weights (downloaded, hash-checked; the talk's
+    network). ``mnist``: :class:`deepinside.alexnet.DigitAlexNet` trained here on the
+    MNIST training digits (SGD with momentum, ``training``: width, side, epochs,
+    learning_rate, momentum, batch_size, weight_decay) — what can be had offline.
+    """
     if source == "imagenet":
-        return {"weights": alexnet_model.imagenet_state(download_dir)}
-    if source == "random":
-        return {"weights": alexnet_model.random_state(seed)}
-    raise ValueError(f"AlexNet weights must be 'imagenet' or 'random', got {source!r}")
+        return {"weights": alexnet_model.imagenet_state(download_dir), "history": pd.DataFrame({"epoch": [], "source": []})}
+    if source != "mnist":
+        raise ValueError(f"AlexNet weights must be 'imagenet' or 'mnist', got {source!r}")
+    from ..checkpointing import EpochCheckpoint, fingerprint
+
+    settings = dict(training)
+    width, side = settings.pop("width"), settings.pop("side")
+    x, y = mnist_data.to_unit_interval(mnist["x_train"]), mnist["y_train"]
+    model = alexnet_model.digit_network(width, side, generator(seed, torch.device("cpu")))
+    history = train_classifier(
+        model, x, y, mnist_data.to_unit_interval(mnist["x_test"]), mnist["y_test"],
+        phases=[Phase("fixed epochs", settings["epochs"], settings["learning_rate"])], batch_size=settings["batch_size"],
+        seed=seed, device=select_device(device), run_name=f"AlexNet-shaped net ×{width} on MNIST",
+        momentum=settings["momentum"], weight_decay=settings["weight_decay"],
+        checkpoint=None if checkpoint is None else EpochCheckpoint(checkpoint, fingerprint(x=x, y=y, seed=seed, width=width, side=side, **settings)),
+    )
+    state = {k: v.cpu() for k, v in model.state_dict().items()}
+    return {"weights": {"architecture": {"kind": "mnist", "width": width, "side": side}, "state": state}, "history": history}
+
+
+def digit_inputs(mnist: dict, count: int, seed: int) -> dict:
+    """``count`` class-balanced MNIST test digits (784 pixels in [0, 1]) for the digit-trained AlexNet."""
+    x, labels = _test_images(mnist, count, seed)
+    return {"pictures": {"images": x.astype(np.float32), "names": np.array([f"digit {d}" for d in labels]), "labels": labels}}
 
 
 def alexnet_spectra(
     weights: dict, pictures: dict, layer: int, top_k: int, oversample: int, power_iterations: int,
     noise: float, seed: int, device: str,
 ) -> dict:
-    """Top-k singular values of input → layer t of AlexNet for every picture (matrix-free)."""
+    """Top-k singular values of input → layer t of the AlexNet-shaped net for every input (matrix-free)."""
     dev = select_device(device)
     model = alexnet_model.build(weights, dev)
     f = alexnet_model.layer_function(model, layer)
@@ -215,7 +242,7 @@ def alexnet_spectra(
     for i in range(len(x)):
         s, _ = jacobian.randomized_top_singular(f, x[i], top_k, oversample, power_iterations, gen)
         values.append(s.detach().cpu().numpy())
-        print(f"[AlexNet layer {layer}, noise {noise}] image {i + 1}/{len(x)}: σ1 = {values[-1][0]:.3g}", file=sys.stderr, flush=True)
+        print(f"[AlexNet layer {layer}, noise {noise}] input {i + 1}/{len(x)}: σ1 = {values[-1][0]:.3g}", file=sys.stderr, flush=True)
     spectra = _spectrum_rows(np.stack(values), f"input→{alexnet_model.LAYER_NAMES[layer - 1]}", layer)
     spectra.insert(0, "noise", noise)
     spectra["device"] = describe(dev)
@@ -224,57 +251,51 @@ def alexnet_spectra(
 
 
 def alexnet_vectors(
-    weights: dict, pictures: dict, layer: int, top_k: int, oversample: int, power_iterations: int,
-    saliency_fraction: float, weights_source: str, seed: int, device: str,
+    weights: dict, pictures: dict, layer: int, top_k: int, oversample: int, power_iterations: int, seed: int, device: str,
 ) -> dict:
-    """M7: top-2 right singular vectors of input → layer t per picture, the top-5 classes,
-    and how much of the vectors' energy lies in the picture's salient region."""
+    """M7: top-2 right singular vectors of input → layer t per input, the top-5 classes, and the share
+    of the vectors' energy inside the object region (made from the image, not from the network)."""
     dev = select_device(device)
     model = alexnet_model.build(weights, dev)
+    kind = weights["architecture"]["kind"]
+    names = alexnet_model.categories() if kind == "imagenet" else [str(d) for d in range(10)]
     f = alexnet_model.layer_function(model, layer)
     gen = generator(seed, dev)
-    names = alexnet_model.categories()
     x = torch.as_tensor(pictures["images"], device=dev)
-    vectors, masks, shares, top5 = [], [], [], []
+    vectors, masks, shares, areas, top5 = [], [], [], [], []
     for i in range(len(x)):
         _, vh = jacobian.randomized_top_singular(f, x[i], top_k, oversample, power_iterations, gen)
         v = vh[:2].reshape(2, *x.shape[1:]).detach().cpu().numpy()
         with torch.no_grad():
-            logits = model(x[i][None])[0]
-        best = int(logits.argmax())
-        sal = saliency.gradient_saliency(lambda z, c=best: model(z[None])[0, c], x[i])
-        mask = saliency.top_fraction_mask(saliency.smooth(sal, sigma=x.shape[-1] / 32), saliency_fraction)
-        per_pixel = (v**2).sum(1).reshape(2, -1)  # energy per pixel, summed over colour channels
-        shares.append(per_pixel[:, mask.ravel()].sum(1) / per_pixel.sum(1))
+            probabilities = torch.softmax(model(x[i][None])[0], 0)
+        image = pictures["images"][i]
+        mask = object_mask.digit_mask(image) if kind == "mnist" else object_mask.picture_mask(image_tools.from_imagenet_input(image))
+        energy = (v**2).reshape(2, -1) if kind == "mnist" else (v**2).sum(1).reshape(2, -1)  # per pixel, channels summed
+        shares.append(energy[:, mask.ravel()].sum(1) / energy.sum(1))
+        areas.append(mask.mean())
         vectors.append(v)
         masks.append(mask)
-        top5.append(" | ".join(names[j] for j in logits.topk(5).indices.cpu().numpy()))
-        print(f"[AlexNet vectors layer {layer}] image {i + 1}/{len(x)}: top-1 {names[best]}", file=sys.stderr, flush=True)
-    shares = np.array(shares)
+        best = probabilities.topk(5)
+        top5.append(" | ".join(f"{names[j]} ({p:.2f})" for j, p in zip(best.indices.cpu().numpy(), best.values.cpu().numpy())))
+        print(f"[AlexNet vectors layer {layer}] input {i + 1}/{len(x)}: top-1 {names[int(best.indices[0])]}", file=sys.stderr, flush=True)
+    shares, areas = np.array(shares), np.array(areas)
+    network = "AlexNet (ImageNet)" if kind == "imagenet" else "AlexNet-shaped net trained on MNIST"
+    region = "the object region (border-colour contrast, Otsu)" if kind == "imagenet" else "the digit's own pixels"
+    excess, two_se = claims.paired_difference(shares.mean(1), areas)
     rows = [
         claims.claim(
-            TALK,
-            "M7",
-            f"top singular vectors (layer {layer}) concentrate on the object: energy share of v1, v2 inside the "
-            f"most salient {saliency_fraction:.0%} of pixels",
-            shares.mean(),
-            ">",
-            saliency_fraction,
-            f"v1 {shares[:, 0].mean():.3f}, v2 {shares[:, 1].mean():.3f}; threshold = the region's share of the image"
-            + ("; RANDOM weights: an untrained control" if weights_source == "random" else ""),
+            TALK, "M7",
+            f"top singular vectors (layer {layer}) concentrate on the object: energy share of v1, v2 inside {region}, "
+            f"minus the region's share of the image ({network})",
+            excess, ">", round(two_se, 6),
+            f"v1 {shares[:, 0].mean():.3f}, v2 {shares[:, 1].mean():.3f}, region {areas.mean():.3f} of the image; "
+            "the region comes from the image, not from the network; threshold = 2 standard errors of the paired mean",
         )
     ]
     return {
         "vectors": {
-            "vectors": np.stack(vectors),
-            "masks": np.stack(masks),
-            "images": pictures["images"],
-            "names": pictures["names"],
-            "top5": np.array(top5),
-            "weights_source": np.array(weights_source),
-            "shares": shares,
+            "vectors": np.stack(vectors), "masks": np.stack(masks), "images": pictures["images"], "names": pictures["names"],
+            "top5": np.array(top5), "kind": np.array(kind), "shares": shares, "areas": areas,
         },
         "claims": claims.table(rows),
     }
-
-

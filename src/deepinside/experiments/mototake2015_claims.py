@@ -99,57 +99,99 @@ def finetuning_expansion(pretrained: pd.DataFrame, finetuned: pd.DataFrame) -> d
     return {"summary": summary, "claims": claims.table(rows)}
 
 
-def _support_energy(vectors: dict, layer: int, support: np.ndarray) -> np.ndarray:
-    """Energy share inside the digit support of the 1st, 2nd and last vectors: (n_images, 3)."""
-    return spectrum_measures.energy_in_mask(vectors[f"layer{layer}"], support)
+def _vector_measures(vectors: dict, layer: int, support: np.ndarray) -> dict:
+    """Per image and vector (1st, 2nd, last): stroke share, lag-1 autocorrelation, mean-removed share."""
+    v = vectors[f"layer{layer}"]  # (images, 3, 784)
+    side = mnist_data.IMAGE_SIDE
+    return {
+        "stroke_share": spectrum_measures.stroke_share(v, support),
+        "smoothness": spectrum_measures.lag1_autocorrelation(v.reshape(*v.shape[:2], side, side)),
+        "mean_removed": spectrum_measures.mean_removed_share(v),
+    }
+
+
+def _measure_table(measures: dict, suffix: str = "") -> pd.DataFrame:
+    columns = {}
+    for name, values in measures.items():
+        for j, vector in enumerate(("v1", "v2", "last")):
+            columns[f"{name}_{vector}{suffix}"] = values[:, j]
+    return pd.DataFrame({"image": np.arange(len(next(iter(measures.values())))), **columns})
 
 
 def vector_localisation(vectors: dict, mnist: dict, layer: int) -> dict:
-    """M3 claims: after pre-training, top singular vectors lie on the digits, the last one off them."""
+    """M3 claims: after pre-training the top singular vectors are digit strokes, the last is noise.
+
+    A stroke lies on the digits once its mean is removed (stroke share above the
+    support's area share: a uniform brightness wash, or noise, scores about that) and is
+    spatially smooth; noise is not (lag-1 autocorrelation, :mod:`deepinside.spectrum_measures`).
+    """
     support = spectrum_measures.digit_support(mnist_data.to_unit_interval(mnist["x_train"]))
-    energy = _support_energy(vectors, layer, support)
-    area = support.mean()
+    m = _vector_measures(vectors, layer, support)
+    area = float(support.mean())
+    share_excess, share_se = claims.paired_difference(m["stroke_share"][:, 0], np.full(len(m["stroke_share"]), area))
     rows = [
         claims.claim(
-            TALK,
-            "M3",
-            f"top singular vectors (layer {layer}) lie on the digits: energy share inside the MNIST mean-image support, v1",
-            energy[:, 0].mean(),
-            ">",
-            round(float(area), 4),
-            f"threshold = the support's share of the image; v2 {energy[:, 1].mean():.3f}, last {energy[:, 2].mean():.3f}",
+            TALK, "M3",
+            f"the top singular vector (layer {layer}) lies on the digits: energy share of mean-removed v1 inside the MNIST "
+            "mean-image support, minus the support's area share",
+            share_excess, ">", round(share_se, 6),
+            f"v1 {m['stroke_share'][:, 0].mean():.3f}, v2 {m['stroke_share'][:, 1].mean():.3f}, last {m['stroke_share'][:, 2].mean():.3f}, "
+            f"support {area:.3f} of the image; share of v1's energy left after removing its mean {m['mean_removed'][:, 0].mean():.2f} "
+            "(a uniform wash: 0); threshold = 2 standard errors",
         ),
-        claims.claim(
-            TALK,
-            "M3",
-            "the last singular vector is noise off the digits (support energy share of v1 − of the last vector)",
-            energy[:, 0].mean() - energy[:, 2].mean(),
-            ">",
-            0.0,
+        _paired_claim(
+            "M3", "the top vectors are smooth strokes, the last is noise (lag-1 spatial autocorrelation, v1 − last)",
+            pd.Series(m["smoothness"][:, 0]), pd.Series(m["smoothness"][:, 2]),
+            f"v1 {m['smoothness'][:, 0].mean():.3f}, v2 {m['smoothness'][:, 1].mean():.3f}, last {m['smoothness'][:, 2].mean():.3f} "
+            "(white noise ≈ 0)",
         ),
     ]
-    table = pd.DataFrame({"image": np.arange(len(energy)), "v1": energy[:, 0], "v2": energy[:, 1], "last": energy[:, 2]})
-    return {"energy": table, "claims": claims.table(rows)}
+    return {"energy": _measure_table(m), "claims": claims.table(rows)}
 
 
 def vector_blurring(pretrained: dict, finetuned: dict, mnist: dict, layer: int) -> dict:
-    """M5 claim: after fine-tuning the top vectors are less concentrated on the digits (same images)."""
+    """M5 claim: after fine-tuning the top vectors are less sharp (不鮮明): less of v1 lies on the digit strokes, same images."""
     support = spectrum_measures.digit_support(mnist_data.to_unit_interval(mnist["x_train"]))
-    before = _support_energy(pretrained, layer, support)
-    after = _support_energy(finetuned, layer, support)
+    before, after = _vector_measures(pretrained, layer, support), _vector_measures(finetuned, layer, support)
     rows = [
         _paired_claim(
             "M5",
-            f"after fine-tuning the top vectors (layer {layer}) are less sharp: support energy share of v1, before − after",
-            pd.Series(before[:, 0]),
-            pd.Series(after[:, 0]),
-            f"v1: {before[:, 0].mean():.3f} → {after[:, 0].mean():.3f}; v2: {before[:, 1].mean():.3f} → {after[:, 1].mean():.3f}",
+            f"after fine-tuning the top vectors (layer {layer}) are less sharp: stroke share of v1 (energy of mean-removed v1 "
+            "on the digit support), before − after",
+            pd.Series(before["stroke_share"][:, 0]), pd.Series(after["stroke_share"][:, 0]),
+            f"v1 stroke share {before['stroke_share'][:, 0].mean():.3f} → {after['stroke_share'][:, 0].mean():.3f}, "
+            f"smoothness {before['smoothness'][:, 0].mean():.3f} → {after['smoothness'][:, 0].mean():.3f}; "
+            f"v2 stroke share {before['stroke_share'][:, 1].mean():.3f} → {after['stroke_share'][:, 1].mean():.3f}",
         )
     ]
-    table = pd.DataFrame(
-        {"image": np.arange(len(after)), "v1_before": before[:, 0], "v1_after": after[:, 0], "v2_before": before[:, 1], "v2_after": after[:, 1]}
-    )
+    table = _measure_table(before, "_before").merge(_measure_table(after, "_after"), on="image")
     return {"energy": table, "claims": claims.table(rows)}
+
+
+def perturbation_robustness(agreements: list[pd.DataFrame]) -> dict:
+    """M8 claims, per network: is the output more robust to tangent than to normal perturbations?
+
+    Per image, the agreement is averaged over its directions and the perturbation
+    sizes; tangent − normal is compared, paired over images, with two standard errors.
+    The claim is the talk's (tangent more robust); the note says which was.
+    """
+    table = pd.concat(agreements, ignore_index=True)
+    names = {"dbn": "fine-tuned DBN", "conv": "AlexNet-shaped net"}
+    rows = []
+    for network, part in table.groupby("network", sort=False):
+        per_image = part.groupby(["direction", "image"])["agree"].mean().unstack("direction")
+        mean, two_se = claims.paired_difference(per_image["tangent"], per_image["normal"])
+        verdict = "tangent" if mean > two_se else "normal" if mean < -two_se else "neither (within 2 standard errors)"
+        rows.append(claims.claim(
+            TALK, "M8",
+            f"the {names.get(network, network)}'s output is more robust to tangent than to normal perturbations "
+            "(mean agreement over sizes, tangent − normal)",
+            mean, ">", round(two_se, 6),
+            f"agreement: tangent {per_image['tangent'].mean():.3f}, normal {per_image['normal'].mean():.3f} → more robust: {verdict}; "
+            f"directions from the data (local PCA of same-class neighbours), N = {per_image.shape[0]}×{part['index'].nunique()} per kind; "
+            "threshold = 2 standard errors of the paired mean",
+        ))
+    return {"agreement": table, "claims": claims.table(rows)}
 
 
 def digit_separation(embeddings: list[dict]) -> dict:
@@ -188,14 +230,15 @@ def digit_separation(embeddings: list[dict]) -> dict:
     return {"accuracy": table, "claims": claims.table(rows)}
 
 
+NETWORKS = {"imagenet": "AlexNet with ImageNet weights", "mnist": "AlexNet-shaped net trained on MNIST (offline stand-in for ImageNet AlexNet)"}
+
+
 def alexnet_steepness(spectra: list[pd.DataFrame], weights_source: str, steep_layer: int) -> dict:
     """M6 claim: a steep spectrum appears by layer 5 — log(σ1/σk) of the top k, layer 5 vs layer 1."""
     table = pd.concat(spectra, ignore_index=True)
     table = table[table["noise"] == 0]
     decay = {layer: _per_image(table, spectrum_measures.log_decay, layer=layer) for layer in sorted(table["layer"].unique())}
-    note = ", ".join(f"L{k}: {v.mean():.3f}" for k, v in decay.items()) + " (mean log σ1/σk)"
-    if weights_source == "random":
-        note += " — RANDOM weights: an untrained control, not the talk's ImageNet AlexNet"
+    note = ", ".join(f"L{k}: {v.mean():.3f}" for k, v in decay.items()) + f" (mean log σ1/σk); {NETWORKS[weights_source]}"
     rows = [
         _paired_claim(
             "M6",
@@ -208,11 +251,12 @@ def alexnet_steepness(spectra: list[pd.DataFrame], weights_source: str, steep_la
     return {"spectra": table, "claims": claims.table(rows)}
 
 
-def noise_flattening(dbn: list[pd.DataFrame], alexnet: list[pd.DataFrame], dbn_layers_shown: list[int], alexnet_layers_shown: list[int]) -> dict:
-    """M9 claims: added noise flattens the spectra (same images, largest noise vs none).
+def noise_information(dbn: list[pd.DataFrame], alexnet: list[pd.DataFrame], dbn_layers_shown: list[int], alexnet_layers_shown: list[int]) -> dict:
+    """M9 claims: added noise impedes information transfer (情報の伝達が阻害) — the singular values that carry it fall.
 
-    Flatter means a larger effective rank for the DBN's full spectra and a smaller
-    log(σ1/σk) for AlexNet's top-k spectra.
+    Per network and layer, paired over images: Σ log10 σ of the input → layer map at no
+    noise minus at the largest noise (positive: noise shrinks the map, less is passed on).
+    The number of σ > 1 is reported beside it.
     """
     dbn_table = pd.concat(dbn, ignore_index=True)
     dbn_table = dbn_table[dbn_table["map"].str.startswith("input") & dbn_table["layer"].isin(dbn_layers_shown)]
@@ -222,22 +266,18 @@ def noise_flattening(dbn: list[pd.DataFrame], alexnet: list[pd.DataFrame], dbn_l
     table = pd.concat([dbn_table.assign(network="DBN")[keep], alex_table.assign(network="AlexNet")[keep]], ignore_index=True)
     rows = []
     for (network, layer), group in table.groupby(["network", "layer"]):
-        lowest, highest = group["noise"].min(), group["noise"].max()
-        if network == "DBN":
-            measure, name = spectrum_measures.effective_rank, "effective rank"
-            flat, steep = (_per_image(group, measure, noise=n) for n in (highest, lowest))
-        else:
-            measure, name = spectrum_measures.log_decay, "log σ1/σk"
-            flat, steep = (_per_image(group, measure, noise=n) for n in (lowest, highest))
-        means = {n: _per_image(group, measure, noise=n).mean() for n in sorted(group["noise"].unique())}
+        levels = sorted(group["noise"].unique())
+        volume = {n: _per_image(group, spectrum_measures.log_volume, noise=n) for n in levels}
+        count = {n: _per_image(group, spectrum_measures.count_above, noise=n).mean() for n in levels}
+        spectrum = "full spectrum" if network == "DBN" else f"top {group['index'].max()} values"
         rows.append(
             _paired_claim(
                 "M9",
-                f"added noise flattens the {network} layer-{layer} spectrum ({name}: "
-                + ("at noise " + f"{highest:g} − at 0)" if network == "DBN" else f"at 0 − at noise {highest:g})"),
-                flat,
-                steep,
-                ", ".join(f"noise {k:g}: {v:.3f}" for k, v in means.items()),
+                f"added noise impedes information transfer in the {'DBN' if network == 'DBN' else 'AlexNet-shaped net'} at layer {layer} "
+                f"(Σ log10 σ of input → layer, {spectrum}: at noise 0 − at noise {levels[-1]:g})",
+                volume[levels[0]], volume[levels[-1]],
+                "Σ log10 σ: " + ", ".join(f"noise {n:g}: {volume[n].mean():.2f}" for n in levels)
+                + "; σ > 1: " + ", ".join(f"{count[n]:.1f}" for n in levels),
             )
         )
     return {"spectra": table, "claims": claims.table(rows)}

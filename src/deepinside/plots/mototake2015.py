@@ -9,23 +9,44 @@ import seaborn as sns
 from ..images import from_imagenet_input
 from .style import finish, mode_palette, new_figure, styled
 
-RANDOM_NOTE = "AlexNet has RANDOM (untrained) weights in this run — an offline control, not the talk's ImageNet network."
+NETWORK_NOTE = {
+    "mnist": "AlexNet-shaped net (AlexNet's layers at a quarter of the widths) trained here on MNIST digits: the offline "
+             "stand-in for the talk's ImageNet AlexNet (paper preset).",
+    "imagenet": "AlexNet with ImageNet weights (torchvision IMAGENET1K_V1).",
+}
+NETWORK_TITLE = {"mnist": "AlexNet-shaped net trained on MNIST", "imagenet": "AlexNet (ImageNet)"}
 
 
-def _mean_sd(group: pd.DataFrame) -> pd.DataFrame:
-    return group.groupby("index")["singular_value"].agg(["mean", "std"]).reset_index()
+def _log_stats(group: pd.DataFrame) -> pd.DataFrame:
+    """Per index: geometric mean and the band 10^(mean ± sd) of log10 σ over images."""
+    logs = group.assign(log=np.log10(group["singular_value"].clip(lower=1e-300)))
+    stats = logs.groupby("index")["log"].agg(["mean", "std"]).reset_index()
+    return stats.assign(centre=10 ** stats["mean"], low=10 ** (stats["mean"] - stats["std"]), high=10 ** (stats["mean"] + stats["std"]))
+
+
+def _readable_log_axis(ax) -> None:
+    """Label minor ticks too when the values span less than about a decade (else one label or none shows)."""
+    from matplotlib.ticker import LogFormatterSciNotation, LogLocator
+
+    low, high = ax.get_ylim()
+    if high / low < 30:
+        ax.yaxis.set_minor_locator(LogLocator(subs="all"))
+        ax.yaxis.set_minor_formatter(LogFormatterSciNotation(labelOnlyBase=False, minor_thresholds=(2, 2)))
+        ax.tick_params(axis="y", which="minor", labelsize=7)
 
 
 def _spectrum_panel(ax, spectra: pd.DataFrame, label_by: str, colours: dict, styles: dict | None = None) -> None:
+    """Geometric mean of σ over images with a band of ± one sd of log10 σ (symmetric on the log axis)."""
     for key, group in spectra.groupby(label_by, sort=False):
-        stats = _mean_sd(group)
+        stats = _log_stats(group)
         style = (styles or {}).get(key, "-")
-        ax.plot(stats["index"], stats["mean"], style, color=colours[key], lw=1.5, label=str(key))
-        ax.fill_between(stats["index"], (stats["mean"] - stats["std"]).clip(lower=1e-12), stats["mean"] + stats["std"], color=colours[key], alpha=0.2)
+        ax.plot(stats["index"], stats["centre"], style, color=colours[key], lw=1.5, label=str(key))
+        ax.fill_between(stats["index"], stats["low"], stats["high"], color=colours[key], alpha=0.2)
     ax.axhline(1.0, color="black", lw=0.8, ls=":")
     ax.set_yscale("log")
     ax.set_xlabel("index of singular value (sorted, largest first)")
-    ax.set_ylabel("singular value σ (mean ± sd over images)")
+    ax.set_ylabel("singular value σ (geometric mean, band: ± sd of log σ)")
+    _readable_log_axis(ax)
 
 
 def tsne_3d(accuracy: pd.DataFrame, embeddings: list[dict], claims: pd.DataFrame) -> dict:
@@ -59,7 +80,7 @@ def tsne_3d(accuracy: pd.DataFrame, embeddings: list[dict], claims: pd.DataFrame
         ax.set_ylabel("10-NN accuracy in the embedding")
         ax.legend(fontsize=8)
         handles = [ax.scatter([], [], color=palette[d], label=str(d)) for d in range(10)]
-        fig.legend(handles=handles, loc="upper right", ncol=10, fontsize=8, title="digit", frameon=False)
+        fig.legend(handles=handles, loc="outside lower center", ncol=10, fontsize=8, title="digit", frameon=False)
     return finish(fig, "M1 — 3-D t-SNE of MNIST test images: pixels and each DBN layer", claims)
 
 
@@ -119,8 +140,8 @@ def singular_vectors(vectors: dict, claims: pd.DataFrame, layer: int, title: str
     return finish(fig, title, claims, f"Right singular vectors of the input → h{layer} Jacobian at each image (red +, blue −).")
 
 
-def alexnet_spectra(spectra: pd.DataFrame, claims: pd.DataFrame, weights_source: str) -> dict:
-    """M6: top-k singular values of input → layer t of AlexNet, t = 1…7."""
+def alexnet_spectra(spectra: pd.DataFrame, claims: pd.DataFrame, network: str) -> dict:
+    """M6: top-k singular values of input → layer t of the AlexNet-shaped net, t = 1…7."""
     layers = sorted(spectra["layer"].unique())
     colours = dict(zip(spectra.sort_values("layer")["map"].unique(), mode_palette(len(layers))))
     with styled():
@@ -129,55 +150,68 @@ def alexnet_spectra(spectra: pd.DataFrame, claims: pd.DataFrame, weights_source:
         _spectrum_panel(ax, spectra.sort_values("layer"), "map", colours)
         ax.set_title(f"N = {spectra['image'].nunique()} images, top {spectra['index'].max()} singular values (randomised SVD)")
         ax.legend(fontsize=8)
-    extra = RANDOM_NOTE if weights_source == "random" else "ImageNet weights (torchvision IMAGENET1K_V1)."
-    return finish(fig, "M6 — AlexNet layers 1–7: singular values of input → layer Jacobians", claims, extra)
+    return finish(fig, f"M6 — {NETWORK_TITLE[network]}, layers 1–7: singular values of input → layer Jacobians", claims,
+                  NETWORK_NOTE[network])
 
 
 def alexnet_vectors(vectors: dict, claims: pd.DataFrame, layer: int) -> dict:
-    """M7: each picture beside the energy of its top-2 singular vectors, with top-5 classes."""
+    """M7: each input beside the energy of its top-2 singular vectors, the object region outlined, with the top-5 classes."""
+    kind = str(vectors["kind"])
     shown = min(8, len(vectors["images"]))
     with styled():
         fig = new_figure(11, 2.4 * shown + 0.6)
         axes = fig.subplots(shown, 4, gridspec_kw={"width_ratios": [1, 1, 1, 1.6]})
         for i in range(shown):
-            axes[i, 0].imshow(from_imagenet_input(vectors["images"][i]))
+            image = vectors["images"][i]
+            if kind == "mnist":
+                axes[i, 0].imshow(image.reshape(28, 28), cmap="gray", vmin=0, vmax=1)
+            else:
+                axes[i, 0].imshow(from_imagenet_input(image))
             axes[i, 0].set_title(str(vectors["names"][i]), fontsize=8)
             for j in range(2):
-                energy = (vectors["vectors"][i, j] ** 2).sum(0)
+                v = vectors["vectors"][i, j]
+                energy = (v**2).reshape(28, 28) if kind == "mnist" else (v**2).sum(0)
                 axes[i, j + 1].imshow(energy, cmap="magma")
                 axes[i, j + 1].contour(vectors["masks"][i], levels=[0.5], colors="cyan", linewidths=1.0)
-                axes[i, j + 1].set_title(f"v{j + 1} energy (share in salient region {vectors['shares'][i, j]:.2f})", fontsize=7)
+                axes[i, j + 1].set_title(f"v{j + 1} energy: {vectors['shares'][i, j]:.2f} in the region ({vectors['areas'][i]:.2f} of the area)",
+                                         fontsize=7)
             axes[i, 3].text(0.0, 0.5, "top-5: " + str(vectors["top5"][i]).replace(" | ", "\n"), fontsize=7, va="center")
             for ax in axes[i]:
                 ax.set_axis_off()
-    extra = (f"Cyan contour: the most salient pixels (|∂ top logit / ∂ input|, Gaussian-smoothed). "
-             f"Vectors of the input → layer {layer} map.")
-    if str(vectors["weights_source"]) == "random":
-        extra += " " + RANDOM_NOTE + " Its class names are meaningless."
-    return finish(fig, f"M7 — AlexNet: top-2 right singular vectors (layer {layer}) beside each input", claims, extra)
+    region = "the digit's own pixels" if kind == "mnist" else "pixels far from the border colour (Otsu)"
+    extra = (f"Cyan contour: the object region, made from the input alone ({region}), not from the network. "
+             f"Vectors of the input → layer {layer} map. " + NETWORK_NOTE[kind])
+    return finish(fig, f"M7 — {NETWORK_TITLE[kind]}: top-2 right singular vectors (layer {layer}) beside each input", claims, extra)
 
 
 def perturbation(agreement: pd.DataFrame, claims: pd.DataFrame) -> dict:
-    """M8: agreement with the unperturbed prediction vs perturbation size, tangent vs normal."""
-    per_image = agreement.groupby(["direction", "magnitude", "image"])["agree"].mean().reset_index()
+    """M8: agreement with the unperturbed prediction vs perturbation size, tangent vs normal, one panel per network."""
+    names = {"dbn": "fine-tuned DBN (MNIST)", "conv": "AlexNet-shaped net (MNIST)"}
     colours = {"tangent": "tab:blue", "normal": "tab:green"}
+    networks = list(dict.fromkeys(agreement["network"]))
     with styled():
-        fig = new_figure(7.5, 4.8)
-        ax = fig.subplots()
-        for kind, group in per_image.groupby("direction"):
-            stats = group.groupby("magnitude")["agree"].agg(["mean", "std"]).reset_index()
-            ax.errorbar(stats["magnitude"], stats["mean"], yerr=stats["std"], marker="o", ms=3, capsize=2, color=colours[kind],
-                        label=f"{kind} (top singular directions)" if kind == "tangent" else f"{kind} (bottom singular directions)")
-        ax.set_xlabel("perturbation size ‖ε d‖ (L2, pixel units)")
-        ax.set_ylabel("agreement with the unperturbed prediction")
-        ax.set_ylim(-0.05, 1.05)
-        ax.legend()
+        fig = new_figure(6.0 * len(networks), 4.8)
+        axes = np.atleast_1d(fig.subplots(1, len(networks), sharey=True))
+        for ax, network in zip(axes, networks):
+            part = agreement[agreement["network"] == network]
+            for kind in ("tangent", "normal"):
+                pairs = part[part["direction"] == kind].groupby(["magnitude", "image", "index"])["agree"].mean().reset_index()
+                stats = pairs.groupby("magnitude")["agree"].agg(["mean", "std"]).reset_index()
+                ax.errorbar(stats["magnitude"], stats["mean"], yerr=stats["std"], marker="o", ms=3, capsize=2, color=colours[kind],
+                            label=f"{kind} to the data manifold")
+            ax.set_title(names.get(network, network))
+            ax.set_xlabel("perturbation size ‖ε d‖ (L2, pixel units)")
+            ax.set_ylim(-0.05, 1.05)
+            ax.legend()
+        axes[0].set_ylabel("agreement with the unperturbed prediction")
     n_images, n_dirs = agreement["image"].nunique(), agreement["index"].nunique()
-    return finish(fig, "M8 — fine-tuned DBN: output under perturbations along tangent vs normal directions", claims,
-                  f"Error bars: sd over {n_images} images of the agreement averaged over each image's {n_dirs} directions.")
+    return finish(fig, "M8 — output under perturbations along directions tangent vs normal to the data manifold", claims,
+                  f"Directions from the data, not from the networks: tangent = top principal directions of the image's nearest "
+                  f"training digits of the same class; normal = random directions orthogonal to their leading principal "
+                  f"directions. Error bars: sd over the N = {n_images}×{n_dirs} image-direction pairs.")
 
 
-def noise_spectra(spectra: pd.DataFrame, claims: pd.DataFrame, weights_source: str) -> dict:
+def noise_spectra(spectra: pd.DataFrame, claims: pd.DataFrame, network: str) -> dict:
     """M9: spectra of two DBN and two AlexNet layers for inputs with increasing noise."""
     panels = [(net, layer) for net in ("DBN", "AlexNet") for layer in sorted(spectra[spectra["network"] == net]["layer"].unique())]
     with styled():
@@ -188,9 +222,9 @@ def noise_spectra(spectra: pd.DataFrame, claims: pd.DataFrame, weights_source: s
             levels = sorted(part["noise"].unique())
             colours = dict(zip(levels, sns.color_palette("rocket_r", len(levels))))
             _spectrum_panel(ax, part.sort_values("noise"), "noise", colours)
-            ax.set_title(f"{net} layer {layer}")
+            _readable_log_axis(ax)
+            ax.set_title(f"{net if net == 'DBN' else NETWORK_TITLE[network]} layer {layer}", fontsize=10)
             ax.legend(title="noise sd", fontsize=7)
-    extra = "DBN: after pre-training; noise in pixel units. AlexNet: noise in normalised input units."
-    if weights_source == "random":
-        extra += " " + RANDOM_NOTE
-    return finish(fig, "M9 — spectra of noisy inputs, noise increasing", claims, extra)
+    units = "pixel units" if network == "mnist" else "normalised input units"
+    extra = f"DBN: after pre-training, noise in pixel units. AlexNet-shaped net: noise in {units}. " + NETWORK_NOTE[network]
+    return finish(fig, "M9 — spectra of noisy inputs, noise increasing: less is passed on", claims, extra)

@@ -8,57 +8,98 @@ import seaborn as sns
 
 from .style import finish, new_figure, styled
 
-
-def _difficulty_colours(strengths) -> dict:
-    """Red (easy, large b) → blue (hard, small b), as in the talk's figure."""
-    ordered = sorted(strengths, reverse=True)
-    return dict(zip(ordered, sns.blend_palette(["#d62728", "#7b3fa0", "#1f5fb4"], max(len(ordered), 2))[: len(ordered)]))
+MODEL_NOTE = ("Model: a reconstruction of Ohzeki 2015 (margin pre-training on unlabelled gap data, fine-tuning with labels, "
+              "replica-symmetric theory, message passing); the paper's body could not be consulted.")
 
 
-def error_vs_beta(sweeps: list[pd.DataFrame], claims: pd.DataFrame, alphas: list[float]) -> dict:
-    """P1: generalisation error vs β for several α and difficulties; two N; N → ∞ theory."""
-    table = pd.concat(sweeps, ignore_index=True)
-    table = table[table["beta"] > 0]
-    sizes = sorted(table["N"].unique())
-    colours = _difficulty_colours(table["strength"].unique())
+def _difficulty_colours(values) -> dict:
+    """Red (easy) → blue (hard), as the talk's figure: a larger κ (or cluster strength) is easier."""
+    ordered = sorted(values)  # hardest first
+    return dict(zip(ordered, sns.color_palette("coolwarm", len(ordered))))
+
+
+def _gamp_markers(ax, points: pd.DataFrame, colour, sizes: list[int]) -> None:
+    markers = dict(zip(sizes, ("o", "s", "^", "D")))
+    for (size, init), part in points.groupby(["N", "init"]):
+        stats = part.groupby("beta")["error"].agg(["mean", "std"]).reset_index()
+        filled = init == "informative"
+        ax.errorbar(stats["beta"], stats["mean"], yerr=stats["std"], ls="none", marker=markers[size], ms=5, capsize=2,
+                    color=colour, markerfacecolor=colour if filled else "white", zorder=3)
+
+
+def error_vs_beta(diagrams: list[pd.DataFrame], transitions: pd.DataFrame, points: list[pd.DataFrame],
+                  analogue: pd.DataFrame, claims: pd.DataFrame) -> dict:
+    """P1: ε vs β for several gaps κ, one panel per α: replica theory (equilibrium solid, metastable dashed,
+    spinodals marked), GAMP points at two N and two initialisations; the former analogue in a third panel."""
+    theory = pd.concat(diagrams, ignore_index=True)
+    gamp = pd.concat(points, ignore_index=True) if points else pd.DataFrame(columns=["kappa", "alpha"])
+    alphas = sorted(theory["alpha"].unique())
+    colours = _difficulty_colours(theory["kappa"].unique())
+    sizes = sorted(gamp["N"].unique()) if len(gamp) else []
     with styled():
-        fig = new_figure(5.5 * len(alphas), 4.8)
-        axes = np.atleast_1d(fig.subplots(1, len(alphas), sharey=True))
+        fig = new_figure(5.2 * (len(alphas) + 1), 5.0)
+        axes = np.atleast_1d(fig.subplots(1, len(alphas) + 1))
         for ax, alpha in zip(axes, alphas):
-            part = table[np.isclose(table["alpha"], alpha)]
-            for strength, group in part.groupby("strength"):
-                colour = colours[strength]
-                theory = group.groupby("beta")["error_theory"].first()
-                ax.plot(theory.index, theory.values, color=colour, lw=1.2)
-                for n, marker, fill in zip(sizes, ("o", "s"), ("none", colour)):
-                    stats = group[group["N"] == n].groupby("beta")["error"].agg(["mean", "std"])
-                    ax.errorbar(stats.index, stats["mean"], yerr=stats["std"], fmt=marker, ms=3.5, mfc=fill, color=colour,
-                                capsize=1.5, lw=0.7, label=f"b = {strength:g}, N = {n}")
-                ax.axvline(1 / strength**4, color=colour, ls=":", lw=0.8)
+            for kappa, part in theory[theory["alpha"] == alpha].groupby("kappa"):
+                colour = colours[kappa]
+                equilibrium = part[part["equilibrium"]].sort_values("beta")
+                ax.plot(equilibrium["beta"], equilibrium["error"], color=colour, lw=1.8, label=f"κ = {kappa:g}")
+                metastable = part[~part["equilibrium"]].sort_values("beta")
+                if len(metastable):
+                    ax.plot(metastable["beta"], metastable["error"], ls="--", lw=1.2, color=colour)
+                row = transitions[(transitions["alpha"] == alpha) & (transitions["kappa"] == kappa)].iloc[0]
+                for edge in (row["spinodal_low"], row["spinodal_high"]):
+                    if np.isfinite(edge):
+                        ax.axvline(edge, color=colour, lw=0.8, ls=":")
+                sim = gamp[(gamp["alpha"] == alpha) & (gamp["kappa"] == kappa)]
+                if len(sim):
+                    _gamp_markers(ax, sim, colour, sizes)
             ax.set_xscale("log")
             ax.set_xlabel("β (unlabelled examples / N)")
             ax.set_ylabel("generalisation error ε")
             ax.set_title(f"α = {alpha:g} labelled examples / N")
-        axes[-1].legend(fontsize=7, ncol=2)
-    return finish(fig, "P1 — error vs unsupervised data β: a transition at β_c = 1/b⁴", claims,
-                  "Markers: mean ± sd over seeds (hollow: small N, filled: large N); lines: N → ∞ theory; dotted: β_c. "
-                  "Red → blue: harder tasks (weaker cluster structure b).")
+            ax.set_ylim(-0.02, 0.52)
+            ax.legend(fontsize=8, title="gap κ (red easy → blue hard)", title_fontsize=7)
+        ax = axes[-1]
+        strength_colours = _difficulty_colours(analogue["strength"].unique())
+        for strength, part in analogue.groupby("strength"):
+            ax.plot(part["beta"], part["error"], color=strength_colours[strength], lw=1.5, label=f"b = {strength:g}")
+        ax.set_xscale("log")
+        ax.set_xlabel("β")
+        ax.set_title(f"comparison, not the talk's model: Gaussian clusters,\nPCA + Hebbian (α = {analogue['alpha'].iloc[0]:g}, N → ∞)",
+                     fontsize=9)
+        ax.set_ylim(-0.02, 0.52)
+        ax.legend(fontsize=8, title="cluster strength b", title_fontsize=7)
+    markers = ", ".join(f"{m} N = {n}" for m, n in zip(("circles", "squares", "triangles", "diamonds"), sizes))
+    return finish(
+        fig, "P1 — generalisation error vs unlabelled data: a phase transition in β", claims,
+        "Lines: replica-symmetric theory, equilibrium (solid), metastable branches (dashed), spinodals (dotted). "
+        f"Points: message passing (GAMP), mean ± sd over instances ({markers}); filled: started at the teacher "
+        "(informative), open: from a random vector (uninformative) — their gap inside the spinodals is the hysteresis. "
+        + MODEL_NOTE,
+    )
 
 
-def error_vs_alpha(curves: pd.DataFrame, claims: pd.DataFrame, fixed_beta: float) -> dict:
-    """P2: generalisation error vs α at fixed β, with and without pre-training."""
+def error_vs_alpha(curves: pd.DataFrame, points: list[pd.DataFrame], claims: pd.DataFrame) -> dict:
+    """P2: ε vs α at a fixed β past the transition, and without pre-training; theory and GAMP."""
+    gamp = pd.concat(points, ignore_index=True) if points else pd.DataFrame()
+    colours = {0.0: "tab:grey"}
     with styled():
         fig = new_figure(7.5, 4.8)
         ax = fig.subplots()
-        for beta, label, colour in ((fixed_beta, f"pre-trained on β = {fixed_beta:g}", "tab:red"), (0.0, "no pre-training (random start)", "tab:blue")):
-            part = curves[curves["beta"] == beta]
-            stats = part.groupby("alpha")["error"].agg(["mean", "std"])
-            theory = part.groupby("alpha")["error_theory"].first()
-            ax.errorbar(stats.index, stats["mean"], yerr=stats["std"], fmt="o", ms=4, color=colour, capsize=2, label=f"{label} (N = {part['N'].iloc[0]})")
-            ax.plot(theory.index, theory.values, color=colour, lw=1.2)
+        for beta, part in curves.groupby("beta"):
+            colour = colours.get(beta, "tab:red")
+            label = "without pre-training (β = 0)" if beta == 0 else f"pre-trained on β = {beta:g} N unlabelled"
+            part = part.sort_values("alpha")
+            ax.plot(part["alpha"], part["error"], color=colour, lw=1.8, label=f"theory, {label}")
+            sim = gamp[gamp["beta"] == beta] if len(gamp) else gamp
+            for size, marker in zip(sorted(sim["N"].unique()) if len(sim) else [], ("o", "s")):
+                stats = sim[sim["N"] == size].groupby("alpha")["error"].agg(["mean", "std"]).reset_index()
+                ax.errorbar(stats["alpha"], stats["mean"], yerr=stats["std"], ls="none", marker=marker, ms=5, capsize=2, color=colour,
+                            label=f"GAMP, N = {size}")
         ax.set_xscale("log")
         ax.set_xlabel("α (labelled examples / N)")
         ax.set_ylabel("generalisation error ε")
-        ax.legend()
-    strength = curves["strength"].iloc[0]
-    return finish(fig, f"P2 — error vs supervised data α at fixed β (b = {strength:g})", claims, "Lines: N → ∞ theory.")
+        ax.legend(fontsize=8)
+    kappa = curves["kappa"].iloc[0]
+    return finish(fig, f"P2 — error vs labelled data (gap κ = {kappa:g}): pre-training raises the potential", claims, MODEL_NOTE)

@@ -12,7 +12,7 @@ from .style import finish, mode_palette, new_figure, styled
 def image_grid(container, images: np.ndarray, columns: int, symmetric: bool = False, titles=None) -> None:
     """Draw (n, 28, 28) images on a figure or subfigure; ``symmetric`` scales each around zero."""
     rows = int(np.ceil(len(images) / columns))
-    axes = np.atleast_2d(container.subplots(rows, columns, gridspec_kw={"wspace": 0.05, "hspace": 0.3}))
+    axes = np.atleast_2d(container.subplots(rows, columns))
     for k, ax in enumerate(axes.ravel()):
         ax.set_axis_off()
         if k >= len(images):
@@ -59,61 +59,90 @@ def likelihood_curves(likelihood: pd.DataFrame, claims: pd.DataFrame) -> dict:
         high = likelihood["test_log_likelihood"].max()
         ax.set_ylim(low - 0.1 * (high - low), high + 0.1 * (high - low))
         ax.legend(fontsize=8, ncol=2)
-    n_hidden_note = "Binarised MNIST; log Z computed exactly by enumerating all hidden states; epoch 0 (initial weights) is off the axis."
+    n_hidden_note = ("Binarised MNIST; log Z computed exactly by enumerating all hidden states. Epoch 0: the initial weights, "
+                     "whose visible biases (the data's log-odds, Hinton's guide) already make an independent-pixel model.")
     return finish(fig, "O2 — CD-1 vs CD-k vs PCD on a small RBM with exact likelihood", claims, n_hidden_note)
 
 
-def gibbs_samples(samples: dict, claims: pd.DataFrame) -> dict:
-    """O3: real digits and samples of the RBM / DBNs, each with the CNN's label and confidence."""
-    depths = sorted(int(k.split("_")[1]) for k in samples if k.startswith("samples_"))
-    columns = 10
-    rows = [("training-set digits (real)", samples["real"][:columns], None)]
-    for depth in depths:
-        name = "RBM" if depth == 1 else f"{depth}-layer DBN"
-        probabilities = samples[f"probabilities_{depth}"][:columns]
-        titles = [f"{p.argmax()} ({p.max():.2f})" for p in probabilities]
-        rows.append((f"samples of the {name}", samples[f"samples_{depth}"][:columns], titles))
+def gibbs_samples(samples: dict, summary: pd.DataFrame, claims: pd.DataFrame) -> dict:
+    """O3: real digits and Gibbs samples of the RBM, the DBMs (and the DBN for comparison), each with the judge's label."""
+    columns, shown = 10, 20
+    by_model = summary.set_index("model")
     with styled():
-        fig = new_figure(10, 1.6 * len(rows) + 0.6)
-        for sub, (label, images, titles) in zip(fig.subfigures(len(rows), 1), rows):
-            sub.suptitle(label, fontsize=9, fontweight="bold", x=0.01, ha="left")
-            image_grid(sub, images.reshape(-1, 28, 28), columns, titles=titles)
+        fig = new_figure(10, 2.9 * len(samples["names"]) + 0.6)
+        for sub, name, images, probabilities in zip(
+            fig.subfigures(len(samples["names"]), 1), samples["names"], samples["images"], samples["probabilities"]
+        ):
+            entry = by_model.loc[name]
+            role = {"control": " — control", "comparison (not on the slide)": " — comparison, not on the slide"}.get(entry["role"], "")
+            sub.suptitle(
+                f"{'training-set digits (real)' if name == 'real digits' else 'samples of the ' + name}{role}: "
+                f"{entry['digit_fraction']:.0%} confident digits, {entry['classes']} classes",
+                fontsize=9, fontweight="bold", x=0.01, ha="left",
+            )
+            titles = [("–" if p.argmax() == 10 else str(p.argmax())) + f" ({p.max():.2f})" for p in probabilities[:shown]]
+            image_grid(sub, images[:shown].reshape(-1, 28, 28), columns, titles=titles)
     return finish(
         fig,
-        "O3 — Gibbs samples from the RBM and the 2- and 3-layer DBN, beside real digits",
+        "O3 — Gibbs samples of an RBM and of 2- and 3-layer Deep Boltzmann Machines (MNIST), beside real digits",
         claims,
-        "Above each sample: the class a LeNet trained on real digits assigns it, and that class's probability.",
+        "Above each image: the judge's label (– = not a digit) and its probability. Judge: a LeNet trained on real digits "
+        "and on non-digits (noise, pixel-shuffled digits, blobs). The DBN row (the stack mototake2015 analyses, ancestral "
+        "sampling) is a comparison; the talk's slide shows DBMs.",
     )
 
 
 def error_vs_training_size(errors: pd.DataFrame, claims: pd.DataFrame) -> dict:
-    """O4: test error vs number of labelled examples, pre-trained vs random initialisation."""
+    """O4: train and test error vs number of labelled examples, pre-trained vs random initialisation."""
     colours = {"pretrained": sns.color_palette("deep")[0], "random": sns.color_palette("deep")[3]}
+    sizes = sorted(errors["n_train"].unique())
     with styled():
-        fig = new_figure(7, 4.5)
+        fig = new_figure(7.5, 4.8)
         ax = fig.subplots()
         for init, rows in errors.groupby("init"):
             rows = rows.sort_values("n_train")
-            ax.plot(rows["n_train"], 100 * rows["test_error"], marker="o", color=colours.get(init), label=f"{init} initialisation")
+            ax.plot(rows["n_train"], 100 * rows["test_error"], marker="o", color=colours.get(init), label=f"{init}: test")
+            ax.plot(rows["n_train"], 100 * rows["train_error"], marker="s", ms=4, ls="--", color=colours.get(init), label=f"{init}: train")
         ax.set_xscale("log")
-        ax.set_xlabel("labelled training examples used for fine-tuning")
-        ax.set_ylabel("test error (%)")
+        ax.set_xticks(sizes)
+        ax.set_xticklabels([f"{n:,}" for n in sizes])
+        ax.minorticks_off()
+        ax.set_xlabel("labelled examples (a part of them held out for early stopping)")
+        ax.set_ylabel("error (%)")
         ax.legend()
-    return finish(fig, "O4 — DBN pre-training vs random initialisation, same back-prop fine-tuning", claims)
+    return finish(
+        fig, "O4 — DBN pre-training vs random initialisation, same fine-tuning (Adam, early stopping)", claims,
+        "Each net is shown at its early-stopping epoch (lowest error on its held-out examples).",
+    )
 
 
 def learning_curves(history: pd.DataFrame, claims: pd.DataFrame) -> dict:
-    """O5: train and test error per epoch of the CNN."""
-    colours = mode_palette(2)
+    """O5: train, held-out and test error per epoch of the CNN, with the phase change of the recipe marked."""
+    colours = mode_palette(3)
     with styled():
-        fig = new_figure(7, 4.5)
+        fig = new_figure(7.5, 4.8)
         ax = fig.subplots()
         trained = history[history["epoch"] > 0]
         ax.plot(trained["epoch"], 100 * trained["train_error"], marker="o", ms=3, color=colours[0], label="train")
-        ax.plot(trained["epoch"], 100 * trained["test_error"], marker="o", ms=3, color=colours[1], label="test")
+        first = trained[trained["phase"] == trained["phase"].iloc[0]]
+        ax.plot(first["epoch"], 100 * first["validation_error"], marker="^", ms=3, color=colours[1], label="held-out batch")
+        ax.plot(trained["epoch"], 100 * trained["test_error"], marker="o", ms=3, color=colours[2], label="test")
         ax.axhline(1.1, color="grey", ls=":", lw=1, label="talk: 1.1 % (cuda-convnet, full MNIST)")
+        phases = list(dict.fromkeys(trained["phase"]))
+        for name in phases[1:]:
+            start = trained[trained["phase"] == name]["epoch"].min()
+            ax.axvline(start - 0.5, color="black", lw=1, ls="--")
+            ax.text(start - 0.3, 0.98, f"→ {name}", transform=ax.get_xaxis_transform(), fontsize=8, va="top")
+        best = history[history["selected"] & (history["phase"] == phases[0])]
+        if len(best):
+            ax.plot(best["epoch"], 100 * best["validation_error"], marker="*", ms=12, color=colours[1], ls="none",
+                    label="best held-out epoch (weights kept)")
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
         ax.set_ylabel("error (%)")
-        ax.legend()
-    return finish(fig, "O5 — LeNet-style CNN on MNIST: error per epoch", claims, f"Device: {history['device'].iloc[-1]}.")
+        ax.legend(fontsize=8)
+    return finish(
+        fig, "O5 — LeNet-style CNN on MNIST, the talk's cuda-convnet recipe", claims,
+        f"Phase 1: one of six training batches held out, training until its error stops falling; phase 2 (dashed line): "
+        f"all batches, learning rate ×0.1, about ten epochs. Device: {history['device'].iloc[-1]}.",
+    )

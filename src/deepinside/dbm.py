@@ -1,0 +1,352 @@
+"""Deep Boltzmann machines, trained as Salakhutdinov & Hinton 2009 describe.
+
+A DBM with layers s_0 = v, s_1 = h¹, …, s_L = h^L of binary units and connections only
+between neighbouring layers has the energy (Salakhutdinov & Hinton 2009, eq. 1, with
+biases)
+
+    E(s) = − Σ_l s_{l−1}ᵀ W_l s_l − Σ_l b_lᵀ s_l,
+
+so that every layer is conditionally independent given its two neighbours:
+
+    p(s_l = 1 | s_{l−1}, s_{l+1}) = σ(s_{l−1}ᵀ W_l + W_{l+1} s_{l+1} + b_l).
+
+Unlike a DBN, all connections are undirected; a hidden layer hears from above and below.
+
+**Learning** (S&H 2009, Algorithm 1): the gradient of the log-likelihood,
+⟨s_{l−1} s_lᵀ⟩_data − ⟨s_{l−1} s_lᵀ⟩_model, is estimated with
+
+* a mean-field posterior for the data term: q(h | v) = Π μ_j^{h_j}(1−μ_j)^{1−h_j}, whose
+  fixed point μ_l = σ(μ_{l−1}ᵀ W_l + W_{l+1} μ_{l+1} + b_l) maximises the variational
+  lower bound on log p(v) (:func:`mean_field`, started from a bottom-up recognition pass
+  with doubled weights, :func:`recognition_pass`);
+* persistent Gibbs chains ("fantasy particles") for the model term (:func:`gibbs_sweep`:
+  odd layers given even ones, then even given odd).
+
+**Pre-training** (S&H 2009, §3.1): a stack of modified RBMs whose inputs are doubled
+where the DBM layer will hear from two sides: the bottom RBM sees 2·vᵀW on the way up,
+the top RBM 2·W h on the way down, a middle RBM both (:func:`pretraining_scales`).
+:func:`compose` then reads the DBM off the stack: each W as trained, the visible biases
+of the bottom RBM, the hidden biases of the top RBM, and for a hidden layer shared by two
+RBMs the mean of the two biases each RBM learned for it.
+
+Parameters are a dict ``{"W1": (n_0, n_1), …, "WL": …, "b0": (n_0,), …, "bL": …}``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm import tqdm
+
+from .checkpointing import EpochCheckpoint
+from .device import describe, generator as make_generator
+from .rbm import hidden_probabilities, train_rbm
+
+
+def depth(params: dict) -> int:
+    """Number of hidden layers L."""
+    return sum(1 for key in params if key.startswith("W"))
+
+
+def sizes(params: dict) -> list[int]:
+    """[n_0, n_1, …, n_L]."""
+    return [params["W1"].shape[0]] + [params[f"W{l}"].shape[1] for l in range(1, depth(params) + 1)]
+
+
+def layer_input(states: list[torch.Tensor], params: dict, layer: int) -> torch.Tensor:
+    """Total input to layer ``layer`` from its neighbours: s_{l−1}ᵀ W_l + W_{l+1} s_{l+1} + b_l."""
+    total = params[f"b{layer}"]
+    if layer > 0:
+        total = total + states[layer - 1] @ params[f"W{layer}"]
+    if layer < depth(params):
+        total = total + states[layer + 1] @ params[f"W{layer + 1}"].T
+    return total
+
+
+def layer_probabilities(states: list[torch.Tensor], params: dict, layer: int) -> torch.Tensor:
+    """p(s_l = 1 | s_{l−1}, s_{l+1}) for every row."""
+    return torch.sigmoid(layer_input(states, params, layer))
+
+
+def recognition_pass(v: torch.Tensor, params: dict) -> list[torch.Tensor]:
+    """Bottom-up initialisation of the mean field (S&H 2009): weights doubled for every
+    hidden layer but the top one, which would also hear from the layer above."""
+    top = depth(params)
+    mus, below = [], v
+    for layer in range(1, top + 1):
+        scale = 1.0 if layer == top else 2.0
+        below = torch.sigmoid(torch.addmm(params[f"b{layer}"], below, params[f"W{layer}"], alpha=scale))
+        mus.append(below)
+    return mus
+
+
+def mean_field(
+    v: torch.Tensor, params: dict, iterations: int = 10, tolerance: float = 1e-6
+) -> tuple[list[torch.Tensor], int]:
+    """Mean-field posterior (μ_1, …, μ_L) of the hidden layers given v, and the sweeps used.
+
+    Layers are updated one after another (each update is the exact maximiser of the
+    variational bound over that layer given the others, so the bound never decreases),
+    until no μ moves by more than ``tolerance`` or ``iterations`` sweeps are done.
+    """
+    states = [v] + recognition_pass(v, params)
+    for sweep in range(1, iterations + 1):
+        change = 0.0
+        for layer in range(1, depth(params) + 1):
+            new = layer_probabilities(states, params, layer)
+            change = max(change, float((new - states[layer]).abs().max()))
+            states[layer] = new
+        if change < tolerance:
+            return states[1:], sweep
+    return states[1:], iterations
+
+
+def variational_bound(v: torch.Tensor, mus: list[torch.Tensor], params: dict) -> torch.Tensor:
+    """−E_q[E(v, h)] + H(q) for each row: log p(v) + log Z ≥ this, with equality iff q is the posterior."""
+    states = [v] + list(mus)
+    bound = v @ params["b0"]
+    for layer in range(1, depth(params) + 1):
+        mu = states[layer]
+        bound = bound + ((states[layer - 1] @ params[f"W{layer}"]) * mu).sum(-1) + mu @ params[f"b{layer}"]
+        clipped = mu.clamp(1e-12, 1 - 1e-12)
+        bound = bound - (clipped * clipped.log() + (1 - clipped) * (1 - clipped).log()).sum(-1)
+    return bound
+
+
+def gibbs_sweep(states: list[torch.Tensor], params: dict, generator: torch.Generator) -> list[torch.Tensor]:
+    """One block-Gibbs sweep: sample the odd layers given the even ones, then the even layers."""
+    states = list(states)
+    top = depth(params)
+    for parity in (1, 0):
+        for layer in range(parity, top + 1, 2):
+            states[layer] = torch.bernoulli(layer_probabilities(states, params, layer), generator=generator)
+    return states
+
+
+def random_states(params: dict, n: int, generator: torch.Generator) -> list[torch.Tensor]:
+    """n independent states with every unit on with probability ½."""
+    device, dtype = params["W1"].device, params["W1"].dtype
+    return [torch.bernoulli(torch.full((n, size), 0.5, device=device, dtype=dtype), generator=generator) for size in sizes(params)]
+
+
+def data_states(v: torch.Tensor, params: dict, generator: torch.Generator) -> list[torch.Tensor]:
+    """States to start persistent chains from: the given visible rows (sampled if grey) and
+    hidden states sampled from the recognition pass — near the data, as PCD starts its chains."""
+    hidden = [torch.bernoulli(mu, generator=generator) for mu in recognition_pass(v, params)]
+    return [torch.bernoulli(v, generator=generator)] + hidden
+
+
+def statistics(states: list[torch.Tensor], weights: torch.Tensor | None = None) -> dict:
+    """Sufficient statistics Σ_n w_n s_{l−1,n} s_{l,n}ᵀ and Σ_n w_n s_{l,n} (uniform weights by default)."""
+    n = states[0].shape[0]
+    w = torch.full((n,), 1.0 / n, device=states[0].device, dtype=states[0].dtype) if weights is None else weights
+    out = {f"b{layer}": w @ state for layer, state in enumerate(states)}
+    for layer in range(1, len(states)):
+        out[f"W{layer}"] = (states[layer - 1] * w[:, None]).T @ states[layer]
+    return out
+
+
+def gradient(data: dict, model: dict) -> dict:
+    """Ascent direction of the log-likelihood: data statistics − model statistics."""
+    return {key: data[key] - model[key] for key in data}
+
+
+def pretraining_scales(layer: int, n_layers: int) -> tuple[float, float]:
+    """(up_scale, down_scale) of the modified RBM that pre-trains DBM layer ``layer`` (1…L)."""
+    if n_layers == 1:
+        return 1.0, 1.0
+    up = 2.0 if layer < n_layers else 1.0  # the DBM layer above will also feed this hidden layer
+    down = 2.0 if layer > 1 else 1.0  # the DBM layer below this RBM's visible layer feeds it too
+    return up, down
+
+
+def compose(rbms: list[dict]) -> dict:
+    """The DBM read off a stack of pre-trained modified RBMs (see the module docstring)."""
+    n_layers = len(rbms)
+    params = {"b0": rbms[0]["b"].clone()}
+    for layer, rbm in enumerate(rbms, start=1):
+        params[f"W{layer}"] = rbm["W"].clone()
+        params[f"b{layer}"] = rbm["c"].clone() if layer == n_layers else 0.5 * (rbm["c"] + rbms[layer]["b"])
+    return params
+
+
+def sample(params: dict, n_samples: int, gibbs_steps: int, generator: torch.Generator) -> torch.Tensor:
+    """Visible samples: ``gibbs_steps`` sweeps of chains started at random states, shown as p(v = 1 | h¹)."""
+    states = random_states(params, n_samples, generator)
+    for _ in range(gibbs_steps):
+        states = gibbs_sweep(states, params, generator)
+    return layer_probabilities(states, params, 0)
+
+
+def pretrain(
+    data: np.ndarray, hidden_sizes: list[int], rbm_training: dict, seed: int, device: torch.device, run_name: str = "DBM"
+) -> tuple[dict, pd.DataFrame]:
+    """Greedy pre-training with the modified RBMs, composed into a DBM; per-epoch history of each RBM.
+
+    Each RBM is trained (CD-k, settings ``rbm_training``) on the up-pass probabilities of
+    the one below, computed with that RBM's own doubled bottom-up weights.
+    """
+    below = np.asarray(data, dtype=np.float32)
+    rbms, histories = [], []
+    for layer, n_hidden in enumerate(hidden_sizes, start=1):
+        up, down = pretraining_scales(layer, len(hidden_sizes))
+        params, history = train_rbm(
+            below, n_hidden=n_hidden, seed=seed + layer, device=device, run_name=f"{run_name} pre-training RBM {layer}",
+            persistent=False, sample_visible=False, up_scale=up, down_scale=down, **rbm_training,
+        )
+        history.insert(0, "layer", layer)
+        histories.append(history)
+        rbms.append(params)
+        with torch.no_grad():
+            below = hidden_probabilities(torch.as_tensor(below, device=device), {k: v.to(device) for k, v in params.items()}, up).cpu().numpy()
+    return compose(rbms), pd.concat(histories, ignore_index=True)
+
+
+def train_dbm(
+    data: np.ndarray,
+    hidden_sizes: list[int],
+    pretraining: dict,
+    epochs: int,
+    learning_rate: float,
+    initial_momentum: float,
+    final_momentum: float,
+    momentum_switch_epoch: int,
+    weight_cost: float,
+    batch_size: int,
+    particles: int,
+    gibbs_steps: int,
+    mean_field_iterations: int,
+    seed: int,
+    device: torch.device,
+    run_name: str = "DBM",
+    checkpoint: EpochCheckpoint | None = None,
+) -> tuple[dict, pd.DataFrame]:
+    """Pre-train a DBM (:func:`pretrain`) and train it jointly (S&H 2009, Algorithm 1).
+
+    Per mini-batch: mean-field posterior of the data, ``gibbs_steps`` sweeps of the
+    ``particles`` persistent chains, a momentum step on data − model statistics with L2
+    weight cost on the W. The learning rate falls linearly from ``learning_rate`` to
+    zero over the epochs ("gradually decreased to zero"). Returns the parameters and one
+    history row per epoch (pre-training RBMs first, ``phase`` says which).
+
+    With a ``checkpoint`` the joint phase saves its full state after every epoch; a
+    restarted job resumes there with identical numbers and skips pre-training (whose
+    result is part of that state).
+    """
+    x = torch.as_tensor(np.asarray(data, dtype=np.float32), device=device)
+    n = x.shape[0]
+    if batch_size > n:
+        raise ValueError(f"{run_name}: batch_size {batch_size} exceeds the {n} training examples")
+    gen = make_generator(seed, device)
+    state = checkpoint.load() if checkpoint is not None else None
+    if state is None:
+        params, pre_history = pretrain(data, hidden_sizes, pretraining, seed, device, run_name)
+        params = {k: v.to(device) for k, v in params.items()}
+        pre_history = pre_history.assign(phase="pre-training")
+        velocity = {k: torch.zeros_like(v) for k, v in params.items()}
+        fantasy = data_states(x[torch.randperm(n, generator=gen, device=device)[:particles]], params, gen)
+        history, start_epoch = pre_history.to_dict("records"), 0
+    else:
+        params = {k: v.to(device) for k, v in state["params"].items()}
+        velocity = {k: v.to(device) for k, v in state["velocity"].items()}
+        fantasy = [s.to(device) for s in state["fantasy"]]
+        gen.set_state(state["generator"])
+        history, start_epoch = [dict(row) for row in state["history"]], state["epoch"]
+    where = describe(device)
+    n_batches = n // batch_size
+    for epoch in range(start_epoch + 1, epochs + 1):
+        started = time.perf_counter()
+        momentum = initial_momentum if epoch <= momentum_switch_epoch else final_momentum
+        rate = learning_rate * (1.0 - (epoch - 1) / epochs)
+        order = torch.randperm(n, generator=gen, device=device)
+        sweeps_used = 0
+        for batch in tqdm(range(n_batches), desc=f"{run_name} epoch {epoch}/{epochs}", file=sys.stderr, leave=False):
+            v = x[order[batch * batch_size : (batch + 1) * batch_size]]
+            with torch.no_grad():
+                mus, used = mean_field(v, params, mean_field_iterations)
+                sweeps_used += used
+                for _ in range(gibbs_steps):
+                    fantasy = gibbs_sweep(fantasy, params, gen)
+                step = gradient(statistics([v] + mus), statistics(fantasy))
+                for name in params:
+                    if name.startswith("W"):
+                        step[name].add_(params[name], alpha=-weight_cost)
+                    velocity[name].mul_(momentum).add_(step[name], alpha=rate)
+                    params[name].add_(velocity[name])
+            if not all(bool(torch.isfinite(value).all()) for value in params.values()):
+                raise FloatingPointError(
+                    f"{run_name}: parameters became NaN/inf in epoch {epoch}, batch {batch + 1}/{n_batches}; lower the learning rate"
+                )
+        with torch.no_grad():
+            monitor = x[:1000]
+            mus, _ = mean_field(monitor, params, mean_field_iterations)
+            reconstruction = torch.sigmoid(mus[0] @ params["W1"].T + params["b0"])
+            error = float(((monitor - reconstruction) ** 2).sum(1).mean())
+        row = {
+            "phase": "joint", "layer": depth(params), "epoch": epoch, "reconstruction_error": error, "momentum": momentum,
+            "learning_rate": rate, "mean_field_sweeps": sweeps_used / n_batches,
+            "seconds": time.perf_counter() - started, "device": where,
+        }
+        history.append(row)
+        print(f"[{run_name}] joint epoch {epoch}/{epochs}: reconstruction error {error:.4f}, mean-field sweeps "
+              f"{row['mean_field_sweeps']:.1f} ({row['seconds']:.2f} s, {where})", file=sys.stderr, flush=True)
+        if checkpoint is not None:
+            checkpoint.save({
+                "epoch": epoch,
+                "params": {k: v.cpu() for k, v in params.items()},
+                "velocity": {k: v.cpu() for k, v in velocity.items()},
+                "fantasy": [s.cpu() for s in fantasy],
+                "generator": gen.get_state(),
+                "history": history,
+            })
+    if checkpoint is not None:
+        checkpoint.clear()
+    return {k: v.cpu() for k, v in params.items()}, pd.DataFrame(history)
+
+
+# ---------------------------------------------------------------- brute force, for tests on tiny DBMs
+
+
+def all_states(layer_sizes: list[int], dtype=torch.float64) -> list[torch.Tensor]:
+    """Every joint configuration of layers of the given sizes, as one tensor per layer (rows aligned)."""
+    total = sum(layer_sizes)
+    if total > 22:
+        raise ValueError(f"enumerating 2^{total} states is too many (tiny DBMs only)")
+    bits = torch.tensor(list(itertools.product((0.0, 1.0), repeat=total)), dtype=dtype)
+    return list(torch.split(bits, layer_sizes, dim=1))
+
+
+def energy(states: list[torch.Tensor], params: dict) -> torch.Tensor:
+    """E(s) for each row."""
+    out = -(states[0] @ params["b0"])
+    for layer in range(1, depth(params) + 1):
+        out = out - ((states[layer - 1] @ params[f"W{layer}"]) * states[layer]).sum(-1) - states[layer] @ params[f"b{layer}"]
+    return out
+
+
+def brute_force_model_statistics(params: dict) -> tuple[dict, torch.Tensor]:
+    """Exact model statistics and log Z, by enumerating every state."""
+    states = all_states(sizes(params))
+    log_weights = -energy(states, params)
+    log_z = torch.logsumexp(log_weights, 0)
+    return statistics(states, torch.exp(log_weights - log_z)), log_z
+
+
+def brute_force_data_statistics(v: torch.Tensor, params: dict) -> tuple[dict, torch.Tensor]:
+    """Exact posterior statistics averaged over the rows of v, and the mean log p(v)."""
+    hidden = all_states(sizes(params)[1:])
+    _, log_z = brute_force_model_statistics(params)
+    totals, log_likelihood = None, 0.0
+    for row in v:
+        states = [row.expand(hidden[0].shape[0], -1)] + hidden
+        log_weights = -energy(states, params)
+        posterior = torch.exp(log_weights - torch.logsumexp(log_weights, 0)) / len(v)
+        part = statistics(states, posterior)
+        totals = part if totals is None else {k: totals[k] + part[k] for k in part}
+        log_likelihood = log_likelihood + (torch.logsumexp(log_weights, 0) - log_z) / len(v)
+    return totals, log_likelihood

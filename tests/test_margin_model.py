@@ -1,0 +1,115 @@
+"""The ohzeki2015 margin model: gap data, replica-symmetric theory, message passing (GAMP) against the theory."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from deepinside import gap_data, margin_gamp, margin_replica as mr
+from deepinside.experiments import ohzeki2015
+
+
+def test_gap_data_have_the_gap_and_are_gaussian_elsewhere():
+    rng = np.random.default_rng(0)
+    teacher = gap_data.teacher(200, rng)
+    assert np.linalg.norm(teacher) ** 2 == pytest.approx(200)
+    x = gap_data.inputs(20000, teacher, 0.5, rng)
+    u = x @ teacher / np.sqrt(200)
+    assert np.abs(u).min() >= 0.5
+    assert np.mean(u > 0) == pytest.approx(0.5, abs=0.02)
+    assert np.mean(u**2) - 1 == pytest.approx(mr.c2(0.5), abs=0.03)  # E[u₀²] − 1 = κφ(κ)/H(κ)
+    orthogonal = x - np.outer(u, teacher / np.sqrt(200))
+    assert orthogonal.var() == pytest.approx(199 / 200, abs=0.01)
+    np.testing.assert_array_equal(gap_data.labels(x, teacher), np.sign(u))
+
+
+@pytest.mark.parametrize("kappa, beta, alpha", [(0.25, 12.0, 0.5), (0.5, 3.0, 0.0), (1.0, 0.7, 2.0)])
+def test_free_entropy_is_stationary_exactly_where_the_fixed_point_equation_holds(kappa, beta, alpha):
+    channels = mr.Channels(kappa)
+    for q in (0.05, 0.3, 0.6, 0.9):
+        h = 1e-5
+        slope = (channels.free_entropy(q + h, beta, alpha)[0] - channels.free_entropy(q - h, beta, alpha)[0]) / (2 * h)
+        expected = 0.5 * (channels.q_hat(q, beta, alpha)[0] - q / (1 - q))  # dφ/dq = ½[q̂ − q/(1−q)]
+        assert slope == pytest.approx(expected, rel=1e-4, abs=1e-7)
+    for point in mr.fixed_points(channels, beta, alpha):
+        if point.q > 0:
+            assert channels.update(point.q, beta, alpha)[0] == pytest.approx(point.q, abs=1e-9)
+
+
+@pytest.mark.parametrize("kappa, r", [(0.0, 0.3), (0.5, 0.6), (1.0, 0.9)])
+def test_generalisation_error_against_monte_carlo_on_gap_data(kappa, r):
+    rng = np.random.default_rng(1)
+    u0 = gap_data.gap_fields(400000, kappa, rng)
+    student = r * u0 + np.sqrt(1 - r**2) * rng.standard_normal(len(u0))
+    measured = np.mean(np.sign(student) != np.sign(u0))
+    assert mr.generalisation_error(r, kappa)[0] == pytest.approx(measured, abs=4 * np.sqrt(measured / len(u0)) + 1e-4)
+    if kappa == 0.0:
+        assert mr.generalisation_error(r, 0.0)[0] == pytest.approx(np.arccos(r) / np.pi, abs=1e-6)
+
+
+@pytest.mark.parametrize("kappa", [0.5, 0.75, 1.0])
+def test_critical_beta_is_where_q_zero_loses_stability(kappa):
+    channels = mr.Channels(kappa)
+    beta_c = mr.critical_beta(kappa)
+    q = 1e-6
+    for factor, grows in ((0.95, False), (1.05, True)):
+        slope = channels.update(q, factor * beta_c, 0.0)[0] / q  # linearised map at q → 0: β c₂²
+        assert slope == pytest.approx(factor, rel=1e-3)
+        assert (slope > 1) == grows
+    stable_zero = [p.stable for p in mr.fixed_points(channels, 0.95 * beta_c, 0.0) if p.q == 0]
+    unstable_zero = [p.stable for p in mr.fixed_points(channels, 1.05 * beta_c, 0.0) if p.q == 0]
+    assert stable_zero == [True] and unstable_zero == [False]
+
+
+def test_hard_tasks_have_a_first_order_transition_and_easy_ones_a_continuous_onset():
+    betas = np.geomspace(2.0, 40.0, 60)
+    hard = mr.transitions(mr.phase_diagram(0.25, 0.0, betas))
+    assert hard["first_order"] and hard["jump"] > 0.3 and hard["spinodal_low"] < hard["beta_transition"] < hard["spinodal_high"]
+    easy = mr.transitions(mr.phase_diagram(1.0, 0.0, np.geomspace(0.1, 5.0, 60)))
+    assert not easy["first_order"] and easy["jump"] == 0.0
+
+
+def _gamp_overlaps(kappa, alpha, beta, size, instances, init="uninformative"):
+    points = ohzeki2015.gamp_points(kappa, alpha, size, [beta], instances, 300, 0.5, 1e-6, seed=0)["points"]
+    return points[points["init"] == init]["R"].to_numpy()
+
+
+@pytest.mark.parametrize("beta", [1.0, 5.0])
+def test_gamp_matches_the_replica_prediction_on_both_sides_of_the_transition(beta):
+    # κ = 0.5, α = 0.5: the onset is near β = 2.8
+    predicted = [p.q for p in mr.fixed_points(mr.Channels(0.5), beta, 0.5) if p.stable]
+    assert len(predicted) == 1
+    overlaps = _gamp_overlaps(0.5, 0.5, beta, 1000, 3)
+    error_bar = 3 * overlaps.std(ddof=1) / np.sqrt(len(overlaps))
+    assert abs(overlaps.mean() - predicted[0]) <= error_bar + 0.02
+
+
+def test_gamp_shows_the_two_branches_inside_the_spinodal_interval():
+    # κ = 0.25, α = 0.5, β = 12: stable fixed points near 0.61 (metastable start) and 0.99
+    predicted = sorted(p.q for p in mr.fixed_points(mr.Channels(0.25), 12.0, 0.5) if p.stable)
+    assert len(predicted) == 2
+    points = ohzeki2015.gamp_points(0.25, 0.5, 1000, [12.0], 1, 300, 0.5, 1e-6, seed=0)["points"].set_index("init")["R"]
+    assert points["uninformative"] == pytest.approx(predicted[0], abs=0.05)
+    assert points["informative"] == pytest.approx(predicted[1], abs=0.02)
+
+
+def test_a_gaussian_prior_would_overshoot_the_norm_with_a_margin():
+    # what the spherical prior fixes: with κ > 0 the margin constraints reward a larger |w|
+    rng = np.random.default_rng(0)
+    teacher = gap_data.teacher(500, rng)
+    x = gap_data.inputs(500, teacher, 0.5, rng)
+    out = margin_gamp.pretrain_then_finetune(np.zeros((0, 500)), x, gap_data.labels(x, teacher), 0.5, 1e-3 * rng.standard_normal(500))
+    q, r = out["m"] @ out["m"] / 500, out["m"] @ teacher / 500
+    assert q == pytest.approx(r, abs=0.05)  # Nishimori: q = R at the Bayes-optimal point
+
+
+def test_p1_claims_read_the_transitions_and_can_fail():
+    found = [pd.DataFrame([{"kappa": k, "alpha": a, "first_order": fo, "jump": j, "beta_transition": b,
+                            "spinodal_low": lo, "spinodal_high": hi}])
+             for k, a, fo, j, b, lo, hi in [(0.25, 0.5, True, 0.3, 12.0, 10.0, 14.0), (1.0, 0.5, False, 0.0, 0.5, np.nan, np.nan),
+                                            (0.25, 2.0, False, 0.0, 7.0, np.nan, np.nan), (1.0, 2.0, False, 0.0, 0.3, np.nan, np.nan)]]
+    rows = ohzeki2015.phase_transition([], found, [])["claims"]
+    assert list(rows["holds"]) == ["yes", "yes", "yes"]
+    continuous = [f.assign(first_order=False, jump=0.0) for f in found]
+    assert ohzeki2015.phase_transition([], continuous, [])["claims"]["holds"].iloc[0] == "no"
+    reversed_trend = [f.assign(beta_transition=1.0 / f["beta_transition"]) for f in found]
+    assert ohzeki2015.phase_transition([], reversed_trend, [])["claims"]["holds"].iloc[1] == "no"
