@@ -107,9 +107,9 @@ def test_p1_claims_read_the_transitions_and_can_fail():
                             "spinodal_low": lo, "spinodal_high": hi}])
              for k, a, fo, j, b, lo, hi in [(0.25, 0.5, True, 0.3, 12.0, 10.0, 14.0), (1.0, 0.5, False, 0.0, 0.5, np.nan, np.nan),
                                             (0.25, 2.0, False, 0.0, 7.0, np.nan, np.nan), (1.0, 2.0, False, 0.0, 0.3, np.nan, np.nan)]]
-    rows = ohzeki2015.phase_transition([], found, [])["claims"]
+    rows = ohzeki2015.phase_transition(found, [])["claims"]
     assert list(rows["holds"]) == ["yes", "yes", "yes"]
     continuous = [f.assign(first_order=False, jump=0.0) for f in found]
-    assert ohzeki2015.phase_transition([], continuous, [])["claims"]["holds"].iloc[0] == "no"
+    assert ohzeki2015.phase_transition(continuous, [])["claims"]["holds"].iloc[0] == "no"
     reversed_trend = [f.assign(beta_transition=1.0 / f["beta_transition"]) for f in found]
-    assert ohzeki2015.phase_transition([], reversed_trend, [])["claims"]["holds"].iloc[1] == "no"
+    assert ohzeki2015.phase_transition(reversed_trend, [])["claims"]["holds"].iloc[1] == "no"

@@ -276,3 +276,47 @@ def test_o3_claims_fail_for_a_model_that_draws_one_digit():
     assert [holds[k] for k in holds if "good model" in k] == ["yes", "yes"]
     assert [holds[k] for k in holds if "blurs" in k] == ["no", "no"]
     assert not any("DBN" in k or "real" in k for k in holds) and len(rows) == 6
+
+
+def _dropout_net(seed=0):
+    torch.manual_seed(123)  # whatever the global generator holds, training must not depend on it
+    g = torch.Generator().manual_seed(seed)
+    net = torch.nn.Sequential(torch.nn.Linear(10, 32), torch.nn.ReLU(), torch.nn.Dropout(0.5), torch.nn.Linear(32, 2))
+    for layer in (net[0], net[3]):
+        networks.init_uniform_(layer, g)
+    return net
+
+
+def test_dropout_draws_from_the_runs_seed_and_resumes_identically(tmp_path):
+    x, y = separable_data()
+    settings = dict(batch_size=20, seed=1, device=CPU, run_name="dropout", momentum=0.5)
+    reference = _dropout_net()
+    train_classifier(reference, x, y, x, y, phases=[Phase("fixed", 4, 0.1)], **settings)
+    torch.manual_seed(999)  # another global state: same result
+    again = _dropout_net()
+    torch.manual_seed(999)
+    train_classifier(again, x, y, x, y, phases=[Phase("fixed", 4, 0.1)], **settings)
+    for pa, pb in zip(reference.parameters(), again.parameters()):
+        assert torch.equal(pa, pb)
+    # killed after epoch 2 and resumed: identical to the uninterrupted run
+    path = tmp_path / "c.pt"
+    checkpoint = EpochCheckpoint(path, "dropout")
+    checkpoint.clear, keep = (lambda: None), checkpoint.clear
+    killed = _dropout_net()
+    train_classifier(killed, x, y, x, y, phases=[Phase("fixed", 2, 0.1)], checkpoint=checkpoint, **settings)
+    checkpoint.clear = keep
+    torch.manual_seed(5)
+    resumed = _dropout_net()
+    train_classifier(resumed, x, y, x, y, phases=[Phase("fixed", 4, 0.1)], checkpoint=checkpoint, **settings)
+    for pa, pb in zip(reference.parameters(), resumed.parameters()):
+        assert torch.equal(pa, pb)
+
+
+def test_training_leaves_the_global_generator_alone():
+    x, y = separable_data()
+    net = _dropout_net()
+    torch.manual_seed(7)
+    train_classifier(net, x, y, x, y, phases=[Phase("fixed", 1, 0.1)], batch_size=20, seed=1, device=CPU, run_name="d")
+    after = torch.rand(3)
+    torch.manual_seed(7)
+    assert torch.equal(after, torch.rand(3))

@@ -70,3 +70,8 @@ class EpochCheckpoint:
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def for_run(path: str | os.PathLike | None, **parts: Any) -> EpochCheckpoint | None:
+    """The checkpoint of a training run stamped with the fingerprint of ``parts``; None without a path."""
+    return None if path is None else EpochCheckpoint(path, fingerprint(**parts))

@@ -16,7 +16,9 @@ epochs.
 
 Every epoch logs train / validation / test loss and error and its phase; with an
 :class:`EpochCheckpoint` a killed run resumes with identical numbers; a NaN loss stops
-it with an error that names the run.
+it with an error that names the run. Randomness comes from the seed only: batch order
+from an explicit generator, and what modules draw from torch's global generator
+(dropout) from a forked stream seeded by the run, saved in every checkpoint.
 """
 
 from __future__ import annotations
@@ -115,62 +117,82 @@ def train_classifier(
     gen = make_generator(seed, device)
     opt = _optimiser(model, optimiser, phases[0].learning_rate, momentum, weight_decay)
     where = describe(device)
-    history: list[dict] = []
-    progress = {"phase": 0, "epoch": 0, "phase_epoch": 0, "best": None, "since_best": 0, "best_state": None, "selected": []}
-    if checkpoint is not None and (state := checkpoint.load()) is not None:
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimiser"])
-        gen.set_state(state["generator"])
-        history = [dict(row) for row in state["history"]]
-        progress = state["progress"]
-    if progress["epoch"] == 0 and not history:
-        history.append(_row(model, x, y, validation, x_eval, y_eval, 0, "start", float("nan"), 0.0, where, test_every_epoch))
-    for index in range(progress["phase"], len(phases)):
-        phase = phases[index]
-        for group in opt.param_groups:
-            group["lr"] = phase.learning_rate
-        inputs, targets = (x_all, y_all) if phase.all_data else (x, y)
-        stop = False
-        while progress["phase_epoch"] < phase.epochs and not stop:
-            progress["epoch"] += 1
-            progress["phase_epoch"] += 1
-            epoch = progress["epoch"]
-            started = time.perf_counter()
-            loss = _one_epoch(model, opt, inputs, targets, batch_size, gen, f"{run_name} {phase.name} epoch {epoch}")
-            row = _row(model, x, y, validation, x_eval, y_eval, epoch, phase.name, loss, time.perf_counter() - started, where,
-                       test_every_epoch)
-            history.append(row)
-            if phase.patience is not None:
-                score = (row["validation_error"], row["validation_loss"])
-                if progress["best"] is None or score < tuple(progress["best"]):
-                    progress.update(best=list(score), since_best=0, best_state=copy.deepcopy(model.state_dict()), best_epoch=epoch)
-                else:
-                    progress["since_best"] += 1
-                stop = progress["since_best"] >= phase.patience and progress["phase_epoch"] >= phase.min_epochs
-            print(
-                f"[{run_name}] {phase.name} epoch {epoch}: loss {row['batch_loss']:.4f}, train error {row['train_error']:.4f}"
-                + (f", validation error {row['validation_error']:.4f}" if validation is not None else "")
-                + (f", test error {row['test_error']:.4f}" if test_every_epoch else "") + f" ({row['seconds']:.1f} s, {where})",
-                file=sys.stderr, flush=True,
-            )
-            if checkpoint is not None:
-                checkpoint.save({"epoch": epoch, "model": model.state_dict(), "optimiser": opt.state_dict(),
-                                 "generator": gen.get_state(), "history": history, "progress": progress})
-        selected = progress["epoch"]
-        if phase.patience is not None and progress["best_state"] is not None:
-            model.load_state_dict(progress["best_state"])
-            selected = progress["best_epoch"]
-        progress["selected"].append(selected)
-        progress.update(phase=index + 1, phase_epoch=0, best=None, since_best=0, best_state=None)
-    model.eval()
-    if checkpoint is not None:  # finished: a later run (e.g. after a code change) starts afresh
-        checkpoint.clear()
-    frame = pd.DataFrame(history)
-    frame["selected"] = frame["epoch"].isin(progress["selected"])
-    if not test_every_epoch:
-        last = frame.index[frame["selected"]][-1]
-        frame.loc[last, ["test_loss", "test_error"]] = evaluate(model, x_eval, y_eval)
-    return frame
+    # Modules that draw from torch's global generator (dropout) draw from a stream of the run's own seed,
+    # in a forked generator: the caller's state is left as it was, and checkpoints save the stream.
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(int(np.random.SeedSequence([seed, 1]).generate_state(1)[0]))
+        history: list[dict] = []
+        progress = {"phase": 0, "epoch": 0, "phase_epoch": 0, "best": None, "since_best": 0, "best_state": None, "selected": []}
+        if checkpoint is not None and (state := checkpoint.load()) is not None:
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimiser"])
+            gen.set_state(state["generator"])
+            _set_global_state(state["global_generator"], device)
+            history = [dict(row) for row in state["history"]]
+            progress = state["progress"]
+        if progress["epoch"] == 0 and not history:
+            history.append(_row(model, x, y, validation, x_eval, y_eval, 0, "start", float("nan"), 0.0, where, test_every_epoch))
+        for index in range(progress["phase"], len(phases)):
+            phase = phases[index]
+            for group in opt.param_groups:
+                group["lr"] = phase.learning_rate
+            inputs, targets = (x_all, y_all) if phase.all_data else (x, y)
+            stop = False
+            while progress["phase_epoch"] < phase.epochs and not stop:
+                progress["epoch"] += 1
+                progress["phase_epoch"] += 1
+                epoch = progress["epoch"]
+                started = time.perf_counter()
+                loss = _one_epoch(model, opt, inputs, targets, batch_size, gen, f"{run_name} {phase.name} epoch {epoch}")
+                row = _row(model, x, y, validation, x_eval, y_eval, epoch, phase.name, loss, time.perf_counter() - started, where,
+                           test_every_epoch)
+                history.append(row)
+                if phase.patience is not None:
+                    score = (row["validation_error"], row["validation_loss"])
+                    if progress["best"] is None or score < tuple(progress["best"]):
+                        progress.update(best=list(score), since_best=0, best_state=copy.deepcopy(model.state_dict()), best_epoch=epoch)
+                    else:
+                        progress["since_best"] += 1
+                    stop = progress["since_best"] >= phase.patience and progress["phase_epoch"] >= phase.min_epochs
+                print(
+                    f"[{run_name}] {phase.name} epoch {epoch}: loss {row['batch_loss']:.4f}, train error {row['train_error']:.4f}"
+                    + (f", validation error {row['validation_error']:.4f}" if validation is not None else "")
+                    + (f", test error {row['test_error']:.4f}" if test_every_epoch else "") + f" ({row['seconds']:.1f} s, {where})",
+                    file=sys.stderr, flush=True,
+                )
+                if checkpoint is not None:
+                    checkpoint.save({"epoch": epoch, "model": model.state_dict(), "optimiser": opt.state_dict(),
+                                     "generator": gen.get_state(), "global_generator": _global_state(device),
+                                     "history": history, "progress": progress})
+            selected = progress["epoch"]
+            if phase.patience is not None and progress["best_state"] is not None:
+                model.load_state_dict(progress["best_state"])
+                selected = progress["best_epoch"]
+            progress["selected"].append(selected)
+            progress.update(phase=index + 1, phase_epoch=0, best=None, since_best=0, best_state=None)
+        model.eval()
+        if checkpoint is not None:  # finished: a later run (e.g. after a code change) starts afresh
+            checkpoint.clear()
+        frame = pd.DataFrame(history)
+        frame["selected"] = frame["epoch"].isin(progress["selected"])
+        if not test_every_epoch:
+            last = frame.index[frame["selected"]][-1]
+            frame.loc[last, ["test_loss", "test_error"]] = evaluate(model, x_eval, y_eval)
+        return frame
+
+
+def _global_state(device: torch.device) -> dict:
+    """torch's global generator states the run uses (the CPU one, and the GPU's on a GPU)."""
+    state = {"cpu": torch.get_rng_state()}
+    if device.type == "cuda":
+        state["cuda"] = torch.cuda.get_rng_state(device)
+    return state
+
+
+def _set_global_state(state: dict, device: torch.device) -> None:
+    torch.set_rng_state(state["cpu"])
+    if "cuda" in state:
+        torch.cuda.set_rng_state(state["cuda"], device)
 
 
 def _one_epoch(model, opt, x, y, batch_size, gen, label) -> float:

@@ -45,7 +45,7 @@ from tqdm import tqdm
 
 from .checkpointing import EpochCheckpoint
 from .device import describe, generator as make_generator
-from .rbm import hidden_probabilities, train_rbm
+from .rbm import hidden_probabilities, momentum_step, train_rbm
 
 
 def depth(params: dict) -> int:
@@ -273,11 +273,7 @@ def train_dbm(
                 for _ in range(gibbs_steps):
                     fantasy = gibbs_sweep(fantasy, params, gen)
                 step = gradient(statistics([v] + mus), statistics(fantasy))
-                for name in params:
-                    if name.startswith("W"):
-                        step[name].add_(params[name], alpha=-weight_cost)
-                    velocity[name].mul_(momentum).add_(step[name], alpha=rate)
-                    params[name].add_(velocity[name])
+                momentum_step(params, velocity, step, momentum, rate, weight_cost)
             if not all(bool(torch.isfinite(value).all()) for value in params.values()):
                 raise FloatingPointError(
                     f"{run_name}: parameters became NaN/inf in epoch {epoch}, batch {batch + 1}/{n_batches}; lower the learning rate"

@@ -121,6 +121,16 @@ def reconstruction_error(v: torch.Tensor, params: dict, up_scale: float = 1.0, d
         return float(((v - reconstruction) ** 2).sum(1).mean())
 
 
+def momentum_step(params: dict, velocity: dict, ascent: dict, momentum: float, learning_rate: float, weight_cost: float) -> None:
+    """One update of Hinton & Salakhutdinov 2006, in place: for the weights (names starting with
+    ``W``) the ascent direction loses weight cost·W; then Δθ ← momentum·Δθ + ε·ascent, θ ← θ + Δθ."""
+    for name in params:
+        if name.startswith("W"):
+            ascent[name].add_(params[name], alpha=-weight_cost)
+        velocity[name].mul_(momentum).add_(ascent[name], alpha=learning_rate)
+        params[name].add_(velocity[name])
+
+
 BIAS_CLIP = 1e-3
 
 
@@ -202,11 +212,7 @@ def train_rbm(
             gradient, v_model = contrastive_divergence(v, params, k, gen, chain, sample_visible, up_scale, down_scale)
             if persistent:
                 chain = v_model
-            # Δθ ← momentum·Δθ + ε (gradient − weight cost·W);  θ ← θ + Δθ   (in place)
-            gradient["W"].add_(params["W"], alpha=-weight_cost)
-            for name in params:
-                velocity[name].mul_(momentum).add_(gradient[name], alpha=learning_rate)
-                params[name].add_(velocity[name])
+            momentum_step(params, velocity, gradient, momentum, learning_rate, weight_cost)
             if not torch.isfinite(torch.stack([value.sum() for value in params.values()])).all():
                 raise FloatingPointError(
                     f"{run_name}: parameters became NaN/inf in epoch {epoch}, batch {batch + 1}/{n_batches}; "

@@ -78,7 +78,6 @@ rule ohzeki2015_analogue:
 
 rule ohzeki2015_phase_transition:
     input:
-        diagrams=[ohzeki_theory(k, a) for k in OHZEKI["kappas"] for a in OHZEKI["alphas"]],
         transitions=[ohzeki_theory(k, a, "_transitions") for k in OHZEKI["kappas"] for a in OHZEKI["alphas"]],
         points=[ohzeki_gamp(k, a, n) for k in GAMP["kappas"] for a in OHZEKI["alphas"] for n in GAMP["sizes"]],
     output:
@@ -167,7 +166,7 @@ rule ohzeki2015_potential:
 
 rule ohzeki2015_figure_P1:
     input:
-        diagrams=rules.ohzeki2015_phase_transition.input.diagrams,
+        diagrams=[ohzeki_theory(k, a) for k in OHZEKI["kappas"] for a in OHZEKI["alphas"]],
         transitions=rules.ohzeki2015_phase_transition.output.transitions,
         points=rules.ohzeki2015_phase_transition.input.points,
         analogue=rules.ohzeki2015_analogue.output.curves,

@@ -15,6 +15,7 @@ import torch
 
 from .. import alexnet as alexnet_model
 from .. import claims, embedding, images as image_tools, jacobian, manifold_directions, mnist as mnist_data, object_mask, perturbation
+from ..checkpointing import for_run
 from ..classifier_training import Phase, train_classifier
 from ..device import describe, generator, select_device
 
@@ -204,8 +205,6 @@ def conv_net_weights(
         return {"weights": alexnet_model.imagenet_state(download_dir), "history": pd.DataFrame({"epoch": [], "source": []})}
     if source != "mnist":
         raise ValueError(f"AlexNet weights must be 'imagenet' or 'mnist', got {source!r}")
-    from ..checkpointing import EpochCheckpoint, fingerprint
-
     settings = dict(training)
     width, side = settings.pop("width"), settings.pop("side")
     x, y = mnist_data.to_unit_interval(mnist["x_train"]), mnist["y_train"]
@@ -215,7 +214,7 @@ def conv_net_weights(
         phases=[Phase("fixed epochs", settings["epochs"], settings["learning_rate"])], batch_size=settings["batch_size"],
         seed=seed, device=select_device(device), run_name=f"AlexNet-shaped net ×{width} on MNIST",
         momentum=settings["momentum"], weight_decay=settings["weight_decay"],
-        checkpoint=None if checkpoint is None else EpochCheckpoint(checkpoint, fingerprint(x=x, y=y, seed=seed, width=width, side=side, **settings)),
+        checkpoint=for_run(checkpoint, x=x, y=y, seed=seed, width=width, side=side, **settings),
     )
     state = {k: v.cpu() for k, v in model.state_dict().items()}
     return {"weights": {"architecture": {"kind": "mnist", "width": width, "side": side}, "state": state}, "history": history}

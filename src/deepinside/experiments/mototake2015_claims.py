@@ -128,16 +128,15 @@ def vector_localisation(vectors: dict, mnist: dict, layer: int) -> dict:
     support = spectrum_measures.digit_support(mnist_data.to_unit_interval(mnist["x_train"]))
     m = _vector_measures(vectors, layer, support)
     area = float(support.mean())
-    share_excess, share_se = claims.paired_difference(m["stroke_share"][:, 0], np.full(len(m["stroke_share"]), area))
     rows = [
-        claims.claim(
-            TALK, "M3",
+        _paired_claim(
+            "M3",
             f"the top singular vector (layer {layer}) lies on the digits: energy share of mean-removed v1 inside the MNIST "
             "mean-image support, minus the support's area share",
-            share_excess, ">", round(share_se, 6),
+            pd.Series(m["stroke_share"][:, 0]), pd.Series(np.full(len(m["stroke_share"]), area)),
             f"v1 {m['stroke_share'][:, 0].mean():.3f}, v2 {m['stroke_share'][:, 1].mean():.3f}, last {m['stroke_share'][:, 2].mean():.3f}, "
             f"support {area:.3f} of the image; share of v1's energy left after removing its mean {m['mean_removed'][:, 0].mean():.2f} "
-            "(a uniform wash: 0); threshold = 2 standard errors",
+            "(a uniform wash: 0)",
         ),
         _paired_claim(
             "M3", "the top vectors are smooth strokes, the last is noise (lag-1 spatial autocorrelation, v1 − last)",

@@ -24,17 +24,13 @@ TALK = "ohzeki2015"
 INITS = ("uninformative", "informative")
 
 
-def log_grid(low: float, high: float, count: int) -> np.ndarray:
-    return np.geomspace(low, high, count)
-
-
 # ---------------------------------------------------------------- theory
 
 
 def theory_curve(kappa: float, alpha: float, beta_min: float, beta_max: float, count: int) -> dict:
     """The replica-symmetric phase diagram of one (κ, α) over a log grid of β, and its transitions."""
     started = time.perf_counter()
-    diagram = margin_replica.phase_diagram(kappa, alpha, log_grid(beta_min, beta_max, count))
+    diagram = margin_replica.phase_diagram(kappa, alpha, np.geomspace(beta_min, beta_max, count))
     found = margin_replica.transitions(diagram)
     print(f"[theory κ={kappa}, α={alpha}] {count} values of β in {time.perf_counter() - started:.1f} s: {found}", file=sys.stderr)
     table = pd.DataFrame(diagram)
@@ -123,7 +119,7 @@ def gamp_versus_alpha(kappa: float, beta: float, alphas: list[float], size: int,
 def analogue_curves(strengths: list[float], alpha: float, beta_min: float, beta_max: float, count: int) -> dict:
     """N → ∞ error of the solvable analogue (Gaussian clusters, PCA pre-training, Hebbian fine-tuning:
     :mod:`deepinside.perceptron_pretraining`), whose transition is continuous (BBP, β_c = 1/b⁴)."""
-    betas = log_grid(beta_min, beta_max, count)
+    betas = np.geomspace(beta_min, beta_max, count)
     rows = []
     for b in strengths:
         r = perceptron_pretraining.finetuned_overlap_theory(np.full_like(betas, alpha), betas, b)
@@ -146,7 +142,7 @@ def _diagram_at(kappa: float, alpha: float, betas) -> pd.DataFrame:
     return pd.DataFrame(margin_replica.phase_diagram(kappa, alpha, np.asarray(sorted(set(betas)))))
 
 
-def phase_transition(diagrams: list[pd.DataFrame], transitions: list[pd.DataFrame], points: list[pd.DataFrame]) -> dict:
+def phase_transition(transitions: list[pd.DataFrame], points: list[pd.DataFrame]) -> dict:
     """P1 claims: a discontinuous transition for the hardest task, its trend with κ and α, GAMP against the theory, hysteresis."""
     found = pd.concat(transitions, ignore_index=True).sort_values(["alpha", "kappa"])
     gamp = pd.concat(points, ignore_index=True) if points else pd.DataFrame()

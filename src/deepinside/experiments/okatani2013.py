@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 
 from .. import claims, dbm, dbn, digit_judge, mnist as mnist_data, networks, receptive_fields, rbm_likelihood
-from ..checkpointing import EpochCheckpoint, fingerprint
+from ..checkpointing import for_run
 from ..classifier_training import Phase, epochs_for, train_classifier, validation_split
 from ..device import generator, select_device
 from ..evaluation import predict_probabilities
@@ -19,10 +19,6 @@ from ..rbm import train_rbm
 
 TALK = "okatani2013"
 N_CLASSES = 10
-
-
-def _checkpoint(path: str | None, **parts) -> EpochCheckpoint | None:
-    return None if path is None else EpochCheckpoint(path, fingerprint(**parts))
 
 
 def pretrain_layer(
@@ -51,7 +47,7 @@ def pretrain_layer(
         seed=seed + layer,
         device=dev,
         run_name=f"RBM layer {layer}",
-        checkpoint=_checkpoint(checkpoint, data=data, n_hidden=n_hidden, seed=seed, **training),
+        checkpoint=for_run(checkpoint, data=data, n_hidden=n_hidden, seed=seed, **training),
         persistent=False,
         sample_visible=False,
         **training,
@@ -108,7 +104,7 @@ def finetune(
         phases=phases, batch_size=batch_size, seed=seed, device=select_device(device),
         run_name=f"fine-tune {init} n={n}", optimiser=training["optimiser"], weight_decay=training["weight_decay"],
         x_val=x[held_out], y_val=y[held_out], test_every_epoch=False,
-        checkpoint=_checkpoint(checkpoint, **training, epochs_run=epochs, x=x, y=y, init=init, sizes=sizes,
+        checkpoint=for_run(checkpoint, **training, epochs_run=epochs, x=x, y=y, init=init, sizes=sizes,
                                random_init=random_init, seed=seed,
                                start=[p["W"] for p in rbms] if init == "pretrained" else None),
     )
@@ -148,7 +144,7 @@ def pretraining_benefit(histories: list[pd.DataFrame]) -> dict:
         ),
         claims.claim(
             TALK, "O4",
-            f"both nets trained at every size (largest train error at the selected epoch, %; a net on its plateau would be near 90 %)",
+            "both nets trained at every size (largest train error at the selected epoch, %; a net on its plateau would be near 90 %)",
             100 * table["train_error"].max(), "<", 100 * TRAINED,
             f"worst: {worst['init']} at n={worst['n_train']} ({100 * worst['train_error']:.1f} %)",
             kind="check",
@@ -285,7 +281,7 @@ def train_generative_rbm(mnist: dict, n_hidden: int, seed: int, device: str, che
     data = mnist_data.binarize(mnist["x_train"])
     params, history = train_rbm(
         data, n_hidden=n_hidden, seed=seed, device=select_device(device), run_name="O3 RBM (PCD)",
-        checkpoint=_checkpoint(checkpoint, data=data, n_hidden=n_hidden, seed=seed, **training),
+        checkpoint=for_run(checkpoint, data=data, n_hidden=n_hidden, seed=seed, **training),
         persistent=True, sample_visible=True, **training,
     )
     return {"rbm": params, "history": history}
@@ -297,7 +293,7 @@ def train_deep_boltzmann(mnist: dict, hidden_sizes: list[int], seed: int, device
     data = mnist_data.binarize(mnist["x_train"])
     params, history = dbm.train_dbm(
         data, hidden_sizes, seed=seed, device=select_device(device), run_name=f"DBM {'-'.join(map(str, [data.shape[1], *hidden_sizes]))}",
-        checkpoint=_checkpoint(checkpoint, data=data, hidden_sizes=hidden_sizes, seed=seed, **training), **training,
+        checkpoint=for_run(checkpoint, data=data, hidden_sizes=hidden_sizes, seed=seed, **training), **training,
     )
     return {"dbm": params, "history": history}
 
@@ -403,7 +399,7 @@ def train_judge(
     history = train_classifier(
         model, x, y, x_test, y_test, phases=[Phase("fixed epochs", epochs, learning_rate)], batch_size=batch_size,
         seed=seed, device=select_device(device), run_name="digit judge", momentum=momentum, weight_decay=weight_decay,
-        checkpoint=_checkpoint(checkpoint, x=x, y=y, seed=seed, epochs=epochs, learning_rate=learning_rate,
+        checkpoint=for_run(checkpoint, x=x, y=y, seed=seed, epochs=epochs, learning_rate=learning_rate,
                                momentum=momentum, batch_size=batch_size, weight_decay=weight_decay),
     )
     return {"model": {k: v.cpu() for k, v in model.state_dict().items()}, "history": history}
@@ -446,7 +442,7 @@ def train_cnn(
         model, x[fit], y[fit], mnist_data.to_unit_interval(mnist["x_test"]), mnist["y_test"], phases=phases,
         batch_size=batch_size, seed=seed, device=select_device(device), run_name="LeNet", momentum=momentum,
         weight_decay=weight_decay, x_val=x[held_out], y_val=y[held_out],
-        checkpoint=_checkpoint(checkpoint, x=x, y=y, seed=seed, **settings),
+        checkpoint=for_run(checkpoint, x=x, y=y, seed=seed, **settings),
     )
     final = history.iloc[-1]
     source = str(mnist["source"])
