@@ -3,6 +3,10 @@
 #   snakemake --cores all                          every figure, quick preset, offline
 #   snakemake --cores all saxe2019                 one talk
 #   snakemake --cores 1 figures/saxe2019/S4_low_rank_picture.png   one figure
+#   snakemake --cores 1 readme                     the README's claims table from this run
+#
+# Results go to results/<preset>/ (one folder per seed of `replicates` inside), figures
+# to the preset's `figures` folder: a quick and a paper run live side by side.
 #
 # The rules live in workflow/rules/<stage>.smk; every rule calls one function of the
 # deepinside package (src/) through workflow/scripts/step.py.
@@ -40,6 +44,8 @@ include: "workflow/rules/common.smk"
 # What each wildcard may match (talk names come from the figure catalogue in common.smk).
 wildcard_constraints:
     talk="|".join(TALKS),
+    seed="[0-9]+",
+    figure_id="[A-Z][0-9]+",
     name="[A-Za-z0-9_]+",
     layer="[0-9]+",
     init="pretrained|random",
@@ -72,35 +78,40 @@ rule all:
     default_target: True
     input:
         all_figures(),
-        "results/claims.csv",
-        "results/claims.html",
+        f"{RESULTS}/claims.csv",
+        f"{RESULTS}/claims.html",
 
 
 rule saxe2019:
     input:
         talk_figures("saxe2019"),
-        "results/saxe2019/claims.csv",
+        f"{RESULTS}/saxe2019/claims.csv",
+        f"{RESULTS}/saxe2019/claims.html",
 
 
 rule okatani2013:
     input:
         talk_figures("okatani2013"),
-        "results/okatani2013/claims.csv",
+        f"{RESULTS}/okatani2013/claims.csv",
+        f"{RESULTS}/okatani2013/claims.html",
 
 
 rule mototake2015:
     input:
         talk_figures("mototake2015"),
-        "results/mototake2015/claims.csv",
+        f"{RESULTS}/mototake2015/claims.csv",
+        f"{RESULTS}/mototake2015/claims.html",
 
 
 rule tishby2017:
     input:
         talk_figures("tishby2017"),
-        "results/tishby2017/claims.csv",
+        f"{RESULTS}/tishby2017/claims.csv",
+        f"{RESULTS}/tishby2017/claims.html",
 
 
 rule ohzeki2015:
     input:
         talk_figures("ohzeki2015"),
-        "results/ohzeki2015/claims.csv",
+        f"{RESULTS}/ohzeki2015/claims.csv",
+        f"{RESULTS}/ohzeki2015/claims.html",

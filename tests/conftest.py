@@ -31,18 +31,27 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run_snakemake(workdir: Path, *args: str, timeout: float = 900, tiny: bool = True) -> subprocess.CompletedProcess:
-    """Run snakemake in ``workdir`` (with the tiny test preset unless ``tiny=False``)."""
-    command = [snakemake_executable(), *args]
+def run_snakemake(
+    workdir: Path, *args: str, timeout: float = 900, tiny: bool = True, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """Run snakemake in ``workdir`` (with the tiny test preset unless ``tiny=False``).
+
+    Targets after ``--`` stay targets: the tiny config file is put before them.
+    """
+    args = list(args)
+    split = args.index("--") if "--" in args else len(args)
+    command = [snakemake_executable(), *args[:split]]
     if tiny:
         command += ["--configfile", str(TINY_CONFIG)]
-    env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+    command += args[split:]
+    env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", **(env or {})}
     return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)
 
 
-def dry_run_jobs(workdir: Path, *targets: str, tiny: bool = True) -> dict[str, int]:
-    """Job counts per rule of a forced dry run of ``targets`` (parsed from Job stats)."""
-    result = run_snakemake(workdir, "-n", "--forceall", "--quiet", "rules", "--", *targets, tiny=tiny, timeout=300)
+def dry_run_jobs(workdir: Path, *targets: str, tiny: bool = True, forceall: bool = True) -> dict[str, int]:
+    """Job counts per rule of a dry run of ``targets`` (forced unless ``forceall=False``), from Job stats."""
+    force = ["--forceall"] if forceall else []
+    result = run_snakemake(workdir, "-n", *force, "--quiet", "rules", "--", *targets, tiny=tiny, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     jobs: dict[str, int] = {}
     lines = (result.stdout + result.stderr).splitlines()

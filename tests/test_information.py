@@ -40,6 +40,33 @@ def test_small_case_by_hand():
     assert mi.binned_information(np.array([[0.1], [0.12], [0.9], [0.9]]), np.array([0, 1, 0, 1]), EDGES)[0] == pytest.approx(1.0)
 
 
+def kde_reference_bits(activity, labels, variance):
+    """Saxe et al.'s bound term by term, in float64 with scipy's logsumexp (the definition)."""
+    from scipy.special import logsumexp
+
+    def bound(h):
+        squared = ((h[:, None, :] - h[None, :, :]) ** 2).sum(-1)
+        return -np.mean(logsumexp(-squared / (2 * variance), axis=1) - np.log(len(h)))
+
+    h = np.asarray(activity, dtype=np.float64)
+    whole = bound(h)
+    within = sum(np.mean(labels == y) * bound(h[labels == y]) for y in np.unique(labels))
+    return np.array([whole, whole - within]) / np.log(2)
+
+
+def test_batched_kde_equals_the_definition_for_every_member_of_the_stack():
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 2, 300)
+    stack = np.tanh(rng.normal(size=(4, 300, 5)) * np.array([0.1, 1.0, 3.0, 10.0])[:, None, None]).astype(np.float32)
+    stack[3, :150] = stack[3, 0]  # many identical rows: the kernel's diagonal and ties
+    batched = mi.kde_information_batch(stack, labels, variance=0.1)
+    for member in range(4):
+        np.testing.assert_allclose(batched[member], kde_reference_bits(stack[member], labels, 0.1), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(mi.kde_information(stack[member], labels, 0.1), batched[member], rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="patterns, units"):
+        mi.kde_information_batch(stack[0], labels)
+
+
 def test_kde_bound_limits():
     rng = np.random.default_rng(0)
     activity = rng.normal(size=(512, 3))

@@ -19,8 +19,8 @@ from slurm_cluster import LocalCluster, available
 pytestmark = [pytest.mark.slurm, pytest.mark.skipif(available() is not None, reason=str(available()))]
 
 TARGETS = [
-    "figures/saxe2019/S4_low_rank_picture.png",  # three CPU jobs
-    "results/okatani2013/dbn/rbm_layer1.pt",  # a training job that asks for a GPU
+    "figures/tiny/saxe2019/S4_low_rank_picture.png",  # CPU jobs: image, low rank (2 seeds), claims, figure
+    "results/tiny/seed0/okatani2013/dbn/rbm_layer1.pt",  # a training job that asks for a GPU
 ]
 # The test cluster has no accounting database, so job states are read with squeue
 # (sacct would hang, see ../shared/MEASURED.md) and no account is given.
@@ -56,7 +56,7 @@ def test_small_target_runs_through_slurm(workdir, cluster):
     assert code == 0, output[-4000:] + cluster.log("slurmctld")[-2000:]
 
     submitted = dict(re.findall(r"Job (\d+) has been submitted with SLURM jobid (\d+)", output))
-    assert len(submitted) == 5, output[-3000:]  # image, low-rank, figure; mnist, layer-1 RBM
+    assert len(submitted) == 7, output[-3000:]  # image, 2 low-rank, claims, figure; mnist, layer-1 RBM
     controller = cluster.log("slurmctld")
     for slurm_id in submitted.values():
         assert re.search(rf"JobId={slurm_id}\b", controller), f"SLURM job {slurm_id} not in the controller's log"
@@ -64,7 +64,8 @@ def test_small_target_runs_through_slurm(workdir, cluster):
     # each job carries its rule's resources; only the RBM training step asks for a GPU
     records = {sid: subprocess.run(["scontrol", "show", "job", sid], env=cluster.env, capture_output=True, text=True).stdout for sid in submitted.values()}
     by_rule = {re.search(r"Comment=rule_(\w+?)(?:_wildcards_\S*)?\s", text).group(1): text for text in records.values()}
-    assert set(by_rule) == {"image", "saxe2019_low_rank", "saxe2019_figure_S4", "mnist", "okatani2013_pretrain_layer"}, by_rule.keys()
+    expected = {"image", "saxe2019_low_rank", "replicate_claims", "saxe2019_figure_S4", "mnist", "okatani2013_pretrain_layer"}
+    assert set(by_rule) == expected, by_rule.keys()
     training = by_rule.pop("okatani2013_pretrain_layer")
     assert "TresPerJob=gres:gpu:1" in training
     assert "CPUs/Task=2" in training and "mem=4000M" in training and "TimeLimit=02:00:00" in training
@@ -77,7 +78,7 @@ def test_small_target_runs_through_slurm(workdir, cluster):
 
     rbm = torch.load(workdir / TARGETS[1], weights_only=True)
     assert rbm["W"].shape == (784, 32)  # the tiny preset's first layer
-    history = pd.read_csv(workdir / "results/okatani2013/dbn/rbm_layer1_history.csv")
+    history = pd.read_csv(workdir / "results/tiny/seed0/okatani2013/dbn/rbm_layer1_history.csv")
     assert history["device"].str.startswith("cpu").all()  # the fake GPU is not a CUDA device
-    claims = pd.read_csv(workdir / "results/saxe2019/claims/S4.csv")
-    assert len(claims) == 2
+    claims = pd.read_csv(workdir / "results/tiny/saxe2019/claims/S4.csv")
+    assert len(claims) == 2 and set(claims["n_seeds"]) == {2}

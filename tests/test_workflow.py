@@ -1,9 +1,19 @@
 """The Snakemake workflow: config validation, the DAG, one figure on demand, a real tiny run."""
 
+import copy
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
 import pandas as pd
 import pytest
+import yaml
 
-from conftest import run_snakemake, dry_run_jobs
+from conftest import TINY_CONFIG, run_snakemake, dry_run_jobs
+from deepinside import provenance, results_bundle
 
 pytestmark = pytest.mark.workflow
 
@@ -11,6 +21,11 @@ pytestmark = pytest.mark.workflow
 # them one at a time, each paying seconds of start-up. "--cores 4" overlaps two of them:
 # the tests check results, not speed.
 CORES = "4"
+
+def tiny(figure):
+    """Where the tiny test preset puts a figure (its own folder, beside the quick ones)."""
+    return figure.replace("figures/", "figures/tiny/", 1)
+
 
 SAXE_FIGURES = [
     "figures/saxe2019/S1_hierarchy_svd.png",
@@ -26,25 +41,29 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
     result = run_snakemake(workdir, "-n", "--config", f"preset={preset}", tiny=False, timeout=300)
     assert result.returncode == 0, result.stderr
     out = result.stdout + result.stderr
+    folder = {"quick": "figures", "paper": "figures/paper"}[preset]
     for figure in SAXE_FIGURES:
-        assert figure in out
-    assert "results/claims.csv" in out
+        assert figure.replace("figures/", f"{folder}/") in out
+    assert f"results/{preset}/claims.csv" in out and f"results/{preset}/seed2/okatani2013/dbn/rbm_layer1.pt" in out
 
 
+# The quick preset runs saxe2019, okatani2013 and mototake2015 under 3 seeds (each
+# figure draws seed 0 and combines the claims of all three), tishby2017 under one.
 @pytest.mark.parametrize(
     "target, expected_jobs",
     [
         (
             "figures/tishby2017/T4_relu_and_kde.png",
-            {"tishby2017_dataset": 1, "tishby2017_train": 2, "tishby2017_relu_versus_tanh": 1, "tishby2017_figure_T4": 1},
+            {"tishby2017_dataset": 1, "tishby2017_train": 2, "tishby2017_relu_versus_tanh": 1, "replicate_claims": 1, "tishby2017_figure_T4": 1},
         ),
         (
             "figures/mototake2015/M2_spectra_after_pretraining.png",
             {
                 "mnist": 1,
-                "okatani2013_pretrain_layer": 3,
-                "mototake2015_dbn_spectra": 1,
-                "mototake2015_steep_spectrum": 1,
+                "okatani2013_pretrain_layer": 9,
+                "mototake2015_dbn_spectra": 3,
+                "mototake2015_steep_spectrum": 3,
+                "replicate_claims": 1,
                 "mototake2015_figure_M2": 1,
             },
         ),
@@ -52,34 +71,36 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
             "figures/mototake2015/M6_alexnet_spectra.png",
             {
                 "mnist": 1,
-                "mototake2015_conv_net": 1,
-                "mototake2015_pictures": 1,
-                "mototake2015_alexnet_spectra": 7,
-                "mototake2015_alexnet_steepness": 1,
+                "mototake2015_conv_net": 3,
+                "mototake2015_pictures": 3,
+                "mototake2015_alexnet_spectra": 21,
+                "mototake2015_alexnet_steepness": 3,
+                "replicate_claims": 1,
                 "mototake2015_figure_M6": 1,
             },
         ),
         (
             "figures/okatani2013/O1_rbm_filters.png",
-            {"mnist": 1, "okatani2013_pretrain_layer": 1, "okatani2013_filters": 1, "okatani2013_figure_O1": 1},
+            {"mnist": 1, "okatani2013_pretrain_layer": 3, "okatani2013_filters": 3, "replicate_claims": 1, "okatani2013_figure_O1": 1},
         ),
         (
             "figures/okatani2013/O4_pretraining_vs_training_size.png",
             {
                 "mnist": 1,
-                "okatani2013_pretrain_layer": 3,
-                "okatani2013_finetune": 8,
-                "okatani2013_pretraining_benefit": 1,
+                "okatani2013_pretrain_layer": 9,
+                "okatani2013_finetune": 24,
+                "okatani2013_pretraining_benefit": 3,
+                "replicate_claims": 1,
                 "okatani2013_figure_O4": 1,
             },
         ),
         (
             "figures/saxe2019/S4_low_rank_picture.png",
-            {"image": 1, "saxe2019_low_rank": 1, "saxe2019_figure_S4": 1},
+            {"image": 1, "saxe2019_low_rank": 3, "replicate_claims": 1, "saxe2019_figure_S4": 1},
         ),
         (
             "figures/saxe2019/S5_progressive_differentiation.png",
-            {"saxe2019_branching_dataset": 1, "saxe2019_progressive_differentiation": 1, "saxe2019_figure_S5": 1},
+            {"saxe2019_branching_dataset": 3, "saxe2019_progressive_differentiation": 3, "replicate_claims": 1, "saxe2019_figure_S5": 1},
         ),
     ],
 )
@@ -115,21 +136,85 @@ def test_saxe2019_end_to_end_on_the_tiny_preset(workdir):
     result = run_snakemake(workdir, "--cores", CORES, "saxe2019")
     assert result.returncode == 0, result.stderr[-3000:]
     for figure in SAXE_FIGURES:
-        path = workdir / figure
+        path = workdir / tiny(figure)
         assert path.stat().st_size > 10_000, figure
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    claims = pd.read_csv(workdir / "results/saxe2019/claims.csv")
+    claims = pd.read_csv(workdir / "results/tiny/saxe2019/claims.csv")
+    assert claims["kind"].isin(["claim", "check"]).all()  # every row is classified
     assert set(claims["figure"]) == {"S1", "S2", "S3", "S4", "S5"}
     assert set(claims["holds"]) <= {"yes", "no"}
     assert claims["measured"].notna().all()
     # the tiny preset really was used (8-rank picture of coins, not 50 ranks of camera)
-    errors = pd.read_csv(workdir / "results/saxe2019/low_rank/errors.csv")
+    errors = pd.read_csv(workdir / "results/tiny/seed0/saxe2019/low_rank/errors.csv")
     assert len(errors) == 8
     # nothing half-written: no temporary files left anywhere
     assert not list(workdir.rglob("*.part.*"))
     # a second run has nothing to do
     again = run_snakemake(workdir, "--cores", CORES, "saxe2019", "-n")
     assert "Nothing to be done" in again.stdout + again.stderr
+    # two seeds ran as separate jobs; every claim reports them, and what made it
+    assert (workdir / "results/tiny/seed1/saxe2019/dynamics/deep.csv").exists()
+    assert set(claims["n_seeds"]) == {2} and (claims["holds_in"] <= 2).all()
+    assert set(provenance.FIELDS) <= set(claims.columns) and set(claims["seeds"].astype(str)) == {"0 1"}
+    meta = provenance.read_png_metadata(workdir / tiny(SAXE_FIGURES[1]))
+    assert meta["preset"] == "tiny" and meta["seeds"].startswith("0 1") and meta["code"] != "unversioned"
+    # the report holds every figure of the run, each with its caption, and the talk's claims page
+    report = run_snakemake(workdir, "--report", "report.zip", "--", "saxe2019")
+    assert report.returncode == 0, report.stderr[-3000:]
+    with zipfile.ZipFile(workdir / "report.zip") as archive:
+        names = archive.namelist()
+        page = archive.read("report/report.html").decode()
+        claims_page = next(archive.read(n).decode() for n in names if n.endswith("/claims.html"))
+    for figure in SAXE_FIGURES:
+        assert sum(name.endswith("/" + Path(figure).name) for name in names) == 1, figure
+        caption = (workdir / f"workflow/report/saxe2019/{Path(figure).name[:2]}.rst").read_text()
+        claim = caption.split("**Claim checked:**")[1].strip()[:40]
+        assert claim in page, claim
+    assert "S4" in claims_page and "seeds holding" in claims_page and "Made by" in claims_page
+
+
+def test_a_second_preset_runs_beside_the_first_and_the_two_are_compared(workdir):
+    """Presets write to their own folders: running one never touches the other's files."""
+    settings = yaml.safe_load(TINY_CONFIG.read_text())
+    other = copy.deepcopy(settings["presets"]["tiny"])
+    other["figures"] = "figures/other"
+    other["replicates"]["saxe2019"] = [5]
+    settings["presets"]["other"] = other
+    config = workdir / "two_presets.yaml"
+    config.write_text(yaml.safe_dump(settings))
+    first = run_snakemake(workdir, "--cores", CORES, "--configfile", str(config), "--", "figures/tiny/saxe2019/S4_low_rank_picture.png", tiny=False)
+    assert first.returncode == 0, first.stderr[-3000:]
+    made = {path: path.read_bytes() for path in (workdir / "results/tiny").rglob("*") if path.is_file()}
+    made[workdir / "figures/tiny/saxe2019/S4_low_rank_picture.png"] = (workdir / "figures/tiny/saxe2019/S4_low_rank_picture.png").read_bytes()
+
+    second = run_snakemake(
+        workdir, "--cores", CORES, "--configfile", str(config), "--config", "preset=other",
+        "--", "figures/other/saxe2019/S4_low_rank_picture.png", tiny=False,
+    )
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert (workdir / "results/other/seed5/saxe2019/low_rank/errors.csv").exists()
+    assert {path: path.read_bytes() for path in made} == made  # the first preset's files, byte for byte
+    assert provenance.read_png_metadata(workdir / "figures/other/saxe2019/S4_low_rank_picture.png")["preset"] == "other"
+
+    # claims of both presets side by side (each preset's saxe2019 claims are needed)
+    for preset in ("tiny", "other"):
+        run = run_snakemake(workdir, "--cores", CORES, "--configfile", str(config), "--config", f"preset={preset}",
+                            "--", f"results/{preset}/saxe2019/claims.csv", tiny=False)
+        assert run.returncode == 0, run.stderr[-3000:]
+    compared = run_snakemake(workdir, "--cores", "1", "--configfile", str(config), "--config", "preset=other",
+                             "--", "results/claims_by_preset/saxe2019.csv", tiny=False)
+    assert compared.returncode == 0, compared.stderr[-3000:]
+    table = pd.read_csv(workdir / "results/claims_by_preset/saxe2019.csv")
+    assert {"other_holds", "tiny_holds", "other_seeds_holding", "tiny_seeds_holding"} <= set(table.columns)
+    assert set(table["tiny_seeds_holding"].str.split(" of ").str[1]) == {"2"}
+    assert set(table["other_seeds_holding"].str.split(" of ").str[1]) == {"1"}
+
+
+def test_a_preset_may_not_share_another_presets_figures_folder(workdir):
+    bad = workdir / "bad.yaml"
+    bad.write_text("presets:\n  paper:\n    figures: figures\n")
+    result = run_snakemake(workdir, "-n", "--configfile", str(bad), tiny=False, timeout=300)
+    assert result.returncode != 0 and "presets.quick.figures" in result.stdout + result.stderr
 
 
 OKATANI_FIGURES = [
@@ -145,19 +230,19 @@ def test_okatani2013_end_to_end_on_the_tiny_preset(workdir):
     result = run_snakemake(workdir, "--cores", CORES, "okatani2013")
     assert result.returncode == 0, result.stderr[-3000:]
     for figure in OKATANI_FIGURES:
-        assert (workdir / figure).stat().st_size > 10_000, figure
-    claims = pd.read_csv(workdir / "results/okatani2013/claims.csv")
+        assert (workdir / tiny(figure)).stat().st_size > 10_000, figure
+    claims = pd.read_csv(workdir / "results/tiny/okatani2013/claims.csv")
     assert set(claims["figure"]) == {"O1", "O2", "O3", "O4", "O5"}
     assert claims["measured"].notna().all() and set(claims["kind"]) <= {"claim", "check"}
     # O3 judges samples of the PCD RBM and of both DBMs (two rows each)
     o3 = claims[claims["figure"] == "O3"]["claim"]
     assert sum("RBM (PCD)" in c for c in o3) == 2 and sum("2-layer DBM" in c for c in o3) == 2 and sum("3-layer DBM" in c for c in o3) == 2
-    dbm_history = pd.read_csv(workdir / "results/okatani2013/samples/dbm_3layers_history.csv")
+    dbm_history = pd.read_csv(workdir / "results/tiny/seed0/okatani2013/samples/dbm_3layers_history.csv")
     assert list(dbm_history["phase"].unique()) == ["pre-training", "joint"] and sorted(dbm_history["layer"].unique()) == [1, 2, 3]
     # the layer chain: layer 3 was trained on layer 2's activities (16 units on top of 24)
-    history = pd.read_csv(workdir / "results/okatani2013/dbn/rbm_layer3_history.csv")
+    history = pd.read_csv(workdir / "results/tiny/seed0/okatani2013/dbn/rbm_layer3_history.csv")
     assert list(history["layer"].unique()) == [3]
-    errors = pd.read_csv(workdir / "results/okatani2013/finetune/errors_by_size.csv")
+    errors = pd.read_csv(workdir / "results/tiny/seed0/okatani2013/finetune/errors_by_size.csv")
     assert sorted(errors["n_train"].unique()) == [50, 4000]
     # every training run recorded the device it ran on, and no checkpoint was left behind
     assert history["device"].str.startswith(("cpu", "cuda")).all()
@@ -181,18 +266,19 @@ def test_mototake2015_end_to_end_on_the_tiny_preset(workdir):
     result = run_snakemake(workdir, "--cores", CORES, "mototake2015")
     assert result.returncode == 0, result.stderr[-3000:]
     for figure in MOTOTAKE_FIGURES:
-        assert (workdir / figure).stat().st_size > 10_000, figure
-    claims = pd.read_csv(workdir / "results/mototake2015/claims.csv")
+        assert (workdir / tiny(figure)).stat().st_size > 10_000, figure
+    claims = pd.read_csv(workdir / "results/tiny/mototake2015/claims.csv")
+    assert claims["kind"].isin(["claim", "check"]).all()  # every row is classified
     assert set(claims["figure"]) == {f"M{i}" for i in range(1, 10)}
     assert claims["measured"].notna().all()
-    spectra = pd.read_csv(workdir / "results/mototake2015/dbn_spectra/pretrained_noise0.0.csv")
+    spectra = pd.read_csv(workdir / "results/tiny/seed0/mototake2015/dbn_spectra/pretrained_noise0.0.csv")
     # 3 images x (input->h1, h2, h3: 32, 24, 16 singular values; h1->h2: 24; h2->h3: 16)
     assert len(spectra) == 3 * (32 + 24 + 16 + 24 + 16)
     assert spectra["device"].str.startswith(("cpu", "cuda")).all()
-    alex = pd.read_csv(workdir / "results/mototake2015/alexnet/spectra_clean.csv")
+    alex = pd.read_csv(workdir / "results/tiny/seed0/mototake2015/alexnet/spectra_clean.csv")
     assert sorted(alex["layer"].unique()) == list(range(1, 8)) and alex["index"].max() == 3
     # M8 perturbs both networks along data-defined directions
-    agreement = pd.read_csv(workdir / "results/mototake2015/perturbation/agreement.csv")
+    agreement = pd.read_csv(workdir / "results/tiny/seed0/mototake2015/perturbation/agreement.csv")
     assert set(agreement["network"]) == {"dbn", "conv"} and set(agreement["direction"]) == {"tangent", "normal"}
     assert (claims["figure"] == "M8").sum() == 2
 
@@ -209,14 +295,15 @@ def test_tishby2017_end_to_end_on_the_tiny_preset(workdir):
     result = run_snakemake(workdir, "--cores", CORES, "tishby2017")
     assert result.returncode == 0, result.stderr[-3000:]
     for figure in TISHBY_FIGURES:
-        assert (workdir / figure).stat().st_size > 10_000, figure
-    claims = pd.read_csv(workdir / "results/tishby2017/claims.csv")
+        assert (workdir / tiny(figure)).stat().st_size > 10_000, figure
+    claims = pd.read_csv(workdir / "results/tiny/tishby2017/claims.csv")
+    assert claims["kind"].isin(["claim", "check"]).all()  # every row is classified
     assert set(claims["figure"]) == {"T1", "T2", "T3", "T4"}
-    info = pd.read_csv(workdir / "results/tishby2017/runs/tanh_f0.5_d2/information.csv")
+    info = pd.read_csv(workdir / "results/tiny/seed0/tishby2017/runs/tanh_f0.5_d2/information.csv")
     assert set(info["estimator"]) == {"binning", "binning_fixed", "kde"} and set(info["layer"]) == {1, 2}
     assert info["member"].nunique() == 2
     # runs outside T4's comparison skip the costly KDE
-    assert set(pd.read_csv(workdir / "results/tishby2017/runs/tanh_f0.1_d2/information.csv")["estimator"]) == {"binning", "binning_fixed"}
+    assert set(pd.read_csv(workdir / "results/tiny/seed0/tishby2017/runs/tanh_f0.1_d2/information.csv")["estimator"]) == {"binning", "binning_fixed"}
     assert set(claims[claims["figure"] == "T1"]["kind"]) == {"claim", "check"}
     assert (info["I_XT"] <= 12 + 1e-9).all() and (info["I_TY"] >= -1e-9).all()
 
@@ -225,12 +312,12 @@ def test_ohzeki2015_end_to_end_on_the_tiny_preset(workdir):
     result = run_snakemake(workdir, "--cores", CORES, "ohzeki2015")
     assert result.returncode == 0, result.stderr[-3000:]
     for name in ("P1_error_vs_unlabelled_data", "P2_error_vs_labelled_data"):
-        assert (workdir / f"figures/ohzeki2015/{name}.png").stat().st_size > 10_000
-    claims = pd.read_csv(workdir / "results/ohzeki2015/claims.csv")
+        assert (workdir / f"figures/tiny/ohzeki2015/{name}.png").stat().st_size > 10_000
+    claims = pd.read_csv(workdir / "results/tiny/ohzeki2015/claims.csv")
     assert set(claims["figure"]) == {"P1", "P2"} and set(claims["kind"]) == {"claim", "check"}
-    points = pd.read_csv(workdir / "results/ohzeki2015/gamp/k0.25_a0.5_N60.csv")
+    points = pd.read_csv(workdir / "results/tiny/seed0/ohzeki2015/gamp/k0.25_a0.5_N60.csv")
     assert set(points["init"]) == {"uninformative", "informative"} and points["instance"].nunique() == 2
-    diagram = pd.read_csv(workdir / "results/ohzeki2015/theory/k0.25_a0.5.csv")
+    diagram = pd.read_csv(workdir / "results/tiny/seed0/ohzeki2015/theory/k0.25_a0.5.csv")
     assert diagram.groupby("beta")["equilibrium"].sum().eq(1).all()  # one equilibrium per β
 
 
@@ -247,3 +334,59 @@ def test_settings_that_contradict_each_other_are_named(workdir, section, named):
     bad.write_text("presets:\n  quick:\n    " + section + "\n")
     result = run_snakemake(workdir, "-n", "--configfile", str(bad), tiny=False, timeout=300)
     assert result.returncode != 0 and named in result.stdout + result.stderr
+
+
+def test_expensive_steps_are_taken_from_a_shared_output_cache(workdir, tmp_path_factory):
+    """Two clones sharing SNAKEMAKE_OUTPUT_CACHE: the second one does not train again."""
+    cache = tmp_path_factory.mktemp("output_cache")
+    second = tmp_path_factory.mktemp("second_clone")
+    for name in ("Snakefile", "config.yaml", "workflow", "profiles", "envs"):
+        source = workdir / name
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, second / name)
+    target = "results/tiny/seed0/okatani2013/dbn/rbm_layer1.pt"
+    env = {"SNAKEMAKE_OUTPUT_CACHE": str(cache)}
+    first = run_snakemake(workdir, "--cores", "2", "--cache", "--", target, env=env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert f"Moving output file {target} to cache" in first.stdout + first.stderr
+    assert len(list(cache.iterdir())) == 2  # the RBM and its history, named by their provenance hash
+
+    again = run_snakemake(second, "--cores", "2", "--cache", "--", target, env=env)
+    out = again.stdout + again.stderr
+    assert again.returncode == 0, out[-3000:]
+    assert f"Symlinking output file {target} from cache" in out and "Moving output file" not in out
+    assert (second / target).is_symlink() and (second / target).resolve().parent == cache.resolve()
+    log = second / "logs/tiny/seed0/okatani2013_pretrain_layer/1.log"
+    assert not log.exists() or "RBM" not in log.read_text()  # the step itself never ran there
+
+
+def test_a_results_bundle_lets_a_fresh_clone_draw_only_the_figures(workdir, tmp_path_factory):
+    made = run_snakemake(workdir, "--cores", CORES, "--", "results/bundles/tiny-saxe2019.tar.gz")
+    assert made.returncode == 0, made.stderr[-3000:]
+    manifest = json.loads((workdir / "results/bundles/tiny-saxe2019.json").read_text())
+    paths = {entry["path"] for entry in manifest["files"]}
+    assert "results/tiny/saxe2019/claims.csv" in paths and "results/tiny/seed1/saxe2019/dynamics/deep.csv" in paths
+    assert not any("checkpoints" in path for path in paths)
+    assert set(provenance.FIELDS) <= set(manifest["provenance"])
+
+    clone = tmp_path_factory.mktemp("fresh_clone")
+    for name in ("Snakefile", "config.yaml", "workflow", "profiles", "envs"):
+        source = workdir / name
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, clone / name)
+    results_bundle.unpack(workdir / "results/bundles/tiny-saxe2019.tar.gz", clone)
+    drawing_only = {f"saxe2019_figure_S{i}": 1 for i in range(1, 6)} | {"talk_claims_page": 1, "saxe2019": 1}
+    assert dry_run_jobs(clone, "saxe2019", forceall=False) == drawing_only  # figures and the claims page
+    # a damaged file in the clone is not silently replaced
+    (clone / "results/tiny/saxe2019/claims.csv").write_text("edited\n")
+    with pytest.raises(FileExistsError, match="claims.csv"):
+        results_bundle.unpack(workdir / "results/bundles/tiny-saxe2019.tar.gz", clone)
+
+
+def test_rule_files_are_formatted_and_lint_clean(workdir):
+    formatted = subprocess.run(
+        [str(Path(sys.executable).with_name("snakefmt")), "--check", "Snakefile", "workflow/rules"],
+        cwd=workdir, capture_output=True, text=True,
+    )
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+    lint = run_snakemake(workdir, "--lint", tiny=False, timeout=300)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert "Congratulations, your workflow is in a good condition!" in lint.stdout + lint.stderr

@@ -23,6 +23,13 @@ from typing import Iterable
 import pandas as pd
 
 CLAIM_COLUMNS = ["talk", "figure", "kind", "claim", "measured", "threshold", "holds", "note"]
+# Added when the rows of several seeds are combined (see deepinside.replicate_verdicts):
+# ``measured`` is then their mean, ``spread`` their standard deviation, and the claim
+# held in ``holds_in`` of ``n_seeds`` seeds.
+REPLICATE_COLUMNS = ["spread", "holds_in", "n_seeds"]
+# What made the rows (see deepinside.provenance).
+PROVENANCE_COLUMNS = ["preset", "seeds", "commit", "code", "device", "torch", "numpy"]
+OPTIONAL_COLUMNS = REPLICATE_COLUMNS + PROVENANCE_COLUMNS
 KINDS = ("claim", "check")
 
 _COMPARISONS = {
@@ -100,7 +107,8 @@ def concatenate(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
         missing = set(CLAIM_COLUMNS) - set(frame.columns)
         if missing:
             raise ValueError(f"claims table lacks columns {sorted(missing)}")
-    out = pd.concat([f[CLAIM_COLUMNS] for f in frames], ignore_index=True)
+    optional = [c for c in OPTIONAL_COLUMNS if frames and all(c in f.columns for f in frames)]
+    out = pd.concat([f[CLAIM_COLUMNS + optional] for f in frames], ignore_index=True)
     unknown = set(out["kind"]) - set(KINDS)
     if unknown:
         raise ValueError(f"claims table has rows of unknown kind {sorted(unknown)} (expected {KINDS})")
@@ -118,13 +126,34 @@ def by_kind(claims: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     return [(kind, claims[claims["kind"] == kind]) for kind in KINDS]
 
 
+def over_seeds(row) -> bool:
+    """Whether a row combines several seeds' runs (has the replicate columns)."""
+    return getattr(row, "n_seeds", None) is not None and not pd.isna(row.n_seeds)
+
+
+def measured_text(row) -> str:
+    """``0.41`` for one run, ``0.41 ± 0.03`` (mean ± sd over seeds) for several."""
+    if over_seeds(row) and int(row.n_seeds) > 1:
+        return f"{row.measured:.4g} ± {row.spread:.2g}"
+    return f"{row.measured:.4g}"
+
+
+def seeds_text(row) -> str:
+    """``2 of 3`` seeds in which the claim held ('' for a single run)."""
+    return f"{int(row.holds_in)} of {int(row.n_seeds)}" if over_seeds(row) else ""
+
+
 def caption(claims: pd.DataFrame) -> str:
     """The caption lines of a figure: one line per claim with value and verdict."""
     lines = []
     for row in claims.itertuples(index=False):
         verdict = "holds" if row.holds == "yes" else "does NOT hold"
         label = row.figure if row.kind == "claim" else f"{row.figure} [check]"
-        line = f"{label}: {row.claim} — measured {row.measured:.4g} (needs {row.threshold}): {verdict}."
+        if over_seeds(row):
+            measured = f"mean {measured_text(row)} over {int(row.n_seeds)} seed(s)"
+        else:
+            measured = f"measured {measured_text(row)}"
+        line = f"{label}: {row.claim} — {measured} (needs {row.threshold}): {verdict}."
         if isinstance(row.note, str) and row.note:
             line += f" {row.note}"
         lines.append(line)
@@ -145,13 +174,14 @@ def html_table(claims: pd.DataFrame) -> str:
             note = escape(str(row.note)) if isinstance(row.note, str) else ""
             body.append(
                 f"<tr style='background:{colour}'><td>{escape(row.talk)}</td><td>{escape(row.figure)}</td>"
-                f"<td>{escape(row.claim)}</td><td>{row.measured:.4g}</td><td>{escape(row.threshold)}</td>"
-                f"<td><b>{escape(row.holds)}</b></td><td style='font-size:85%'>{note}</td></tr>"
+                f"<td>{escape(row.claim)}</td><td>{escape(measured_text(row))}</td><td>{escape(row.threshold)}</td>"
+                f"<td>{escape(seeds_text(row))}</td><td><b>{escape(row.holds)}</b></td><td style='font-size:85%'>{note}</td></tr>"
             )
         title = "Claims of the talks" if kind == "claim" else "Checks (hold by construction when the code is right; not replications)"
         sections.append(
             f"<h2>{title}</h2><table><tr><th>talk</th><th>figure</th><th>{kind}</th>"
-            "<th>measured</th><th>needs</th><th>holds</th><th>note</th></tr>" + "".join(body) + "</table>"
+            "<th>measured (mean ± sd over seeds)</th><th>needs</th><th>seeds holding</th><th>holds</th><th>note</th></tr>"
+            + "".join(body) + "</table>"
         )
     n_held, n_claims = held(claims, "claim")
     c_held, n_checks = held(claims, "check")
@@ -159,5 +189,24 @@ def html_table(claims: pd.DataFrame) -> str:
         "<!doctype html><html><head><meta charset='utf-8'><title>Claims</title><style>"
         "body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}"
         "td,th{border:1px solid #bbb;padding:4px 6px;vertical-align:top}th{background:#eee}</style></head><body>"
-        f"<p>{n_held} of {n_claims} claims hold; {c_held} of {n_checks} checks pass.</p>" + "".join(sections) + "</body></html>\n"
+        f"<p>{n_held} of {n_claims} claims hold; {c_held} of {n_checks} checks pass.</p>"
+        + _provenance_html(claims) + "".join(sections) + "</body></html>\n"
     )
+
+
+def provenance_summary(claims: pd.DataFrame) -> str:
+    """One line naming what made a claims table (the distinct values of its provenance columns)."""
+    parts = []
+    for column in PROVENANCE_COLUMNS:
+        if column in claims.columns:
+            values = sorted({str(v) for v in claims[column].dropna()})
+            if values:
+                parts.append(f"{column}: {'; '.join(values) if len(values) <= 3 else f'{len(values)} values (per row in the CSV)'}")
+    return ", ".join(parts)
+
+
+def _provenance_html(claims: pd.DataFrame) -> str:
+    from html import escape
+
+    summary = provenance_summary(claims)
+    return f"<p style='font-size:85%'>Made by {escape(summary)}.</p>" if summary else ""

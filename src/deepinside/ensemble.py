@@ -10,6 +10,14 @@ gradient of each member's parameters is exactly its own — Adam is elementwise,
 member e follows the same trajectory as the same network trained alone
 (:func:`train_single`, the reference implementation used by tests and ``bench/``).
 
+The batched trainer does not use autograd or ``torch.optim``: for this tiny MLP the
+per-step cost is the launch overhead of many small kernels, not arithmetic. All
+parameters live in one flat buffer (each layer's stacked weights and biases are views of
+it), the backward pass is written out (δ = softmax − one-hot over the batch size;
+∂W = hᵀδ; δ ← δWᵀ ⊙ act′), and one Adam update with exactly torch.optim.Adam's
+arithmetic runs over the whole buffer: a step is about 6 kernels per layer plus a
+handful for Adam and the gradient statistics, whatever the depth.
+
 Per epoch the trainer records each layer's gradient signal and noise (Shwartz-Ziv &
 Tishby 2017, Fig. 4): over the epoch's mini-batches, m = ‖mean of ∂E/∂W‖_F and
 s = ‖per-weight standard deviation of ∂E/∂W‖_F. At the requested epochs it records the
@@ -66,9 +74,85 @@ def forward(params: list[tuple[torch.Tensor, torch.Tensor]], x: torch.Tensor, ac
     return out
 
 
-def _member_losses(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy of each member: logits (E, B, 2), targets (E, B) → (E,)."""
-    return torch.nn.functional.cross_entropy(logits.transpose(1, 2), targets, reduction="none").mean(1)
+class FlatParameters:
+    """The stacked weights (E, n_in, n_out) and biases (E, n_out) of every layer as views
+    of one flat buffer, with a gradient buffer of the same layout."""
+
+    def __init__(self, layers: list[tuple[torch.Tensor, torch.Tensor]]):
+        tensors = [t for pair in layers for t in pair]
+        first = tensors[0]
+        self.data = torch.cat([t.reshape(-1) for t in tensors])
+        self.grad = torch.zeros_like(self.data)
+        self.params, self.grads = [], []
+        offset = 0
+        for weight, bias in layers:
+            views = []
+            for buffer in (self.data, self.grad):
+                w = buffer[offset : offset + weight.numel()].view(weight.shape)
+                b = buffer[offset + weight.numel() : offset + weight.numel() + bias.numel()].view(bias.shape)
+                views.append((w, b))
+            self.params.append(views[0])
+            self.grads.append(views[1])
+            offset += weight.numel() + bias.numel()
+        assert offset == self.data.numel() and first.dtype == self.data.dtype
+
+    @staticmethod
+    def views_like(flat: "FlatParameters", buffer: torch.Tensor) -> list[torch.Tensor]:
+        """The weight part of each layer of a buffer laid out like ``flat.data``."""
+        views, offset = [], 0
+        for weight, bias in flat.params:
+            views.append(buffer[offset : offset + weight.numel()].view(weight.shape))
+            offset += weight.numel() + bias.numel()
+        return views
+
+
+class FlatAdam:
+    """torch.optim.Adam (no weight decay, no amsgrad) on one flat buffer, same arithmetic."""
+
+    def __init__(self, flat: FlatParameters, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+        self.flat, self.lr, self.betas, self.eps = flat, lr, betas, eps
+        self.exp_avg = torch.zeros_like(flat.data)
+        self.exp_avg_sq = torch.zeros_like(flat.data)
+        self.denom = torch.empty_like(flat.data)
+        self.steps = 0
+
+    def step(self) -> None:
+        beta1, beta2 = self.betas
+        grad = self.flat.grad
+        self.steps += 1
+        self.exp_avg.lerp_(grad, 1 - beta1)
+        self.exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        step_size = self.lr / (1 - beta1**self.steps)
+        torch.sqrt(self.exp_avg_sq, out=self.denom)
+        self.denom.div_((1 - beta2**self.steps) ** 0.5).add_(self.eps)
+        self.flat.data.addcdiv_(self.exp_avg, self.denom, value=-step_size)
+
+
+def forward_backward(flat: FlatParameters, x: torch.Tensor, targets: torch.Tensor, activation: str) -> None:
+    """Fill ``flat.grad`` with ∂/∂θ of Σ_e mean_b cross-entropy, for x (E, B, n_in), targets (E, B)."""
+    act = ACTIVATIONS[activation]
+    activities = [x]
+    h = x
+    last = len(flat.params) - 1
+    for i, (weight, bias) in enumerate(flat.params):
+        h = torch.baddbmm(bias[:, None, :], h, weight)
+        if i < last:
+            h = act(h)
+        activities.append(h)
+    delta = torch.softmax(activities[-1], dim=-1)
+    delta.scatter_add_(2, targets[..., None], torch.full_like(delta[..., :1], -1.0))
+    delta.div_(x.shape[1])
+    for i in range(last, -1, -1):
+        below = activities[i]
+        grad_w, grad_b = flat.grads[i]
+        torch.bmm(below.transpose(1, 2), delta, out=grad_w)
+        torch.sum(delta, dim=1, out=grad_b)
+        if i:
+            delta = torch.bmm(delta, flat.params[i][0].transpose(1, 2))
+            if activation == "tanh":
+                delta.mul_(1 - below * below)
+            else:
+                delta.mul_(below > 0)
 
 
 def train_ensemble(
@@ -106,17 +190,20 @@ def train_ensemble(
     generators = [member_generator(seed, e, device) for e in range(n_members)]
     layers = [initial_layer(a, b, g, device, dtype) for g in generators for a, b in zip(sizes[:-1], sizes[1:])]
     n_layers = len(sizes) - 1
-    params = [
-        (
-            torch.stack([layers[e * n_layers + l][0] for e in range(n_members)]).requires_grad_(True),
-            torch.stack([layers[e * n_layers + l][1] for e in range(n_members)]).requires_grad_(True),
-        )
-        for l in range(n_layers)
-    ]
+    flat = FlatParameters(
+        [
+            (
+                torch.stack([layers[e * n_layers + l][0] for e in range(n_members)]),
+                torch.stack([layers[e * n_layers + l][1] for e in range(n_members)]),
+            )
+            for l in range(n_layers)
+        ]
+    )
+    params = flat.params
     subsets = torch.stack([training_subset(n_patterns, fraction, g) for g in generators])  # (E, n_train)
     masks = torch.zeros(n_members, n_patterns, dtype=torch.bool, device=device)
     masks.scatter_(1, subsets, True)
-    optimiser = torch.optim.Adam([t for pair in params for t in pair], lr=learning_rate)
+    optimiser = FlatAdam(flat, learning_rate)
     n_train = subsets.shape[1]
     batch = min(batch_size, n_train)
     record = set(int(e) for e in record_epochs)
@@ -148,22 +235,20 @@ def train_ensemble(
     for epoch in tqdm(range(1, epochs + 1), desc=run_name, file=sys.stderr, mininterval=5):
         orders = torch.stack([torch.randperm(n_train, generator=g, device=device) for g in generators])
         order = torch.gather(subsets, 1, orders)
-        sums = [torch.zeros_like(w) for w, _ in params]
-        squares = [torch.zeros_like(w) for w, _ in params]
+        grad_sum = torch.zeros_like(flat.grad)  # the layers' weight gradients are views of these
+        grad_squares = torch.zeros_like(flat.grad)
         n_batches = 0
         for first in range(0, n_train, batch):
             index = order[:, first : first + batch]  # (E, B)
-            logits = forward(params, inputs[index], activation)[-1]
-            loss = _member_losses(logits, targets[index]).sum()
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"{run_name}: loss became {float(loss.detach())} in epoch {epoch}")
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            for l, (weight, _) in enumerate(params):
-                sums[l] += weight.grad
-                squares[l] += weight.grad**2
+            forward_backward(flat, inputs[index], targets[index], activation)
+            grad_sum.add_(flat.grad)
+            grad_squares.addcmul_(flat.grad, flat.grad)
             optimiser.step()
             n_batches += 1
+        if not bool(torch.isfinite(flat.data).all()):
+            raise FloatingPointError(f"{run_name}: parameters became NaN/inf in epoch {epoch}")
+        sums = FlatParameters.views_like(flat, grad_sum)
+        squares = FlatParameters.views_like(flat, grad_squares)
         for l in range(n_layers):
             mean = sums[l] / n_batches
             std = (squares[l] / n_batches - mean**2).clamp_min(0).sqrt()
@@ -177,7 +262,7 @@ def train_ensemble(
             snapshot(epoch)
     print(f"[{run_name}] {n_members} networks × {epochs} epochs in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return {
-        "params": [(w.detach().cpu(), b.detach().cpu()) for w, b in params],
+        "params": [(w.clone().cpu(), b.clone().cpu()) for w, b in params],
         "train_masks": masks.cpu().numpy(),
         "activity": activity,
         "losses": pd.DataFrame(losses),

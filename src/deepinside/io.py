@@ -55,8 +55,11 @@ def _current_umask() -> int:
     return mask
 
 
-def write(obj: Any, path: str | os.PathLike) -> Path:
-    """Write ``obj`` to ``path`` atomically, in the format the extension names."""
+def write(obj: Any, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> Path:
+    """Write ``obj`` to ``path`` atomically, in the format the extension names.
+
+    ``metadata``: text chunks of a PNG figure (ignored for other formats).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     with atomic_output(path) as tmp:
@@ -70,7 +73,7 @@ def write(obj: Any, path: str | os.PathLike) -> Path:
             np.savez_compressed(tmp, **{k: np.asarray(v) for k, v in obj.items()})
         elif suffix == ".npy":
             np.save(tmp, np.asarray(obj))
-        elif suffix in (".html", ".txt"):
+        elif suffix in (".html", ".txt", ".md"):
             if not isinstance(obj, str):
                 raise TypeError(f"{path}: a {suffix} output needs a string, got {type(obj).__name__}")
             tmp.write_text(obj)
@@ -81,7 +84,8 @@ def write(obj: Any, path: str | os.PathLike) -> Path:
 
             torch.save(obj, tmp)
         elif suffix in FIGURE_SUFFIXES:
-            obj.savefig(tmp, dpi=150, bbox_inches="tight")
+            extra = {"metadata": metadata} if metadata and suffix == ".png" else {}
+            obj.savefig(tmp, dpi=150, bbox_inches="tight", format=suffix[1:], **extra)
         else:
             raise ValueError(f"{path}: no writer for files ending in {suffix!r}")
     return path

@@ -1,6 +1,8 @@
-"""Write results/claims.csv into the README as a Markdown table.
+"""Write a run's claims table into the README as a Markdown table.
 
-    python -m deepinside.readme_claims results/claims.csv --update README.md
+The workflow's ``readme`` target does it (``snakemake --cores 1 readme``); by hand,
+
+    python -m deepinside.readme_claims results/quick/claims.csv --preset quick --update README.md
 
 replaces the text between the markers ``<!-- claims:start -->`` and
 ``<!-- claims:end -->`` of the README; without ``--update`` the table is printed.
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .claims import by_kind, held
+from .claims import by_kind, held, measured_text, over_seeds, provenance_summary, seeds_text
 from .io import atomic_output
 
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
@@ -25,6 +27,14 @@ def markdown(claims: pd.DataFrame, preset: str) -> str:
     n_held, n_claims = held(claims, "claim")
     c_held, n_checks = held(claims, "check")
     lines = [f"Preset `{preset}`: {n_held} of {n_claims} claims hold ({c_held} of {n_checks} checks pass, listed after the claims)."]
+    if "n_seeds" in claims.columns:
+        lines[0] += (
+            " Measured values are means ± standard deviations over the seeds; a claim holds when it"
+            " holds in the number of seeds the run's `verdict` rule asks for (see below)."
+        )
+    summary = provenance_summary(claims)
+    if summary:
+        lines += ["", f"<sub>Made by {summary}.</sub>"]
     for kind, rows in by_kind(claims):
         if rows.empty:
             continue
@@ -32,12 +42,14 @@ def markdown(claims: pd.DataFrame, preset: str) -> str:
             "",
             "**Claims of the talks**" if kind == "claim" else "**Checks** (hold by construction when the code is right; not replications)",
             "",
-            f"| talk | figure | {kind} | measured | needs | holds |",
-            "|---|---|---|---|---|---|",
+            f"| talk | figure | {kind} | measured | needs | seeds holding | holds |",
+            "|---|---|---|---|---|---|---|",
         ]
         for row in rows.itertuples(index=False):
             text = str(row.claim).replace("|", "\\|")
-            lines.append(f"| {row.talk} | {row.figure} | {text} | {row.measured:.4g} | {row.threshold} | {row.holds} |")
+            lines.append(
+                f"| {row.talk} | {row.figure} | {text} | {measured_text(row)} | {row.threshold} | {seeds_text(row) or '—'} | {row.holds} |"
+            )
     return "\n".join(lines)
 
 
@@ -47,6 +59,21 @@ def update(readme: str, table: str) -> str:
     if not pattern.search(readme):
         raise ValueError(f"README has no {START} … {END} section")
     return pattern.sub(lambda _: f"{START}\n{table}\n{END}", readme)
+
+
+def readme_table(claims: pd.DataFrame, preset: str, readme: str) -> dict:
+    """The workflow's ``readme`` step: the table for ``preset``, also written into ``readme`` in place.
+
+    The one step that edits a file it does not declare as output: the README is the
+    project's own text around the table, so it cannot be a rule's output (Snakemake
+    removes outputs before it runs a job).
+    """
+    table = markdown(claims, preset)
+    path = Path(readme)
+    text = update(path.read_text(), table)
+    with atomic_output(path) as tmp:
+        tmp.write_text(text)
+    return {"table": table + "\n"}
 
 
 def main() -> None:

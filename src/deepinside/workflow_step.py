@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from . import io
+from . import io, provenance
 
 
 def resolve(step: str) -> Callable[..., Mapping[str, Any]]:
@@ -61,8 +61,13 @@ def run(
     outputs: Mapping[str, str],
     kwargs: Mapping[str, Any] | None = None,
     threads: int = 1,
+    context: Mapping[str, Any] | None = None,
 ) -> None:
-    """Read ``inputs`` (name → path), run ``step``, write the result to ``outputs``."""
+    """Read ``inputs`` (name → path), run ``step``, write the result to ``outputs``.
+
+    ``context`` (``preset``, ``seeds``) goes into the provenance that claims tables
+    (columns) and figures (PNG text chunks and a footer line) carry.
+    """
     kwargs = dict(kwargs or {})
     _limit_threads(threads)  # before numpy / torch load: they read it when imported
     # a named input that resolves to no files is not passed: the function's default applies
@@ -77,8 +82,14 @@ def run(
             f"{step} returned outputs {sorted(result)}, but the rule declares {sorted(outputs)}"
             f" (missing {sorted(missing)}, undeclared {sorted(extra)})"
         )
+    fields = provenance.record(step, **dict(context or {}))
     for name, path in outputs.items():
-        io.write(result[name], path)
+        obj, metadata = _with_provenance(result[name], fields)
+        if isinstance(obj, bytes):  # an archive made by the step
+            with io.atomic_output(path) as tmp:
+                tmp.write_bytes(obj)
+        else:
+            io.write(obj, path, metadata=metadata)
     print(f"[deepinside] {step} done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
 
 
@@ -92,7 +103,36 @@ def run_step(job: Any) -> None:
             outputs=dict(job.output.items()),
             kwargs=getattr(job.params, "kwargs", None) or {},
             threads=job.threads,
+            context=_context(job),
         )
+
+
+def _context(job: Any) -> dict[str, Any]:
+    """Preset and seeds of a job: the rule's ``params.seeds``, else its ``{seed}`` wildcard."""
+    seeds = getattr(job.params, "seeds", None)
+    if seeds is None and "seed" in job.wildcards.keys():
+        seeds = [int(job.wildcards.seed)]
+    if isinstance(seeds, str):
+        seeds = [seeds]
+    return {"preset": str(job.config.get("preset", "")), "seeds": seeds or []}
+
+
+def _with_provenance(obj: Any, fields: Mapping[str, str]) -> tuple[Any, dict[str, str] | None]:
+    """A claims table gains the provenance columns it lacks; a figure gains a footer and PNG text chunks."""
+    import pandas as pd
+
+    if isinstance(obj, pd.DataFrame) and {"claim", "holds"} <= set(obj.columns):
+        obj = obj.copy()
+        for key in provenance.FIELDS:
+            if key not in obj.columns:
+                obj[key] = fields[key]
+        return obj, None
+    if hasattr(obj, "savefig"):
+        from .plots.style import add_footer
+
+        add_footer(obj, provenance.footer(fields))
+        return obj, provenance.png_metadata(fields)
+    return obj, None
 
 
 def _read(path: str | list[str]) -> Any:

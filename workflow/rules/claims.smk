@@ -1,21 +1,45 @@
-# The claims table: every figure's claim rows, per talk and all together.
+# The claims table: each figure's claim rows over its seeds, per talk and all together;
+# the README table; claims of every preset present side by side.
+
+
+rule replicate_claims:
+    input:
+        tables=lambda wildcards: expand(
+            claims_of(wildcards.talk, wildcards.figure_id),
+            seed=REPLICATES[wildcards.talk],
+        ),
+    output:
+        claims=result_path("{talk}/claims/{figure_id}.csv"),
+    log:
+        log_path("replicate_claims/{talk}_{figure_id}.log"),
+    conda:
+        ENV
+    resources:
+        mem_mb=500,
+    params:
+        step=versioned("deepinside.experiments.gather:replicate_claims"),
+        kwargs=lambda wildcards: {
+            "seeds": REPLICATES[wildcards.talk],
+            "rule": VERDICT,
+            "preset": PRESET_NAME,
+        },
+    script:
+        STEP
 
 
 rule talk_claims:
     input:
         tables=lambda wildcards: talk_claim_files(wildcards.talk),
     output:
-        claims="results/{talk}/claims.csv",
+        claims=result_path("{talk}/claims.csv"),
     log:
-        "logs/talk_claims/{talk}.log",
-    params:
-        step=versioned("deepinside.experiments.gather:claims"),
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
+        log_path("talk_claims/{talk}.log"),
     conda:
         ENV
+    resources:
+        mem_mb=500,
+    params:
+        step=versioned("deepinside.experiments.gather:claims"),
     script:
         STEP
 
@@ -24,17 +48,15 @@ rule claims_table:
     input:
         tables=[path for talk in TALKS for path in talk_claim_files(talk)],
     output:
-        claims="results/claims.csv",
+        claims=result_path("claims.csv"),
     log:
-        "logs/claims_table.log",
-    params:
-        step=versioned("deepinside.experiments.gather:claims"),
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
+        log_path("claims_table.log"),
     conda:
         ENV
+    resources:
+        mem_mb=500,
+    params:
+        step=versioned("deepinside.experiments.gather:claims"),
     script:
         STEP
 
@@ -43,16 +65,134 @@ rule claims_page:
     input:
         claims=rules.claims_table.output.claims,
     output:
-        page=report("results/claims.html", caption="../report/claims.rst", category="claims table", labels={"table": "all claims"}),
+        page=report(
+            result_path("claims.html"),
+            caption="../report/claims.rst",
+            category="claims table",
+            labels={"table": "all claims"},
+        ),
     log:
-        "logs/claims_page.log",
-    params:
-        step=versioned("deepinside.experiments.gather:claims_page"),
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
+        log_path("claims_page.log"),
     conda:
         ENV
+    resources:
+        mem_mb=500,
+    params:
+        step=versioned("deepinside.experiments.gather:claims_page"),
     script:
         STEP
+
+
+rule talk_claims_page:
+    input:
+        claims=result_path("{talk}/claims.csv"),
+    output:
+        page=report(
+            result_path("{talk}/claims.html"),
+            caption="../report/claims.rst",
+            category="{talk}",
+            labels={"figure": "claims", "talk": "{talk}"},
+        ),
+    log:
+        log_path("claims_page/{talk}.log"),
+    conda:
+        ENV
+    resources:
+        mem_mb=500,
+    params:
+        step=versioned("deepinside.experiments.gather:claims_page"),
+    script:
+        STEP
+
+
+# `snakemake --cores all readme`: the README's claims table, rewritten from this run's claims.
+rule readme:
+    input:
+        claims=rules.claims_table.output.claims,
+    output:
+        table=result_path("readme_table.md"),
+    log:
+        log_path("readme.log"),
+    conda:
+        ENV
+    resources:
+        mem_mb=500,
+    params:
+        step=versioned("deepinside.readme_claims:readme_table"),
+        kwargs={"preset": PRESET_NAME, "readme": "README.md"},
+    script:
+        STEP
+
+
+# `snakemake --cores 1 compare_presets` (or results/claims_by_preset/<talk>.csv): each claim
+# under this preset and under every other preset whose claims a run has already made.
+rule compare_presets_of_talk:
+    input:
+        tables=lambda wildcards: presets_with_claims(wildcards.talk),
+    output:
+        table="results/claims_by_preset/{talk}.csv",
+    log:
+        log_path("compare_presets/{talk}.log"),
+    conda:
+        ENV
+    resources:
+        mem_mb=500,
+    params:
+        step=versioned("deepinside.experiments.gather:compare_presets"),
+        kwargs=lambda wildcards: {
+            "presets": [
+                Path(path).parts[1] for path in presets_with_claims(wildcards.talk)
+            ]
+        },
+    script:
+        STEP
+
+
+rule compare_presets:
+    input:
+        tables=expand("results/claims_by_preset/{talk}.csv", talk=TALKS),
+    output:
+        table="results/claims_by_preset.csv",
+    log:
+        log_path("compare_presets.log"),
+    conda:
+        ENV
+    resources:
+        mem_mb=500,
+    params:
+        step=versioned("deepinside.experiments.gather:stack_tables"),
+    script:
+        STEP
+
+
+# `snakemake --cores 1 bundle`: this preset's results in one archive per talk, to unpack in
+# another clone (python -m deepinside.results_bundle unpack results/bundles/<preset>-*.tar.gz)
+# so that only the figures are drawn there.
+rule bundle_talk:
+    input:
+        claims=result_path("{talk}/claims.csv"),
+    output:
+        archive=f"results/bundles/{PRESET_NAME}-{{talk}}.tar.gz",
+        manifest=f"results/bundles/{PRESET_NAME}-{{talk}}.json",
+    log:
+        log_path("bundle/{talk}.log"),
+    conda:
+        ENV
+    params:
+        step=versioned("deepinside.results_bundle:bundle"),
+        kwargs=lambda wildcards: {
+            "folders": [result_path("data"), f"{RESULTS}/{wildcards.talk}"]
+            + [
+                f"{RESULTS}/seed{seed}/{wildcards.talk}"
+                for seed in REPLICATES[wildcards.talk]
+            ],
+            "preset": PRESET_NAME,
+            "seeds": REPLICATES[wildcards.talk],
+        },
+    script:
+        STEP
+
+
+rule bundle:
+    input:
+        expand(f"results/bundles/{PRESET_NAME}-{{talk}}.tar.gz", talk=TALKS),

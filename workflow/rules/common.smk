@@ -19,9 +19,67 @@ def require(condition, key, message):
     if not condition:
         raise WorkflowError(f"config key 'presets.{config['preset']}.{key}': {message}")
 
-SEED = config["seed"]
+
+SEED = config[
+    "seed"
+]  # the data's seed (held-out split, picked pictures); replicates seed the rest
+
+# Where this preset's outputs go: results/<preset>/ (results/<preset>/seed<s>/<talk>/ for
+# one replicate) and the preset's own figures folder, so presets never overwrite each other.
+PRESET_NAME = config["preset"]
+RESULTS = f"results/{PRESET_NAME}"
+RUN = f"{RESULTS}/seed{{seed}}"  # `{seed}` is the wildcard of every step of a talk
+LOGS = f"logs/{PRESET_NAME}"
+FIGURES_DIR = PRESET["figures"]
+require(
+    all(
+        other.get("figures") != FIGURES_DIR
+        for name, other in config["presets"].items()
+        if name != PRESET_NAME
+    ),
+    "figures",
+    f"{FIGURES_DIR!r} is also another preset's figures folder: the two would overwrite each other",
+)
+
+# Seeds each talk's stochastic steps run with, one job per seed; a claim's verdict needs
+# every seed ("all") or more than half of them ("majority"): config key `verdict`.
+REPLICATES = PRESET["replicates"]
+VERDICT = config["verdict"]
+
+
+def run_path(path):
+    """``results/<preset>/seed{seed}/<path>``: one replicate's file (``{seed}`` a wildcard)."""
+    return f"{RUN}/{path}"
+
+
+def result_path(path):
+    """``results/<preset>/<path>``: a file of this preset shared by its seeds."""
+    return f"{RESULTS}/{path}"
+
+
+def log_path(path):
+    """``logs/<preset>/<path>``."""
+    return f"{LOGS}/{path}"
+
+
+def first_seed(talk, paths):
+    """The figure of a talk shows its first seed's run: ``paths`` with `{seed}` filled in."""
+    seed = str(REPLICATES[talk][0])
+    if isinstance(paths, str):
+        return paths.replace("{seed}", seed)
+    return [path.replace("{seed}", seed) for path in paths]
+
+
+def figure_seeds(talk):
+    """The provenance of a figure: the seeds of its claims, and the one drawn."""
+    seeds = " ".join(str(seed) for seed in REPLICATES[talk])
+    return f"{seeds} (drawn: seed {REPLICATES[talk][0]})"
+
+
 DEVICE = config["device"]
-GPUS = config["gpus"]  # the `gpu` resource of the training and Jacobian rules (cluster request)
+GPUS = config[
+    "gpus"
+]  # the `gpu` resource of the training and Jacobian rules (cluster request)
 
 # The adapter all rules run calls params.step with params.kwargs (see
 # src/deepinside/workflow_step.py). Paths in `script:` are relative to this folder.
@@ -75,8 +133,8 @@ TALKS = list(FIGURES)
 
 
 def figure(talk, figure_id):
-    """Path of a figure: figures/<talk>/<ID>_<name>.png."""
-    return f"figures/{talk}/{FIGURES[talk][figure_id]}.png"
+    """Path of a figure: <the preset's figures folder>/<talk>/<ID>_<name>.png."""
+    return f"{FIGURES_DIR}/{talk}/{FIGURES[talk][figure_id]}.png"
 
 
 def figure_output(talk, figure_id):
@@ -90,8 +148,13 @@ def figure_output(talk, figure_id):
 
 
 def claims_of(talk, figure_id):
-    """Path of a figure's claim rows."""
-    return f"results/{talk}/claims/{figure_id}.csv"
+    """Path of a figure's claim rows measured in one replicate (pattern with `{seed}`)."""
+    return f"{RUN}/{talk}/claims/{figure_id}.csv"
+
+
+def combined_claims(talk, figure_id):
+    """Path of a figure's claim rows over all its seeds (one verdict per claim)."""
+    return f"{RESULTS}/{talk}/claims/{figure_id}.csv"
 
 
 def talk_figures(talk):
@@ -99,16 +162,16 @@ def talk_figures(talk):
 
 
 def talk_claim_files(talk):
-    return [claims_of(talk, figure_id) for figure_id in FIGURES[talk]]
+    return [combined_claims(talk, figure_id) for figure_id in FIGURES[talk]]
 
 
 def all_figures():
     return [path for talk in TALKS for path in talk_figures(talk)]
 
 
-def checkpoint(name):
+def checkpoint(name, wildcards):
     """Private epoch checkpoint of a training job (not an output: see deepinside.checkpointing)."""
-    return f"results/checkpoints/{name}.pt"
+    return f"{RESULTS}/checkpoints/seed{wildcards.seed}/{name}.pt"
 
 
 def log_grid(grid):
@@ -141,7 +204,7 @@ TRAIN_SIZES = [str(n) for n in OKATANI["finetune"]["train_sizes"]]
 
 
 def rbm_path(layer):
-    return f"results/okatani2013/dbn/rbm_layer{layer}.pt"
+    return f"{RUN}/okatani2013/dbn/rbm_layer{layer}.pt"
 
 
 def rbm_stack(depth=len(DBN_SIZES) - 1):
@@ -150,21 +213,27 @@ def rbm_stack(depth=len(DBN_SIZES) - 1):
 
 
 def finetuned(init, n):
-    return f"results/okatani2013/finetune/{init}_n{n}.pt"
+    return f"{RUN}/okatani2013/finetune/{init}_n{n}.pt"
 
 
 SAMPLES = OKATANI["samples"]
 DBM_LAYERS = [len(hidden) for hidden in SAMPLES["dbm"]["architectures"]]
-require(len(set(DBM_LAYERS)) == len(DBM_LAYERS), "okatani2013.samples.dbm.architectures", "give at most one DBM per number of hidden layers")
+require(
+    len(set(DBM_LAYERS)) == len(DBM_LAYERS),
+    "okatani2013.samples.dbm.architectures",
+    "give at most one DBM per number of hidden layers",
+)
 
 
 def dbm_architecture(layers):
     """Hidden layer sizes of the DBM with that many hidden layers."""
-    return next(hidden for hidden in SAMPLES["dbm"]["architectures"] if len(hidden) == layers)
+    return next(
+        hidden for hidden in SAMPLES["dbm"]["architectures"] if len(hidden) == layers
+    )
 
 
 def dbm_path(layers):
-    return f"results/okatani2013/samples/dbm_{layers}layers.pt"
+    return f"{RUN}/okatani2013/samples/dbm_{layers}layers.pt"
 
 
 # ---------------------------------------------------------------- mototake2015
@@ -175,9 +244,21 @@ ALEX = MOTOTAKE["alexnet"]
 DBN_NOISE = [str(float(v)) for v in JAC["noise_levels"]]
 ALEX_NOISE = [str(float(v)) for v in ALEX["noise_levels"]]
 N_HIDDEN_LAYERS = len(DBN_SIZES) - 1
-require(1 <= JAC["vector_layer"] <= N_HIDDEN_LAYERS, "mototake2015.jacobian.vector_layer", f"the DBN has hidden layers 1-{N_HIDDEN_LAYERS}")
-require(all(1 <= t <= N_HIDDEN_LAYERS for t in JAC["noise_layers"]), "mototake2015.jacobian.noise_layers", f"the DBN has hidden layers 1-{N_HIDDEN_LAYERS}")
-TSNE_FEATURES = ["input"] + [f"{stage}_h{t}" for stage in ("pretrained", "finetuned") for t in range(1, N_HIDDEN_LAYERS + 1)]
+require(
+    1 <= JAC["vector_layer"] <= N_HIDDEN_LAYERS,
+    "mototake2015.jacobian.vector_layer",
+    f"the DBN has hidden layers 1-{N_HIDDEN_LAYERS}",
+)
+require(
+    all(1 <= t <= N_HIDDEN_LAYERS for t in JAC["noise_layers"]),
+    "mototake2015.jacobian.noise_layers",
+    f"the DBN has hidden layers 1-{N_HIDDEN_LAYERS}",
+)
+TSNE_FEATURES = ["input"] + [
+    f"{stage}_h{t}"
+    for stage in ("pretrained", "finetuned")
+    for t in range(1, N_HIDDEN_LAYERS + 1)
+]
 
 
 def dbn_inputs(stage):
@@ -190,19 +271,19 @@ def dbn_inputs(stage):
 
 
 def dbn_spectra(stage, noise="0.0"):
-    return f"results/mototake2015/dbn_spectra/{stage}_noise{noise}.csv"
+    return f"{RUN}/mototake2015/dbn_spectra/{stage}_noise{noise}.csv"
 
 
 def dbn_vectors(stage, noise="0.0"):
-    return f"results/mototake2015/dbn_spectra/{stage}_noise{noise}_vectors.npz"
+    return f"{RUN}/mototake2015/dbn_spectra/{stage}_noise{noise}_vectors.npz"
 
 
 def alexnet_spectra(layer, noise="0.0"):
-    return f"results/mototake2015/alexnet/spectra_layer{layer}_noise{noise}.csv"
+    return f"{RUN}/mototake2015/alexnet/spectra_layer{layer}_noise{noise}.csv"
 
 
 # The AlexNet-shaped network: trained here on MNIST (offline) or ImageNet's (downloaded).
-CONV_NET = f"results/mototake2015/conv_net/{ALEX['weights']}.pt"
+CONV_NET = f"{RUN}/mototake2015/conv_net/{ALEX['weights']}.pt"
 # M8 perturbs the DBN and, where it sees digits, the conv net (the paper preset's ImageNet
 # AlexNet has no same-class neighbours to estimate a tangent space from).
 PERTURBED_NETWORKS = ["dbn", "conv"] if ALEX["weights"] == "mnist" else ["dbn"]
@@ -215,12 +296,16 @@ MAIN_DEPTH = TISHBY["depth"]
 SWEEP = str(float(TISHBY["sweep_fraction"]))
 FRACTIONS = [str(float(f)) for f in TISHBY["fractions"]]
 DEPTHS = range(1, len(TISHBY["architectures"]) + 1)
-require(MAIN_DEPTH in DEPTHS, "tishby2017.depth", f"must pick one of the {len(DEPTHS)} architectures (1-{len(DEPTHS)})")
+require(
+    MAIN_DEPTH in DEPTHS,
+    "tishby2017.depth",
+    f"must pick one of the {len(DEPTHS)} architectures (1-{len(DEPTHS)})",
+)
 
 
 def tishby_run(table, activation="tanh", fraction=SWEEP, depth=MAIN_DEPTH):
     """One of a run's tables: information, gradients or losses."""
-    return f"results/tishby2017/runs/{activation}_f{fraction}_d{depth}/{table}.csv"
+    return f"{RUN}/tishby2017/runs/{activation}_f{fraction}_d{depth}/{table}.csv"
 
 
 # ---------------------------------------------------------------- ohzeki2015
@@ -228,12 +313,26 @@ def tishby_run(table, activation="tanh", fraction=SWEEP, depth=MAIN_DEPTH):
 OHZEKI = PRESET["ohzeki2015"]
 GAMP = OHZEKI["gamp"]
 P2 = OHZEKI["p2"]
-require(set(GAMP["kappas"]) <= set(OHZEKI["kappas"]), "ohzeki2015.gamp.kappas", f"must be among kappas {OHZEKI['kappas']}")
+require(
+    set(GAMP["kappas"]) <= set(OHZEKI["kappas"]),
+    "ohzeki2015.gamp.kappas",
+    f"must be among kappas {OHZEKI['kappas']}",
+)
 
 
 def ohzeki_theory(kappa, alpha, suffix=""):
-    return f"results/ohzeki2015/theory/k{float(kappa)}_a{float(alpha)}{suffix}.csv"
+    return f"{RUN}/ohzeki2015/theory/k{float(kappa)}_a{float(alpha)}{suffix}.csv"
 
 
 def ohzeki_gamp(kappa, alpha, size):
-    return f"results/ohzeki2015/gamp/k{float(kappa)}_a{float(alpha)}_N{size}.csv"
+    return f"{RUN}/ohzeki2015/gamp/k{float(kappa)}_a{float(alpha)}_N{size}.csv"
+
+
+def presets_with_claims(talk):
+    """This preset's claims of ``talk`` and every other preset's that a run has already made."""
+    others = sorted(
+        f"results/{name}/{talk}/claims.csv"
+        for name in config["presets"]
+        if name != PRESET_NAME and Path(f"results/{name}/{talk}/claims.csv").exists()
+    )
+    return [f"{RESULTS}/{talk}/claims.csv"] + others

@@ -3,35 +3,32 @@
 
 rule image:
     output:
-        image="resources/images/{name}.npy",
+        image=result_path("data/images/{name}.npy"),
     log:
-        "logs/image/{name}.log",
+        log_path("image/{name}.log"),
+    conda:
+        ENV
+    resources:
+        runtime=10,
     params:
         step=versioned("deepinside.experiments.data:image"),
         kwargs=lambda wildcards: image_source(wildcards.name),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    conda:
-        ENV
     script:
         STEP
 
 
 rule mnist:
     output:
-        mnist="resources/mnist/mnist.npz",
+        mnist=result_path("data/mnist.npz"),
     log:
-        "logs/mnist.log",
-    params:
-        step=versioned("deepinside.experiments.data:mnist"),
-        kwargs={**PRESET["mnist"], "seed": SEED},
-    threads: 1
+        log_path("mnist.log"),
+    conda:
+        ENV
     resources:
         mem_mb=2000,
         runtime=30,
-    conda:
-        ENV
+    params:
+        step=versioned("deepinside.experiments.data:mnist"),
+        kwargs={**PRESET["mnist"], "seed": SEED},
     script:
         STEP

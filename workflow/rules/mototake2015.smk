@@ -9,26 +9,27 @@ rule mototake2015_dbn_spectra:
         rbms=lambda wildcards: dbn_inputs(wildcards.stage)["rbms"],
         model=lambda wildcards: dbn_inputs(wildcards.stage)["model"],
     output:
-        spectra="results/mototake2015/dbn_spectra/{stage}_noise{noise}.csv",
-        vectors="results/mototake2015/dbn_spectra/{stage}_noise{noise}_vectors.npz",
+        spectra=run_path("mototake2015/dbn_spectra/{stage}_noise{noise}.csv"),
+        vectors=run_path("mototake2015/dbn_spectra/{stage}_noise{noise}_vectors.npz"),
     log:
-        "logs/mototake2015_dbn_spectra/{stage}_noise{noise}.log",
+        log_path("seed{seed}/mototake2015_dbn_spectra/{stage}_noise{noise}.log"),
+    cache: "omit-software"
+    conda:
+        ENV
+    threads: 2
+    resources:
+        mem_mb=6000,
+        runtime=30,
+        gpu=GPUS,
     params:
         step=versioned("deepinside.experiments.mototake2015:dbn_spectra"),
         kwargs=lambda wildcards: {
             "stage": wildcards.stage,
             "n_images": JAC["n_images"],
             "noise": float(wildcards.noise),
-            "seed": SEED,
+            "seed": int(wildcards.seed),
             "device": DEVICE,
         },
-    threads: 2
-    resources:
-        mem_mb=6000,
-        runtime=30,
-        gpu=GPUS,
-    conda:
-        ENV
     script:
         STEP
 
@@ -37,18 +38,14 @@ rule mototake2015_steep_spectrum:
     input:
         spectra=dbn_spectra("pretrained"),
     output:
-        summary="results/mototake2015/dbn_spectra/pretrained_summary.csv",
+        summary=run_path("mototake2015/dbn_spectra/pretrained_summary.csv"),
         claims=claims_of("mototake2015", "M2"),
     log:
-        "logs/mototake2015_steep_spectrum.log",
-    params:
-        step=versioned("deepinside.experiments.mototake2015_claims:steep_spectrum"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("seed{seed}/mototake2015_steep_spectrum.log"),
     conda:
         ENV
+    params:
+        step=versioned("deepinside.experiments.mototake2015_claims:steep_spectrum"),
     script:
         STEP
 
@@ -58,19 +55,15 @@ rule mototake2015_vector_localisation:
         vectors=dbn_vectors("pretrained"),
         mnist=rules.mnist.output.mnist,
     output:
-        energy="results/mototake2015/dbn_spectra/pretrained_vector_energy.csv",
+        energy=run_path("mototake2015/dbn_spectra/pretrained_vector_energy.csv"),
         claims=claims_of("mototake2015", "M3"),
     log:
-        "logs/mototake2015_vector_localisation.log",
+        log_path("seed{seed}/mototake2015_vector_localisation.log"),
+    conda:
+        ENV
     params:
         step=versioned("deepinside.experiments.mototake2015_claims:vector_localisation"),
         kwargs={"layer": JAC["vector_layer"]},
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    conda:
-        ENV
     script:
         STEP
 
@@ -80,18 +73,16 @@ rule mototake2015_finetuning_expansion:
         pretrained=dbn_spectra("pretrained"),
         finetuned=dbn_spectra("finetuned"),
     output:
-        summary="results/mototake2015/dbn_spectra/stage_summary.csv",
+        summary=run_path("mototake2015/dbn_spectra/stage_summary.csv"),
         claims=claims_of("mototake2015", "M4"),
     log:
-        "logs/mototake2015_finetuning_expansion.log",
-    params:
-        step=versioned("deepinside.experiments.mototake2015_claims:finetuning_expansion"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("seed{seed}/mototake2015_finetuning_expansion.log"),
     conda:
         ENV
+    params:
+        step=versioned(
+            "deepinside.experiments.mototake2015_claims:finetuning_expansion"
+        ),
     script:
         STEP
 
@@ -102,19 +93,15 @@ rule mototake2015_vector_blurring:
         finetuned=dbn_vectors("finetuned"),
         mnist=rules.mnist.output.mnist,
     output:
-        energy="results/mototake2015/dbn_spectra/finetuned_vector_energy.csv",
+        energy=run_path("mototake2015/dbn_spectra/finetuned_vector_energy.csv"),
         claims=claims_of("mototake2015", "M5"),
     log:
-        "logs/mototake2015_vector_blurring.log",
+        log_path("seed{seed}/mototake2015_vector_blurring.log"),
+    conda:
+        ENV
     params:
         step=versioned("deepinside.experiments.mototake2015_claims:vector_blurring"),
         kwargs={"layer": JAC["vector_layer"]},
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    conda:
-        ENV
     script:
         STEP
 
@@ -125,43 +112,44 @@ rule mototake2015_tsne:
         rbms=lambda wildcards: dbn_inputs(wildcards.features.split("_")[0])["rbms"],
         model=lambda wildcards: dbn_inputs(wildcards.features.split("_")[0])["model"],
     output:
-        embedding="results/mototake2015/tsne/{features}.npz",
+        embedding=run_path("mototake2015/tsne/{features}.npz"),
     log:
-        "logs/mototake2015_tsne/{features}.log",
+        log_path("seed{seed}/mototake2015_tsne/{features}.log"),
+    cache: "omit-software"
+    conda:
+        ENV
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=60,
     params:
         step=versioned("deepinside.experiments.mototake2015:tsne_features"),
         kwargs=lambda wildcards, threads: {
             **MOTOTAKE["tsne"],
             "features": wildcards.features,
-            "seed": SEED,
+            "seed": int(wildcards.seed),
             "threads": threads,
         },
-    threads: 2
-    resources:
-        mem_mb=4000,
-        runtime=60,
-    conda:
-        ENV
     script:
         STEP
 
 
 rule mototake2015_digit_separation:
     input:
-        embeddings=expand("results/mototake2015/tsne/{features}.npz", features=TSNE_FEATURES),
+        embeddings=expand(
+            run_path("mototake2015/tsne/{features}.npz"),
+            allow_missing=True,
+            features=TSNE_FEATURES,
+        ),
     output:
-        accuracy="results/mototake2015/tsne/knn_accuracy.csv",
+        accuracy=run_path("mototake2015/tsne/knn_accuracy.csv"),
         claims=claims_of("mototake2015", "M1"),
     log:
-        "logs/mototake2015_digit_separation.log",
-    params:
-        step=versioned("deepinside.experiments.mototake2015_claims:digit_separation"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("seed{seed}/mototake2015_digit_separation.log"),
     conda:
         ENV
+    params:
+        step=versioned("deepinside.experiments.mototake2015_claims:digit_separation"),
     script:
         STEP
 
@@ -169,42 +157,52 @@ rule mototake2015_digit_separation:
 rule mototake2015_perturbation:
     input:
         mnist=rules.mnist.output.mnist,
-        model=lambda wildcards: finetuned("pretrained", "all") if wildcards.network == "dbn" else [],
+        model=lambda wildcards: (
+            finetuned("pretrained", "all") if wildcards.network == "dbn" else []
+        ),
         weights=lambda wildcards: CONV_NET if wildcards.network == "conv" else [],
     output:
-        agreement="results/mototake2015/perturbation/{network}_agreement.csv",
+        agreement=run_path("mototake2015/perturbation/{network}_agreement.csv"),
     log:
-        "logs/mototake2015_perturbation/{network}.log",
-    params:
-        step=versioned("deepinside.experiments.mototake2015:perturbation_robustness"),
-        kwargs=lambda wildcards: {**MOTOTAKE["perturbation"], "network": wildcards.network, "seed": SEED, "device": DEVICE},
+        log_path("seed{seed}/mototake2015_perturbation/{network}.log"),
+    cache: "omit-software"
+    conda:
+        ENV
     threads: 2
     resources:
         mem_mb=4000,
         runtime=30,
         gpu=GPUS,
-    conda:
-        ENV
+    params:
+        step=versioned("deepinside.experiments.mototake2015:perturbation_robustness"),
+        kwargs=lambda wildcards: {
+            **MOTOTAKE["perturbation"],
+            "network": wildcards.network,
+            "seed": int(wildcards.seed),
+            "device": DEVICE,
+        },
     script:
         STEP
 
 
 rule mototake2015_perturbation_claims:
     input:
-        agreements=expand("results/mototake2015/perturbation/{network}_agreement.csv", network=PERTURBED_NETWORKS),
+        agreements=expand(
+            run_path("mototake2015/perturbation/{network}_agreement.csv"),
+            allow_missing=True,
+            network=PERTURBED_NETWORKS,
+        ),
     output:
-        agreement="results/mototake2015/perturbation/agreement.csv",
+        agreement=run_path("mototake2015/perturbation/agreement.csv"),
         claims=claims_of("mototake2015", "M8"),
     log:
-        "logs/mototake2015_perturbation_claims.log",
-    params:
-        step=versioned("deepinside.experiments.mototake2015_claims:perturbation_robustness"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("seed{seed}/mototake2015_perturbation_claims.log"),
     conda:
         ENV
+    params:
+        step=versioned(
+            "deepinside.experiments.mototake2015_claims:perturbation_robustness"
+        ),
     script:
         STEP
 
@@ -214,26 +212,27 @@ rule mototake2015_conv_net:
         mnist=rules.mnist.output.mnist if ALEX["weights"] == "mnist" else [],
     output:
         weights=CONV_NET,
-        history=f"results/mototake2015/conv_net/{ALEX['weights']}_history.csv",
+        history=f"{RUN}/mototake2015/conv_net/{ALEX['weights']}_history.csv",
     log:
-        "logs/mototake2015_conv_net.log",
-    params:
-        step=versioned("deepinside.experiments.mototake2015:conv_net_weights"),
-        kwargs={
-            "source": ALEX["weights"],
-            "training": ALEX["training"],
-            "seed": SEED,
-            "device": DEVICE,
-            "download_dir": "resources/downloads/torch",
-            "checkpoint": checkpoint("mototake2015_conv_net"),
-        },
+        log_path("seed{seed}/mototake2015_conv_net.log"),
+    cache: "omit-software"
+    conda:
+        ENV
     threads: 2
     resources:
         mem_mb=4000,
         runtime=120,
         gpu=GPUS,
-    conda:
-        ENV
+    params:
+        step=versioned("deepinside.experiments.mototake2015:conv_net_weights"),
+        kwargs=lambda wildcards: {
+            "source": ALEX["weights"],
+            "training": ALEX["training"],
+            "seed": int(wildcards.seed),
+            "device": DEVICE,
+            "download_dir": "resources/downloads/torch",
+            "checkpoint": checkpoint("mototake2015_conv_net", wildcards),
+        },
     script:
         STEP
 
@@ -242,24 +241,30 @@ rule mototake2015_pictures:
     input:
         mnist=rules.mnist.output.mnist if ALEX["weights"] == "mnist" else [],
     output:
-        pictures=f"resources/alexnet/pictures_{ALEX['weights']}.npz",
+        pictures=f"{RUN}/mototake2015/pictures_{ALEX['weights']}.npz",
     log:
-        "logs/mototake2015_pictures.log",
-    params:
-        step=versioned(
-            "deepinside.experiments.mototake2015:digit_inputs" if ALEX["weights"] == "mnist" else "deepinside.experiments.data:pictures"
-        ),
-        kwargs=(
-            {"count": ALEX["n_pictures"], "seed": SEED}
-            if ALEX["weights"] == "mnist"
-            else {"count": ALEX["n_pictures"], "side": ALEX["side"], "names": ALEX["pictures"], "folder": ALEX["picture_folder"]}
-        ),
-    threads: 1
+        log_path("seed{seed}/mototake2015_pictures.log"),
+    conda:
+        ENV
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        ENV
+    params:
+        step=versioned(
+            "deepinside.experiments.mototake2015:digit_inputs"
+            if ALEX["weights"] == "mnist"
+            else "deepinside.experiments.data:pictures"
+        ),
+        kwargs=lambda wildcards: (
+            {"count": ALEX["n_pictures"], "seed": int(wildcards.seed)}
+            if ALEX["weights"] == "mnist"
+            else {
+                "count": ALEX["n_pictures"],
+                "side": ALEX["side"],
+                "names": ALEX["pictures"],
+                "folder": ALEX["picture_folder"],
+            }
+        ),
     script:
         STEP
 
@@ -269,25 +274,28 @@ rule mototake2015_alexnet_spectra:
         weights=rules.mototake2015_conv_net.output.weights,
         pictures=rules.mototake2015_pictures.output.pictures,
     output:
-        spectra="results/mototake2015/alexnet/spectra_layer{layer}_noise{noise}.csv",
+        spectra=run_path("mototake2015/alexnet/spectra_layer{layer}_noise{noise}.csv"),
     log:
-        "logs/mototake2015_alexnet_spectra/layer{layer}_noise{noise}.log",
+        log_path(
+            "seed{seed}/mototake2015_alexnet_spectra/layer{layer}_noise{noise}.log"
+        ),
+    cache: "omit-software"
+    conda:
+        ENV
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=60,
+        gpu=GPUS,
     params:
         step=versioned("deepinside.experiments.mototake2015:alexnet_spectra"),
         kwargs=lambda wildcards: {
             **pick(ALEX, "top_k", "oversample", "power_iterations"),
             "layer": int(wildcards.layer),
             "noise": float(wildcards.noise),
-            "seed": SEED,
+            "seed": int(wildcards.seed),
             "device": DEVICE,
         },
-    threads: 2
-    resources:
-        mem_mb=8000,
-        runtime=60,
-        gpu=GPUS,
-    conda:
-        ENV
     script:
         STEP
 
@@ -296,19 +304,15 @@ rule mototake2015_alexnet_steepness:
     input:
         spectra=[alexnet_spectra(layer) for layer in range(1, 8)],
     output:
-        spectra="results/mototake2015/alexnet/spectra_clean.csv",
+        spectra=run_path("mototake2015/alexnet/spectra_clean.csv"),
         claims=claims_of("mototake2015", "M6"),
     log:
-        "logs/mototake2015_alexnet_steepness.log",
+        log_path("seed{seed}/mototake2015_alexnet_steepness.log"),
+    conda:
+        ENV
     params:
         step=versioned("deepinside.experiments.mototake2015_claims:alexnet_steepness"),
         kwargs={"weights_source": ALEX["weights"], "steep_layer": ALEX["steep_layer"]},
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    conda:
-        ENV
     script:
         STEP
 
@@ -318,25 +322,26 @@ rule mototake2015_alexnet_vectors:
         weights=rules.mototake2015_conv_net.output.weights,
         pictures=rules.mototake2015_pictures.output.pictures,
     output:
-        vectors="results/mototake2015/alexnet/top_vectors.npz",
+        vectors=run_path("mototake2015/alexnet/top_vectors.npz"),
         claims=claims_of("mototake2015", "M7"),
     log:
-        "logs/mototake2015_alexnet_vectors.log",
-    params:
-        step=versioned("deepinside.experiments.mototake2015:alexnet_vectors"),
-        kwargs={
-            **pick(ALEX, "top_k", "oversample", "power_iterations"),
-            "layer": ALEX["vector_layer"],
-            "seed": SEED,
-            "device": DEVICE,
-        },
+        log_path("seed{seed}/mototake2015_alexnet_vectors.log"),
+    cache: "omit-software"
+    conda:
+        ENV
     threads: 2
     resources:
         mem_mb=8000,
         runtime=60,
         gpu=GPUS,
-    conda:
-        ENV
+    params:
+        step=versioned("deepinside.experiments.mototake2015:alexnet_vectors"),
+        kwargs=lambda wildcards: {
+            **pick(ALEX, "top_k", "oversample", "power_iterations"),
+            "layer": ALEX["vector_layer"],
+            "seed": int(wildcards.seed),
+            "device": DEVICE,
+        },
     script:
         STEP
 
@@ -344,21 +349,26 @@ rule mototake2015_alexnet_vectors:
 rule mototake2015_noise_information:
     input:
         dbn=[dbn_spectra("pretrained", noise) for noise in DBN_NOISE],
-        alexnet=[alexnet_spectra(layer, noise) for layer in ALEX["noise_layers"] for noise in ALEX_NOISE],
+        alexnet=[
+            alexnet_spectra(layer, noise)
+            for layer in ALEX["noise_layers"]
+            for noise in ALEX_NOISE
+        ],
     output:
-        spectra="results/mototake2015/noise/spectra.csv",
+        spectra=run_path("mototake2015/noise/spectra.csv"),
         claims=claims_of("mototake2015", "M9"),
     log:
-        "logs/mototake2015_noise_information.log",
-    params:
-        step=versioned("deepinside.experiments.mototake2015_claims:noise_information"),
-        kwargs={"dbn_layers_shown": JAC["noise_layers"], "alexnet_layers_shown": ALEX["noise_layers"]},
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=5,
+        log_path("seed{seed}/mototake2015_noise_information.log"),
     conda:
         ENV
+    resources:
+        mem_mb=2000,
+    params:
+        step=versioned("deepinside.experiments.mototake2015_claims:noise_information"),
+        kwargs={
+            "dbn_layers_shown": JAC["noise_layers"],
+            "alexnet_layers_shown": ALEX["noise_layers"],
+        },
     script:
         STEP
 
@@ -368,186 +378,194 @@ rule mototake2015_noise_information:
 
 rule mototake2015_figure_M1:
     input:
-        accuracy=rules.mototake2015_digit_separation.output.accuracy,
-        embeddings=expand("results/mototake2015/tsne/{features}.npz", features=TSNE_FEATURES),
-        claims=rules.mototake2015_digit_separation.output.claims,
+        accuracy=first_seed(
+            "mototake2015", rules.mototake2015_digit_separation.output.accuracy
+        ),
+        embeddings=first_seed(
+            "mototake2015",
+            expand(
+                run_path("mototake2015/tsne/{features}.npz"),
+                allow_missing=True,
+                features=TSNE_FEATURES,
+            ),
+        ),
+        claims=combined_claims("mototake2015", "M1"),
     output:
         figure=figure_output("mototake2015", "M1"),
     log:
-        "logs/figures/mototake2015_M1.log",
-    params:
-        step=versioned("deepinside.plots.mototake2015:tsne_3d"),
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=5,
+        log_path("figures/mototake2015_M1.log"),
     conda:
         ENV
+    resources:
+        mem_mb=2000,
+    params:
+        seeds=figure_seeds("mototake2015"),
+        step=versioned("deepinside.plots.mototake2015:tsne_3d"),
     script:
         STEP
 
 
 rule mototake2015_figure_M2:
     input:
-        spectra=dbn_spectra("pretrained"),
-        claims=rules.mototake2015_steep_spectrum.output.claims,
+        spectra=first_seed("mototake2015", dbn_spectra("pretrained")),
+        claims=combined_claims("mototake2015", "M2"),
     output:
         figure=figure_output("mototake2015", "M2"),
     log:
-        "logs/figures/mototake2015_M2.log",
-    params:
-        step=versioned("deepinside.plots.mototake2015:spectra"),
-        kwargs={"title": "M2 — singular values of input → layer Jacobians after pre-training (DBN, MNIST)"},
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=5,
+        log_path("figures/mototake2015_M2.log"),
     conda:
         ENV
+    resources:
+        mem_mb=2000,
+    params:
+        seeds=figure_seeds("mototake2015"),
+        step=versioned("deepinside.plots.mototake2015:spectra"),
+        kwargs={
+            "title": "M2 — singular values of input → layer Jacobians after pre-training (DBN, MNIST)"
+        },
     script:
         STEP
 
 
 rule mototake2015_figure_M3:
     input:
-        vectors=dbn_vectors("pretrained"),
-        claims=rules.mototake2015_vector_localisation.output.claims,
+        vectors=first_seed("mototake2015", dbn_vectors("pretrained")),
+        claims=combined_claims("mototake2015", "M3"),
     output:
         figure=figure_output("mototake2015", "M3"),
     log:
-        "logs/figures/mototake2015_M3.log",
-    params:
-        step=versioned("deepinside.plots.mototake2015:singular_vectors"),
-        kwargs={"layer": JAC["vector_layer"], "title": "M3 — right singular vectors after pre-training (1st, 2nd, last)"},
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("figures/mototake2015_M3.log"),
     conda:
         ENV
+    params:
+        seeds=figure_seeds("mototake2015"),
+        step=versioned("deepinside.plots.mototake2015:singular_vectors"),
+        kwargs={
+            "layer": JAC["vector_layer"],
+            "title": "M3 — right singular vectors after pre-training (1st, 2nd, last)",
+        },
     script:
         STEP
 
 
 rule mototake2015_figure_M4:
     input:
-        spectra=[dbn_spectra("pretrained"), dbn_spectra("finetuned")],
-        claims=rules.mototake2015_finetuning_expansion.output.claims,
+        spectra=first_seed(
+            "mototake2015", [dbn_spectra("pretrained"), dbn_spectra("finetuned")]
+        ),
+        claims=combined_claims("mototake2015", "M4"),
     output:
         figure=figure_output("mototake2015", "M4"),
     log:
-        "logs/figures/mototake2015_M4.log",
-    params:
-        step=versioned("deepinside.plots.mototake2015:spectra_before_after"),
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=5,
+        log_path("figures/mototake2015_M4.log"),
     conda:
         ENV
+    resources:
+        mem_mb=2000,
+    params:
+        seeds=figure_seeds("mototake2015"),
+        step=versioned("deepinside.plots.mototake2015:spectra_before_after"),
     script:
         STEP
 
 
 rule mototake2015_figure_M5:
     input:
-        vectors=dbn_vectors("finetuned"),
-        claims=rules.mototake2015_vector_blurring.output.claims,
+        vectors=first_seed("mototake2015", dbn_vectors("finetuned")),
+        claims=combined_claims("mototake2015", "M5"),
     output:
         figure=figure_output("mototake2015", "M5"),
     log:
-        "logs/figures/mototake2015_M5.log",
-    params:
-        step=versioned("deepinside.plots.mototake2015:singular_vectors"),
-        kwargs={"layer": JAC["vector_layer"], "title": "M5 — right singular vectors after fine-tuning (1st, 2nd, last)"},
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("figures/mototake2015_M5.log"),
     conda:
         ENV
+    params:
+        seeds=figure_seeds("mototake2015"),
+        step=versioned("deepinside.plots.mototake2015:singular_vectors"),
+        kwargs={
+            "layer": JAC["vector_layer"],
+            "title": "M5 — right singular vectors after fine-tuning (1st, 2nd, last)",
+        },
     script:
         STEP
 
 
 rule mototake2015_figure_M6:
     input:
-        spectra=rules.mototake2015_alexnet_steepness.output.spectra,
-        claims=rules.mototake2015_alexnet_steepness.output.claims,
+        spectra=first_seed(
+            "mototake2015", rules.mototake2015_alexnet_steepness.output.spectra
+        ),
+        claims=combined_claims("mototake2015", "M6"),
     output:
         figure=figure_output("mototake2015", "M6"),
     log:
-        "logs/figures/mototake2015_M6.log",
-    params:
-        step=versioned("deepinside.plots.mototake2015:alexnet_spectra"),
-        kwargs={"network": ALEX["weights"]},
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("figures/mototake2015_M6.log"),
     conda:
         ENV
+    params:
+        seeds=figure_seeds("mototake2015"),
+        step=versioned("deepinside.plots.mototake2015:alexnet_spectra"),
+        kwargs={"network": ALEX["weights"]},
     script:
         STEP
 
 
 rule mototake2015_figure_M7:
     input:
-        vectors=rules.mototake2015_alexnet_vectors.output.vectors,
-        claims=rules.mototake2015_alexnet_vectors.output.claims,
+        vectors=first_seed(
+            "mototake2015", rules.mototake2015_alexnet_vectors.output.vectors
+        ),
+        claims=combined_claims("mototake2015", "M7"),
     output:
         figure=figure_output("mototake2015", "M7"),
     log:
-        "logs/figures/mototake2015_M7.log",
-    params:
-        step=versioned("deepinside.plots.mototake2015:alexnet_vectors"),
-        kwargs={"layer": ALEX["vector_layer"]},
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=5,
+        log_path("figures/mototake2015_M7.log"),
     conda:
         ENV
+    resources:
+        mem_mb=2000,
+    params:
+        seeds=figure_seeds("mototake2015"),
+        step=versioned("deepinside.plots.mototake2015:alexnet_vectors"),
+        kwargs={"layer": ALEX["vector_layer"]},
     script:
         STEP
 
 
 rule mototake2015_figure_M8:
     input:
-        agreement=rules.mototake2015_perturbation_claims.output.agreement,
-        claims=rules.mototake2015_perturbation_claims.output.claims,
+        agreement=first_seed(
+            "mototake2015", rules.mototake2015_perturbation_claims.output.agreement
+        ),
+        claims=combined_claims("mototake2015", "M8"),
     output:
         figure=figure_output("mototake2015", "M8"),
     log:
-        "logs/figures/mototake2015_M8.log",
-    params:
-        step=versioned("deepinside.plots.mototake2015:perturbation"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("figures/mototake2015_M8.log"),
     conda:
         ENV
+    params:
+        seeds=figure_seeds("mototake2015"),
+        step=versioned("deepinside.plots.mototake2015:perturbation"),
     script:
         STEP
 
 
 rule mototake2015_figure_M9:
     input:
-        spectra=rules.mototake2015_noise_information.output.spectra,
-        claims=rules.mototake2015_noise_information.output.claims,
+        spectra=first_seed(
+            "mototake2015", rules.mototake2015_noise_information.output.spectra
+        ),
+        claims=combined_claims("mototake2015", "M9"),
     output:
         figure=figure_output("mototake2015", "M9"),
     log:
-        "logs/figures/mototake2015_M9.log",
-    params:
-        step=versioned("deepinside.plots.mototake2015:noise_spectra"),
-        kwargs={"network": ALEX["weights"]},
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("figures/mototake2015_M9.log"),
     conda:
         ENV
+    params:
+        seeds=figure_seeds("mototake2015"),
+        step=versioned("deepinside.plots.mototake2015:noise_spectra"),
+        kwargs={"network": ALEX["weights"]},
     script:
         STEP

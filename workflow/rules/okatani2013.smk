@@ -8,26 +8,29 @@ rule okatani2013_pretrain_layer:
         mnist=rules.mnist.output.mnist,
         previous=lambda wildcards: rbm_stack(int(wildcards.layer) - 1),
     output:
-        rbm="results/okatani2013/dbn/rbm_layer{layer}.pt",
-        history="results/okatani2013/dbn/rbm_layer{layer}_history.csv",
+        rbm=run_path("okatani2013/dbn/rbm_layer{layer}.pt"),
+        history=run_path("okatani2013/dbn/rbm_layer{layer}_history.csv"),
     log:
-        "logs/okatani2013_pretrain_layer/{layer}.log",
-    params:
-        step=versioned("deepinside.experiments.okatani2013:pretrain_layer"),
-        kwargs=lambda wildcards: {
-            "n_hidden": DBN_SIZES[int(wildcards.layer)],
-            "training": OKATANI["dbn"]["rbm"],
-            "seed": SEED,
-            "device": DEVICE,
-            "checkpoint": checkpoint(f"okatani2013_rbm_layer{wildcards.layer}"),
-        },
+        log_path("seed{seed}/okatani2013_pretrain_layer/{layer}.log"),
+    cache: "omit-software"
+    conda:
+        ENV
     threads: 2
     resources:
         mem_mb=4000,
         runtime=120,
         gpu=GPUS,
-    conda:
-        ENV
+    params:
+        step=versioned("deepinside.experiments.okatani2013:pretrain_layer"),
+        kwargs=lambda wildcards: {
+            "n_hidden": DBN_SIZES[int(wildcards.layer)],
+            "training": OKATANI["dbn"]["rbm"],
+            "seed": int(wildcards.seed),
+            "device": DEVICE,
+            "checkpoint": checkpoint(
+                f"okatani2013_rbm_layer{wildcards.layer}", wildcards
+            ),
+        },
     script:
         STEP
 
@@ -37,10 +40,18 @@ rule okatani2013_finetune:
         mnist=rules.mnist.output.mnist,
         rbms=lambda wildcards: rbm_stack() if wildcards.init == "pretrained" else [],
     output:
-        model="results/okatani2013/finetune/{init}_n{n}.pt",
-        history="results/okatani2013/finetune/{init}_n{n}_history.csv",
+        model=run_path("okatani2013/finetune/{init}_n{n}.pt"),
+        history=run_path("okatani2013/finetune/{init}_n{n}_history.csv"),
     log:
-        "logs/okatani2013_finetune/{init}_n{n}.log",
+        log_path("seed{seed}/okatani2013_finetune/{init}_n{n}.log"),
+    cache: "omit-software"
+    conda:
+        ENV
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=240,
+        gpu=GPUS,
     params:
         step=versioned("deepinside.experiments.okatani2013:finetune"),
         kwargs=lambda wildcards: {
@@ -48,18 +59,17 @@ rule okatani2013_finetune:
             "n_train": wildcards.n,
             "sizes": DBN_SIZES,
             "random_init": OKATANI["finetune"]["random_init"],
-            "training": {k: v for k, v in OKATANI["finetune"].items() if k not in ("train_sizes", "random_init")},
-            "seed": SEED,
+            "training": {
+                k: v
+                for k, v in OKATANI["finetune"].items()
+                if k not in ("train_sizes", "random_init")
+            },
+            "seed": int(wildcards.seed),
             "device": DEVICE,
-            "checkpoint": checkpoint(f"okatani2013_finetune_{wildcards.init}_n{wildcards.n}"),
+            "checkpoint": checkpoint(
+                f"okatani2013_finetune_{wildcards.init}_n{wildcards.n}", wildcards
+            ),
         },
-    threads: 2
-    resources:
-        mem_mb=4000,
-        runtime=240,
-        gpu=GPUS,
-    conda:
-        ENV
     script:
         STEP
 
@@ -67,21 +77,22 @@ rule okatani2013_finetune:
 rule okatani2013_pretraining_benefit:
     input:
         histories=expand(
-            "results/okatani2013/finetune/{init}_n{n}_history.csv", init=["pretrained", "random"], n=TRAIN_SIZES
+            run_path("okatani2013/finetune/{init}_n{n}_history.csv"),
+            allow_missing=True,
+            init=["pretrained", "random"],
+            n=TRAIN_SIZES,
         ),
     output:
-        errors="results/okatani2013/finetune/errors_by_size.csv",
+        errors=run_path("okatani2013/finetune/errors_by_size.csv"),
         claims=claims_of("okatani2013", "O4"),
     log:
-        "logs/okatani2013_pretraining_benefit.log",
-    params:
-        step=versioned("deepinside.experiments.okatani2013:pretraining_benefit"),
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
+        log_path("seed{seed}/okatani2013_pretraining_benefit.log"),
     conda:
         ENV
+    resources:
+        mem_mb=500,
+    params:
+        step=versioned("deepinside.experiments.okatani2013:pretraining_benefit"),
     script:
         STEP
 
@@ -91,19 +102,15 @@ rule okatani2013_filters:
         rbm=rbm_path(1),
         mnist=rules.mnist.output.mnist,
     output:
-        filters="results/okatani2013/filters/layer1_filters.npz",
+        filters=run_path("okatani2013/filters/layer1_filters.npz"),
         claims=claims_of("okatani2013", "O1"),
     log:
-        "logs/okatani2013_filters.log",
-    params:
-        step=versioned("deepinside.experiments.okatani2013:filters"),
-        kwargs={**OKATANI["filters"], "seed": SEED},
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("seed{seed}/okatani2013_filters.log"),
     conda:
         ENV
+    params:
+        step=versioned("deepinside.experiments.okatani2013:filters"),
+        kwargs=lambda wildcards: {**OKATANI["filters"], "seed": int(wildcards.seed)},
     script:
         STEP
 
@@ -112,39 +119,47 @@ rule okatani2013_likelihood:
     input:
         mnist=rules.mnist.output.mnist,
     output:
-        history="results/okatani2013/likelihood/{method}.csv",
+        history=run_path("okatani2013/likelihood/{method}.csv"),
     log:
-        "logs/okatani2013_likelihood/{method}.log",
-    params:
-        step=versioned("deepinside.experiments.okatani2013:likelihood_run"),
-        kwargs=lambda wildcards: {**OKATANI["likelihood"], "method": wildcards.method, "seed": SEED, "device": DEVICE},
+        log_path("seed{seed}/okatani2013_likelihood/{method}.log"),
+    cache: "omit-software"
+    conda:
+        ENV
     threads: 2
     resources:
         mem_mb=4000,
         runtime=60,
         gpu=GPUS,
-    conda:
-        ENV
+    params:
+        step=versioned("deepinside.experiments.okatani2013:likelihood_run"),
+        kwargs=lambda wildcards: {
+            **OKATANI["likelihood"],
+            "method": wildcards.method,
+            "seed": int(wildcards.seed),
+            "device": DEVICE,
+        },
     script:
         STEP
 
 
 rule okatani2013_likelihood_comparison:
     input:
-        histories=expand("results/okatani2013/likelihood/{method}.csv", method=["cd1", "cdk", "pcd"]),
+        histories=expand(
+            run_path("okatani2013/likelihood/{method}.csv"),
+            allow_missing=True,
+            method=["cd1", "cdk", "pcd"],
+        ),
     output:
-        likelihood="results/okatani2013/likelihood/comparison.csv",
+        likelihood=run_path("okatani2013/likelihood/comparison.csv"),
         claims=claims_of("okatani2013", "O2"),
     log:
-        "logs/okatani2013_likelihood_comparison.log",
-    params:
-        step=versioned("deepinside.experiments.okatani2013:likelihood_comparison"),
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
+        log_path("seed{seed}/okatani2013_likelihood_comparison.log"),
     conda:
         ENV
+    resources:
+        mem_mb=500,
+    params:
+        step=versioned("deepinside.experiments.okatani2013:likelihood_comparison"),
     script:
         STEP
 
@@ -153,21 +168,27 @@ rule okatani2013_cnn:
     input:
         mnist=rules.mnist.output.mnist,
     output:
-        model="results/okatani2013/cnn/lenet.pt",
-        history="results/okatani2013/cnn/history.csv",
+        model=run_path("okatani2013/cnn/lenet.pt"),
+        history=run_path("okatani2013/cnn/history.csv"),
         claims=claims_of("okatani2013", "O5"),
     log:
-        "logs/okatani2013_cnn.log",
-    params:
-        step=versioned("deepinside.experiments.okatani2013:train_cnn"),
-        kwargs={**OKATANI["cnn"], "seed": SEED, "device": DEVICE, "checkpoint": checkpoint("okatani2013_cnn")},
+        log_path("seed{seed}/okatani2013_cnn.log"),
+    cache: "omit-software"
+    conda:
+        ENV
     threads: 2
     resources:
         mem_mb=4000,
         runtime=120,
         gpu=GPUS,
-    conda:
-        ENV
+    params:
+        step=versioned("deepinside.experiments.okatani2013:train_cnn"),
+        kwargs=lambda wildcards: {
+            **OKATANI["cnn"],
+            "seed": int(wildcards.seed),
+            "device": DEVICE,
+            "checkpoint": checkpoint("okatani2013_cnn", wildcards),
+        },
     script:
         STEP
 
@@ -176,20 +197,26 @@ rule okatani2013_judge:
     input:
         mnist=rules.mnist.output.mnist,
     output:
-        model="results/okatani2013/samples/digit_judge.pt",
-        history="results/okatani2013/samples/digit_judge_history.csv",
+        model=run_path("okatani2013/samples/digit_judge.pt"),
+        history=run_path("okatani2013/samples/digit_judge_history.csv"),
     log:
-        "logs/okatani2013_judge.log",
-    params:
-        step=versioned("deepinside.experiments.okatani2013:train_judge"),
-        kwargs={**OKATANI["judge"], "seed": SEED, "device": DEVICE, "checkpoint": checkpoint("okatani2013_judge")},
+        log_path("seed{seed}/okatani2013_judge.log"),
+    cache: "omit-software"
+    conda:
+        ENV
     threads: 2
     resources:
         mem_mb=4000,
         runtime=120,
         gpu=GPUS,
-    conda:
-        ENV
+    params:
+        step=versioned("deepinside.experiments.okatani2013:train_judge"),
+        kwargs=lambda wildcards: {
+            **OKATANI["judge"],
+            "seed": int(wildcards.seed),
+            "device": DEVICE,
+            "checkpoint": checkpoint("okatani2013_judge", wildcards),
+        },
     script:
         STEP
 
@@ -198,20 +225,26 @@ rule okatani2013_generative_rbm:
     input:
         mnist=rules.mnist.output.mnist,
     output:
-        rbm="results/okatani2013/samples/rbm_pcd.pt",
-        history="results/okatani2013/samples/rbm_pcd_history.csv",
+        rbm=run_path("okatani2013/samples/rbm_pcd.pt"),
+        history=run_path("okatani2013/samples/rbm_pcd_history.csv"),
     log:
-        "logs/okatani2013_generative_rbm.log",
-    params:
-        step=versioned("deepinside.experiments.okatani2013:train_generative_rbm"),
-        kwargs={**SAMPLES["rbm"], "seed": SEED, "device": DEVICE, "checkpoint": checkpoint("okatani2013_rbm_pcd")},
+        log_path("seed{seed}/okatani2013_generative_rbm.log"),
+    cache: "omit-software"
+    conda:
+        ENV
     threads: 2
     resources:
         mem_mb=4000,
         runtime=120,
         gpu=GPUS,
-    conda:
-        ENV
+    params:
+        step=versioned("deepinside.experiments.okatani2013:train_generative_rbm"),
+        kwargs=lambda wildcards: {
+            **SAMPLES["rbm"],
+            "seed": int(wildcards.seed),
+            "device": DEVICE,
+            "checkpoint": checkpoint("okatani2013_rbm_pcd", wildcards),
+        },
     script:
         STEP
 
@@ -220,26 +253,29 @@ rule okatani2013_dbm:
     input:
         mnist=rules.mnist.output.mnist,
     output:
-        dbm="results/okatani2013/samples/dbm_{layers}layers.pt",
-        history="results/okatani2013/samples/dbm_{layers}layers_history.csv",
+        dbm=run_path("okatani2013/samples/dbm_{layers}layers.pt"),
+        history=run_path("okatani2013/samples/dbm_{layers}layers_history.csv"),
     log:
-        "logs/okatani2013_dbm/{layers}layers.log",
-    params:
-        step=versioned("deepinside.experiments.okatani2013:train_deep_boltzmann"),
-        kwargs=lambda wildcards: {
-            **{k: v for k, v in SAMPLES["dbm"].items() if k != "architectures"},
-            "hidden_sizes": dbm_architecture(int(wildcards.layers)),
-            "seed": SEED,
-            "device": DEVICE,
-            "checkpoint": checkpoint(f"okatani2013_dbm_{wildcards.layers}layers"),
-        },
+        log_path("seed{seed}/okatani2013_dbm/{layers}layers.log"),
+    cache: "omit-software"
+    conda:
+        ENV
     threads: 2
     resources:
         mem_mb=4000,
         runtime=480,
         gpu=GPUS,
-    conda:
-        ENV
+    params:
+        step=versioned("deepinside.experiments.okatani2013:train_deep_boltzmann"),
+        kwargs=lambda wildcards: {
+            **{k: v for k, v in SAMPLES["dbm"].items() if k != "architectures"},
+            "hidden_sizes": dbm_architecture(int(wildcards.layers)),
+            "seed": int(wildcards.seed),
+            "device": DEVICE,
+            "checkpoint": checkpoint(
+                f"okatani2013_dbm_{wildcards.layers}layers", wildcards
+            ),
+        },
     script:
         STEP
 
@@ -252,21 +288,25 @@ rule okatani2013_samples:
         judge=rules.okatani2013_judge.output.model,
         mnist=rules.mnist.output.mnist,
     output:
-        samples="results/okatani2013/samples/gibbs_samples.npz",
-        summary="results/okatani2013/samples/judged.csv",
+        samples=run_path("okatani2013/samples/gibbs_samples.npz"),
+        summary=run_path("okatani2013/samples/judged.csv"),
         claims=claims_of("okatani2013", "O3"),
     log:
-        "logs/okatani2013_samples.log",
-    params:
-        step=versioned("deepinside.experiments.okatani2013:gibbs_samples"),
-        kwargs={**pick(SAMPLES, "n_samples", "gibbs_steps", "confidence"), "seed": SEED, "device": DEVICE},
+        log_path("seed{seed}/okatani2013_samples.log"),
+    conda:
+        ENV
     threads: 2
     resources:
         mem_mb=4000,
         runtime=60,
         gpu=GPUS,
-    conda:
-        ENV
+    params:
+        step=versioned("deepinside.experiments.okatani2013:gibbs_samples"),
+        kwargs=lambda wildcards: {
+            **pick(SAMPLES, "n_samples", "gibbs_steps", "confidence"),
+            "seed": int(wildcards.seed),
+            "device": DEVICE,
+        },
     script:
         STEP
 
@@ -276,100 +316,89 @@ rule okatani2013_samples:
 
 rule okatani2013_figure_O1:
     input:
-        filters=rules.okatani2013_filters.output.filters,
-        claims=rules.okatani2013_filters.output.claims,
+        filters=first_seed("okatani2013", rules.okatani2013_filters.output.filters),
+        claims=combined_claims("okatani2013", "O1"),
     output:
         figure=figure_output("okatani2013", "O1"),
     log:
-        "logs/figures/okatani2013_O1.log",
-    params:
-        step=versioned("deepinside.plots.okatani2013:rbm_filters"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("figures/okatani2013_O1.log"),
     conda:
         ENV
+    params:
+        seeds=figure_seeds("okatani2013"),
+        step=versioned("deepinside.plots.okatani2013:rbm_filters"),
     script:
         STEP
 
 
 rule okatani2013_figure_O2:
     input:
-        likelihood=rules.okatani2013_likelihood_comparison.output.likelihood,
-        claims=rules.okatani2013_likelihood_comparison.output.claims,
+        likelihood=first_seed(
+            "okatani2013", rules.okatani2013_likelihood_comparison.output.likelihood
+        ),
+        claims=combined_claims("okatani2013", "O2"),
     output:
         figure=figure_output("okatani2013", "O2"),
     log:
-        "logs/figures/okatani2013_O2.log",
-    params:
-        step=versioned("deepinside.plots.okatani2013:likelihood_curves"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("figures/okatani2013_O2.log"),
     conda:
         ENV
+    params:
+        seeds=figure_seeds("okatani2013"),
+        step=versioned("deepinside.plots.okatani2013:likelihood_curves"),
     script:
         STEP
 
 
 rule okatani2013_figure_O3:
     input:
-        samples=rules.okatani2013_samples.output.samples,
-        summary=rules.okatani2013_samples.output.summary,
-        claims=rules.okatani2013_samples.output.claims,
+        samples=first_seed("okatani2013", rules.okatani2013_samples.output.samples),
+        summary=first_seed("okatani2013", rules.okatani2013_samples.output.summary),
+        claims=combined_claims("okatani2013", "O3"),
     output:
         figure=figure_output("okatani2013", "O3"),
     log:
-        "logs/figures/okatani2013_O3.log",
-    params:
-        step=versioned("deepinside.plots.okatani2013:gibbs_samples"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("figures/okatani2013_O3.log"),
     conda:
         ENV
+    params:
+        seeds=figure_seeds("okatani2013"),
+        step=versioned("deepinside.plots.okatani2013:gibbs_samples"),
     script:
         STEP
 
 
 rule okatani2013_figure_O4:
     input:
-        errors=rules.okatani2013_pretraining_benefit.output.errors,
-        claims=rules.okatani2013_pretraining_benefit.output.claims,
+        errors=first_seed(
+            "okatani2013", rules.okatani2013_pretraining_benefit.output.errors
+        ),
+        claims=combined_claims("okatani2013", "O4"),
     output:
         figure=figure_output("okatani2013", "O4"),
     log:
-        "logs/figures/okatani2013_O4.log",
-    params:
-        step=versioned("deepinside.plots.okatani2013:error_vs_training_size"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("figures/okatani2013_O4.log"),
     conda:
         ENV
+    params:
+        seeds=figure_seeds("okatani2013"),
+        step=versioned("deepinside.plots.okatani2013:error_vs_training_size"),
     script:
         STEP
 
 
 rule okatani2013_figure_O5:
     input:
-        history=rules.okatani2013_cnn.output.history,
-        claims=rules.okatani2013_cnn.output.claims,
+        history=first_seed("okatani2013", rules.okatani2013_cnn.output.history),
+        claims=combined_claims("okatani2013", "O5"),
     output:
         figure=figure_output("okatani2013", "O5"),
     log:
-        "logs/figures/okatani2013_O5.log",
-    params:
-        step=versioned("deepinside.plots.okatani2013:learning_curves"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("figures/okatani2013_O5.log"),
     conda:
         ENV
+    params:
+        seeds=figure_seeds("okatani2013"),
+        step=versioned("deepinside.plots.okatani2013:learning_curves"),
     script:
         STEP

@@ -3,96 +3,100 @@
 
 rule saxe2019_hierarchy_svd:
     output:
-        modes="results/saxe2019/svd/four_items_modes.npz",
+        modes=run_path("saxe2019/svd/four_items_modes.npz"),
         claims=claims_of("saxe2019", "S1"),
     log:
-        "logs/saxe2019_hierarchy_svd.log",
-    params:
-        step=versioned("deepinside.experiments.saxe2019:hierarchy_svd"),
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
+        log_path("seed{seed}/saxe2019_hierarchy_svd.log"),
     conda:
         ENV
+    resources:
+        mem_mb=500,
+    params:
+        step=versioned("deepinside.experiments.saxe2019:hierarchy_svd"),
     script:
         STEP
 
 
 rule saxe2019_deep_dynamics:
     output:
-        trajectory="results/saxe2019/dynamics/deep.csv",
+        trajectory=run_path("saxe2019/dynamics/deep.csv"),
         claims=claims_of("saxe2019", "S2"),
     log:
-        "logs/saxe2019_deep_dynamics.log",
-    params:
-        step=versioned("deepinside.experiments.saxe2019:deep_dynamics"),
-        kwargs={**SAXE["four_items"], "seed": SEED},
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
+        log_path("seed{seed}/saxe2019_deep_dynamics.log"),
     conda:
         ENV
+    resources:
+        runtime=10,
+    params:
+        step=versioned("deepinside.experiments.saxe2019:deep_dynamics"),
+        kwargs=lambda wildcards: {**SAXE["four_items"], "seed": int(wildcards.seed)},
     script:
         STEP
 
 
 rule saxe2019_shallow_dynamics:
     output:
-        trajectory="results/saxe2019/dynamics/shallow.csv",
+        trajectory=run_path("saxe2019/dynamics/shallow.csv"),
         claims=claims_of("saxe2019", "S3"),
     log:
-        "logs/saxe2019_shallow_dynamics.log",
-    params:
-        step=versioned("deepinside.experiments.saxe2019:shallow_dynamics"),
-        kwargs=pick(SAXE["four_items"], "init_scale", "tau", "dt", "t_max", "record_every", seed=SEED),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
+        log_path("seed{seed}/saxe2019_shallow_dynamics.log"),
     conda:
         ENV
+    resources:
+        runtime=10,
+    params:
+        step=versioned("deepinside.experiments.saxe2019:shallow_dynamics"),
+        kwargs=lambda wildcards: pick(
+            SAXE["four_items"],
+            "init_scale",
+            "tau",
+            "dt",
+            "t_max",
+            "record_every",
+            seed=int(wildcards.seed),
+        ),
     script:
         STEP
 
 
 rule saxe2019_low_rank:
     input:
-        image=f"resources/images/{SAXE['picture']['name']}.npy",
+        image=f"{RESULTS}/data/images/{SAXE['picture']['name']}.npy",
     output:
-        approximations="results/saxe2019/low_rank/approximations.npz",
-        errors="results/saxe2019/low_rank/errors.csv",
+        approximations=run_path("saxe2019/low_rank/approximations.npz"),
+        errors=run_path("saxe2019/low_rank/errors.csv"),
         claims=claims_of("saxe2019", "S4"),
     log:
-        "logs/saxe2019_low_rank.log",
-    params:
-        step=versioned("deepinside.experiments.saxe2019:low_rank"),
-        kwargs=pick(SAXE["picture"], "max_rank", "grid_ranks"),
-    threads: 1
+        log_path("seed{seed}/saxe2019_low_rank.log"),
+    conda:
+        ENV
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        ENV
+    params:
+        step=versioned("deepinside.experiments.saxe2019:low_rank"),
+        kwargs=pick(SAXE["picture"], "max_rank", "grid_ranks"),
     script:
         STEP
 
 
 rule saxe2019_branching_dataset:
     output:
-        dataset="results/saxe2019/branching/dataset.npz",
+        dataset=run_path("saxe2019/branching/dataset.npz"),
     log:
-        "logs/saxe2019_branching_dataset.log",
-    params:
-        step=versioned("deepinside.experiments.saxe2019:branching_dataset"),
-        kwargs=pick(SAXE["branching"], "depth", "branching", "n_features", "flip_prob", seed=SEED),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("seed{seed}/saxe2019_branching_dataset.log"),
     conda:
         ENV
+    params:
+        step=versioned("deepinside.experiments.saxe2019:branching_dataset"),
+        kwargs=lambda wildcards: pick(
+            SAXE["branching"],
+            "depth",
+            "branching",
+            "n_features",
+            "flip_prob",
+            seed=int(wildcards.seed),
+        ),
     script:
         STEP
 
@@ -101,20 +105,28 @@ rule saxe2019_progressive_differentiation:
     input:
         dataset=rules.saxe2019_branching_dataset.output.dataset,
     output:
-        rsa="results/saxe2019/branching/similarity.npz",
-        distinctions="results/saxe2019/branching/distinctions.csv",
+        rsa=run_path("saxe2019/branching/similarity.npz"),
+        distinctions=run_path("saxe2019/branching/distinctions.csv"),
         claims=claims_of("saxe2019", "S5"),
     log:
-        "logs/saxe2019_progressive_differentiation.log",
-    params:
-        step=versioned("deepinside.experiments.saxe2019:progressive_differentiation"),
-        kwargs=pick(SAXE["branching"], "hidden_units", "init_scale", "tau", "dt", "t_max", "record_every", seed=SEED),
-    threads: 1
+        log_path("seed{seed}/saxe2019_progressive_differentiation.log"),
+    conda:
+        ENV
     resources:
         mem_mb=2000,
         runtime=20,
-    conda:
-        ENV
+    params:
+        step=versioned("deepinside.experiments.saxe2019:progressive_differentiation"),
+        kwargs=lambda wildcards: pick(
+            SAXE["branching"],
+            "hidden_units",
+            "init_scale",
+            "tau",
+            "dt",
+            "t_max",
+            "record_every",
+            seed=int(wildcards.seed),
+        ),
     script:
         STEP
 
@@ -124,103 +136,102 @@ rule saxe2019_progressive_differentiation:
 
 rule saxe2019_figure_S1:
     input:
-        modes=rules.saxe2019_hierarchy_svd.output.modes,
-        claims=rules.saxe2019_hierarchy_svd.output.claims,
+        modes=first_seed("saxe2019", rules.saxe2019_hierarchy_svd.output.modes),
+        claims=combined_claims("saxe2019", "S1"),
     output:
         figure=figure_output("saxe2019", "S1"),
     log:
-        "logs/figures/saxe2019_S1.log",
-    params:
-        step=versioned("deepinside.plots.saxe2019:hierarchy_svd"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("figures/saxe2019_S1.log"),
     conda:
         ENV
+    params:
+        seeds=figure_seeds("saxe2019"),
+        step=versioned("deepinside.plots.saxe2019:hierarchy_svd"),
     script:
         STEP
 
 
 rule saxe2019_figure_S2:
     input:
-        trajectory=rules.saxe2019_deep_dynamics.output.trajectory,
-        claims=rules.saxe2019_deep_dynamics.output.claims,
+        trajectory=first_seed(
+            "saxe2019", rules.saxe2019_deep_dynamics.output.trajectory
+        ),
+        claims=combined_claims("saxe2019", "S2"),
     output:
         figure=figure_output("saxe2019", "S2"),
     log:
-        "logs/figures/saxe2019_S2.log",
-    params:
-        step=versioned("deepinside.plots.saxe2019:mode_dynamics"),
-        kwargs={"title": "S2 — deep (3-layer) linear network: stage-like learning of the modes"},
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("figures/saxe2019_S2.log"),
     conda:
         ENV
+    params:
+        seeds=figure_seeds("saxe2019"),
+        step=versioned("deepinside.plots.saxe2019:mode_dynamics"),
+        kwargs={
+            "title": "S2 — deep (3-layer) linear network: stage-like learning of the modes"
+        },
     script:
         STEP
 
 
 rule saxe2019_figure_S3:
     input:
-        trajectory=rules.saxe2019_shallow_dynamics.output.trajectory,
-        claims=rules.saxe2019_shallow_dynamics.output.claims,
+        trajectory=first_seed(
+            "saxe2019", rules.saxe2019_shallow_dynamics.output.trajectory
+        ),
+        claims=combined_claims("saxe2019", "S3"),
     output:
         figure=figure_output("saxe2019", "S3"),
     log:
-        "logs/figures/saxe2019_S3.log",
-    params:
-        step=versioned("deepinside.plots.saxe2019:mode_dynamics"),
-        kwargs={"title": "S3 — shallow (2-layer) linear network: all modes start at once"},
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("figures/saxe2019_S3.log"),
     conda:
         ENV
+    params:
+        seeds=figure_seeds("saxe2019"),
+        step=versioned("deepinside.plots.saxe2019:mode_dynamics"),
+        kwargs={
+            "title": "S3 — shallow (2-layer) linear network: all modes start at once"
+        },
     script:
         STEP
 
 
 rule saxe2019_figure_S4:
     input:
-        approximations=rules.saxe2019_low_rank.output.approximations,
-        errors=rules.saxe2019_low_rank.output.errors,
-        claims=rules.saxe2019_low_rank.output.claims,
+        approximations=first_seed(
+            "saxe2019", rules.saxe2019_low_rank.output.approximations
+        ),
+        errors=first_seed("saxe2019", rules.saxe2019_low_rank.output.errors),
+        claims=combined_claims("saxe2019", "S4"),
     output:
         figure=figure_output("saxe2019", "S4"),
     log:
-        "logs/figures/saxe2019_S4.log",
-    params:
-        step=versioned("deepinside.plots.saxe2019:low_rank"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("figures/saxe2019_S4.log"),
     conda:
         ENV
+    params:
+        seeds=figure_seeds("saxe2019"),
+        step=versioned("deepinside.plots.saxe2019:low_rank"),
     script:
         STEP
 
 
 rule saxe2019_figure_S5:
     input:
-        rsa=rules.saxe2019_progressive_differentiation.output.rsa,
-        distinctions=rules.saxe2019_progressive_differentiation.output.distinctions,
-        claims=rules.saxe2019_progressive_differentiation.output.claims,
+        rsa=first_seed(
+            "saxe2019", rules.saxe2019_progressive_differentiation.output.rsa
+        ),
+        distinctions=first_seed(
+            "saxe2019", rules.saxe2019_progressive_differentiation.output.distinctions
+        ),
+        claims=combined_claims("saxe2019", "S5"),
     output:
         figure=figure_output("saxe2019", "S5"),
     log:
-        "logs/figures/saxe2019_S5.log",
-    params:
-        step=versioned("deepinside.plots.saxe2019:progressive_differentiation"),
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
+        log_path("figures/saxe2019_S5.log"),
     conda:
         ENV
+    params:
+        seeds=figure_seeds("saxe2019"),
+        step=versioned("deepinside.plots.saxe2019:progressive_differentiation"),
     script:
         STEP

@@ -51,6 +51,11 @@ def record_epochs(epochs: int, n_records: int) -> list[int]:
     return [0] + [int(e) for e in spaced if 1 <= e <= epochs]
 
 
+# Recorded epochs whose KDE kernels (patterns² floats each: 64 MB for the 4,096 patterns)
+# are computed in one batch.
+KDE_CHUNK = 8
+
+
 def train_run(
     data: dict,
     activation: str,
@@ -102,9 +107,11 @@ def train_run(
                 for estimator, edges in binnings.items():
                     i_xt, i_ty = mi.binned_information(activity, labels, edges)
                     rows.append({"member": member, "epoch": epoch, "layer": layer + 1, "estimator": estimator, "I_XT": i_xt, "I_TY": i_ty})
-                if member < kde_members:
-                    k_xt, k_ty = mi.kde_information(activity, labels, kde_variance)
-                    rows.append({"member": member, "epoch": epoch, "layer": layer + 1, "estimator": "kde", "I_XT": k_xt, "I_TY": k_ty})
+            if member < kde_members:  # all recorded epochs of the member, a few kernels at a time
+                for first in range(0, len(epochs_recorded), KDE_CHUNK):
+                    bounds = mi.kde_information_batch(stacked[first : first + KDE_CHUNK, member], labels, kde_variance)
+                    for epoch, (k_xt, k_ty) in zip(epochs_recorded[first : first + KDE_CHUNK], bounds):
+                        rows.append({"member": member, "epoch": epoch, "layer": layer + 1, "estimator": "kde", "I_XT": float(k_xt), "I_TY": float(k_ty)})
     print(f"[{run}] information plane in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     tag = {"activation": activation, "fraction": fraction, "depth": len(hidden), "device": describe(dev)}
     return {

@@ -50,3 +50,15 @@ def finish(fig: Figure, title: str, claims: pd.DataFrame, extra: str = "") -> di
 def mode_palette(n: int) -> list:
     """Colours for n ordered modes / levels / layers (dark = first)."""
     return sns.color_palette("viridis", n_colors=max(n, 2))[:n]
+
+
+def add_footer(fig: Figure, text: str) -> None:
+    """A small grey line below everything already drawn on ``fig`` (the caption included)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)  # lays the figure out, so the texts' extents are final
+    height = fig.get_figheight() * fig.dpi
+    bottom = min((t.get_window_extent(renderer).y0 for t in fig.texts), default=0.0) / height
+    fig.text(0.0, bottom - 0.01, textwrap.fill(text, CAPTION_WIDTH + 20), ha="left", va="top",
+             fontsize=6.5, color="0.45", family="sans-serif", transform=fig.transFigure)

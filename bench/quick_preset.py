@@ -1,0 +1,72 @@
+"""Wall time of the whole quick preset from a clean copy, and its ten slowest jobs.
+
+    python bench/quick_preset.py [--cores 2]            # runs `snakemake --cores N` in a temp dir
+    python bench/quick_preset.py --logs logs/quick      # only reads an existing run's job logs
+
+Every job's log ends with the adapter's line ``[deepinside] <step> done in <s> s``
+(the step's own time, after Python and its imports have started); the script adds the
+job's start-up (log file creation to that line is not known, so start-up is measured
+separately by bench/job_overhead.py). Snakemake's ``benchmark:`` files are not used: a
+rule marked for the between-workflow cache may not have one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DONE = re.compile(r"^\[deepinside\] (\S+?)(?:@\w+)? done in ([0-9.]+) s", re.M)
+
+
+def step_times(logs: Path) -> list[tuple[float, str, str]]:
+    """(seconds, step, log path) for every finished job under ``logs``, slowest first."""
+    found = []
+    for log in logs.rglob("*.log"):
+        for step, seconds in DONE.findall(log.read_text(errors="replace")):
+            found.append((float(seconds), step, str(log.relative_to(logs))))
+    return sorted(found, reverse=True)
+
+
+def report(times: list[tuple[float, str, str]], wall: float | None) -> None:
+    total = sum(t for t, _, _ in times)
+    print(f"jobs: {len(times)}, step-seconds: {total:.0f}" + (f", wall: {wall:.0f} s ({wall / 60:.1f} min)" if wall else ""))
+    print("ten slowest jobs (step time, excluding start-up):")
+    for seconds, step, log in times[:10]:
+        print(f"  {seconds:8.1f} s  {step:60s} {log}")
+    by_step: dict[str, float] = {}
+    for seconds, step, _ in times:
+        by_step[step] = by_step.get(step, 0.0) + seconds
+    print("step-seconds by step function (top 8):")
+    for step, seconds in sorted(by_step.items(), key=lambda kv: -kv[1])[:8]:
+        print(f"  {seconds:8.0f} s  {100 * seconds / total:5.1f} %  {step}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--logs", type=Path, help="read this run's job logs instead of running")
+    args = parser.parse_args()
+    if args.logs:
+        report(step_times(args.logs), None)
+        return
+    with tempfile.TemporaryDirectory(prefix="deepinside-bench-") as folder:
+        work = Path(folder)
+        for name in ("Snakefile", "config.yaml", "workflow", "profiles", "envs"):
+            source = REPO / name
+            (shutil.copytree if source.is_dir() else shutil.copy2)(source, work / name)
+        snakemake = str(Path(sys.executable).with_name("snakemake"))
+        started = time.perf_counter()
+        subprocess.run([snakemake, "--cores", str(args.cores), "--quiet"], cwd=work, check=True)
+        wall = time.perf_counter() - started
+        report(step_times(work / "logs" / "quick"), wall)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""Verdicts over seeds, the README table, presets side by side, and what made an output."""
+
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from deepinside import claims, provenance, replicate_verdicts, workflow_step
+from deepinside.experiments import gather
+from deepinside.readme_claims import END, START, markdown, readme_table
+
+
+def seed_table(measured, threshold=0.5, note=""):
+    """One figure's rows as a step makes them under one seed."""
+    return claims.table(
+        [
+            claims.claim("talk", "F1", "the effect is large", measured[0], ">", threshold, note),
+            claims.claim("talk", "F1", "an identity", measured[1], "<", 1e-6, kind="check"),
+        ]
+    )
+
+
+def test_a_claim_that_holds_in_two_of_three_seeds_fails_under_all_and_holds_under_majority():
+    tables = [seed_table([0.9, 0.0]), seed_table([0.7, 0.0]), seed_table([0.2, 0.0])]
+    strict = replicate_verdicts.combine(tables, [0, 1, 2], "all")
+    lenient = replicate_verdicts.combine(tables, [0, 1, 2], "majority")
+    row = strict.iloc[0]
+    assert (row["holds_in"], row["n_seeds"], row["holds"]) == (2, 3, "no")
+    assert lenient.iloc[0]["holds"] == "yes"
+    assert row["measured"] == pytest.approx(0.6) and row["spread"] == pytest.approx(np.std([0.9, 0.7, 0.2], ddof=1))
+    assert "holds in 2 of 3 seeds" in row["note"] and "2: 0.2 (no)" in row["note"]
+    # the check held everywhere; kinds survive the combination
+    assert list(strict["kind"]) == ["claim", "check"] and strict.iloc[1]["holds"] == "yes"
+
+
+def test_majority_needs_more_than_half():
+    assert not replicate_verdicts.verdict(1, 2, "majority")
+    assert replicate_verdicts.verdict(2, 3, "majority") and not replicate_verdicts.verdict(2, 3, "all")
+    with pytest.raises(ValueError):
+        replicate_verdicts.verdict(1, 3, "most")
+
+
+def test_one_seed_gives_the_single_run_verdict_with_zero_spread():
+    combined = replicate_verdicts.combine([seed_table([0.4, 0.0], note="why")], [7], "all")
+    assert combined.iloc[0]["holds"] == "no" and combined.iloc[0]["spread"] == 0.0
+    assert combined.iloc[0]["note"] == "seed 7: why" and combined.iloc[1]["note"] == "seed 7"
+
+
+def test_seeds_that_make_different_claims_are_refused():
+    short = claims.table([claims.claim("talk", "F1", "the effect is large", 0.9, ">", 0.5)])
+    with pytest.raises(ValueError, match="different numbers of claim rows"):
+        replicate_verdicts.combine([seed_table([0.9, 0.0]), short], [0, 1])
+    with pytest.raises(ValueError, match="one claims table per seed"):
+        replicate_verdicts.combine([seed_table([0.9, 0.0])], [0, 1])
+
+
+def test_data_dependent_thresholds_are_named_in_the_note():
+    combined = replicate_verdicts.combine([seed_table([0.9, 0.0], 0.5), seed_table([0.9, 0.0], 0.6)], [0, 1])
+    assert "threshold depends on the data" in combined.iloc[0]["note"]
+
+
+def test_gathered_rows_carry_preset_and_seeds_and_caption_says_how_many_held():
+    out = gather.replicate_claims([seed_table([0.9, 0.0]), seed_table([0.1, 0.0])], [3, 4], "all", "quick")["claims"]
+    assert set(out["preset"]) == {"quick"} and set(out["seeds"]) == {"3 4"}
+    text = claims.caption(out)
+    assert "mean 0.5 ± 0.57 over 2 seed(s)" in text and "holds in 1 of 2 seeds" in text and "does NOT hold" in text
+    # stacking keeps the replicate and provenance columns
+    stacked = claims.concatenate([out, out])
+    assert {"holds_in", "n_seeds", "preset", "seeds"} <= set(stacked.columns)
+
+
+def test_readme_table_states_preset_and_seeds_and_rewrites_only_between_markers(tmp_path):
+    combined = gather.replicate_claims([seed_table([0.9, 0.0]), seed_table([0.1, 0.0])], [0, 1], "all", "paper")["claims"]
+    table = markdown(combined, "paper")
+    assert table.startswith("Preset `paper`: 0 of 1 claims hold (1 of 1 checks pass")
+    assert "| talk | F1 | the effect is large | 0.5 ± 0.57 | > 0.5 | 1 of 2 | no |" in table
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n\nbefore\n{START}\nold table\n{END}\nafter\n")
+    out = readme_table(combined, "paper", str(readme))
+    text = readme.read_text()
+    assert "old table" not in text and text.startswith("# Title\n\nbefore\n") and text.endswith(f"{END}\nafter\n")
+    assert out["table"].strip() in text
+
+
+def test_presets_compared_row_by_row():
+    quick = gather.replicate_claims([seed_table([0.9, 0.0])], [0], "all", "quick")["claims"]
+    paper = gather.replicate_claims([seed_table([0.2, 0.0]), seed_table([0.3, 0.0])], [0, 1], "all", "paper")["claims"]
+    table = gather.compare_presets([quick, paper], ["quick", "paper"])["table"]
+    assert list(table["quick_holds"]) == ["yes", "yes"] and list(table["paper_holds"]) == ["no", "yes"]
+    assert list(table["paper_seeds_holding"]) == ["0 of 2", "2 of 2"]
+
+
+# ---------------------------------------------------------------- provenance
+
+
+def git(folder, *args):
+    subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True)
+
+
+def test_commit_is_marked_dirty_only_when_code_changed(tmp_path):
+    assert provenance.git_commit(tmp_path) == "unknown"  # not a checkout
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "config", "user.email", "t@example.org")
+    git(tmp_path, "config", "user.name", "t")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("x = 1\n")
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "f.png").write_bytes(b"png")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "first")
+    clean = provenance.git_commit(tmp_path)
+    assert len(clean) == 12 and "dirty" not in clean
+    (tmp_path / "figures" / "f.png").write_bytes(b"redrawn")  # a regenerated figure is not code
+    assert provenance.git_commit(tmp_path) == clean
+    (tmp_path / "src" / "a.py").write_text("x = 2\n")
+    assert provenance.git_commit(tmp_path) == f"{clean} (dirty)"
+
+
+def test_record_has_every_field():
+    fields = provenance.record("deepinside.experiments.gather:claims@0123456789ab", preset="quick", seeds=[0, 1])
+    assert set(fields) == set(provenance.FIELDS)
+    assert fields["code"] == "0123456789ab" and fields["seeds"] == "0 1" and fields["preset"] == "quick"
+    assert fields["torch"] != "absent" and fields["numpy"] == np.__version__
+
+
+def figure_step() -> dict:
+    from deepinside.plots.style import finish, new_figure, styled
+
+    with styled():
+        fig = new_figure(4, 3)
+        fig.add_subplot().plot([0, 1], [0, 1])
+        return finish(fig, "a figure", seed_table([0.9, 0.0]))
+
+
+def table_step() -> dict:
+    return {"claims": seed_table([0.9, 0.0]), "other": pd.DataFrame({"x": [1]})}
+
+
+def test_figures_and_claims_written_by_a_step_carry_provenance(tmp_path):
+    figure = tmp_path / "f.png"
+    workflow_step.run(f"{__name__}:figure_step@feedc0ffee00", {}, {"figure": str(figure)},
+                      context={"preset": "quick", "seeds": ["0 1 2 (drawn: seed 0)"]})
+    meta = provenance.read_png_metadata(figure)
+    assert set(meta) == set(provenance.FIELDS)
+    assert meta["preset"] == "quick" and meta["seeds"] == "0 1 2 (drawn: seed 0)" and meta["code"] == "feedc0ffee00"
+
+    outputs = {"claims": str(tmp_path / "c.csv"), "other": str(tmp_path / "o.csv")}
+    workflow_step.run(f"{__name__}:table_step@abc", {}, outputs, context={"preset": "paper", "seeds": [4]})
+    table = pd.read_csv(outputs["claims"], dtype=str)
+    assert set(provenance.FIELDS) <= set(table.columns) and set(table["seeds"]) == {"4"} and set(table["preset"]) == {"paper"}
+    assert list(pd.read_csv(outputs["other"]).columns) == ["x"]  # only claims tables gain columns
+
+
+def test_footer_sits_below_the_caption(tmp_path):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from deepinside.plots.style import add_footer
+
+    fig = figure_step()["figure"]
+    add_footer(fig, "Made by deepinside: preset quick")
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    caption, footer = fig.texts[-2], fig.texts[-1]
+    assert footer.get_text().startswith("Made by")
+    assert footer.get_window_extent(renderer).y1 <= caption.get_window_extent(renderer).y0 + 1e-6
