@@ -15,7 +15,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterable, Mapping
 
-FIELDS = ("preset", "seeds", "commit", "code", "device", "torch", "numpy")
+from .claims import PROVENANCE_COLUMNS
+
+FIELDS = tuple(PROVENANCE_COLUMNS)
 
 # The files whose edits change what the workflow computes (a figure or table edited in
 # place does not make its own provenance dirty).

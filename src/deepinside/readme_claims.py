@@ -82,13 +82,11 @@ def main() -> None:
     parser.add_argument("--update", type=Path, help="README to rewrite in place")
     parser.add_argument("--preset", default="quick")
     args = parser.parse_args()
-    table = markdown(pd.read_csv(args.claims), args.preset)
+    claims = pd.read_csv(args.claims)
     if args.update is None:
-        print(table)
+        print(markdown(claims, args.preset))
         return
-    text = update(args.update.read_text(), table)
-    with atomic_output(args.update) as tmp:
-        tmp.write_text(text)
+    readme_table(claims, args.preset, str(args.update))
 
 
 if __name__ == "__main__":

@@ -22,11 +22,11 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .claims import CLAIM_COLUMNS, REPLICATE_COLUMNS
+from .claims import CLAIM_COLUMNS, PROVENANCE_COLUMNS, REPLICATE_COLUMNS
 
 RULES = ("all", "majority")
 # Provenance recorded by each seed's step; values that differ between seeds are joined.
-PER_RUN_PROVENANCE = ["commit", "code", "device", "torch", "numpy"]
+PER_RUN_PROVENANCE = [c for c in PROVENANCE_COLUMNS if c not in ("preset", "seeds")]
 
 
 def verdict(holds_in: int, n_seeds: int, rule: str) -> bool:

@@ -30,17 +30,10 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable, Mapping
 
 from . import provenance
+from .download import file_digest
 
 MANIFEST = "MANIFEST.json"
 SKIPPED = ("checkpoints",)  # private epoch checkpoints of running jobs
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def files_of(folder: Path) -> list[Path]:
@@ -57,7 +50,7 @@ def files_of(folder: Path) -> list[Path]:
 def manifest(files: Iterable[Path], root: Path, fields: Mapping[str, str]) -> dict:
     """Paths (relative to ``root``), sizes, sha256 and modification times, plus provenance."""
     entries = [
-        {"path": path.relative_to(root).as_posix(), "bytes": path.stat().st_size, "sha256": sha256(path),
+        {"path": path.relative_to(root).as_posix(), "bytes": path.stat().st_size, "sha256": file_digest(path),
          "mtime": path.stat().st_mtime}
         for path in files
     ]
@@ -122,7 +115,7 @@ def unpack(archive: str | Path, destination: str | Path = ".", force: bool = Fal
             if hashlib.sha256(data).hexdigest() != entry["sha256"]:
                 raise ValueError(f"{archive}: {name} does not match its sha256 in the manifest (corrupt bundle)")
             target = destination / pure
-            if target.exists() and not force and sha256(target) != entry["sha256"]:
+            if target.exists() and not force and file_digest(target) != entry["sha256"]:
                 raise FileExistsError(f"{target} exists with other contents; pass --force to replace it")
             target.parent.mkdir(parents=True, exist_ok=True)
             temporary = target.with_name(target.name + ".part.unpack")

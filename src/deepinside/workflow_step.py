@@ -82,9 +82,12 @@ def run(
             f"{step} returned outputs {sorted(result)}, but the rule declares {sorted(outputs)}"
             f" (missing {sorted(missing)}, undeclared {sorted(extra)})"
         )
-    fields = provenance.record(step, **dict(context or {}))
+    fields = None  # read once, and only for a job that writes a claims table or a figure
     for name, path in outputs.items():
-        obj, metadata = _with_provenance(result[name], fields)
+        obj, metadata = result[name], None
+        if _carries_provenance(obj):
+            fields = fields or provenance.record(step, **dict(context or {}))
+            obj, metadata = _with_provenance(obj, fields)
         if isinstance(obj, bytes):  # an archive made by the step
             with io.atomic_output(path) as tmp:
                 tmp.write_bytes(obj)
@@ -117,11 +120,18 @@ def _context(job: Any) -> dict[str, Any]:
     return {"preset": str(job.config.get("preset", "")), "seeds": seeds or []}
 
 
+def _is_claims_table(obj: Any) -> bool:
+    return hasattr(obj, "columns") and {"claim", "holds"} <= set(obj.columns)
+
+
+def _carries_provenance(obj: Any) -> bool:
+    """Claims tables and figures record what made them."""
+    return _is_claims_table(obj) or hasattr(obj, "savefig")
+
+
 def _with_provenance(obj: Any, fields: Mapping[str, str]) -> tuple[Any, dict[str, str] | None]:
     """A claims table gains the provenance columns it lacks; a figure gains a footer and PNG text chunks."""
-    import pandas as pd
-
-    if isinstance(obj, pd.DataFrame) and {"claim", "holds"} <= set(obj.columns):
+    if _is_claims_table(obj):
         obj = obj.copy()
         for key in provenance.FIELDS:
             if key not in obj.columns:
