@@ -1,6 +1,8 @@
 """Wall time of the whole quick preset from a clean copy, and its ten slowest jobs.
 
     python bench/quick_preset.py [--cores 2]            # runs `snakemake --cores N` in a temp dir
+    python bench/quick_preset.py --here                 # the same in this checkout (its results/quick
+                                                        # and logs/quick must not exist): keeps the figures
     python bench/quick_preset.py --logs logs/quick      # only reads an existing run's job logs
 
 Every job's log ends with the adapter's line ``[deepinside] <step> done in <s> s``
@@ -52,20 +54,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--logs", type=Path, help="read this run's job logs instead of running")
+    parser.add_argument("--here", action="store_true", help="run in this checkout, from an empty results/quick")
     args = parser.parse_args()
     if args.logs:
         report(step_times(args.logs), None)
+        return
+    if args.here:
+        leftovers = [p for p in (REPO / "results" / "quick", REPO / "logs" / "quick") if p.exists()]
+        if leftovers:
+            sys.exit(f"--here measures a run from a clean state: remove {', '.join(map(str, leftovers))} first")
+        report(*run_snakemake(REPO, args.cores))
         return
     with tempfile.TemporaryDirectory(prefix="deepinside-bench-") as folder:
         work = Path(folder)
         for name in ("Snakefile", "config.yaml", "workflow", "profiles", "envs"):
             source = REPO / name
             (shutil.copytree if source.is_dir() else shutil.copy2)(source, work / name)
-        snakemake = str(Path(sys.executable).with_name("snakemake"))
-        started = time.perf_counter()
-        subprocess.run([snakemake, "--cores", str(args.cores), "--quiet"], cwd=work, check=True)
-        wall = time.perf_counter() - started
-        report(step_times(work / "logs" / "quick"), wall)
+        report(*run_snakemake(work, args.cores))
+
+
+def run_snakemake(work: Path, cores: int) -> tuple[list[tuple[float, str, str]], float]:
+    """Run the default target in ``work``; the job times from its logs and the wall seconds."""
+    snakemake = str(Path(sys.executable).with_name("snakemake"))
+    started = time.perf_counter()
+    subprocess.run([snakemake, "--cores", str(cores), "--quiet"], cwd=work, check=True)
+    wall = time.perf_counter() - started
+    return step_times(work / "logs" / "quick"), wall
 
 
 if __name__ == "__main__":

@@ -40,6 +40,27 @@ def test_small_case_by_hand():
     assert mi.binned_information(np.array([[0.1], [0.12], [0.9], [0.9]]), np.array([0, 1, 0, 1]), EDGES)[0] == pytest.approx(1.0)
 
 
+def test_batched_binning_equals_one_at_a_time_and_falls_back_when_codes_overflow():
+    rng = np.random.default_rng(5)
+    labels = rng.integers(0, 3, 500)  # three classes, unequal shares
+    stack = np.tanh(rng.normal(size=(6, 500, 4)) * np.array([0.01, 0.3, 1.0, 3.0, 10.0, 1.0])[:, None, None])
+    stack[5] = 0.2  # a constant layer: both informations are 0
+    stack[4, ::2] = stack[4, 1::2]  # pairs of identical rows
+    batched = mi.binned_information_batch(stack, labels, EDGES)
+    for member in range(6):
+        np.testing.assert_allclose(batched[member], mi.binned_information(stack[member], labels, EDGES), rtol=0, atol=1e-12)
+    assert batched[5].tolist() == [0.0, 0.0]
+    # 30 bins × 14 units need more than 63 bits of mixed-radix code: the per-member path
+    wide = np.tanh(rng.normal(size=(2, 200, 14)))
+    np.testing.assert_allclose(
+        mi.binned_information_batch(wide, labels[:200], EDGES), [mi.binned_information(w, labels[:200], EDGES) for w in wide], atol=1e-12
+    )
+    # a bijection carries all 12 bits in every member of the stack
+    assert mi.binned_information_batch(np.stack([PATTERNS * 0.9] * 2), PATTERNS[:, 0].astype(int), EDGES)[:, 0] == pytest.approx([12.0, 12.0])
+    with pytest.raises(ValueError, match="patterns, units"):
+        mi.binned_information_batch(stack[0], labels, EDGES)
+
+
 def kde_reference_bits(activity, labels, variance):
     """Saxe et al.'s bound term by term, in float64 with scipy's logsumexp (the definition)."""
     from scipy.special import logsumexp

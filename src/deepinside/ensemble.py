@@ -35,6 +35,7 @@ import torch
 from tqdm import tqdm
 
 ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu}
+MINUS_ONE = torch.tensor(-1.0)  # a 0-d constant: torch.add(MINUS_ONE, s, alpha=2) is 2s − 1 in one pass
 
 
 def member_generator(seed: int, member: int, device) -> torch.Generator:
@@ -64,12 +65,11 @@ def forward(params: list[tuple[torch.Tensor, torch.Tensor]], x: torch.Tensor, ac
 
     ``x`` is (E, B, n_in); weights (E, n_in, n_out); biases (E, n_out).
     """
-    act = ACTIVATIONS[activation]
     out = []
     for i, (weight, bias) in enumerate(params):
         x = torch.baddbmm(bias[:, None, :], x, weight)
         if i < len(params) - 1:
-            x = act(x)
+            _activate_(x, activation)
         out.append(x)
     return out
 
@@ -129,30 +129,53 @@ class FlatAdam:
 
 
 def forward_backward(flat: FlatParameters, x: torch.Tensor, targets: torch.Tensor, activation: str) -> None:
-    """Fill ``flat.grad`` with ∂/∂θ of Σ_e mean_b cross-entropy, for x (E, B, n_in), targets (E, B)."""
-    act = ACTIVATIONS[activation]
+    """Fill ``flat.grad`` with ∂/∂θ of Σ_e mean_b cross-entropy, for x (E, B, n_in), targets (E, B).
+
+    Hidden activities are laid out units × batch, (E, units, B): with the batch as the
+    long, contiguous axis, the batched products of these tiny matrices and the softmax
+    over the few output units run 3–10× faster than in the (E, B, units) layout. The
+    input stays (E, B, n_in), its rows picked per batch; its weight gradient is computed
+    as (δ x)ᵀ, the product MKL runs fast for that layout.
+    """
     activities = [x]
-    h = x
+    h = x.transpose(1, 2)
     last = len(flat.params) - 1
     for i, (weight, bias) in enumerate(flat.params):
-        h = torch.baddbmm(bias[:, None, :], h, weight)
-        if i < last:
-            h = act(h)
+        if i < last and activation == "tanh":  # tanh(z) = 2σ(2z) − 1, the 2z from the product itself
+            h = torch.baddbmm(bias[:, :, None], weight.transpose(1, 2), h, beta=2.0, alpha=2.0).sigmoid_()
+            torch.add(MINUS_ONE, h, alpha=2.0, out=h)
+        else:
+            h = torch.baddbmm(bias[:, :, None], weight.transpose(1, 2), h)
+            if i < last:
+                h.relu_()
         activities.append(h)
-    delta = torch.softmax(activities[-1], dim=-1)
-    delta.scatter_add_(2, targets[..., None], torch.full_like(delta[..., :1], -1.0))
+    delta = torch.softmax(activities[-1], dim=1)
+    delta.scatter_add_(1, targets[:, None, :], torch.full_like(delta[:, :1, :], -1.0))
     delta.div_(x.shape[1])
     for i in range(last, -1, -1):
         below = activities[i]
         grad_w, grad_b = flat.grads[i]
-        torch.bmm(below.transpose(1, 2), delta, out=grad_w)
-        torch.sum(delta, dim=1, out=grad_b)
         if i:
-            delta = torch.bmm(delta, flat.params[i][0].transpose(1, 2))
-            if activation == "tanh":
-                delta.mul_(1 - below * below)
+            torch.bmm(below, delta.transpose(1, 2), out=grad_w)
+        else:
+            grad_w.copy_(torch.bmm(delta, below).transpose(1, 2))
+        torch.sum(delta, dim=2, out=grad_b)
+        if i:
+            delta = torch.bmm(flat.params[i][0], delta)
+            if activation == "tanh":  # δ ⊙ (1 − h²) = δ − (δ ⊙ h) ⊙ h
+                delta.addcmul_(delta * below, below, value=-1.0)
             else:
                 delta.mul_(below > 0)
+
+
+def _activate_(h: torch.Tensor, activation: str) -> None:
+    """The hidden layers' nonlinearity, in place. tanh as 2σ(2h) − 1: the same function,
+    three times faster than torch.tanh on this CPU build (float32 results differ by
+    about one rounding unit)."""
+    if activation == "tanh":
+        torch.add(MINUS_ONE, h.mul_(2.0).sigmoid_(), alpha=2.0, out=h)
+    else:
+        h.relu_()
 
 
 def train_ensemble(
@@ -238,9 +261,11 @@ def train_ensemble(
         grad_sum = torch.zeros_like(flat.grad)  # the layers' weight gradients are views of these
         grad_squares = torch.zeros_like(flat.grad)
         n_batches = 0
+        flat_order = order.reshape(-1)
+        epoch_inputs = inputs.index_select(0, flat_order).view(n_members, n_train, -1)  # this epoch's order
+        epoch_targets = targets.index_select(0, flat_order).view(n_members, n_train)
         for first in range(0, n_train, batch):
-            index = order[:, first : first + batch]  # (E, B)
-            forward_backward(flat, inputs[index], targets[index], activation)
+            forward_backward(flat, epoch_inputs[:, first : first + batch], epoch_targets[:, first : first + batch], activation)
             grad_sum.add_(flat.grad)
             grad_squares.addcmul_(flat.grad, flat.grad)
             optimiser.step()

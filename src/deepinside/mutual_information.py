@@ -68,15 +68,58 @@ def binned_information(activity: np.ndarray, labels: np.ndarray, edges: np.ndarr
     return h_t, h_t - conditional
 
 
+def binned_information_batch(activities: np.ndarray, labels: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """(I(X;T), I(T;Y)) in bits for each of a stack of activities (n, patterns, units), by binning.
+
+    The same numbers as :func:`binned_information` on each member of the stack, computed
+    for the whole stack at once: every pattern's bin indices become one integer (mixed
+    radix, exact), each row of the stack is sorted once, and the entropies of all rows
+    (and of each class within them) come from the lengths of runs of equal codes. When
+    the codes would not fit in 63 bits (many units, many bins) it falls back to one
+    :func:`binned_information` per member.
+    """
+    activities = np.asarray(activities)
+    if activities.ndim != 3:
+        raise ValueError(f"activities must be (n, patterns, units), got shape {activities.shape}")
+    n_bins, units = len(edges) - 1, activities.shape[2]
+    if units * np.log2(max(n_bins, 2)) > 62:
+        return np.array([binned_information(a, labels, edges) for a in activities])
+    codes = discretise(activities, edges).astype(np.int64) @ (n_bins ** np.arange(units, dtype=np.int64))  # (n, P)
+    labels = np.asarray(labels)
+    whole = _row_entropies(codes)
+    conditional = sum(np.mean(labels == y) * _row_entropies(codes[:, labels == y]) for y in np.unique(labels))
+    return np.stack([whole, whole - conditional], axis=1)
+
+
+def _row_entropies(codes: np.ndarray) -> np.ndarray:
+    """Entropy, in bits, of the empirical distribution of the values in each row of ``codes`` (n, m)."""
+    ordered = np.sort(codes, axis=1)
+    n, m = ordered.shape
+    starts = np.ones((n, m), dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    rows, columns = np.nonzero(starts)  # row-major: each row's runs in order
+    ends = np.append(columns[1:], m)
+    ends[np.append(rows[1:] != rows[:-1], True)] = m  # the last run of each row ends at m
+    p = (ends - columns) / m
+    return -np.bincount(rows, weights=p * np.log2(p), minlength=n)
+
+
+# Rows of the KDE kernel computed at a time (per activity of the stack): small enough for
+# the block to be reused from cache and memory instead of paging in a patterns² kernel.
+KDE_ROW_BLOCK = 128
+
+
 def kde_information_batch(activities: np.ndarray, labels: np.ndarray, variance: float = 0.1) -> np.ndarray:
     """(I(X;T), I(T;Y)) in bits for each of a stack of activities (n, patterns, units): Saxe et al.'s KDE bound.
 
     H(T) ≤ −(1/P) Σ_i log (1/P) Σ_j exp(−‖h_i − h_j‖² / 2σ²), and H(T|Y) the same within each
     class weighted by its share; I(X;T) = H(T), I(T;Y) = H(T) − H(T|Y). Computed for the
-    whole stack at once: the squared distances by one batched matrix product, the kernel
-    by one exponential (each row holds its own zero distance, so its sum is ≥ 1 and needs
-    no max-shift), and the per-class row sums by one more product with the one-hot labels —
-    one exponential per pair instead of one for the whole set and another per class.
+    whole stack at once: −‖h_i − h_j‖²/2σ² by one batched matrix product and three
+    in-place passes, the kernel by one exponential (each row holds its own zero distance,
+    so its sum is ≥ 1 and needs no max-shift), and — with the patterns ordered by class —
+    each class's row sums by summing one contiguous block of columns: one exponential per
+    pair instead of one for the whole set and another per class. The kernel is built
+    ``KDE_ROW_BLOCK`` rows at a time in one reused buffer.
     """
     import torch
 
@@ -84,14 +127,26 @@ def kde_information_batch(activities: np.ndarray, labels: np.ndarray, variance: 
     if h.ndim != 3:
         raise ValueError(f"activities must be (n, patterns, units), got shape {tuple(h.shape)}")
     classes, index = np.unique(np.asarray(labels), return_inverse=True)
-    onehot = torch.as_tensor(np.eye(len(classes), dtype=np.float32)[index])  # (P, C)
-    counts = onehot.sum(0).double()  # patterns per class
-    norms = (h * h).sum(2)  # (n, P)
-    kernel = torch.baddbmm(norms[:, :, None] + norms[:, None, :], h, h.transpose(1, 2), alpha=-2.0).clamp_min_(0.0)
-    kernel.diagonal(dim1=1, dim2=2).zero_()  # exact: the expansion above leaves float32 rounding there
-    kernel.mul_(-1.0 / (2.0 * variance)).exp_()
-    per_class = torch.matmul(kernel, onehot).double()  # (n, P, C): Σ_{j in class c} K_ij
-    n_patterns = len(index)
+    by_class = np.argsort(index, kind="stable")  # the bound does not depend on the patterns' order
+    h, index = h[:, torch.as_tensor(by_class)], index[by_class]
+    counts = np.bincount(index, minlength=len(classes))
+    ends = np.cumsum(counts)
+    scale = 1.0 / (2.0 * variance)
+    norms = (h * h).sum(2).mul_(scale)  # (n, P): ‖h_i‖² / 2σ²
+    n, n_patterns = h.shape[:2]
+    block = min(n_patterns, KDE_ROW_BLOCK)
+    buffer = torch.empty(n * block * n_patterns)  # one block of kernel rows at a time, reused
+    per_class = torch.empty(n, n_patterns, len(classes), dtype=torch.float64)  # Σ_{j in class c} K_ij
+    for first in range(0, n_patterns, block):
+        rows = slice(first, min(first + block, n_patterns))
+        kernel = buffer[: n * (rows.stop - first) * n_patterns].view(n, rows.stop - first, n_patterns)
+        torch.bmm(h[:, rows], h.transpose(1, 2), out=kernel)
+        kernel.mul_(2.0 * scale).sub_(norms[:, rows, None]).sub_(norms[:, None, :]).clamp_max_(0.0)  # −‖h_i − h_j‖² / 2σ²
+        kernel.diagonal(offset=first, dim1=1, dim2=2).zero_()  # exact: the expansion leaves float32 rounding there
+        kernel.exp_()
+        for c, (end, count) in enumerate(zip(ends, counts)):
+            per_class[:, rows, c] = kernel[:, :, end - count : end].sum(2)
+    counts = torch.as_tensor(counts, dtype=torch.float64)
     whole = -torch.log(per_class.sum(2) / n_patterns).mean(1)  # nats
     own = per_class.gather(2, torch.as_tensor(index)[None, :, None].expand(len(h), -1, 1))[..., 0]  # Σ_{j in y_i} K_ij
     within_terms = -torch.log(own / counts[index][None, :])  # (n, P)

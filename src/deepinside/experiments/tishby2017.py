@@ -56,6 +56,41 @@ def record_epochs(epochs: int, n_records: int) -> list[int]:
 KDE_CHUNK = 8
 
 
+def information_plane(
+    activity: list[list[np.ndarray]],
+    labels: np.ndarray,
+    activation: str,
+    epochs_recorded: list[int],
+    bins: int,
+    bin_width: float,
+    kde_members: int,
+    kde_variance: float,
+) -> pd.DataFrame:
+    """(I(X;T), I(T;Y)) of every member, recorded epoch and layer, by each estimator.
+
+    ``activity`` is :func:`~deepinside.ensemble.train_ensemble`'s: per recorded epoch, per
+    hidden layer, an (E, patterns, units) array. Each member's epochs are binned at once
+    (:func:`~deepinside.mutual_information.binned_information_batch`) and its KDE kernels
+    computed ``KDE_CHUNK`` epochs at a time.
+    """
+    rows = []
+    for layer in range(len(activity[0])):
+        stacked = np.stack([snapshot[layer] for snapshot in activity]).astype(np.float32)  # (T, E, P, units)
+        for member in range(stacked.shape[1]):
+            low, high = (-1.0, 1.0) if activation == "tanh" else (0.0, max(float(stacked[:, member].max()), 1e-6))
+            binnings = {"binning": mi.bin_edges(low, high, bins), "binning_fixed": mi.fixed_width_edges(low, high, bin_width)}
+            for estimator, edges in binnings.items():  # all recorded epochs of the member at once
+                planes = mi.binned_information_batch(stacked[:, member], labels, edges)
+                for epoch, (i_xt, i_ty) in zip(epochs_recorded, planes):
+                    rows.append({"member": member, "epoch": epoch, "layer": layer + 1, "estimator": estimator, "I_XT": float(i_xt), "I_TY": float(i_ty)})
+            if member < kde_members:  # all recorded epochs of the member, a few kernels at a time
+                for first in range(0, len(epochs_recorded), KDE_CHUNK):
+                    bounds = mi.kde_information_batch(stacked[first : first + KDE_CHUNK, member], labels, kde_variance)
+                    for epoch, (k_xt, k_ty) in zip(epochs_recorded[first : first + KDE_CHUNK], bounds):
+                        rows.append({"member": member, "epoch": epoch, "layer": layer + 1, "estimator": "kde", "I_XT": float(k_xt), "I_TY": float(k_ty)})
+    return pd.DataFrame(rows)
+
+
 def train_run(
     data: dict,
     activation: str,
@@ -94,28 +129,14 @@ def train_run(
         data["x"], data["y"], sizes, activation, members, fraction, epochs, learning_rate, batch_size,
         epochs_recorded, seed, dev, run_name=run,
     )
-    labels = np.asarray(data["y"])
     started = time.perf_counter()
-    rows = []
-    for layer in range(len(hidden)):
-        stacked = np.stack([snapshot[layer] for snapshot in result["activity"]]).astype(np.float32)  # (T, E, P, units)
-        for member in range(members):
-            low, high = (-1.0, 1.0) if activation == "tanh" else (0.0, max(float(stacked[:, member].max()), 1e-6))
-            binnings = {"binning": mi.bin_edges(low, high, bins), "binning_fixed": mi.fixed_width_edges(low, high, bin_width)}
-            for t, epoch in enumerate(epochs_recorded):
-                activity = stacked[t, member]
-                for estimator, edges in binnings.items():
-                    i_xt, i_ty = mi.binned_information(activity, labels, edges)
-                    rows.append({"member": member, "epoch": epoch, "layer": layer + 1, "estimator": estimator, "I_XT": i_xt, "I_TY": i_ty})
-            if member < kde_members:  # all recorded epochs of the member, a few kernels at a time
-                for first in range(0, len(epochs_recorded), KDE_CHUNK):
-                    bounds = mi.kde_information_batch(stacked[first : first + KDE_CHUNK, member], labels, kde_variance)
-                    for epoch, (k_xt, k_ty) in zip(epochs_recorded[first : first + KDE_CHUNK], bounds):
-                        rows.append({"member": member, "epoch": epoch, "layer": layer + 1, "estimator": "kde", "I_XT": float(k_xt), "I_TY": float(k_ty)})
+    rows = information_plane(
+        result["activity"], np.asarray(data["y"]), activation, epochs_recorded, bins, bin_width, kde_members, kde_variance
+    )
     print(f"[{run}] information plane in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     tag = {"activation": activation, "fraction": fraction, "depth": len(hidden), "device": describe(dev)}
     return {
-        "information": pd.DataFrame(rows).assign(**tag),
+        "information": rows.assign(**tag),
         "gradients": result["gradients"].assign(**tag),
         "losses": result["losses"].assign(**tag),
     }
