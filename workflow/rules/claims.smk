@@ -139,10 +139,8 @@ rule compare_presets_of_talk:
         mem_mb=500,
     params:
         step=versioned("deepinside.experiments.gather:compare_presets"),
-        kwargs=lambda wildcards: {
-            "presets": [
-                Path(path).parts[1] for path in presets_with_claims(wildcards.talk)
-            ]
+        kwargs=lambda wildcards, input: {
+            "presets": [Path(path).parts[1] for path in input.tables]
         },
     script:
         STEP

@@ -51,11 +51,6 @@ def record_epochs(epochs: int, n_records: int) -> list[int]:
     return [0] + [int(e) for e in spaced if 1 <= e <= epochs]
 
 
-# Recorded epochs whose KDE kernels (patterns² floats each: 64 MB for the 4,096 patterns)
-# are computed in one batch.
-KDE_CHUNK = 8
-
-
 def information_plane(
     activity: list[list[np.ndarray]],
     labels: np.ndarray,
@@ -70,8 +65,8 @@ def information_plane(
 
     ``activity`` is :func:`~deepinside.ensemble.train_ensemble`'s: per recorded epoch, per
     hidden layer, an (E, patterns, units) array. Each member's epochs are binned at once
-    (:func:`~deepinside.mutual_information.binned_information_batch`) and its KDE kernels
-    computed ``KDE_CHUNK`` epochs at a time.
+    (:func:`~deepinside.mutual_information.binned_information_batch`), and so are its KDE
+    bounds (:func:`~deepinside.mutual_information.kde_information_batch`).
     """
     rows = []
     for layer in range(len(activity[0])):
@@ -83,11 +78,10 @@ def information_plane(
                 planes = mi.binned_information_batch(stacked[:, member], labels, edges)
                 for epoch, (i_xt, i_ty) in zip(epochs_recorded, planes):
                     rows.append({"member": member, "epoch": epoch, "layer": layer + 1, "estimator": estimator, "I_XT": float(i_xt), "I_TY": float(i_ty)})
-            if member < kde_members:  # all recorded epochs of the member, a few kernels at a time
-                for first in range(0, len(epochs_recorded), KDE_CHUNK):
-                    bounds = mi.kde_information_batch(stacked[first : first + KDE_CHUNK, member], labels, kde_variance)
-                    for epoch, (k_xt, k_ty) in zip(epochs_recorded[first : first + KDE_CHUNK], bounds):
-                        rows.append({"member": member, "epoch": epoch, "layer": layer + 1, "estimator": "kde", "I_XT": float(k_xt), "I_TY": float(k_ty)})
+            if member < kde_members:  # all recorded epochs of the member at once, the kernel in blocks of rows
+                bounds = mi.kde_information_batch(stacked[:, member], labels, kde_variance)
+                for epoch, (k_xt, k_ty) in zip(epochs_recorded, bounds):
+                    rows.append({"member": member, "epoch": epoch, "layer": layer + 1, "estimator": "kde", "I_XT": float(k_xt), "I_TY": float(k_ty)})
     return pd.DataFrame(rows)
 
 
