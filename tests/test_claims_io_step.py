@@ -45,6 +45,13 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_bytes_are_written_as_they_are_whatever_the_extension(tmp_path):
+    archive = bytes(range(256)) * 4  # e.g. a .tar.gz a step has made in memory
+    assert io.write(archive, tmp_path / "bundle.tar.gz").read_bytes() == archive
+    assert io.write(b"raw", tmp_path / "notes.csv").read_bytes() == b"raw"  # not sent through the csv writer
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle.tar.gz", "notes.csv"]  # no temporary left
+
+
 def test_written_files_follow_the_umask_not_mkstemp(tmp_path):
     old = os.umask(0o027)
     try:

@@ -152,6 +152,37 @@ def test_killed_training_resumes_to_identical_weights(tmp_path, persistent):
     assert not path.exists()  # finished runs remove their checkpoint
 
 
+def test_throttled_checkpoint_saves_once_its_interval_has_passed_and_resumes_to_identical_weights(tmp_path):
+    data, settings = small_training()  # 4 epochs
+    uninterrupted, _ = rbm.train_rbm(data, **settings)
+    now = [0.0]  # a clock the training loop moves: epoch e ends at 10·e seconds
+
+    def ten_seconds_per_epoch_killed_in_four(epoch, params):
+        now[0] = 10.0 * epoch
+        if epoch == 4:
+            raise KeyboardInterrupt("simulated kill")
+        return {}
+
+    path = tmp_path / "ckpt.pt"
+    with pytest.raises(KeyboardInterrupt):
+        rbm.train_rbm(data, **settings, on_epoch=ten_seconds_per_epoch_killed_in_four,
+                      checkpoint=EpochCheckpoint(path, "stamp", min_interval=15, clock=lambda: now[0]))
+    # saved at 20 s (epoch 2); at 30 s only 10 s had passed since, so epoch 3 was not saved
+    assert torch.load(path, weights_only=True)["epoch"] == 2
+    resumed, history = rbm.train_rbm(data, **settings, checkpoint=EpochCheckpoint(path, "stamp"))
+    assert list(history["epoch"]) == [0, 1, 2, 3, 4] and not path.exists()
+    for name in ("W", "b", "c"):
+        assert torch.equal(uninterrupted[name], resumed[name])
+
+    now[0] = 0.0
+    with pytest.raises(KeyboardInterrupt):  # an interval longer than the run: nothing is ever written
+        rbm.train_rbm(data, **settings, on_epoch=ten_seconds_per_epoch_killed_in_four,
+                      checkpoint=EpochCheckpoint(path, "stamp", min_interval=100, clock=lambda: now[0]))
+    assert not path.exists()
+    with pytest.raises(ValueError, match="min_interval"):
+        EpochCheckpoint(path, "stamp", min_interval=-1)
+
+
 def test_checkpoint_of_other_settings_is_ignored(tmp_path):
     data, settings = small_training()
     path = tmp_path / "ckpt.pt"

@@ -149,8 +149,10 @@ def caption(claims: pd.DataFrame) -> str:
     for row in claims.itertuples(index=False):
         verdict = "holds" if row.holds == "yes" else "does NOT hold"
         label = row.figure if row.kind == "claim" else f"{row.figure} [check]"
-        if over_seeds(row):
-            measured = f"mean {measured_text(row)} over {int(row.n_seeds)} seed(s)"
+        if over_seeds(row) and int(row.n_seeds) > 1:
+            measured = f"mean {measured_text(row)} over {int(row.n_seeds)} seeds"
+        elif over_seeds(row):
+            measured = f"measured {measured_text(row)} (one seed)"
         else:
             measured = f"measured {measured_text(row)}"
         line = f"{label}: {row.claim} — {measured} (needs {row.threshold}): {verdict}."

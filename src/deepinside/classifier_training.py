@@ -160,7 +160,7 @@ def train_classifier(
                     + (f", test error {row['test_error']:.4f}" if test_every_epoch else "") + f" ({row['seconds']:.1f} s, {where})",
                     file=sys.stderr, flush=True,
                 )
-                if checkpoint is not None:
+                if checkpoint is not None and checkpoint.due():
                     checkpoint.save({"epoch": epoch, "model": model.state_dict(), "optimiser": opt.state_dict(),
                                      "generator": gen.get_state(), "global_generator": _global_state(device),
                                      "history": history, "progress": progress})

@@ -58,19 +58,31 @@ def sizes(params: dict) -> list[int]:
     return [params["W1"].shape[0]] + [params[f"W{l}"].shape[1] for l in range(1, depth(params) + 1)]
 
 
-def layer_input(states: list[torch.Tensor], params: dict, layer: int) -> torch.Tensor:
-    """Total input to layer ``layer`` from its neighbours: s_{l−1}ᵀ W_l + W_{l+1} s_{l+1} + b_l."""
+def bottom_up_input(states: list[torch.Tensor], params: dict, layer: int) -> torch.Tensor:
+    """The bias and the input from below of layer ``layer``: b_l + s_{l−1}ᵀ W_l (b_0 for the visible layer)."""
     total = params[f"b{layer}"]
     if layer > 0:
         total = total + states[layer - 1] @ params[f"W{layer}"]
+    return total
+
+
+def layer_input(states: list[torch.Tensor], params: dict, layer: int, bottom_up: torch.Tensor | None = None) -> torch.Tensor:
+    """Total input to layer ``layer`` from its neighbours: s_{l−1}ᵀ W_l + W_{l+1} s_{l+1} + b_l.
+
+    ``bottom_up``: :func:`bottom_up_input` of this layer when the caller already has it
+    (the same numbers, bit for bit: the sum is formed in the same order).
+    """
+    total = bottom_up_input(states, params, layer) if bottom_up is None else bottom_up
     if layer < depth(params):
         total = total + states[layer + 1] @ params[f"W{layer + 1}"].T
     return total
 
 
-def layer_probabilities(states: list[torch.Tensor], params: dict, layer: int) -> torch.Tensor:
+def layer_probabilities(
+    states: list[torch.Tensor], params: dict, layer: int, bottom_up: torch.Tensor | None = None
+) -> torch.Tensor:
     """p(s_l = 1 | s_{l−1}, s_{l+1}) for every row."""
-    return torch.sigmoid(layer_input(states, params, layer))
+    return torch.sigmoid(layer_input(states, params, layer, bottom_up))
 
 
 def recognition_pass(v: torch.Tensor, params: dict) -> list[torch.Tensor]:
@@ -93,12 +105,15 @@ def mean_field(
     Layers are updated one after another (each update is the exact maximiser of the
     variational bound over that layer given the others, so the bound never decreases),
     until no μ moves by more than ``tolerance`` or ``iterations`` sweeps are done.
+    The visible layer is clamped, so the first hidden layer's input from below,
+    b_1 + vᵀW_1, is computed once, not once per sweep.
     """
     states = [v] + recognition_pass(v, params)
+    clamped = bottom_up_input(states, params, 1)
     for sweep in range(1, iterations + 1):
         change = 0.0
         for layer in range(1, depth(params) + 1):
-            new = layer_probabilities(states, params, layer)
+            new = layer_probabilities(states, params, layer, clamped if layer == 1 else None)
             change = max(change, float((new - states[layer]).abs().max()))
             states[layer] = new
         if change < tolerance:
@@ -234,7 +249,7 @@ def train_dbm(
     zero over the epochs ("gradually decreased to zero"). Returns the parameters and one
     history row per epoch (pre-training RBMs first, ``phase`` says which).
 
-    With a ``checkpoint`` the joint phase saves its full state after every epoch; a
+    With a ``checkpoint`` the joint phase saves its full state when the checkpoint is due; a
     restarted job resumes there with identical numbers and skips pre-training (whose
     result is part of that state).
     """
@@ -291,7 +306,7 @@ def train_dbm(
         history.append(row)
         print(f"[{run_name}] joint epoch {epoch}/{epochs}: reconstruction error {error:.4f}, mean-field sweeps "
               f"{row['mean_field_sweeps']:.1f} ({row['seconds']:.2f} s, {where})", file=sys.stderr, flush=True)
-        if checkpoint is not None:
+        if checkpoint is not None and checkpoint.due():
             checkpoint.save({
                 "epoch": epoch,
                 "params": {k: v.cpu() for k, v in params.items()},

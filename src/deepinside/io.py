@@ -58,12 +58,15 @@ def _current_umask() -> int:
 def write(obj: Any, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> Path:
     """Write ``obj`` to ``path`` atomically, in the format the extension names.
 
-    ``metadata``: text chunks of a PNG figure (ignored for other formats).
+    ``metadata``: text chunks of a PNG figure (ignored for other formats). ``bytes`` are
+    written as they are, whatever the extension (an archive a step has already made).
     """
     path = Path(path)
     suffix = path.suffix.lower()
     with atomic_output(path) as tmp:
-        if suffix == ".csv":
+        if isinstance(obj, bytes):
+            tmp.write_bytes(obj)
+        elif suffix == ".csv":
             if not isinstance(obj, pd.DataFrame):
                 raise TypeError(f"{path}: a .csv output needs a pandas DataFrame, got {type(obj).__name__}")
             obj.to_csv(tmp, index=False)

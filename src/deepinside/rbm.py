@@ -176,8 +176,8 @@ def train_rbm(
     1,000 training examples, after the epoch), momentum, seconds, device. ``on_epoch(epoch, params)`` may return a dict of extra columns (the
     exact log-likelihood of a small RBM, for instance). With a ``checkpoint`` the full
     state (parameters, momentum buffers, persistent chains, random generator) is saved
-    after every epoch and a restarted run continues where it stopped, with identical
-    numbers. A NaN anywhere stops training with an error naming ``run_name``.
+    at the epoch boundaries where the checkpoint is due, and a restarted run continues
+    from there with identical numbers. A NaN anywhere stops training with an error naming ``run_name``.
     """
     x = torch.as_tensor(np.asarray(data, dtype=np.float32), device=device)
     n = x.shape[0]
@@ -234,7 +234,7 @@ def train_rbm(
             file=sys.stderr,
             flush=True,
         )
-        if checkpoint is not None:
+        if checkpoint is not None and checkpoint.due():
             checkpoint.save(
                 {
                     "epoch": epoch,

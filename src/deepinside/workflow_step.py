@@ -88,11 +88,7 @@ def run(
         if _carries_provenance(obj):
             fields = fields or provenance.record(step, **dict(context or {}))
             obj, metadata = _with_provenance(obj, fields)
-        if isinstance(obj, bytes):  # an archive made by the step
-            with io.atomic_output(path) as tmp:
-                tmp.write_bytes(obj)
-        else:
-            io.write(obj, path, metadata=metadata)
+        io.write(obj, path, metadata=metadata)
     print(f"[deepinside] {step} done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
 
 

@@ -1,4 +1,6 @@
-"""Data steps: fetch or unpack the raw inputs of the pipeline into ``resources/``."""
+"""Data steps: the raw inputs of the pipeline, downloaded (checksum verified, cached under
+``download_dir``) or unpacked from an installed package; the rules write them into the
+preset's ``results/<preset>/data/``."""
 
 from __future__ import annotations
 
