@@ -2,7 +2,8 @@
 
 A job is a fresh Python process running workflow/scripts/step.py: Python starts, the
 adapter imports the package, the step's module imports numpy/pandas (and torch for the
-training, Jacobian and sampling steps, matplotlib/seaborn for figures). Printed: the
+training, Jacobian and sampling steps, matplotlib/seaborn for figures; building a
+torch optimiser, or calling torch.func.jacfwd, imports torch._dynamo too). Printed: the
 median of ``--repeats`` cold starts of each, and the ratio to a bare interpreter.
 
     python bench/job_overhead.py [--repeats 5]
@@ -22,6 +23,9 @@ IMPORTS = {
     "a table step (+ numpy, pandas)": "import deepinside.experiments.gather",
     "a figure step (+ matplotlib, seaborn)": "import deepinside.plots.saxe2019",
     "a torch step (+ torch)": "import deepinside.experiments.okatani2013",
+    # torch.optim's optimisers and torch.func.jacfwd import torch._dynamo when first used
+    "a torch step with an optimiser": "import deepinside.experiments.okatani2013, torch; "
+    "torch.optim.Adam([torch.zeros(1, requires_grad=True)])",
 }
 
 

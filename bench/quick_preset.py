@@ -6,9 +6,10 @@
     python bench/quick_preset.py --logs logs/quick      # only reads an existing run's job logs
 
 Every job's log ends with the adapter's line ``[deepinside] <step> done in <s> s``
-(the step's own time, after Python and its imports have started); the script adds the
-job's start-up (log file creation to that line is not known, so start-up is measured
-separately by bench/job_overhead.py). Snakemake's ``benchmark:`` files are not used: a
+(the step's own time: from its inputs read to its outputs written, so it includes
+importing the step's module, torch for most, unless reading the inputs already did).
+Python's and the adapter's start-up come before it and are measured separately by
+bench/job_overhead.py. Snakemake's ``benchmark:`` files are not used: a
 rule marked for the between-workflow cache may not have one.
 """
 
@@ -39,7 +40,7 @@ def step_times(logs: Path) -> list[tuple[float, str, str]]:
 def report(times: list[tuple[float, str, str]], wall: float | None) -> None:
     total = sum(t for t, _, _ in times)
     print(f"jobs: {len(times)}, step-seconds: {total:.0f}" + (f", wall: {wall:.0f} s ({wall / 60:.1f} min)" if wall else ""))
-    print("ten slowest jobs (step time, excluding start-up):")
+    print("ten slowest jobs (step time: from inputs read to outputs written, the step module's imports included):")
     for seconds, step, log in times[:10]:
         print(f"  {seconds:8.1f} s  {step:60s} {log}")
     by_step: dict[str, float] = {}
