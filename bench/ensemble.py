@@ -9,15 +9,19 @@ epoch's matrix products alone (forward baddbmm Wᵀh, backward hδᵀ and Wδ pe
 preallocated tensors of the same shapes, in the trainer's units × batch layout, where
 they run 3–8× faster than batch × units): what any implementation must compute.
 
-The batched time and the floor are the fastest of ``--trials`` runs each (noise from
-other work on the machine only adds time); the loop of single networks runs once.
+The batched trainer and the floor are timed in pairs, one right after the other, in
+``--trials`` pairs; printed are their medians and the median (and range) of the paired
+ratios. This machine's speed drifts by up to 1.7× between minutes, so a ratio of times
+taken at different moments (e.g. the fastest of each) can land anywhere in that range.
+The loop of single networks runs once.
 
-    python bench/ensemble.py [--members 10 50] [--epochs 100] [--threads 2] [--trials 3]
+    python bench/ensemble.py [--members 10 50] [--epochs 100] [--threads 2] [--trials 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 
 import torch
@@ -61,26 +65,30 @@ def main() -> None:
     parser.add_argument("--members", type=int, nargs="+", default=[10, 50])
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--trials", type=int, default=3, help="batched trainer and floor: the fastest of this many runs")
+    parser.add_argument("--trials", type=int, default=5, help="pairs of (batched trainer, floor) timed back to back")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     data = sphere_task.generate()
     cpu = torch.device("cpu")
     common = dict(sizes=SIZES, activation="tanh", fraction=0.85, epochs=args.epochs, learning_rate=4e-4, batch_size=512, seed=0, device=cpu)
-    print(f"{'networks':>8} {'batched s/epoch':>16} {'loop s/epoch':>13} {'loop/batched':>13} {'floor s/epoch':>14} {'batched/floor':>14}  max |Δw| (network 0)")
+    print(f"{'networks':>8} {'batched s/epoch':>16} {'loop s/epoch':>13} {'loop/batched':>13} {'floor s/epoch':>14}"
+          f" {'batched/floor (range)':>22}  max |Δw| (network 0)")
     for members in args.members:
-        t_batched = float("inf")
-        for _ in range(args.trials):  # the fastest of a few runs: the machine's noise only adds time
+        times, floors, ratios = [], [], []
+        for _ in range(args.trials):  # each pair back to back: both see the machine at the same speed
             started = time.perf_counter()
             batched = train_ensemble(data["x"], data["y"], n_members=members, record_epochs=[], run_name="bench", **common)
-            t_batched = min(t_batched, (time.perf_counter() - started) / args.epochs)
+            times.append((time.perf_counter() - started) / args.epochs)
+            floors.append(matmul_floor(members, int(batched["train_masks"][0].sum()), common["batch_size"]))
+            ratios.append(times[-1] / floors[-1])
+        t_batched, floor = statistics.median(times), statistics.median(floors)
         started = time.perf_counter()
         singles = [train_single(data["x"], data["y"], member=e, **common) for e in range(members)]
         t_loop = (time.perf_counter() - started) / args.epochs
         difference = max(float((batched["params"][l][0][0] - singles[0][l][0]).abs().max()) for l in range(len(SIZES) - 1))
-        floor = min(matmul_floor(members, int(batched["train_masks"][0].sum()), common["batch_size"]) for _ in range(args.trials))
+        spread = f"{statistics.median(ratios):.1f}x ({min(ratios):.1f}-{max(ratios):.1f})"
         print(
-            f"{members:>8} {t_batched:16.4f} {t_loop:13.4f} {t_loop / t_batched:12.1f}x {floor:14.4f} {t_batched / floor:13.1f}x"
+            f"{members:>8} {t_batched:16.4f} {t_loop:13.4f} {t_loop / t_batched:12.1f}x {floor:14.4f} {spread:>22}"
             f"  {difference:.1e}",
             flush=True,
         )
