@@ -167,7 +167,8 @@ def test_early_stopping_waits_for_min_epochs_and_can_evaluate_the_test_set_once(
     assert once["test_error"].notna().sum() == 1 and once.loc[once["selected"], "test_error"].notna().all()
 
 
-def test_two_phase_recipe_resumes_identically_across_the_phase_change(tmp_path):
+@pytest.mark.parametrize("killed", ["inside phase 2", "right after the epoch that stopped phase 1"])
+def test_two_phase_recipe_resumes_identically_across_the_phase_change(tmp_path, killed):
     phases = [Phase("held-out batch", 200, 0.01, patience=2), Phase("all batches, lower rate", 4, 0.001, all_data=True)]
     reference, history, _ = early_stopping_run(phases=phases)
     assert list(dict.fromkeys(history["phase"])) == ["start", "held-out batch", "all batches, lower rate"]
@@ -177,7 +178,10 @@ def test_two_phase_recipe_resumes_identically_across_the_phase_change(tmp_path):
         pass
 
     path = tmp_path / "c.pt"
-    stop_at = int(history[history["phase"] == "all batches, lower rate"]["epoch"].min()) + 1  # inside phase 2
+    first_of_phase_2 = int(history[history["phase"] == "all batches, lower rate"]["epoch"].min())
+    # a checkpoint saved at the epoch where early stopping fired, with the kill before phase 2 saved one
+    # (with saves every 30 s that is up to 30 s of phase 2): the resumed run must not train phase 1 on
+    stop_at = first_of_phase_2 + 1 if killed == "inside phase 2" else first_of_phase_2 - 1
 
     class KillAfter(EpochCheckpoint):
         def save(self, state):

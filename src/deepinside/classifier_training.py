@@ -54,6 +54,18 @@ class Phase:
     min_epochs: int = 0  # early stopping may not end the phase before this many epochs
 
 
+def early_stopping_fired(phase: Phase, progress: dict) -> bool:
+    """Whether ``phase`` ends now: under early stopping, ``patience`` epochs without a better
+    held-out score, and at least ``min_epochs`` of the phase done. Read from the loop's
+    saved state, so a run resumed from the epoch that fired does not train that phase on."""
+    return (
+        phase.patience is not None
+        and progress["phase_epoch"] > 0
+        and progress["since_best"] >= phase.patience
+        and progress["phase_epoch"] >= phase.min_epochs
+    )
+
+
 def epochs_for(n_examples: int, batch_size: int, epochs: int, min_updates: int) -> int:
     """Epochs to run so that small training sets still get ``min_updates`` parameter updates."""
     batches = max(1, math.ceil(n_examples / batch_size))
@@ -137,7 +149,7 @@ def train_classifier(
             for group in opt.param_groups:
                 group["lr"] = phase.learning_rate
             inputs, targets = (x_all, y_all) if phase.all_data else (x, y)
-            stop = False
+            stop = early_stopping_fired(phase, progress)  # True only when resumed at the epoch that ended the phase
             while progress["phase_epoch"] < phase.epochs and not stop:
                 progress["epoch"] += 1
                 progress["phase_epoch"] += 1
@@ -153,7 +165,7 @@ def train_classifier(
                         progress.update(best=list(score), since_best=0, best_state=copy.deepcopy(model.state_dict()), best_epoch=epoch)
                     else:
                         progress["since_best"] += 1
-                    stop = progress["since_best"] >= phase.patience and progress["phase_epoch"] >= phase.min_epochs
+                    stop = early_stopping_fired(phase, progress)
                 print(
                     f"[{run_name}] {phase.name} epoch {epoch}: loss {row['batch_loss']:.4f}, train error {row['train_error']:.4f}"
                     + (f", validation error {row['validation_error']:.4f}" if validation is not None else "")
