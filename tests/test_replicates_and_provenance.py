@@ -65,6 +65,7 @@ def test_gathered_rows_carry_preset_and_seeds_and_caption_says_how_many_held():
     assert set(out["preset"]) == {"quick"} and set(out["seeds"]) == {"3 4"}
     text = claims.caption(out)
     assert "mean 0.5 ± 0.57 over 2 seeds" in text and "holds in 1 of 2 seeds" in text and "does NOT hold" in text
+    assert "rule: a claim must hold in every seed" in text and "verdict: holds" not in text  # the rule, not a verdict
     one = gather.replicate_claims([seed_table([0.9, 0.0])], [3], "all", "quick")["claims"]
     assert "measured 0.9 (one seed)" in claims.caption(one) and "mean" not in claims.caption(one)
     # stacking keeps the replicate and provenance columns

@@ -39,7 +39,8 @@ def verdict(holds_in: int, n_seeds: int, rule: str) -> bool:
 
 
 def describe_rule(rule: str) -> str:
-    return "holds in every seed" if rule == "all" else "holds in more than half of the seeds"
+    """The verdict rule as a caption states it (not a verdict: 'rule: ...')."""
+    return "a claim must hold in every seed" if rule == "all" else "a claim must hold in more than half of the seeds"
 
 
 def combine(tables: Sequence[pd.DataFrame], seeds: Sequence[int], rule: str = "all") -> pd.DataFrame:
@@ -80,7 +81,7 @@ def _note(per_seed, seeds, measured, held, rule, note) -> str:
     if len(seeds) == 1:  # one run: its own note, and which seed it was
         return f"seed {seeds[0]}: {note}" if isinstance(note, str) and note else f"seed {seeds[0]}"
     values = ", ".join(f"{seed}: {value:.4g}{'' if ok else ' (no)'}" for seed, value, ok in zip(seeds, measured, held))
-    parts = [f"holds in {sum(held)} of {len(seeds)} seeds ({values}); verdict: {describe_rule(rule)}"]
+    parts = [f"holds in {sum(held)} of {len(seeds)} seeds ({values}); rule: {describe_rule(rule)}"]
     thresholds = [str(row["threshold"]) for row in per_seed]
     if len(set(thresholds)) > 1:
         parts.append("threshold depends on the data: " + ", ".join(f"{s}: {t}" for s, t in zip(seeds, thresholds)))
