@@ -100,6 +100,22 @@ def test_run_refuses_mismatched_outputs_and_arguments(tmp_path):
     assert not (tmp_path / "o.csv").exists()
 
 
+def test_a_job_limits_every_thread_pool_already_loaded_to_its_threads():
+    """numpy is loaded (by io) before the job's thread count is known; its BLAS must still obey it."""
+    import subprocess
+    import sys
+
+    code = (
+        "from deepinside import workflow_step; import numpy; "
+        "from threadpoolctl import threadpool_info; "
+        "workflow_step._limit_threads(1); "
+        "import torch; "
+        "print(sorted({p['num_threads'] for p in threadpool_info()}), torch.get_num_threads())"
+    )
+    pools = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert pools.split() == ["[1]", "1"], pools
+
+
 def test_readme_claims_table_replaces_only_its_section():
     from deepinside import readme_claims
 

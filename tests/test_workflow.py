@@ -17,10 +17,8 @@ from deepinside import provenance, results_bundle
 
 pytestmark = pytest.mark.workflow
 
-# Training and Jacobian rules ask for 2 threads; on CI's 2 cores "--cores 2" would run
-# them one at a time, each paying seconds of start-up. "--cores 4" overlaps two of them:
-# the tests check results, not speed.
-CORES = "4"
+# Numerical jobs take config.yaml's `threads` (1): on CI's 2 cores, two run side by side.
+CORES = "2"
 
 def tiny(figure):
     """Where the tiny test preset puts a figure (its own folder, beside the quick ones)."""
@@ -114,6 +112,7 @@ def test_one_figure_runs_only_its_ancestors(workdir, target, expected_jobs):
         ("seed=abc", "config key 'seed'"),
         ("colour=red", "unknown config key 'colour'"),
         ("device=gpu", "config key 'device'"),
+        ("threads=0", "config key 'threads'"),
         ("preset=huge", "config key 'preset'"),
     ],
 )
@@ -122,6 +121,15 @@ def test_bad_config_stops_before_any_job_and_names_the_key(workdir, override, na
     assert result.returncode != 0
     assert named in result.stdout + result.stderr
     assert not (workdir / "results").exists() and not (workdir / "figures").exists()
+
+
+def test_numerical_jobs_take_their_threads_from_the_config(workdir):
+    target = "results/quick/seed0/okatani2013/samples/dbm_2layers.pt"
+    default = run_snakemake(workdir, "-n", "--forceall", "--cores", "4", "--", target, tiny=False, timeout=300)
+    raised = run_snakemake(workdir, "-n", "--forceall", "--cores", "4", "--config", "threads=3", "--", target, tiny=False, timeout=300)
+    assert default.returncode == 0 and raised.returncode == 0, default.stderr + raised.stderr
+    assert "threads:" not in default.stdout  # Snakemake names a job's threads only above 1
+    assert "threads: 3" in raised.stdout
 
 
 def test_nested_unknown_key_is_named_with_its_path(workdir):

@@ -165,7 +165,7 @@ def train_classifier(
                         progress.update(best=list(score), since_best=0, best_state=copy.deepcopy(model.state_dict()), best_epoch=epoch)
                     else:
                         progress["since_best"] += 1
-                    stop = early_stopping_fired(phase, progress)
+                stop = early_stopping_fired(phase, progress)
                 print(
                     f"[{run_name}] {phase.name} epoch {epoch}: loss {row['batch_loss']:.4f}, train error {row['train_error']:.4f}"
                     + (f", validation error {row['validation_error']:.4f}" if validation is not None else "")

@@ -166,12 +166,18 @@ def _plain(value: Any) -> str | list[str]:
 def _limit_threads(threads: int) -> None:
     """Give the job's thread count to the numerical libraries (OpenMP, MKL, OpenBLAS, torch).
 
-    Set in the environment, which torch and numpy read when first imported; torch itself
-    is not imported here — a plotting job does not need its start-up time. If torch is
-    already loaded, it is told directly.
+    Libraries not yet loaded read it from the environment when first imported (torch is not
+    imported here: a plotting job does not need its start-up time). numpy is already loaded
+    by then (this module's ``io`` imports it), and its OpenBLAS sized its pool from the
+    machine's cores, not from the job's ``threads``: threadpoolctl resizes the pools already
+    loaded, so that two one-thread jobs side by side do not each run two BLAS threads (or
+    64 on a 64-core node). If torch is already loaded, it is told directly.
     """
-    threads = str(max(1, int(threads)))
+    from threadpoolctl import threadpool_limits
+
+    threads = max(1, int(threads))
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[variable] = threads
+        os.environ[variable] = str(threads)
+    threadpool_limits(limits=threads)
     if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(int(threads))
+        sys.modules["torch"].set_num_threads(threads)

@@ -77,6 +77,7 @@ def figure_seeds(talk):
 
 
 DEVICE = config["device"]
+THREADS = config["threads"]  # of each numerical job (see config.yaml)
 GPUS = config[
     "gpus"
 ]  # the `gpu` resource of the training and Jacobian rules (cluster request)

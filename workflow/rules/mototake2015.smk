@@ -16,7 +16,7 @@ rule mototake2015_dbn_spectra:
     cache: "omit-software"
     conda:
         ENV
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=6000,
         runtime=30,
@@ -118,7 +118,7 @@ rule mototake2015_tsne:
     cache: "omit-software"
     conda:
         ENV
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=4000,
         runtime=60,
@@ -168,7 +168,7 @@ rule mototake2015_perturbation:
     cache: "omit-software"
     conda:
         ENV
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=4000,
         runtime=30,
@@ -218,7 +218,7 @@ rule mototake2015_conv_net:
     cache: "omit-software"
     conda:
         ENV
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=4000,
         runtime=120,
@@ -282,7 +282,7 @@ rule mototake2015_alexnet_spectra:
     cache: "omit-software"
     conda:
         ENV
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=8000,
         runtime=60,
@@ -329,7 +329,7 @@ rule mototake2015_alexnet_vectors:
     cache: "omit-software"
     conda:
         ENV
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=8000,
         runtime=60,

@@ -15,7 +15,7 @@ rule okatani2013_pretrain_layer:
     cache: "omit-software"
     conda:
         ENV
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=4000,
         runtime=120,
@@ -47,7 +47,7 @@ rule okatani2013_finetune:
     cache: "omit-software"
     conda:
         ENV
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=4000,
         runtime=240,
@@ -125,7 +125,7 @@ rule okatani2013_likelihood:
     cache: "omit-software"
     conda:
         ENV
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=4000,
         runtime=60,
@@ -176,7 +176,7 @@ rule okatani2013_cnn:
     cache: "omit-software"
     conda:
         ENV
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=4000,
         runtime=120,
@@ -204,7 +204,7 @@ rule okatani2013_judge:
     cache: "omit-software"
     conda:
         ENV
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=4000,
         runtime=120,
@@ -232,7 +232,7 @@ rule okatani2013_generative_rbm:
     cache: "omit-software"
     conda:
         ENV
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=4000,
         runtime=120,
@@ -260,7 +260,7 @@ rule okatani2013_dbm:
     cache: "omit-software"
     conda:
         ENV
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=4000,
         runtime=480,
@@ -295,7 +295,7 @@ rule okatani2013_samples:
         log_path("seed{seed}/okatani2013_samples.log"),
     conda:
         ENV
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=4000,
         runtime=60,

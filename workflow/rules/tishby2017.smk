@@ -33,6 +33,7 @@ rule tishby2017_train:
     cache: "omit-software"
     conda:
         ENV
+    threads: THREADS
     resources:
         mem_mb=4000,
         runtime=120,
