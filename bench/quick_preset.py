@@ -40,6 +40,8 @@ def step_times(logs: Path) -> list[tuple[float, str, str]]:
 def report(times: list[tuple[float, str, str]], wall: float | None) -> None:
     total = sum(t for t, _, _ in times)
     print(f"jobs: {len(times)}, step-seconds: {total:.0f}" + (f", wall: {wall:.0f} s ({wall / 60:.1f} min)" if wall else ""))
+    if wall:
+        print(f"steps running at once, on average: {total / wall:.2f} (step-seconds / wall; start-up not counted)")
     print("ten slowest jobs (step time: from inputs read to outputs written, the step module's imports included):")
     for seconds, step, log in times[:10]:
         print(f"  {seconds:8.1f} s  {step:60s} {log}")

@@ -155,6 +155,37 @@ def test_figures_and_claims_written_by_a_step_carry_provenance(tmp_path):
     assert list(pd.read_csv(outputs["other"]).columns) == ["x"]  # only claims tables gain columns
 
 
+def test_the_saved_m1_figure_keeps_its_legend_clear_of_caption_and_footer(tmp_path):
+    """Saving with bbox_inches="tight" lays a constrained figure out again: a legend placed
+    "outside lower" then moved down beside the caption, onto the footer line. Checked in the
+    layout of the saved file (the draw that savefig makes), not of the figure on screen."""
+    import numpy as np
+
+    from deepinside import io
+    from deepinside.plots.mototake2015 import tsne_3d
+    from deepinside.plots.style import add_footer
+
+    rng = np.random.default_rng(0)
+    names = ["input"] + [f"{stage}_h{t}" for stage in ("pretrained", "finetuned") for t in (1, 2)]
+    embeddings = [{"features": n, "points": rng.normal(size=(50, 3)), "labels": np.arange(50) % 10, "knn_accuracy": 0.9}
+                  for n in names]
+    accuracy = pd.DataFrame({"features": names, "knn_accuracy": 0.9})
+    fig = tsne_3d(accuracy, embeddings, seed_table([0.9, 0.0]))["figure"]
+    add_footer(fig, "Made by deepinside: preset quick")
+    seen = {}
+
+    def layout_of_the_saved_file(event):
+        seen["legends"] = [legend.get_window_extent(event.renderer) for legend in fig.legends + [a.get_legend() for a in fig.axes if a.get_legend()]]
+        seen["texts"] = [text.get_window_extent(event.renderer) for text in fig.texts]
+
+    fig.canvas.mpl_connect("draw_event", layout_of_the_saved_file)
+    io.write(fig, str(tmp_path / "m1.png"))
+    assert seen["legends"] and seen["texts"]
+    for legend in seen["legends"]:
+        for text in seen["texts"]:
+            assert not legend.overlaps(text), (legend, text)
+
+
 def test_footer_sits_below_the_caption(tmp_path):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 

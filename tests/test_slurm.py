@@ -51,7 +51,9 @@ def run_with_hard_timeout(command, cwd, env, timeout):
 
 def test_small_target_runs_through_slurm(workdir, cluster):
     env = {**cluster.env, "MPLBACKEND": "Agg"}
-    command = [snakemake_executable(), "--profile", "profiles/slurm", *LOCAL_CLUSTER_FLAGS, "--configfile", str(TINY_CONFIG), "--", *TARGETS]
+    # threads=2 (default 1): the config's threads must reach SLURM as the training job's --cpus-per-task
+    command = [snakemake_executable(), "--profile", "profiles/slurm", *LOCAL_CLUSTER_FLAGS, "--configfile", str(TINY_CONFIG),
+               "--config", "threads=2", "--", *TARGETS]
     code, output = run_with_hard_timeout(command, workdir, env, timeout=600)
     assert code == 0, output[-4000:] + cluster.log("slurmctld")[-2000:]
 

@@ -80,7 +80,9 @@ def tsne_3d(accuracy: pd.DataFrame, embeddings: list[dict], claims: pd.DataFrame
         ax.set_ylabel("10-NN accuracy in the embedding")
         ax.legend(fontsize=8)
         handles = [ax.scatter([], [], color=palette[d], label=str(d)) for d in range(10)]
-        fig.legend(handles=handles, loc="outside lower center", ncol=10, fontsize=8, title="digit", frameon=False)
+        # at the right: saving with bbox_inches="tight" re-lays the figure out to the caption's
+        # bottom, and an "outside lower" legend would move down onto the caption's footer
+        fig.legend(handles=handles, loc="outside right upper", fontsize=8, title="digit", frameon=False)
     return finish(fig, "M1 — 3-D t-SNE of MNIST test images: pixels and each DBN layer", claims)
 
 
