@@ -4,6 +4,8 @@
     python bench/quick_preset.py --here                 # the same in this checkout (its results/quick
                                                         # and logs/quick must not exist): keeps the figures
     python bench/quick_preset.py --logs logs/quick      # only reads an existing run's job logs
+    python bench/quick_preset.py --compare results/quick/claims.csv   # also: is the new run's claims
+                                                        # table identical to that one, to the last digit?
 
 Every job's log ends with the adapter's line ``[deepinside] <step> done in <s> s``
 (the step's own time: from its inputs read to its outputs written, so it includes
@@ -58,6 +60,7 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--logs", type=Path, help="read this run's job logs instead of running")
     parser.add_argument("--here", action="store_true", help="run in this checkout, from an empty results/quick")
+    parser.add_argument("--compare", type=Path, help="a claims.csv to compare the new run's claims with, value by value")
     args = parser.parse_args()
     if args.logs:
         report(step_times(args.logs), None)
@@ -67,6 +70,7 @@ def main() -> None:
         if leftovers:
             sys.exit(f"--here measures a run from a clean state: remove {', '.join(map(str, leftovers))} first")
         report(*run_snakemake(REPO, args.cores))
+        compare_claims(REPO / "results" / "quick" / "claims.csv", args.compare)
         return
     with tempfile.TemporaryDirectory(prefix="deepinside-bench-") as folder:
         work = Path(folder)
@@ -74,6 +78,26 @@ def main() -> None:
             source = REPO / name
             (shutil.copytree if source.is_dir() else shutil.copy2)(source, work / name)
         report(*run_snakemake(work, args.cores))
+        compare_claims(work / "results" / "quick" / "claims.csv", args.compare)
+
+
+def compare_claims(new: Path, reference: Path | None) -> None:
+    """Print whether two claims tables give the same values and verdicts (provenance aside)."""
+    if reference is None:
+        return
+    import pandas as pd
+
+    columns = ["talk", "figure", "claim", "measured", "spread", "holds_in", "holds"]
+    a, b = pd.read_csv(new)[columns], pd.read_csv(reference)[columns]
+    if a.equals(b):
+        print(f"claims identical to {reference} in every value and verdict ({len(a)} rows)")
+        return
+    merged = a.merge(b, on=["talk", "figure", "claim"], how="outer", suffixes=("", "_ref"), indicator=True)
+    differ = merged[(merged["_merge"] != "both") | (merged["measured"] != merged["measured_ref"])
+                    | (merged["holds"] != merged["holds_ref"])]
+    print(f"claims differ from {reference} in {len(differ)} of {len(merged)} rows:")
+    for row in differ.itertuples(index=False):
+        print(f"  {row.figure} {row.claim[:60]}: {row.measured:.6g} ({row.holds}) vs {row.measured_ref:.6g} ({row.holds_ref})")
 
 
 def run_snakemake(work: Path, cores: int) -> tuple[list[tuple[float, str, str]], float]:
