@@ -87,14 +87,17 @@ def compare_claims(new: Path, reference: Path | None) -> None:
         return
     import pandas as pd
 
-    columns = ["talk", "figure", "claim", "measured", "spread", "holds_in", "holds"]
-    a, b = pd.read_csv(new)[columns], pd.read_csv(reference)[columns]
+    keys, values = ["talk", "figure", "claim"], ["measured", "spread", "holds_in", "holds"]
+    a, b = pd.read_csv(new)[keys + values], pd.read_csv(reference)[keys + values]
     if a.equals(b):
         print(f"claims identical to {reference} in every value and verdict ({len(a)} rows)")
         return
-    merged = a.merge(b, on=["talk", "figure", "claim"], how="outer", suffixes=("", "_ref"), indicator=True)
-    differ = merged[(merged["_merge"] != "both") | (merged["measured"] != merged["measured_ref"])
-                    | (merged["holds"] != merged["holds_ref"])]
+    merged = a.merge(b, on=keys, how="outer", suffixes=("", "_ref"), indicator=True)
+    changed = merged["_merge"] != "both"
+    for column in values:  # every compared column, NaN (a one-seed spread) equal to NaN
+        mine, theirs = merged[column], merged[f"{column}_ref"]
+        changed |= ~((mine == theirs) | (mine.isna() & theirs.isna()))
+    differ = merged[changed]
     print(f"claims differ from {reference} in {len(differ)} of {len(merged)} rows:")
     for row in differ.itertuples(index=False):
         print(f"  {row.figure} {row.claim[:60]}: {row.measured:.6g} ({row.holds}) vs {row.measured_ref:.6g} ({row.holds_ref})")

@@ -15,13 +15,19 @@ process imports and warms up first; then all start their timed loop at the same 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import time
 
-SETUP = "import sys, time, torch, numpy as np\ng = torch.Generator().manual_seed(0)\n"
+# each copy limits its threads as a workflow job does (environment, torch, already-loaded BLAS)
+SETUP = (
+    "import sys, time\n"
+    "from deepinside.workflow_step import limit_threads\n"
+    "limit_threads({threads})\n"
+    "import torch\n"
+    "g = torch.Generator().manual_seed(0)\n"
+)
 
 # name -> (setup, one unit of work, units timed); sizes are those of the quick preset's steps
 KERNELS = {
@@ -87,10 +93,8 @@ def indent(code: str) -> str:
 def run_together(kernel: tuple[str, str, int], threads: int, processes: int) -> list[float]:
     """Seconds of the timed loop of each of ``processes`` copies started together."""
     setup, body, units = kernel
-    code = PROGRAM.format(setup=SETUP + setup, body=indent(body), units=units)
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
-    code = f"import torch; torch.set_num_threads({threads})\n" + code
-    jobs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    code = PROGRAM.format(setup=SETUP.format(threads=threads) + setup, body=indent(body), units=units)
+    jobs = [subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.DEVNULL, text=True)
             for _ in range(processes)]
     for job in jobs:  # each has imported and warmed up

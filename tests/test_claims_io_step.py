@@ -108,7 +108,7 @@ def test_a_job_limits_every_thread_pool_already_loaded_to_its_threads():
     code = (
         "from deepinside import workflow_step; import numpy; "
         "from threadpoolctl import threadpool_info; "
-        "workflow_step._limit_threads(1); "
+        "workflow_step.limit_threads(1); "
         "import torch; "
         "print(sorted({p['num_threads'] for p in threadpool_info()}), torch.get_num_threads())"
     )

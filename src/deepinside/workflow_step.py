@@ -69,7 +69,7 @@ def run(
     (columns) and figures (PNG text chunks and a footer line) carry.
     """
     kwargs = dict(kwargs or {})
-    _limit_threads(threads)  # before numpy / torch load: they read it when imported
+    limit_threads(threads)  # before numpy / torch load: they read it when imported
     # a named input that resolves to no files is not passed: the function's default applies
     loaded = {name: _read(path) for name, path in inputs.items() if path != []}
     started = time.perf_counter()
@@ -163,7 +163,7 @@ def _plain(value: Any) -> str | list[str]:
     return value if isinstance(value, str) else [str(v) for v in value]
 
 
-def _limit_threads(threads: int) -> None:
+def limit_threads(threads: int) -> None:
     """Give the job's thread count to the numerical libraries (OpenMP, MKL, OpenBLAS, torch).
 
     Libraries not yet loaded read it from the environment when first imported (torch is not
