@@ -1,14 +1,17 @@
-"""Jacobian spectra of the 784-1000-1000-1000-10 sigmoid net: batched torch.func vs an autograd loop.
+"""Jacobian spectra of the 784-1000-1000-1000-10 sigmoid net: closed form, batched torch.func and an autograd loop.
 
-Both compute, for the same N input images, the Jacobians of the input → h1, h2, h3 and
-→ output maps (3,010 × 784 numbers per image) and their singular values:
+All three compute, for the same N input images, the Jacobians of the input → h1, h2, h3
+and → output maps (3,010 × 784 numbers per image) and their singular values:
 
-* batched: ``vmap(jacfwd(...))`` over the images, one call for all layers, then one
-  batched ``svdvals`` per layer (what deepinside.jacobian does);
+* closed form: J(t) = diag(σ′) W(t) J(t−1), one batched matmul per layer
+  (``deepinside.jacobian.input_jacobians``, what the pipeline does), then one batched
+  ``svdvals`` per layer;
+* batched autodiff: ``vmap(jacfwd(...))`` over the images, one call for all layers
+  (what the pipeline did before), then the same ``svdvals``;
 * loop: per image, one forward pass, then one ``torch.autograd.grad`` per output unit
   (3,010 backward passes per image), then ``svdvals`` per image and layer.
 
-The two results are checked to agree, then the times and their ratio are printed.
+The results are checked to agree, then the times and their ratios are printed.
 
     python bench/jacobian.py [--images 20] [--threads 2] [--dtype float32]
 """
@@ -20,6 +23,8 @@ import time
 
 import torch
 from torch.func import jacfwd, vmap
+
+from deepinside import jacobian
 
 
 def network(dtype, seed=0):
@@ -36,6 +41,11 @@ def outputs(layers, x):
             x = torch.sigmoid(x)
         out.append(x)
     return tuple(out)
+
+
+def closed_form_jacobians(layers, x):
+    hidden = jacobian.input_jacobians(layers[:-1], x)
+    return hidden + [torch.matmul(layers[-1][0], hidden[-1])]  # the linear output layer: W J(3)
 
 
 def batched_jacobians(layers, x):
@@ -77,18 +87,25 @@ def main() -> None:
     layers = network(dtype)
     x = torch.rand(args.images, 784, generator=torch.Generator().manual_seed(1), dtype=dtype)
     batched_svd(batched_jacobians(layers, x[:2]))  # warm-up
+    batched_svd(closed_form_jacobians(layers, x[:2]))
+    closed_j, t_closed_j = timed(closed_form_jacobians, layers, x)
+    closed, t_closed_s = timed(batched_svd, closed_j)
     fast_j, t_fast_j = timed(batched_jacobians, layers, x)
     fast, t_fast_s = timed(batched_svd, fast_j)
     slow_j, t_slow_j = timed(loop_jacobians, layers, x)
     slow, t_slow_s = timed(loop_svd, slow_j)
     top = max(float(((a[:, :10] - b[:, :10]).abs() / b[:, :10]).max()) for a, b in zip(fast, slow))
-    t_fast, t_slow = t_fast_j + t_fast_s, t_slow_j + t_slow_s
+    top_closed = max(float(((a[:, :10] - b[:, :10]).abs() / b[:, :10]).max()) for a, b in zip(closed, fast))
+    t_closed, t_fast, t_slow = t_closed_j + t_closed_s, t_fast_j + t_fast_s, t_slow_j + t_slow_s
     print(f"Jacobian spectra of 784-1000-1000-1000-10 (sigmoid), {args.images} images, {args.dtype}, {args.threads} threads")
     print(f"{'':34} {'Jacobians':>10} {'SVDs':>8} {'total':>8}")
+    print(f"  closed form + svdvals            {t_closed_j:9.2f}s {t_closed_s:7.2f}s {t_closed:7.2f}s")
     print(f"  batched vmap(jacfwd) + svdvals   {t_fast_j:9.2f}s {t_fast_s:7.2f}s {t_fast:7.2f}s")
     print(f"  per-image, per-output autograd   {t_slow_j:9.2f}s {t_slow_s:7.2f}s {t_slow:7.2f}s")
-    print(f"  ratio loop / batched             {t_slow_j / t_fast_j:9.1f}x {t_slow_s / t_fast_s:7.1f}x {t_slow / t_fast:7.1f}x")
-    print(f"  agreement: top-10 singular values within {top:.1e} (relative)")
+    print(f"  ratio jacfwd / closed form       {t_fast_j / t_closed_j:9.1f}x {t_fast_s / t_closed_s:7.1f}x {t_fast / t_closed:7.1f}x")
+    print(f"  ratio loop / closed form         {t_slow_j / t_closed_j:9.1f}x {t_slow_s / t_closed_s:7.1f}x {t_slow / t_closed:7.1f}x")
+    print(f"  agreement: top-10 singular values, jacfwd vs loop within {top:.1e}, closed form vs jacfwd within {top_closed:.1e} (relative)")
+
 
 if __name__ == "__main__":
     main()

@@ -46,6 +46,21 @@ def test_layer_jacobians_are_diag_sigmoid_prime_times_w_and_chain_to_the_input_m
     torch.testing.assert_close(between[1] @ between[0] @ inputs[0], inputs[2])  # chain rule
 
 
+def test_closed_form_jacobians_equal_forward_mode_autodiff():
+    # the closed form J(t) = diag(σ′) W(t) J(t−1) against torch.func's vmap(jacfwd), to rounding
+    from torch.func import jacfwd, vmap
+
+    layers = tiny_layers(sizes=(6, 9, 8, 5), seed=4, scale=1.5)
+    x = torch.rand(4, 6, generator=torch.Generator().manual_seed(4), dtype=F64)
+    autodiff = vmap(jacfwd(lambda v: jacobian.hidden_states(layers, v)))(x)
+    for closed, reference in zip(jacobian.input_jacobians(layers, x), autodiff):
+        torch.testing.assert_close(closed, reference, rtol=1e-13, atol=1e-15)
+    states = jacobian.hidden_states(layers, x)
+    for (weight, bias), h, closed in zip(layers[1:], states[:-1], jacobian.layer_jacobians(layers, x)):
+        reference = vmap(jacfwd(lambda v, w=weight, b=bias: torch.sigmoid(v @ w.T + b)))(h)
+        torch.testing.assert_close(closed, reference, rtol=1e-13, atol=1e-15)
+
+
 def decaying_network(seed=0, n_in=60, hidden=(50, 40)):
     """A mid-size sigmoid net whose Jacobian has a decaying spectrum (as trained nets do)."""
     g = torch.Generator().manual_seed(seed)

@@ -196,3 +196,29 @@ def test_code_fingerprint_follows_imports(tmp_path, monkeypatch):
     after = code_version.fingerprint(rbm_step), code_version.fingerprint(saxe_step)
     code_version.dependencies.cache_clear()
     assert after[0] != before[0] and after[1] == before[1]
+
+
+def _tiny_dbn_inputs(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    sizes = [784, 12, 10, 8]
+    rbms = [{"W": torch.randn(a, b, generator=g) * 0.3, "b": torch.zeros(a), "c": torch.randn(b, generator=g) * 0.1}
+            for a, b in zip(sizes[:-1], sizes[1:])]
+    rng = np.random.default_rng(seed)
+    mnist = {"x_test": rng.integers(0, 256, size=(60, 784)).astype(np.uint8), "y_test": np.repeat(np.arange(10), 6)}
+    return rbms, mnist
+
+
+def test_noise_spectra_are_the_full_steps_singular_values_of_the_asked_layers():
+    from deepinside.experiments import mototake2015
+
+    rbms, mnist = _tiny_dbn_inputs()
+    full = mototake2015.dbn_spectra(mnist, "pretrained", n_images=5, noise=0.5, seed=0, device="cpu", rbms=rbms)["spectra"]
+    noisy = mototake2015.dbn_noise_spectra(mnist, "pretrained", n_images=5, noise=0.5, layers=[3, 1], seed=0, device="cpu",
+                                           rbms=rbms)["spectra"]
+    assert sorted(noisy["map"].unique()) == ["input→h1", "input→h3"]
+    keys = ["stage", "noise", "map", "layer", "image", "index"]
+    merged = noisy.merge(full, on=keys, suffixes=("", "_full"), validate="one_to_one")
+    assert len(merged) == len(noisy) == 5 * (12 + 8)  # min(d_t, 784) values per image: 12 at h1, 8 at h3
+    np.testing.assert_allclose(merged["singular_value"], merged["singular_value_full"], rtol=1e-10, atol=1e-300)
+    with pytest.raises(ValueError, match="layers must lie in"):
+        mototake2015.dbn_noise_spectra(mnist, "pretrained", n_images=5, noise=0.5, layers=[4], seed=0, device="cpu", rbms=rbms)

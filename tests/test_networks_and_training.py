@@ -167,6 +167,25 @@ def test_early_stopping_waits_for_min_epochs_and_can_evaluate_the_test_set_once(
     assert once["test_error"].notna().sum() == 1 and once.loc[once["selected"], "test_error"].notna().all()
 
 
+@pytest.mark.parametrize("phases", [[Phase("e", 30, 0.01, patience=3)], [Phase("fixed", 6, 0.01)]])
+def test_evaluating_train_and_test_once_gives_the_every_epoch_numbers_of_the_selected_row(phases):
+    x, y = separable_data(300, seed=2)
+    fit, held_out = validation_split(300, 0.3, seed=0)
+    runs = {}
+    for every in (True, False):
+        model = networks.random_mlp([10, 64, 2], torch.Generator().manual_seed(0))
+        history = train_classifier(model, x[fit], y[fit], x, y, phases=phases, batch_size=20, seed=1, device=CPU, run_name="toy",
+                                   optimiser="adam", x_val=x[held_out], y_val=y[held_out],
+                                   test_every_epoch=every, train_every_epoch=every)
+        runs[every] = (model.state_dict(), history)
+    (weights, each), (weights_once, once) = runs[True], runs[False]
+    assert all(torch.equal(weights[k], weights_once[k]) for k in weights)  # training itself is unchanged
+    columns = ["train_loss", "train_error", "test_loss", "test_error"]
+    assert (once[columns].notna().sum() == 1).all() and once.loc[once["selected"], columns].notna().all().all()
+    assert once.loc[once["selected"], columns].equals(each.loc[each["selected"], columns])  # bit for bit
+    assert once[["epoch", "batch_loss", "validation_error"]].equals(each[["epoch", "batch_loss", "validation_error"]])
+
+
 @pytest.mark.parametrize("killed", ["inside phase 2", "right after the epoch that stopped phase 1"])
 def test_two_phase_recipe_resumes_identically_across_the_phase_change(tmp_path, killed):
     phases = [Phase("held-out batch", 200, 0.01, patience=2), Phase("all batches, lower rate", 4, 0.001, all_data=True)]

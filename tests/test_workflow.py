@@ -77,6 +77,20 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
                 "mototake2015_figure_M6": 1,
             },
         ),
+        (  # M9 reads the noise layers' singular values only, not the full spectra jobs of M2-M5
+            "figures/mototake2015/M9_noise_spectra.png",
+            {
+                "mnist": 1,
+                "okatani2013_pretrain_layer": 9,
+                "mototake2015_dbn_noise_spectra": 12,
+                "mototake2015_conv_net": 3,
+                "mototake2015_pictures": 3,
+                "mototake2015_alexnet_spectra": 18,
+                "mototake2015_noise_information": 3,
+                "replicate_claims": 1,
+                "mototake2015_figure_M9": 1,
+            },
+        ),
         (
             "figures/okatani2013/O1_rbm_filters.png",
             {"mnist": 1, "okatani2013_pretrain_layer": 3, "okatani2013_filters": 3, "replicate_claims": 1, "okatani2013_figure_O1": 1},

@@ -14,7 +14,10 @@ practice section is two such phases: hold one training batch out and train until
 error stops falling, then train on all batches at a lower learning rate for about ten
 epochs.
 
-Every epoch logs train / validation / test loss and error and its phase; with an
+Every epoch logs the mean loss of its mini-batches, the validation loss and error, and
+its phase; and, unless told to evaluate them once at the end (each costs a forward pass
+over its whole set every epoch: for the conv nets here, about a third of the job), the
+train and test loss and error. With an
 :class:`EpochCheckpoint` a killed run resumes with identical numbers; a NaN loss stops
 it with an error that names the run. Randomness comes from the seed only: batch order
 from an explicit generator, and what modules draw from torch's global generator
@@ -109,13 +112,16 @@ def train_classifier(
     y_val: np.ndarray | None = None,
     checkpoint: EpochCheckpoint | None = None,
     test_every_epoch: bool = True,
+    train_every_epoch: bool = True,
 ) -> pd.DataFrame:
     """Train ``model`` in place through ``phases``; return one history row per epoch (epoch 0 = before training).
 
     The history's ``selected`` column marks, per phase, the epoch whose weights the phase
     ended with (its last epoch, or its best validation epoch under early stopping). With
-    ``test_every_epoch`` off, the test set is evaluated once, for the final model, and
-    its numbers go into the last selected row (the others hold NaN).
+    ``test_every_epoch`` (``train_every_epoch``) off, the test set (the training
+    examples) is evaluated once, for the final model, and its numbers go into the last
+    selected row (the others hold NaN): the same numbers as evaluating every epoch would
+    give that row, since the final model has that row's weights. Training is unchanged.
     """
     if any(p.patience is not None or p.all_data for p in phases) and x_val is None:
         raise ValueError(f"{run_name}: early stopping and all-data phases need validation examples")
@@ -143,7 +149,8 @@ def train_classifier(
             history = [dict(row) for row in state["history"]]
             progress = state["progress"]
         if progress["epoch"] == 0 and not history:
-            history.append(_row(model, x, y, validation, x_eval, y_eval, 0, "start", float("nan"), 0.0, where, test_every_epoch))
+            history.append(_row(model, x, y, validation, x_eval, y_eval, 0, "start", float("nan"), 0.0, where,
+                                test_every_epoch, train_every_epoch))
         for index in range(progress["phase"], len(phases)):
             phase = phases[index]
             for group in opt.param_groups:
@@ -157,7 +164,7 @@ def train_classifier(
                 started = time.perf_counter()
                 loss = _one_epoch(model, opt, inputs, targets, batch_size, gen, f"{run_name} {phase.name} epoch {epoch}")
                 row = _row(model, x, y, validation, x_eval, y_eval, epoch, phase.name, loss, time.perf_counter() - started, where,
-                           test_every_epoch)
+                           test_every_epoch, train_every_epoch)
                 history.append(row)
                 if phase.patience is not None:
                     score = (row["validation_error"], row["validation_loss"])
@@ -167,7 +174,8 @@ def train_classifier(
                         progress["since_best"] += 1
                 stop = early_stopping_fired(phase, progress)
                 print(
-                    f"[{run_name}] {phase.name} epoch {epoch}: loss {row['batch_loss']:.4f}, train error {row['train_error']:.4f}"
+                    f"[{run_name}] {phase.name} epoch {epoch}: loss {row['batch_loss']:.4f}"
+                    + (f", train error {row['train_error']:.4f}" if train_every_epoch else "")
                     + (f", validation error {row['validation_error']:.4f}" if validation is not None else "")
                     + (f", test error {row['test_error']:.4f}" if test_every_epoch else "") + f" ({row['seconds']:.1f} s, {where})",
                     file=sys.stderr, flush=True,
@@ -187,8 +195,10 @@ def train_classifier(
             checkpoint.clear()
         frame = pd.DataFrame(history)
         frame["selected"] = frame["epoch"].isin(progress["selected"])
+        last = frame.index[frame["selected"]][-1]
+        if not train_every_epoch:
+            frame.loc[last, ["train_loss", "train_error"]] = evaluate(model, x, y)
         if not test_every_epoch:
-            last = frame.index[frame["selected"]][-1]
             frame.loc[last, ["test_loss", "test_error"]] = evaluate(model, x_eval, y_eval)
         return frame
 
@@ -225,8 +235,8 @@ def _one_epoch(model, opt, x, y, batch_size, gen, label) -> float:
     return total / seen
 
 
-def _row(model, x, y, validation, x_eval, y_eval, epoch, phase, batch_loss, seconds, where, with_test=True) -> dict:
-    train_loss, train_error = evaluate(model, x, y)
+def _row(model, x, y, validation, x_eval, y_eval, epoch, phase, batch_loss, seconds, where, with_test=True, with_train=True) -> dict:
+    train_loss, train_error = evaluate(model, x, y) if with_train else (float("nan"), float("nan"))
     test_loss, test_error = evaluate(model, x_eval, y_eval) if with_test else (float("nan"), float("nan"))
     val_loss, val_error = evaluate(model, *validation) if validation is not None else (float("nan"), float("nan"))
     return {

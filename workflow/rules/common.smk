@@ -275,6 +275,11 @@ def dbn_spectra(stage, noise="0.0"):
     return f"{RUN}/mototake2015/dbn_spectra/{stage}_noise{noise}.csv"
 
 
+def dbn_noise_spectra(stage, noise):
+    """M9's spectra: singular values of the noise layers' input maps only (rule mototake2015_dbn_noise_spectra)."""
+    return f"{RUN}/mototake2015/dbn_noise/{stage}_noise{noise}.csv"
+
+
 def dbn_vectors(stage, noise="0.0"):
     return f"{RUN}/mototake2015/dbn_spectra/{stage}_noise{noise}_vectors.npz"
 

@@ -34,6 +34,37 @@ rule mototake2015_dbn_spectra:
         STEP
 
 
+rule mototake2015_dbn_noise_spectra:
+    input:
+        mnist=rules.mnist.output.mnist,
+        rbms=lambda wildcards: dbn_inputs(wildcards.stage)["rbms"],
+        model=lambda wildcards: dbn_inputs(wildcards.stage)["model"],
+    output:
+        spectra=run_path("mototake2015/dbn_noise/{stage}_noise{noise}.csv"),
+    log:
+        log_path("seed{seed}/mototake2015_dbn_noise_spectra/{stage}_noise{noise}.log"),
+    cache: "omit-software"
+    conda:
+        ENV
+    threads: THREADS
+    resources:
+        mem_mb=4000,
+        runtime=15,
+        gpu=GPUS,
+    params:
+        step=versioned("deepinside.experiments.mototake2015:dbn_noise_spectra"),
+        kwargs=lambda wildcards: {
+            "stage": wildcards.stage,
+            "n_images": JAC["n_images"],
+            "noise": float(wildcards.noise),
+            "layers": JAC["noise_layers"],
+            "seed": int(wildcards.seed),
+            "device": DEVICE,
+        },
+    script:
+        STEP
+
+
 rule mototake2015_steep_spectrum:
     input:
         spectra=dbn_spectra("pretrained"),
@@ -348,7 +379,7 @@ rule mototake2015_alexnet_vectors:
 
 rule mototake2015_noise_information:
     input:
-        dbn=[dbn_spectra("pretrained", noise) for noise in DBN_NOISE],
+        dbn=[dbn_noise_spectra("pretrained", noise) for noise in DBN_NOISE],
         alexnet=[
             alexnet_spectra(layer, noise)
             for layer in ALEX["noise_layers"]

@@ -76,6 +76,16 @@ def _spectrum_rows(values: np.ndarray, map_name: str, layer: int) -> pd.DataFram
     )
 
 
+def _dbn_and_images(
+    stage: str, rbms: list[dict] | None, model: dict | None, mnist: dict, n_images: int, noise: float, seed: int, dev: torch.device
+) -> tuple[list[tuple[torch.Tensor, torch.Tensor]], torch.Tensor, np.ndarray]:
+    """The DBN's hidden layers and the n (noisy) test images, in float64 on ``dev``; and their labels."""
+    # float64: the spectra span ten decades; in float32 everything below ~1e-7 σ1 is rounding noise
+    layers = [(w.to(dev, torch.float64), b.to(dev, torch.float64)) for w, b in dbn_layers(stage, rbms, model)]
+    x, labels = _test_images(mnist, n_images, seed)
+    return layers, torch.as_tensor(_noisy(x, noise, seed), device=dev, dtype=torch.float64), labels
+
+
 def dbn_spectra(
     mnist: dict,
     stage: str,
@@ -92,10 +102,7 @@ def dbn_spectra(
     and last singular value of each image (28×28 images in input space).
     """
     dev = select_device(device)
-    # float64: the spectra span ten decades; in float32 everything below ~1e-7 σ1 is rounding noise
-    layers = [(w.to(dev, torch.float64), b.to(dev, torch.float64)) for w, b in dbn_layers(stage, rbms, model)]
-    x, labels = _test_images(mnist, n_images, seed)
-    x = torch.as_tensor(_noisy(x, noise, seed), device=dev, dtype=torch.float64)
+    layers, x, labels = _dbn_and_images(stage, rbms, model, mnist, n_images, noise, seed, dev)
     started = time.perf_counter()
     with torch.no_grad():
         input_maps = jacobian.input_jacobians(layers, x)
@@ -111,12 +118,46 @@ def dbn_spectra(
         tables.append(_spectrum_rows(s.cpu().numpy(), f"h{t}→h{t + 1}", t + 1))
     seconds = time.perf_counter() - started
     print(f"[{stage}, noise {noise}] Jacobians and SVDs of {n_images} images in {seconds:.1f} s on {describe(dev)}", file=sys.stderr)
+    return {"spectra": _spectra_table(tables, stage, noise, dev, seconds), "vectors": vectors}
+
+
+def dbn_noise_spectra(
+    mnist: dict,
+    stage: str,
+    n_images: int,
+    noise: float,
+    layers: list[int],
+    seed: int,
+    device: str,
+    rbms: list[dict] | None = None,
+    model: dict | None = None,
+) -> dict:
+    """M9: singular values of the input → h(t) maps, t in ``layers``, for n test images with noise added (float64).
+
+    The images, noise and Jacobians of :func:`dbn_spectra`, but only the maps M9 compares
+    and only their singular values (``svdvals``): no singular vectors, no h(t) → h(t+1) maps.
+    """
+    dev = select_device(device)
+    net, x, _ = _dbn_and_images(stage, rbms, model, mnist, n_images, noise, seed, dev)
+    if not layers or not all(1 <= t <= len(net) for t in layers):
+        raise ValueError(f"layers must lie in 1…{len(net)}, got {layers}")
+    started = time.perf_counter()
+    with torch.no_grad():
+        input_maps = jacobian.input_jacobians(net[: max(layers)], x)
+        tables = [_spectrum_rows(torch.linalg.svdvals(input_maps[t - 1]).cpu().numpy(), f"input→h{t}", t) for t in sorted(set(layers))]
+    seconds = time.perf_counter() - started
+    print(f"[{stage}, noise {noise}] Jacobians and singular values of layers {layers}, {n_images} images, in {seconds:.1f} s "
+          f"on {describe(dev)}", file=sys.stderr)
+    return {"spectra": _spectra_table(tables, stage, noise, dev, seconds)}
+
+
+def _spectra_table(tables: list[pd.DataFrame], stage: str, noise: float, dev: torch.device, seconds: float) -> pd.DataFrame:
     spectra = pd.concat(tables, ignore_index=True)
     spectra.insert(0, "noise", noise)
     spectra.insert(0, "stage", stage)
     spectra["device"] = describe(dev)
     spectra["seconds"] = seconds
-    return {"spectra": spectra, "vectors": vectors}
+    return spectra
 
 
 # ---------------------------------------------------------------- t-SNE (M1)
@@ -214,6 +255,7 @@ def conv_net_weights(
         phases=[Phase("fixed epochs", settings["epochs"], settings["learning_rate"])], batch_size=settings["batch_size"],
         seed=seed, device=select_device(device), run_name=f"AlexNet-shaped net ×{width} on MNIST",
         momentum=settings["momentum"], weight_decay=settings["weight_decay"],
+        train_every_epoch=False, test_every_epoch=False,  # nothing reads its curves; its final errors are kept
         checkpoint=for_run(checkpoint, x=x, y=y, seed=seed, width=width, side=side, **settings),
     )
     state = {k: v.cpu() for k, v in model.state_dict().items()}

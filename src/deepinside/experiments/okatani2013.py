@@ -78,8 +78,8 @@ def finetune(
     keeps its best weights (early stopping); stopping may not come before ``min_updates``
     updates (small sets), and there are at most ``epochs`` epochs (more when small sets
     need them). Both inits get exactly the same data, optimiser, schedule and seed, so
-    each is compared at its own convergence. The test set is evaluated once, for the
-    selected weights.
+    each is compared at its own convergence. The training and test sets are evaluated
+    once, for the selected weights (O4 reads only those).
     """
     if init not in ("pretrained", "random"):
         raise ValueError(f"init must be 'pretrained' or 'random', got {init!r}")
@@ -103,7 +103,7 @@ def finetune(
         model, x[fit], y[fit], mnist_data.to_unit_interval(mnist["x_test"]), mnist["y_test"],
         phases=phases, batch_size=batch_size, seed=seed, device=select_device(device),
         run_name=f"fine-tune {init} n={n}", optimiser=training["optimiser"], weight_decay=training["weight_decay"],
-        x_val=x[held_out], y_val=y[held_out], test_every_epoch=False,
+        x_val=x[held_out], y_val=y[held_out], test_every_epoch=False, train_every_epoch=False,
         checkpoint=for_run(checkpoint, **training, epochs_run=epochs, x=x, y=y, init=init, sizes=sizes,
                                random_init=random_init, seed=seed,
                                start=[p["W"] for p in rbms] if init == "pretrained" else None),
@@ -399,6 +399,7 @@ def train_judge(
     history = train_classifier(
         model, x, y, x_test, y_test, phases=[Phase("fixed epochs", epochs, learning_rate)], batch_size=batch_size,
         seed=seed, device=select_device(device), run_name="digit judge", momentum=momentum, weight_decay=weight_decay,
+        train_every_epoch=False, test_every_epoch=False,  # nothing reads the judge's curves; its final errors are kept
         checkpoint=for_run(checkpoint, x=x, y=y, seed=seed, epochs=epochs, learning_rate=learning_rate,
                                momentum=momentum, batch_size=batch_size, weight_decay=weight_decay),
     )
