@@ -222,3 +222,17 @@ def test_noise_spectra_are_the_full_steps_singular_values_of_the_asked_layers():
     np.testing.assert_allclose(merged["singular_value"], merged["singular_value_full"], rtol=1e-10, atol=1e-300)
     with pytest.raises(ValueError, match="layers must lie in"):
         mototake2015.dbn_noise_spectra(mnist, "pretrained", n_images=5, noise=0.5, layers=[4], seed=0, device="cpu", rbms=rbms)
+
+
+def test_alexnet_spectra_of_a_layer_do_not_depend_on_the_other_layers_of_the_job():
+    from deepinside.experiments import mototake2015
+
+    net = alexnet.digit_network(0.25, 64, torch.Generator().manual_seed(0))
+    weights = {"architecture": {"kind": "mnist", "width": 0.25, "side": 64}, "state": net.state_dict()}
+    pictures = {"images": np.random.default_rng(0).random((2, 784)).astype(np.float32)}
+    settings = dict(top_k=3, oversample=2, power_iterations=1, noise=0.5, seed=1, device="cpu")
+    both = mototake2015.alexnet_spectra(weights, pictures, layers=[1, 5], **settings)["spectra"]
+    alone = mototake2015.alexnet_spectra(weights, pictures, layers=[5], **settings)["spectra"]
+    assert sorted(both["layer"].unique()) == [1, 5] and len(both) == 2 * 2 * 3
+    columns = ["noise", "image", "map", "layer", "index", "singular_value"]
+    pd.testing.assert_frame_equal(both[both["layer"] == 5][columns].reset_index(drop=True), alone[columns])

@@ -284,8 +284,16 @@ def dbn_vectors(stage, noise="0.0"):
     return f"{RUN}/mototake2015/dbn_spectra/{stage}_noise{noise}_vectors.npz"
 
 
-def alexnet_spectra(layer, noise="0.0"):
-    return f"{RUN}/mototake2015/alexnet/spectra_layer{layer}_noise{noise}.csv"
+def alexnet_spectra(noise="0.0"):
+    """The AlexNet-shaped net's top singular values at one noise level: every layer (M6) at
+    no noise, the noise layers (M9) at the others. One job each: a job's start-up (torch,
+    torch.func) took longer than one layer's spectra."""
+    return f"{RUN}/mototake2015/alexnet/spectra_noise{noise}.csv"
+
+
+def alexnet_layers(noise):
+    """Layers whose spectra the job at this noise level computes."""
+    return list(range(1, 8)) if float(noise) == 0 else sorted(ALEX["noise_layers"])
 
 
 # The AlexNet-shaped network: trained here on MNIST (offline) or ImageNet's (downloaded).

@@ -305,11 +305,9 @@ rule mototake2015_alexnet_spectra:
         weights=rules.mototake2015_conv_net.output.weights,
         pictures=rules.mototake2015_pictures.output.pictures,
     output:
-        spectra=run_path("mototake2015/alexnet/spectra_layer{layer}_noise{noise}.csv"),
+        spectra=run_path("mototake2015/alexnet/spectra_noise{noise}.csv"),
     log:
-        log_path(
-            "seed{seed}/mototake2015_alexnet_spectra/layer{layer}_noise{noise}.log"
-        ),
+        log_path("seed{seed}/mototake2015_alexnet_spectra/noise{noise}.log"),
     cache: "omit-software"
     conda:
         ENV
@@ -322,7 +320,7 @@ rule mototake2015_alexnet_spectra:
         step=versioned("deepinside.experiments.mototake2015:alexnet_spectra"),
         kwargs=lambda wildcards: {
             **pick(ALEX, "top_k", "oversample", "power_iterations"),
-            "layer": int(wildcards.layer),
+            "layers": alexnet_layers(wildcards.noise),
             "noise": float(wildcards.noise),
             "seed": int(wildcards.seed),
             "device": DEVICE,
@@ -333,7 +331,7 @@ rule mototake2015_alexnet_spectra:
 
 rule mototake2015_alexnet_steepness:
     input:
-        spectra=[alexnet_spectra(layer) for layer in range(1, 8)],
+        spectra=[alexnet_spectra("0.0")],  # a list: the step concatenates tables
     output:
         spectra=run_path("mototake2015/alexnet/spectra_clean.csv"),
         claims=claims_of("mototake2015", "M6"),
@@ -380,11 +378,7 @@ rule mototake2015_alexnet_vectors:
 rule mototake2015_noise_information:
     input:
         dbn=[dbn_noise_spectra("pretrained", noise) for noise in DBN_NOISE],
-        alexnet=[
-            alexnet_spectra(layer, noise)
-            for layer in ALEX["noise_layers"]
-            for noise in ALEX_NOISE
-        ],
+        alexnet=[alexnet_spectra(noise) for noise in ALEX_NOISE],
     output:
         spectra=run_path("mototake2015/noise/spectra.csv"),
         claims=claims_of("mototake2015", "M9"),

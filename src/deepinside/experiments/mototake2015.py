@@ -269,26 +269,33 @@ def digit_inputs(mnist: dict, count: int, seed: int) -> dict:
 
 
 def alexnet_spectra(
-    weights: dict, pictures: dict, layer: int, top_k: int, oversample: int, power_iterations: int,
+    weights: dict, pictures: dict, layers: list[int], top_k: int, oversample: int, power_iterations: int,
     noise: float, seed: int, device: str,
 ) -> dict:
-    """Top-k singular values of input → layer t of the AlexNet-shaped net for every input (matrix-free)."""
+    """Top-k singular values of input → layer t, for each t in ``layers``, of the AlexNet-shaped net for every input (matrix-free).
+
+    Each layer draws its random test vectors from a generator of its own, seeded by
+    ``seed``: a layer's values do not depend on which other layers the job computes.
+    """
     dev = select_device(device)
     model = alexnet_model.build(weights, dev)
-    f = alexnet_model.layer_function(model, layer)
     x = torch.as_tensor(_noisy(pictures["images"], noise, seed), device=dev)
-    gen = generator(seed, dev)
-    started = time.perf_counter()
-    values = []
-    for i in range(len(x)):
-        s, _ = jacobian.randomized_top_singular(f, x[i], top_k, oversample, power_iterations, gen)
-        values.append(s.detach().cpu().numpy())
-        print(f"[AlexNet layer {layer}, noise {noise}] input {i + 1}/{len(x)}: σ1 = {values[-1][0]:.3g}", file=sys.stderr, flush=True)
-    spectra = _spectrum_rows(np.stack(values), f"input→{alexnet_model.LAYER_NAMES[layer - 1]}", layer)
-    spectra.insert(0, "noise", noise)
-    spectra["device"] = describe(dev)
-    spectra["seconds"] = time.perf_counter() - started
-    return {"spectra": spectra}
+    tables = []
+    for layer in layers:
+        f = alexnet_model.layer_function(model, layer)
+        gen = generator(seed, dev)
+        started = time.perf_counter()
+        values = []
+        for i in range(len(x)):
+            s, _ = jacobian.randomized_top_singular(f, x[i], top_k, oversample, power_iterations, gen)
+            values.append(s.detach().cpu().numpy())
+            print(f"[AlexNet layer {layer}, noise {noise}] input {i + 1}/{len(x)}: σ1 = {values[-1][0]:.3g}", file=sys.stderr, flush=True)
+        table = _spectrum_rows(np.stack(values), f"input→{alexnet_model.LAYER_NAMES[layer - 1]}", layer)
+        table.insert(0, "noise", noise)
+        table["device"] = describe(dev)
+        table["seconds"] = time.perf_counter() - started
+        tables.append(table)
+    return {"spectra": pd.concat(tables, ignore_index=True)}
 
 
 def alexnet_vectors(
