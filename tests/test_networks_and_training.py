@@ -130,14 +130,16 @@ def test_adam_trains_the_deep_sigmoid_twin_that_sgd_leaves_on_its_plateau():
     assert errors["adam"] < 0.1 < errors["sgd"]
 
 
-def early_stopping_run(patience=3, checkpoint=None, phases=None):
+def early_stopping_run(patience=3, checkpoint=None, phases=None, noisy_labels=True, **options):
+    """A run of the toy task with a held-out split; ``options`` go to train_classifier."""
     x, y = separable_data(300, seed=2)
-    y = np.where(np.random.default_rng(3).random(300) < 0.3, 1 - y, y)  # noisy labels: the held-out error stops falling
+    if noisy_labels:  # the held-out error stops falling
+        y = np.where(np.random.default_rng(3).random(300) < 0.3, 1 - y, y)
     fit, held_out = validation_split(300, 0.3, seed=0)
     model = networks.random_mlp([10, 64, 2], torch.Generator().manual_seed(0))
     phases = phases or [Phase("early stopping", 200, 0.01, patience=patience)]
     history = train_classifier(model, x[fit], y[fit], x, y, phases=phases, batch_size=20, seed=1, device=CPU, run_name="toy",
-                               optimiser="adam", x_val=x[held_out], y_val=y[held_out], checkpoint=checkpoint)
+                               optimiser="adam", x_val=x[held_out], y_val=y[held_out], checkpoint=checkpoint, **options)
     return model, history, (x[held_out], y[held_out])
 
 
@@ -159,24 +161,15 @@ def test_early_stopping_waits_for_min_epochs_and_can_evaluate_the_test_set_once(
     phases = [Phase("early stopping", 200, 0.01, patience=3, min_epochs=40)]
     model, history, _ = early_stopping_run(phases=phases)
     assert history["epoch"].max() >= 40
-    x, y = separable_data(300, seed=2)
-    fit, held_out = validation_split(300, 0.3, seed=0)
-    model = networks.random_mlp([10, 64, 2], torch.Generator().manual_seed(0))
-    once = train_classifier(model, x[fit], y[fit], x, y, phases=[Phase("e", 30, 0.01, patience=3)], batch_size=20, seed=1,
-                            device=CPU, run_name="toy", optimiser="adam", x_val=x[held_out], y_val=y[held_out], test_every_epoch=False)
+    _, once, _ = early_stopping_run(phases=[Phase("e", 30, 0.01, patience=3)], noisy_labels=False, test_every_epoch=False)
     assert once["test_error"].notna().sum() == 1 and once.loc[once["selected"], "test_error"].notna().all()
 
 
 @pytest.mark.parametrize("phases", [[Phase("e", 30, 0.01, patience=3)], [Phase("fixed", 6, 0.01)]])
 def test_evaluating_train_and_test_once_gives_the_every_epoch_numbers_of_the_selected_row(phases):
-    x, y = separable_data(300, seed=2)
-    fit, held_out = validation_split(300, 0.3, seed=0)
     runs = {}
     for every in (True, False):
-        model = networks.random_mlp([10, 64, 2], torch.Generator().manual_seed(0))
-        history = train_classifier(model, x[fit], y[fit], x, y, phases=phases, batch_size=20, seed=1, device=CPU, run_name="toy",
-                                   optimiser="adam", x_val=x[held_out], y_val=y[held_out],
-                                   test_every_epoch=every, train_every_epoch=every)
+        model, history, _ = early_stopping_run(phases=phases, noisy_labels=False, test_every_epoch=every, train_every_epoch=every)
         runs[every] = (model.state_dict(), history)
     (weights, each), (weights_once, once) = runs[True], runs[False]
     assert all(torch.equal(weights[k], weights_once[k]) for k in weights)  # training itself is unchanged
