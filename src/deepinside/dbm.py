@@ -43,6 +43,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
+from . import binary_sampling
 from .checkpointing import EpochCheckpoint
 from .device import describe, generator as make_generator
 from .rbm import hidden_probabilities, momentum_step, train_rbm
@@ -139,21 +140,21 @@ def gibbs_sweep(states: list[torch.Tensor], params: dict, generator: torch.Gener
     top = depth(params)
     for parity in (1, 0):
         for layer in range(parity, top + 1, 2):
-            states[layer] = torch.bernoulli(layer_probabilities(states, params, layer), generator=generator)
+            states[layer] = binary_sampling.sample(layer_probabilities(states, params, layer), generator)
     return states
 
 
 def random_states(params: dict, n: int, generator: torch.Generator) -> list[torch.Tensor]:
     """n independent states with every unit on with probability ½."""
     device, dtype = params["W1"].device, params["W1"].dtype
-    return [torch.bernoulli(torch.full((n, size), 0.5, device=device, dtype=dtype), generator=generator) for size in sizes(params)]
+    return [binary_sampling.sample(torch.full((n, size), 0.5, device=device, dtype=dtype), generator) for size in sizes(params)]
 
 
 def data_states(v: torch.Tensor, params: dict, generator: torch.Generator) -> list[torch.Tensor]:
     """States to start persistent chains from: the given visible rows (sampled if grey) and
     hidden states sampled from the recognition pass — near the data, as PCD starts its chains."""
-    hidden = [torch.bernoulli(mu, generator=generator) for mu in recognition_pass(v, params)]
-    return [torch.bernoulli(v, generator=generator)] + hidden
+    hidden = [binary_sampling.sample(mu, generator) for mu in recognition_pass(v, params)]
+    return [binary_sampling.sample(v, generator)] + hidden
 
 
 def statistics(states: list[torch.Tensor], weights: torch.Tensor | None = None) -> dict:

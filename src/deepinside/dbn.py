@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import torch
 
+from . import binary_sampling
 from .rbm import gibbs_chain, hidden_probabilities, visible_probabilities
 
 
@@ -36,7 +37,7 @@ def sample(
         raise ValueError("a DBN needs at least one RBM")
     state = gibbs_chain(start, rbms[-1], gibbs_steps, generator, sample_visible=True)
     if len(rbms) == 1:
-        return visible_probabilities(torch.bernoulli(hidden_probabilities(state, rbms[0]), generator=generator), rbms[0])
+        return visible_probabilities(binary_sampling.sample(hidden_probabilities(state, rbms[0]), generator), rbms[0])
     for params in reversed(rbms[1:-1]):
-        state = torch.bernoulli(visible_probabilities(state, params), generator=generator)
+        state = binary_sampling.sample(visible_probabilities(state, params), generator)
     return visible_probabilities(state, rbms[0])

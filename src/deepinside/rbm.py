@@ -35,6 +35,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
+from . import binary_sampling
 from .checkpointing import EpochCheckpoint
 from .device import describe, generator as make_generator
 
@@ -72,9 +73,9 @@ def gibbs_chain(
     """
     for step in range(steps):
         p_h = first_hidden_probabilities if step == 0 and first_hidden_probabilities is not None else None
-        h = torch.bernoulli(hidden_probabilities(v, params, up_scale) if p_h is None else p_h, generator=generator)
+        h = binary_sampling.sample(hidden_probabilities(v, params, up_scale) if p_h is None else p_h, generator)
         p_v = visible_probabilities(h, params, down_scale)
-        v = torch.bernoulli(p_v, generator=generator) if sample_visible else p_v
+        v = binary_sampling.sample(p_v, generator) if sample_visible else p_v
     return v
 
 
@@ -186,7 +187,7 @@ def train_rbm(
     gen = make_generator(seed, device)
     params = initial_parameters(x, n_hidden, init_scale, gen)
     velocity = {name: torch.zeros_like(value) for name, value in params.items()}
-    chain = torch.bernoulli(x[:batch_size].clone(), generator=gen) if persistent else None
+    chain = binary_sampling.sample(x[:batch_size], gen) if persistent else None
     history: list[dict] = []
     start_epoch = 0
     if checkpoint is not None and (state := checkpoint.load()) is not None:

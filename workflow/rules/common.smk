@@ -82,6 +82,13 @@ GPUS = config[
     "gpus"
 ]  # the `gpu` resource of the training and Jacobian rules (cluster request)
 
+# Jobs of a minute or more each (quick preset, one thread) whose only input is the MNIST
+# file: the DBMs, the LeNet, the digit judge, the AlexNet-shaped net. Snakemake's
+# scheduler prefers jobs with larger inputs, so it left these for late and the last DBM
+# ran alone at the end of the run; this priority starts them first (longest jobs first).
+# Only the order of jobs changes, never a result.
+LONG_JOB_PRIORITY = 1
+
 # The adapter all rules run calls params.step with params.kwargs (see
 # src/deepinside/workflow_step.py). Paths in `script:` are relative to this folder.
 # params.step is versioned("module:function"): the name plus a hash of the package code

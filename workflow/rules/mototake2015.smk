@@ -247,6 +247,7 @@ rule mototake2015_conv_net:
     log:
         log_path("seed{seed}/mototake2015_conv_net.log"),
     cache: "omit-software"
+    priority: LONG_JOB_PRIORITY
     conda:
         ENV
     threads: THREADS

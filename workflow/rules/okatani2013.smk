@@ -174,6 +174,7 @@ rule okatani2013_cnn:
     log:
         log_path("seed{seed}/okatani2013_cnn.log"),
     cache: "omit-software"
+    priority: LONG_JOB_PRIORITY
     conda:
         ENV
     threads: THREADS
@@ -202,6 +203,7 @@ rule okatani2013_judge:
     log:
         log_path("seed{seed}/okatani2013_judge.log"),
     cache: "omit-software"
+    priority: LONG_JOB_PRIORITY
     conda:
         ENV
     threads: THREADS
@@ -258,6 +260,7 @@ rule okatani2013_dbm:
     log:
         log_path("seed{seed}/okatani2013_dbm/{layers}layers.log"),
     cache: "omit-software"
+    priority: LONG_JOB_PRIORITY
     conda:
         ENV
     threads: THREADS

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import claims, dbm, dbn, digit_judge, mnist as mnist_data, networks, receptive_fields, rbm_likelihood
+from .. import binary_sampling, claims, dbm, dbn, digit_judge, mnist as mnist_data, networks, receptive_fields, rbm_likelihood
 from ..checkpointing import for_run
 from ..classifier_training import Phase, epochs_for, train_classifier, validation_split
 from ..device import generator, select_device
@@ -333,12 +333,12 @@ def gibbs_samples(
     def judged(images: np.ndarray) -> np.ndarray:
         return predict_probabilities(model, torch.as_tensor(images, device=dev)).cpu().numpy()
 
-    models = {"RBM (PCD)": lambda: dbn.sample([to_dev(rbm)], torch.bernoulli(torch.full((n_samples, rbm["W"].shape[0]), 0.5, device=dev), generator=gen), gibbs_steps, gen)}
+    models = {"RBM (PCD)": lambda: dbn.sample([to_dev(rbm)], binary_sampling.sample(torch.full((n_samples, rbm["W"].shape[0]), 0.5, device=dev), gen), gibbs_steps, gen)}
     for params in dbms:
         models[f"{dbm.depth(params)}-layer DBM"] = lambda params=params: dbm.sample(to_dev(params), n_samples, gibbs_steps, gen)
     stack = [to_dev(p) for p in dbn_stack]
     models[f"{len(stack)}-layer DBN"] = lambda: dbn.sample(
-        stack, torch.bernoulli(torch.full((n_samples, stack[-1]["W"].shape[0]), 0.5, device=dev), generator=gen), gibbs_steps, gen)
+        stack, binary_sampling.sample(torch.full((n_samples, stack[-1]["W"].shape[0]), 0.5, device=dev), gen), gibbs_steps, gen)
     images_by_model, probabilities_by_model, summary = [], [], []
     with torch.no_grad():
         real = mnist_data.to_unit_interval(mnist["x_test"][:n_samples])
