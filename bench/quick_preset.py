@@ -6,6 +6,15 @@
     python bench/quick_preset.py --logs logs/quick      # only reads an existing run's job logs
     python bench/quick_preset.py --compare results/quick/claims.csv   # also: is the new run's claims
                                                         # table identical to that one, to the last digit?
+    python bench/quick_preset.py --against old/logs/quick   # also: step by step against an earlier run,
+                                                        # with this machine's drift taken out
+
+This machine's speed drifts by 10-20 % between runs, so two runs' wall times do not say
+what a code change saved. ``--against`` reads an earlier run's logs (move ``logs/quick``
+aside before a clean run) and compares step by step: the jobs whose step code is the
+same in both runs (the ``@<hash>`` of the "done" line: a hash of the package modules the
+step uses) measure the drift, their new step-seconds over their old; the steps whose
+code changed are shown with their own ratio and with it divided by the drift.
 
 Every job's log ends with the adapter's line ``[deepinside] <step> done in <s> s``
 (the step's own time: from its inputs read to its outputs written, so it includes
@@ -27,16 +36,55 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DONE = re.compile(r"^\[deepinside\] (\S+?)(?:@\w+)? done in ([0-9.]+) s", re.M)
+DONE = re.compile(r"^\[deepinside\] (\S+?)(?:@(\w+))? done in ([0-9.]+) s", re.M)
 
 
 def step_times(logs: Path) -> list[tuple[float, str, str]]:
     """(seconds, step, log path) for every finished job under ``logs``, slowest first."""
-    found = []
+    return sorted(((seconds, step, log) for log, (step, _, seconds) in jobs(logs).items()), reverse=True)
+
+
+def jobs(logs: Path) -> dict[str, tuple[str, str, float]]:
+    """Log path (relative to ``logs``) → (step, code hash, step seconds) of every finished job."""
+    found = {}
     for log in logs.rglob("*.log"):
-        for step, seconds in DONE.findall(log.read_text(errors="replace")):
-            found.append((float(seconds), step, str(log.relative_to(logs))))
-    return sorted(found, reverse=True)
+        for step, version, seconds in DONE.findall(log.read_text(errors="replace")):
+            found[str(log.relative_to(logs))] = (step, version, float(seconds))
+    return found
+
+
+def drift_and_changes(new: dict, old: dict) -> tuple[float | None, list[tuple[str, float, float, bool]]]:
+    """The machine's drift (new / old step-seconds of the jobs whose step code is the same in
+    both runs) and, per step function, (step, old seconds, new seconds, code changed?).
+
+    A step counts as changed if any of its jobs has another code hash, or the two runs
+    have different jobs of it (a job added, removed or renamed).
+    """
+    same = [log for log in new.keys() & old.keys() if new[log][:2] == old[log][:2]]
+    old_same = sum(old[log][2] for log in same)
+    drift = sum(new[log][2] for log in same) / old_same if old_same > 0 else None
+    rows = []
+    for step in sorted({s for s, _, _ in new.values()} | {s for s, _, _ in old.values()}):
+        mine = {log: v for log, v in new.items() if v[0] == step}
+        theirs = {log: v for log, v in old.items() if v[0] == step}
+        changed = mine.keys() != theirs.keys() or any(mine[log][1] != theirs[log][1] for log in mine)
+        rows.append((step, sum(v[2] for v in theirs.values()), sum(v[2] for v in mine.values()), changed))
+    return drift, sorted(rows, key=lambda row: -max(row[1], row[2]))
+
+
+def report_against(new: dict, old: dict) -> None:
+    drift, rows = drift_and_changes(new, old)
+    if drift is None:
+        print("against the earlier run: no job with the same step code in both, so no drift estimate")
+    else:
+        print(f"against the earlier run: the machine's drift {drift:.2f}x (new / old step-seconds of the "
+              f"jobs whose step code did not change)")
+    print(f"  {'old s':>8s} {'new s':>8s} {'new/old':>8s} {'/ drift':>8s}  step (* = its code changed)")
+    for step, before, after, changed in rows:
+        ratio = after / before if before > 0 else float("nan")
+        corrected = ratio / drift if drift else float("nan")
+        shown = f"{corrected:8.2f}" if changed else " " * 8
+        print(f"  {before:8.0f} {after:8.0f} {ratio:8.2f} {shown}  {'*' if changed else ' '} {step}")
 
 
 def report(times: list[tuple[float, str, str]], wall: float | None) -> None:
@@ -61,15 +109,23 @@ def main() -> None:
     parser.add_argument("--logs", type=Path, help="read this run's job logs instead of running")
     parser.add_argument("--here", action="store_true", help="run in this checkout, from an empty results/quick")
     parser.add_argument("--compare", type=Path, help="a claims.csv to compare the new run's claims with, value by value")
+    parser.add_argument("--against", type=Path, help="an earlier run's logs folder (logs/quick) to compare step by step")
     args = parser.parse_args()
+    if args.against is not None and not args.against.is_dir():
+        sys.exit(f"--against: {args.against} is not a folder of job logs")
+    old = jobs(args.against) if args.against else None
     if args.logs:
         report(step_times(args.logs), None)
+        if old is not None:
+            report_against(jobs(args.logs), old)
         return
     if args.here:
         leftovers = [p for p in (REPO / "results" / "quick", REPO / "logs" / "quick") if p.exists()]
         if leftovers:
             sys.exit(f"--here measures a run from a clean state: remove {', '.join(map(str, leftovers))} first")
         report(*run_snakemake(REPO, args.cores))
+        if old is not None:
+            report_against(jobs(REPO / "logs" / "quick"), old)
         compare_claims(REPO / "results" / "quick" / "claims.csv", args.compare)
         return
     with tempfile.TemporaryDirectory(prefix="deepinside-bench-") as folder:
@@ -78,6 +134,8 @@ def main() -> None:
             source = REPO / name
             (shutil.copytree if source.is_dir() else shutil.copy2)(source, work / name)
         report(*run_snakemake(work, args.cores))
+        if old is not None:
+            report_against(jobs(work / "logs" / "quick"), old)
         compare_claims(work / "results" / "quick" / "claims.csv", args.compare)
 
 
