@@ -15,6 +15,17 @@ TINY_CONFIG = REPO / "tests" / "config" / "tiny.yaml"
 WORKFLOW_FILES = ("Snakefile", "config.yaml", "workflow", "profiles", "envs")
 
 
+def rbm_stack(sizes, seed=0, scale=0.1):
+    """RBMs {W, b, c} with Gaussian entries of sd ``scale`` for layer sizes ``sizes`` (a DBN's stack)."""
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    return [
+        {"W": torch.randn(a, b, generator=g) * scale, "b": torch.randn(a, generator=g) * scale, "c": torch.randn(b, generator=g) * scale}
+        for a, b in zip(sizes[:-1], sizes[1:])
+    ]
+
+
 def snakemake_executable() -> str:
     return str(Path(sys.executable).with_name("snakemake"))
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import rbm_stack
 from deepinside import dbm
 
 SIZES = [4, 3, 2]  # v, h1, h2: 2^9 joint states
@@ -119,9 +120,7 @@ def test_pretraining_scales_double_where_a_layer_hears_from_both_sides():
 
 
 def test_compose_takes_weights_as_trained_and_averages_shared_biases():
-    g = torch.Generator().manual_seed(0)
-    rbms = [{"W": torch.randn(a, b, generator=g), "b": torch.randn(a, generator=g), "c": torch.randn(b, generator=g)}
-            for a, b in [(6, 4), (4, 3), (3, 2)]]
+    rbms = rbm_stack([6, 4, 3, 2], seed=0, scale=1.0)
     params = dbm.compose(rbms)
     assert dbm.sizes(params) == [6, 4, 3, 2] and dbm.depth(params) == 3
     torch.testing.assert_close(params["b0"], rbms[0]["b"])

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 import torch
 
+from conftest import rbm_stack
 from deepinside import alexnet, claims, code_version, embedding, images, manifold_directions, object_mask, perturbation, spectrum_measures
 from deepinside.experiments import mototake2015_claims
 
@@ -199,10 +200,7 @@ def test_code_fingerprint_follows_imports(tmp_path, monkeypatch):
 
 
 def _tiny_dbn_inputs(seed=0):
-    g = torch.Generator().manual_seed(seed)
-    sizes = [784, 12, 10, 8]
-    rbms = [{"W": torch.randn(a, b, generator=g) * 0.3, "b": torch.zeros(a), "c": torch.randn(b, generator=g) * 0.1}
-            for a, b in zip(sizes[:-1], sizes[1:])]
+    rbms = rbm_stack([784, 12, 10, 8], seed, scale=0.3)
     rng = np.random.default_rng(seed)
     mnist = {"x_test": rng.integers(0, 256, size=(60, 784)).astype(np.uint8), "y_test": np.repeat(np.arange(10), 6)}
     return rbms, mnist

@@ -5,19 +5,12 @@ import pandas as pd
 import pytest
 import torch
 
+from conftest import rbm_stack
 from deepinside import dbn, digit_judge, networks, receptive_fields
 from deepinside.checkpointing import EpochCheckpoint
 from deepinside.classifier_training import Phase, epochs_for, train_classifier, validation_split
 
 CPU = torch.device("cpu")
-
-
-def rbm_stack(sizes, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    return [
-        {"W": torch.randn(a, b, generator=g) * 0.1, "b": torch.randn(a, generator=g) * 0.1, "c": torch.randn(b, generator=g) * 0.1}
-        for a, b in zip(sizes[:-1], sizes[1:])
-    ]
 
 
 def test_mlp_from_rbms_computes_the_dbn_up_pass():
