@@ -53,7 +53,7 @@ def products_only(v, params, fantasy, generator):
     below = v
     for w in weights:  # recognition pass
         below = below @ w
-    mus = [torch.empty(BATCH, w.shape[1]) for w in weights]
+    mus = [torch.rand(BATCH, w.shape[1]) for w in weights]  # values of a posterior's range, not uninitialised memory
     _ = v @ weights[0]  # the clamped input, once
     for _ in range(SWEEPS):
         for l in range(1, top + 1):
