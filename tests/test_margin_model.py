@@ -113,3 +113,47 @@ def test_p1_claims_read_the_transitions_and_can_fail():
     assert ohzeki2015.phase_transition(continuous, [])["claims"]["holds"].iloc[0] == "no"
     reversed_trend = [f.assign(beta_transition=1.0 / f["beta_transition"]) for f in found]
     assert ohzeki2015.phase_transition(reversed_trend, [])["claims"]["holds"].iloc[1] == "no"
+
+
+@pytest.mark.parametrize("beta, alpha, q0", [(4.0, 0.05, 1e-6), (4.0, 0.05, 0.95), (4.0, 0.0, 1e-6), (12.0, 0.5, 0.95), (1.0, 0.5, 1e-6)])
+def test_the_reached_branch_is_where_state_evolution_ends(beta, alpha, q0):
+    channels = mr.Channels(0.5 if beta != 12.0 else 0.25)
+    reached = mr.reached_fixed_point(channels, beta, alpha, q0)
+    assert reached.q == pytest.approx(mr.iterate_state_evolution(channels, beta, alpha, q0), abs=2e-4)
+
+
+def test_at_p2s_setting_the_uninformative_start_reaches_the_lower_of_two_stable_branches():
+    # κ = 0.5, β = 4, α = 0.05: stable branches near q = 0.461 and 0.935 coexist (not a continuous onset)
+    channels = mr.Channels(0.5)
+    stable = sorted(p.q for p in mr.fixed_points(channels, 4.0, 0.05) if p.stable)
+    assert len(stable) == 2
+    assert mr.staged_fixed_point(channels, 4.0, 0.05, 1e-6).q == pytest.approx(stable[0], abs=1e-6)
+    assert mr.staged_fixed_point(channels, 4.0, 0.05, 0.95).q == pytest.approx(stable[1], abs=1e-6)
+
+
+def test_informative_start_is_near_the_teacher_with_nishimori_overlaps():
+    rng = np.random.default_rng(0)
+    teacher = gap_data.teacher(2000, rng)
+    start = ohzeki2015.informative_start(teacher, 0.95, rng)
+    assert start @ teacher / 2000 == pytest.approx(0.95, abs=1e-9)
+    assert start @ start / 2000 == pytest.approx(0.95, abs=1e-9)
+
+
+def test_p2_claims_compare_gamp_with_the_reached_branch_and_leave_out_unconverged_runs():
+    curves = pd.DataFrame([
+        # β = 0: one branch; β = 4: at α = 0.05 two stable branches, the uninformative start reaches the lower one
+        {"kappa": 0.5, "beta": 0.0, "alpha": 0.05, "q": 0.1, "equilibrium": True, "reached": True, "branches": 1, "error": 0.40},
+        {"kappa": 0.5, "beta": 0.0, "alpha": 1.0, "q": 0.8, "equilibrium": True, "reached": True, "branches": 1, "error": 0.10},
+        {"kappa": 0.5, "beta": 4.0, "alpha": 0.05, "q": 0.46, "equilibrium": False, "reached": True, "branches": 2, "error": 0.28},
+        {"kappa": 0.5, "beta": 4.0, "alpha": 0.05, "q": 0.94, "equilibrium": True, "reached": False, "branches": 2, "error": 0.02},
+        {"kappa": 0.5, "beta": 4.0, "alpha": 1.0, "q": 0.97, "equilibrium": True, "reached": True, "branches": 1, "error": 0.01},
+    ])
+    gamp = lambda error_small, converged=True: pd.DataFrame([
+        {"beta": b, "alpha": a, "N": 200, "instance": 0, "error": e, "converged": converged}
+        for b, a, e in [(0.0, 0.05, 0.40), (0.0, 1.0, 0.10), (4.0, 0.05, error_small), (4.0, 1.0, 0.01)]])
+    rows = lambda *points: ohzeki2015.pretraining_potential(curves, list(points))["claims"].set_index("claim")["holds"]
+    on_reached = rows(gamp(0.28))
+    assert list(on_reached) == ["yes", "yes", "yes", "yes"]  # two checks, stuck (0.28 − 0.02 > 0.01), GAMP on the reached branch
+    assert rows(gamp(0.02)).iloc[-1] == "no"  # at the equilibrium instead: not where message passing should end
+    unconverged = gamp(0.9, converged=False)
+    assert rows(pd.concat([gamp(0.28), unconverged.assign(instance=1)])).iloc[-1] == "yes"  # a non-converged run is left out

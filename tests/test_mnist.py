@@ -108,3 +108,68 @@ def test_canonical_table_is_torchvisions():
 def test_unknown_source_is_refused():
     with pytest.raises(ValueError, match="embedded"):
         data.mnist("usb-stick", 0.2, 0)
+
+
+def write_local_folder(folder, gzipped: dict, seed=0):
+    """Tiny IDX files with MNIST's uncompressed names (``.gz`` added where ``gzipped[name]``);
+    returns the arrays and the MD5s of the decompressed contents."""
+    rng = np.random.default_rng(seed)
+    arrays = {
+        "train-images-idx3-ubyte": rng.integers(0, 256, (12, 28, 28)),
+        "train-labels-idx1-ubyte": rng.integers(0, 10, 12),
+        "t10k-images-idx3-ubyte": rng.integers(0, 256, (5, 28, 28)),
+        "t10k-labels-idx1-ubyte": rng.integers(0, 10, 5),
+    }
+    raw_md5 = {}
+    for name, array in arrays.items():
+        raw = idx_bytes(array)
+        raw_md5[name] = hashlib.md5(raw).hexdigest()
+        if gzipped.get(name):
+            (folder / f"{name}.gz").write_bytes(gzip.compress(raw, mtime=123))  # any gzip header
+        else:
+            (folder / name).write_bytes(raw)
+    return arrays, raw_md5
+
+
+def test_local_folder_reads_gzipped_and_plain_files(tmp_path):
+    arrays, raw_md5 = write_local_folder(tmp_path, {"train-images-idx3-ubyte": True, "t10k-labels-idx1-ubyte": True})
+    out = data.mnist(source="local", folder=str(tmp_path), files=raw_md5, test_fraction=0.2, seed=0)["mnist"]
+    np.testing.assert_array_equal(out["x_train"], arrays["train-images-idx3-ubyte"].reshape(12, -1))
+    np.testing.assert_array_equal(out["y_test"], arrays["t10k-labels-idx1-ubyte"])
+    assert out["x_test"].shape == (5, 784) and str(out["source"]) == "local"
+
+
+def test_local_folder_refuses_a_changed_file_naming_it_and_both_digests(tmp_path):
+    _, raw_md5 = write_local_folder(tmp_path, {"train-labels-idx1-ubyte": True})
+    path = tmp_path / "train-labels-idx1-ubyte.gz"
+    raw = bytearray(gzip.decompress(path.read_bytes()))
+    raw[-1] = (raw[-1] + 1) % 10
+    path.write_bytes(gzip.compress(bytes(raw)))
+    actual = hashlib.md5(bytes(raw)).hexdigest()
+    with pytest.raises(ValueError) as error:
+        mnist.read_local_folder(tmp_path, raw_md5)
+    message = str(error.value)
+    assert str(path) in message and actual in message and raw_md5["train-labels-idx1-ubyte"] in message
+
+
+def test_local_folder_names_a_missing_file_and_a_missing_folder(tmp_path):
+    _, raw_md5 = write_local_folder(tmp_path, {})
+    (tmp_path / "t10k-images-idx3-ubyte").unlink()
+    with pytest.raises(FileNotFoundError, match="t10k-images-idx3-ubyte.gz"):
+        mnist.read_local_folder(tmp_path, raw_md5)
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        mnist.read_local_folder(tmp_path / "nowhere", raw_md5)
+    with pytest.raises(ValueError, match="mnist.folder"):
+        data.mnist(source="local", folder=None, test_fraction=0.2, seed=0)
+
+
+def test_canonical_raw_md5s_match_the_shared_copy_when_present():
+    """The shared full-MNIST copy (decompressed content canonical) reads and verifies;
+    skipped in a clone without it."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+    if not (folder / "t10k-labels-idx1-ubyte.gz").is_file():
+        pytest.skip("no shared full-MNIST copy beside this checkout")
+    labels = mnist.read_verified(folder, "t10k-labels-idx1-ubyte", mnist.RAW_MD5["t10k-labels-idx1-ubyte"])
+    assert labels.shape == (10000,) and set(np.unique(labels)) == set(range(10))

@@ -87,7 +87,8 @@ def test_local_pca_tangents_span_the_manifold_and_normals_are_orthogonal_to_it()
     plane = np.linalg.qr(rng.standard_normal((20, 2)))[0].T  # a 2-d plane in 20-d
     pool = rng.standard_normal((300, 2)) @ plane
     x = pool[0]
-    tangent, normal = manifold_directions.tangent_and_normal(x, pool, 30, 2, 2, rng)
+    tangent, normal, spread = manifold_directions.tangent_and_normal(x, pool, 30, 2, 2, rng)
+    assert 0.1 < spread < 3.0  # the patch's standard deviation along its first direction (unit-variance plane, 30 nearest)
     # tangents lie in the plane, normals have no component in it
     np.testing.assert_allclose(np.linalg.norm(tangent @ plane.T, axis=1), 1.0, atol=1e-10)
     np.testing.assert_allclose(normal @ plane.T, 0.0, atol=1e-10)
@@ -104,8 +105,8 @@ def test_robustness_claim_comes_out_either_way():
     pool = torch.as_tensor(rng.standard_normal((400, 2)) @ plane)
     x = pool[:12]
     directions = [manifold_directions.tangent_and_normal(xi.numpy(), pool.numpy(), 40, 2, 2, rng) for xi in x]
-    tangent = torch.as_tensor(np.stack([t for t, _ in directions]))
-    normal = torch.as_tensor(np.stack([n for _, n in directions]))
+    tangent = torch.as_tensor(np.stack([t for t, _, _ in directions]))
+    normal = torch.as_tensor(np.stack([n for _, n, _ in directions]))
     sizes = torch.linspace(0, 3, 7, dtype=torch.float64)
 
     def table(predict, network):
@@ -126,6 +127,23 @@ def test_robustness_claim_comes_out_either_way():
     rows = result["claims"].set_index(result["claims"]["claim"].str.extract(r"the (.*)'s output")[0])
     assert rows.loc["reads the manifold", "holds"] == "no" and "more robust: normal" in rows.loc["reads the manifold", "note"]
     assert rows.loc["reads the normal space", "holds"] == "yes" and "more robust: tangent" in rows.loc["reads the normal space", "note"]
+    assert "seed 003 §3's reading (normal more robust) holds" in rows.loc["reads the manifold", "note"]
+
+
+def test_normal_directions_stay_on_the_pixels_that_vary_and_sizes_can_differ_per_image():
+    rng = np.random.default_rng(2)
+    images = rng.random((200, 30))
+    images[:, :6] = 0.0  # a border that is blank in every image
+    mask = manifold_directions.varying_pixels(images)
+    assert not mask[:6].any() and mask[6:].all()
+    tangent, normal, spread = manifold_directions.tangent_and_normal(images[0], images, 40, 5, 3, rng, mask)
+    np.testing.assert_allclose(normal[:, :6], 0.0, atol=1e-12)
+    np.testing.assert_allclose(normal @ tangent.T, 0.0, atol=1e-10)
+    x = torch.zeros(2, 3, dtype=torch.float64)
+    d = torch.tensor([[[1.0, 0, 0]], [[1.0, 0, 0]]], dtype=torch.float64)
+    reads_first = lambda z: torch.stack([z[:, 0] - 0.5, 0.5 - z[:, 0]], -1)  # class flips once the first input passes 0.5
+    agree = perturbation.agreement(reads_first, x, d, torch.tensor([[0.0, 0.4], [0.0, 0.6]], dtype=torch.float64))
+    assert agree[:, 0].tolist() == [[True, True], [True, False]]  # image 2's larger sizes pass the boundary
 
 
 def test_vector_measures_tell_strokes_from_washes_and_noise():
@@ -164,6 +182,11 @@ def test_noise_claim_reads_the_paired_drop_in_log_volume_and_can_fail():
     dbn_row = lambda c: c[c["claim"].str.contains("DBN")].iloc[0]
     assert dbn_row(shrinking)["holds"] == "yes" and dbn_row(shrinking)["measured"] == pytest.approx(10 * np.log10(2))
     assert dbn_row(growing)["holds"] == "no"
+    # the conv net's layer 1 (convolution + ReLU) is reported in the deep layer's note, not asked
+    alex5 = pd.concat([alex, alex.assign(layer=5)])
+    both = mototake2015_claims.noise_information([spectra({0.0: 1.0, 1.0: 0.5})], [alex5], [1], [1, 5])["claims"]
+    alex_rows = both[both["claim"].str.contains("AlexNet")]
+    assert len(alex_rows) == 1 and "layer 5" in alex_rows["claim"].iloc[0] and "layer 1 (a convolution and a ReLU" in alex_rows["note"].iloc[0]
 
 
 def test_imagenet_input_round_trip():
@@ -234,3 +257,61 @@ def test_alexnet_spectra_of_a_layer_do_not_depend_on_the_other_layers_of_the_job
     assert sorted(both["layer"].unique()) == [1, 5] and len(both) == 2 * 2 * 3
     columns = ["noise", "image", "map", "layer", "index", "singular_value"]
     pd.testing.assert_frame_equal(both[both["layer"] == 5][columns].reset_index(drop=True), alone[columns])
+
+
+def _spectra(per_image_values: dict) -> pd.DataFrame:
+    """A spectra table: {layer: (images, k) singular values}."""
+    rows = []
+    for layer, values in per_image_values.items():
+        for image, row in enumerate(values):
+            rows += [{"noise": 0.0, "layer": layer, "image": image, "index": j + 1, "singular_value": v} for j, v in enumerate(row)]
+    return pd.DataFrame(rows)
+
+
+def test_m6_holds_only_where_learning_steepens_beyond_the_untrained_twin():
+    from deepinside.experiments import mototake2015_claims as mc
+
+    rng = np.random.default_rng(0)
+    flat = lambda n: np.exp(-0.1 * np.arange(5))[None] * (1 + 0.01 * rng.random((n, 5)))
+    steep = lambda n: np.exp(-1.0 * np.arange(5))[None] * (1 + 0.01 * rng.random((n, 5)))
+    trained = _spectra({1: flat(12), 5: steep(12)})
+    same_as_trained = _spectra({1: flat(12), 5: steep(12)})  # the architecture alone steepens as much: fails
+    flat_twin = _spectra({1: flat(12), 5: flat(12)})  # the twin stays flat: learning did it, holds
+    fails = mc.alexnet_steepness([trained], same_as_trained, "mnist", 5)["claims"].iloc[0]
+    holds = mc.alexnet_steepness([trained], flat_twin, "mnist", 5)["claims"].iloc[0]
+    assert fails["holds"] == "no" and holds["holds"] == "yes" and "untrained twin" in holds["claim"]
+
+
+def test_m7_compares_the_object_share_with_the_untrained_twins():
+    from deepinside.experiments import mototake2015_claims as mc
+
+    rng = np.random.default_rng(1)
+    vectors = lambda share: {"kind": np.array("mnist"), "layer": np.array(5), "areas": np.full(10, 0.2),
+                             "shares": share + 0.01 * rng.random((10, 2))}
+    on_object, also_on_object = vectors(0.8), vectors(0.8)
+    assert mc.object_vectors(on_object, also_on_object)["claims"].iloc[0]["holds"] == "no"
+    assert mc.object_vectors(on_object, vectors(0.3))["claims"].iloc[0]["holds"] == "yes"
+
+
+def test_m1_every_layer_rise_must_beat_its_standard_error():
+    from deepinside.experiments import mototake2015_claims as mc
+
+    def embeddings(path, n=1000):
+        names = ["input"] + [f"finetuned_h{t}" for t in range(1, len(path))]
+        return [{"features": name, "knn_accuracy": a, "labels": np.zeros(n)} for name, a in zip(names, path)]
+
+    noisy = mc.digit_separation(embeddings([0.80, 0.88, 0.93, 0.932]))["claims"]  # last step +0.002: inside 2 s.e.
+    clear = mc.digit_separation(embeddings([0.70, 0.80, 0.88, 0.95]))["claims"]
+    every = lambda table: table[table["claim"].str.startswith("it rises at every layer")].iloc[0]
+    assert every(noisy)["holds"] == "no" and every(noisy)["measured"] == pytest.approx(2 / 3)
+    assert every(clear)["holds"] == "yes"
+
+
+def test_class_templates_are_signed_whole_digit_patterns():
+    from deepinside import receptive_fields
+
+    rng = np.random.default_rng(0)
+    images, labels = rng.random((60, 784)), np.repeat(np.arange(3), 20)
+    templates = receptive_fields.class_templates(images, labels)
+    assert templates.shape == (3, 784)
+    np.testing.assert_allclose(templates.sum(0), 0, atol=1e-12)

@@ -329,3 +329,23 @@ def test_training_leaves_the_global_generator_alone():
     after = torch.rand(3)
     torch.manual_seed(7)
     assert torch.equal(after, torch.rand(3))
+
+
+def test_o3_likelihood_claim_holds_at_the_papers_value_and_fails_far_below_it():
+    from deepinside.experiments import okatani2013
+
+    base = {"role": "claim", "digit_fraction": 0.9, "classes": 10, "label_entropy_bits": 3.3, "shuffled_digit_fraction": 0.0,
+            "log_z": 350.0, "log_z_se": 0.1, "test_digits": 10000, "likelihood_kind": "variational lower bound"}
+    summary = pd.DataFrame([
+        {"model": "real digits", "role": "control", "digit_fraction": 0.95, "classes": 10, "label_entropy_bits": 3.3,
+         "shuffled_digit_fraction": 0.0, "test_log_likelihood": np.nan},
+        {**base, "model": "2-layer DBM", "test_log_likelihood": -84.9},     # within a nat of -84.62
+        {**base, "model": "3-layer DBM", "test_log_likelihood": -120.0},    # an under-trained model
+        {**base, "model": "RBM (PCD)", "test_log_likelihood": -90.0},       # no paper number: no likelihood claim
+    ])
+    rows = okatani2013.sample_claims(summary, 0.9)
+    likelihood = rows[rows["claim"].str.contains("test log-likelihood")]
+    assert len(likelihood) == 2
+    holds = dict(zip(likelihood["claim"].str.extract(r"the (\S+ DBM)")[0], likelihood["holds"]))
+    assert holds == {"2-layer DBM": "yes", "3-layer DBM": "no"}
+    assert "-34.82 nats from the paper's" in likelihood[likelihood["holds"] == "no"]["note"].iloc[0]

@@ -72,6 +72,8 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
                 "mototake2015_conv_net": 3,
                 "mototake2015_pictures": 3,
                 "mototake2015_alexnet_spectra": 3,
+                "mototake2015_conv_net_untrained": 3,  # M6's null: the same net untrained
+                "mototake2015_alexnet_spectra_untrained": 3,
                 "mototake2015_alexnet_steepness": 3,
                 "replicate_claims": 1,
                 "mototake2015_figure_M6": 1,
@@ -256,9 +258,11 @@ def test_okatani2013_end_to_end_on_the_tiny_preset(workdir):
     claims = pd.read_csv(workdir / "results/tiny/okatani2013/claims.csv")
     assert set(claims["figure"]) == {"O1", "O2", "O3", "O4", "O5"}
     assert claims["measured"].notna().all() and set(claims["kind"]) <= {"claim", "check"}
-    # O3 judges samples of the PCD RBM and of both DBMs (two rows each)
+    # O3 judges samples of the PCD RBM and of both DBMs (two rows each), and sets each DBM's AIS likelihood beside the paper's
     o3 = claims[claims["figure"] == "O3"]["claim"]
-    assert sum("RBM (PCD)" in c for c in o3) == 2 and sum("2-layer DBM" in c for c in o3) == 2 and sum("3-layer DBM" in c for c in o3) == 2
+    assert sum("RBM (PCD)" in c for c in o3) == 2 and sum("2-layer DBM" in c for c in o3) == 3 and sum("3-layer DBM" in c for c in o3) == 3
+    coverage = pd.read_csv(workdir / "results/tiny/seed0/okatani2013/samples/coverage.csv")
+    assert sorted(coverage["gibbs_steps"].unique()) == [5, 20, 40] and set(coverage["model"]) == {"RBM (PCD)", "2-layer DBM", "3-layer DBM"}
     dbm_history = pd.read_csv(workdir / "results/tiny/seed0/okatani2013/samples/dbm_3layers_history.csv")
     assert list(dbm_history["phase"].unique()) == ["pre-training", "joint"] and sorted(dbm_history["layer"].unique()) == [1, 2, 3]
     # the layer chain: layer 3 was trained on layer 2's activities (16 units on top of 24)
@@ -303,6 +307,9 @@ def test_mototake2015_end_to_end_on_the_tiny_preset(workdir):
     agreement = pd.read_csv(workdir / "results/tiny/seed0/mototake2015/perturbation/agreement.csv")
     assert set(agreement["network"]) == {"dbn", "conv"} and set(agreement["direction"]) == {"tangent", "normal"}
     assert (claims["figure"] == "M8").sum() == 2
+    # M4 per layer; M6 and M7 against the untrained twin of the conv net
+    assert (claims["figure"] == "M4").sum() == 3
+    assert all("untrained twin" in c for c in claims[claims["figure"].isin(["M6", "M7"])]["claim"])
 
 
 TISHBY_FIGURES = [

@@ -95,6 +95,25 @@ def categories() -> list[str]:
     return list(AlexNet_Weights.IMAGENET1K_V1.meta["categories"])
 
 
+def untrained_twin(weights: dict, seed: int) -> dict:
+    """A weights file of the same architecture at initialisation: the M6/M7 null (what the
+    architecture and the input give without learning). For the MNIST-trained net it is that
+    net's own initial state (the same seed's :func:`digit_network`); for ImageNet AlexNet,
+    torchvision's initialisation drawn under ``seed``."""
+    architecture = dict(weights["architecture"])
+    if architecture["kind"] == "mnist":
+        model = digit_network(architecture["width"], architecture["side"], torch.Generator().manual_seed(seed))
+    elif architecture["kind"] == "imagenet":
+        from torchvision.models import alexnet
+
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = alexnet(weights=None)
+    else:
+        raise ValueError(f"unknown AlexNet kind {architecture['kind']!r}")
+    return {"architecture": architecture, "state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}}
+
+
 def build(weights: dict, device: torch.device) -> torch.nn.Module:
     """The network of a weights file (see the module docstring), in evaluation mode, ReLUs not in place (for torch.func)."""
     architecture = weights["architecture"]

@@ -13,7 +13,14 @@ patch of the manifold; its top principal directions estimate the tangent space a
 * tangent directions: the first principal directions of that patch;
 * normal directions: random directions with no component in the patch's first
   ``tangent_dimension`` principal directions (projected onto the orthogonal complement
-  and normalised), i.e. directions in which nearby images of the class do not vary.
+  and normalised), i.e. directions in which nearby images of the class do not vary,
+  drawn only on the pixels that vary somewhere in the data (``mask``): a pixel that is
+  zero in every image (MNIST's border) is a direction no network has seen, and
+  perturbing it tests nothing about the manifold.
+
+Sizes are measured in the patch's own scale, the spread (standard deviation) of the
+neighbours along the first tangent direction (:func:`tangent_spread`): a size of 1 stays
+inside the data cloud, larger sizes leave it.
 """
 
 from __future__ import annotations
@@ -40,11 +47,26 @@ def local_tangent_basis(neighbours: np.ndarray, dimension: int) -> np.ndarray:
     return vt[:dimension]
 
 
-def normal_directions(basis: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
-    """(count, d) unit vectors orthogonal to every row of ``basis`` (random within the complement)."""
+def normal_directions(basis: np.ndarray, count: int, rng: np.random.Generator, mask: np.ndarray | None = None) -> np.ndarray:
+    """(count, d) unit vectors orthogonal to every row of ``basis`` (random within the complement),
+    zero outside ``mask`` (boolean (d,)) when given. The basis of a patch of data lies inside
+    the pixels that vary, so projecting it out keeps the directions inside the mask."""
     raw = rng.standard_normal((count, basis.shape[1]))
+    if mask is not None:
+        raw *= mask
     raw -= (raw @ basis.T) @ basis
     return raw / np.linalg.norm(raw, axis=1, keepdims=True)
+
+
+def varying_pixels(images: np.ndarray, tolerance: float = 1e-6) -> np.ndarray:
+    """Boolean (d,): the pixels whose value varies over ``images``."""
+    return np.asarray(images).std(0) > tolerance
+
+
+def tangent_spread(neighbours: np.ndarray, basis: np.ndarray) -> float:
+    """Standard deviation of the centred neighbours along the first tangent direction (the patch's scale)."""
+    centred = neighbours - neighbours.mean(0)
+    return float(np.std(centred @ basis[0], ddof=1))
 
 
 def tangent_and_normal(
@@ -54,13 +76,17 @@ def tangent_and_normal(
     tangent_dimension: int,
     count: int,
     rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``count`` tangent and ``count`` normal unit directions at ``x`` from its k nearest ``pool`` rows.
+    mask: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """``count`` tangent and ``count`` normal unit directions at ``x`` from its k nearest ``pool`` rows,
+    and the patch's spread along its first tangent direction.
 
     The pool is the training images of x's class. Tangent: the first ``count`` principal
-    directions of the patch; normal: orthogonal to its first ``tangent_dimension``.
+    directions of the patch; normal: orthogonal to its first ``tangent_dimension``, on the
+    pixels of ``mask``.
     """
     if count > tangent_dimension:
         raise ValueError(f"{count} tangent directions need a tangent space of at least that dimension, got {tangent_dimension}")
-    basis = local_tangent_basis(pool[nearest_neighbours(x, pool, k)], tangent_dimension)
-    return basis[:count], normal_directions(basis, count, rng)
+    neighbours = pool[nearest_neighbours(x, pool, k)]
+    basis = local_tangent_basis(neighbours, tangent_dimension)
+    return basis[:count], normal_directions(basis, count, rng, mask), tangent_spread(neighbours, basis)

@@ -144,6 +144,41 @@ def fixed_points(channels: Channels, beta: float, alpha: float, tables: dict | N
     return [FixedPoint(q, stable, float(channels.free_entropy(q, beta, alpha)[0])) for q, stable in roots]
 
 
+def reached_fixed_point(channels: Channels, beta: float, alpha: float, q0: float, tables: dict | None = None) -> FixedPoint:
+    """Where state evolution q ← q̂/(1+q̂) started at q0 ends (message passing's branch from that start).
+
+    The map is increasing in q, so the iteration moves monotonically from q0 to the nearest
+    fixed point in the direction of F(q0) − q0 (checked against the iteration in the tests).
+    """
+    points = sorted(fixed_points(channels, beta, alpha, tables), key=lambda p: p.q)
+    step = float(channels.update(q0, beta, alpha)[0]) - q0
+    if step >= 0:
+        above = [p for p in points if p.q >= q0]
+        return above[0] if above else points[-1]
+    below = [p for p in points if p.q <= q0]
+    return below[-1] if below else points[0]
+
+
+def staged_fixed_point(channels: Channels, beta: float, alpha: float, q0: float, tables: dict | None = None) -> FixedPoint:
+    """State evolution of pre-training then fine-tuning, as :func:`deepinside.margin_gamp.pretrain_then_finetune`
+    runs them: from q0 on the unlabelled data alone (β, α = 0), then with the labels added (β, α)."""
+    q = q0
+    if beta > 0:
+        q = reached_fixed_point(channels, beta, 0.0, q0, tables).q
+    return reached_fixed_point(channels, beta, alpha, max(q, 1e-12), tables) if alpha > 0 else reached_fixed_point(channels, beta, 0.0, q0, tables)
+
+
+def iterate_state_evolution(channels: Channels, beta: float, alpha: float, q0: float, steps: int = 20000, tolerance: float = 1e-12) -> float:
+    """q after iterating q ← q̂/(1+q̂) from q0 (slow near a spinodal; for tests of :func:`reached_fixed_point`)."""
+    q = q0
+    for _ in range(steps):
+        new = float(channels.update(q, beta, alpha)[0])
+        if abs(new - q) < tolerance:
+            return new
+        q = new
+    return q
+
+
 def tabulate(channels: Channels) -> dict:
     """The channel integrals on :data:`Q_GRID` (computed in chunks to bound memory)."""
     parts = [channels.integrals(chunk) for chunk in np.array_split(Q_GRID, 10)]

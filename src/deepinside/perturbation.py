@@ -1,9 +1,8 @@
 """Output agreement under input perturbations along chosen directions (Mototake 2015, result 3).
 
 Each image x is moved to x + ε d for unit directions d and growing sizes ε; the
-agreement is whether the predicted class stays the one predicted for x. Directions
-along the top right singular vectors of a layer Jacobian are, in the talk's reading,
-tangent to the data manifold; those along the bottom singular vectors are normal to it.
+agreement is whether the predicted class stays the one predicted for x. The directions
+come from the data (:mod:`deepinside.manifold_directions`).
 """
 
 from __future__ import annotations
@@ -21,12 +20,14 @@ def agreement(
 ) -> torch.Tensor:
     """(N, D, M) booleans: does argmax predict(x_n + ε_m d_{n,d}) equal argmax predict(x_n)?
 
-    ``x`` is (N, n_in), ``directions`` (N, D, n_in) (normalised here), ``magnitudes`` (M,).
+    ``x`` is (N, n_in), ``directions`` (N, D, n_in) (normalised here), ``magnitudes`` (M,)
+    shared by every image or (N, M), one row of sizes per image.
     """
     unit = directions / directions.norm(dim=-1, keepdim=True)
+    sizes = magnitudes[None, None, :, None] if magnitudes.dim() == 1 else magnitudes[:, None, :, None]
     with torch.no_grad():
         reference = predict(x).argmax(-1)  # N
-        moved = x[:, None, None, :] + magnitudes[None, None, :, None] * unit[:, :, None, :]
+        moved = x[:, None, None, :] + sizes * unit[:, :, None, :]
         n, d, m, n_in = moved.shape
         predicted = predict(moved.reshape(-1, n_in)).argmax(-1).reshape(n, d, m)
     return predicted == reference[:, None, None]

@@ -20,7 +20,11 @@ that are never lit get a large negative bias instead of −∞).
 
 The modified RBMs that pre-train a deep Boltzmann machine (Salakhutdinov & Hinton 2009,
 §3.1) see their bottom-up or top-down input doubled: ``up_scale`` and ``down_scale``
-multiply vᵀW and Wh in the two conditionals (1 for an ordinary RBM).
+multiply the total input vᵀW + c and Wh + b of the two conditionals (1 for an ordinary
+RBM), as Salakhutdinov's reference code does (``2*vishid`` with ``2*hidbiases``), so that
+each RBM models one half of a DBM layer's input, bias included. That code also draws
+each mini-batch's inputs from their grey levels (``sampled_inputs``) and raises k with
+the epoch for the upper RBMs (:func:`rising_k`, the rate divided by k).
 
 Parameters are a dict ``{"W": (V, H), "b": (V,), "c": (H,)}`` of tensors.
 """
@@ -41,13 +45,21 @@ from .device import describe, generator as make_generator
 
 
 def hidden_probabilities(v: torch.Tensor, params: dict, scale: float = 1.0) -> torch.Tensor:
-    """p(h = 1 | v) = σ(scale · vᵀW + c) for a batch of visible vectors."""
-    return torch.sigmoid(torch.addmm(params["c"], v, params["W"], alpha=scale))
+    """p(h = 1 | v) = σ(scale · (vᵀW + c)) for a batch of visible vectors."""
+    total = torch.addmm(params["c"], v, params["W"])
+    return torch.sigmoid(total if scale == 1.0 else scale * total)
 
 
 def visible_probabilities(h: torch.Tensor, params: dict, scale: float = 1.0) -> torch.Tensor:
-    """p(v = 1 | h) = σ(scale · W h + b) for a batch of hidden vectors."""
-    return torch.sigmoid(torch.addmm(params["b"], h, params["W"].T, alpha=scale))
+    """p(v = 1 | h) = σ(scale · (W h + b)) for a batch of hidden vectors."""
+    total = torch.addmm(params["b"], h, params["W"].T)
+    return torch.sigmoid(total if scale == 1.0 else scale * total)
+
+
+def rising_k(k: int, epoch: int, rise_epochs: int) -> int:
+    """CD steps in ``epoch`` (1, 2, …): ``k``, or with ``rise_epochs`` > 0 max(k, ⌈epoch / rise_epochs⌉)
+    (Salakhutdinov's ``rbm_l2.m``: k = ⌈epoch / 20⌉ for the DBM's second RBM)."""
+    return max(k, -(-epoch // rise_epochs)) if rise_epochs > 0 else k
 
 
 def free_energy(v: torch.Tensor, params: dict) -> torch.Tensor:
@@ -170,6 +182,8 @@ def train_rbm(
     on_epoch=None,
     up_scale: float = 1.0,
     down_scale: float = 1.0,
+    sampled_inputs: bool = False,
+    k_rise_epochs: int = 0,
 ) -> tuple[dict, pd.DataFrame]:
     """Train an RBM on ``data`` (N × V, values in [0, 1]); return parameters and per-epoch history.
 
@@ -179,6 +193,9 @@ def train_rbm(
     state (parameters, momentum buffers, persistent chains, random generator) is saved
     at the epoch boundaries where the checkpoint is due, and a restarted run continues
     from there with identical numbers. A NaN anywhere stops training with an error naming ``run_name``.
+    With ``sampled_inputs`` each mini-batch is a fresh binary draw from ``data`` read as
+    probabilities; with ``k_rise_epochs`` > 0 the epoch's k is :func:`rising_k` and the
+    learning rate is divided by it.
     """
     x = torch.as_tensor(np.asarray(data, dtype=np.float32), device=device)
     n = x.shape[0]
@@ -206,14 +223,18 @@ def train_rbm(
     for epoch in range(start_epoch + 1, epochs + 1):
         started = time.perf_counter()
         momentum = initial_momentum if epoch <= momentum_switch_epoch else final_momentum
+        k_epoch = rising_k(k, epoch, k_rise_epochs)
+        rate = learning_rate / k_epoch if k_rise_epochs > 0 else learning_rate
         order = torch.randperm(n, generator=gen, device=device)
         bar = tqdm(range(n_batches), desc=f"{run_name} epoch {epoch}/{epochs}", file=sys.stderr, leave=False)
         for batch in bar:
             v = x[order[batch * batch_size : (batch + 1) * batch_size]]
-            gradient, v_model = contrastive_divergence(v, params, k, gen, chain, sample_visible, up_scale, down_scale)
+            if sampled_inputs:
+                v = binary_sampling.sample(v, gen)
+            gradient, v_model = contrastive_divergence(v, params, k_epoch, gen, chain, sample_visible, up_scale, down_scale)
             if persistent:
                 chain = v_model
-            momentum_step(params, velocity, gradient, momentum, learning_rate, weight_cost)
+            momentum_step(params, velocity, gradient, momentum, rate, weight_cost)
             if not torch.isfinite(torch.stack([value.sum() for value in params.values()])).all():
                 raise FloatingPointError(
                     f"{run_name}: parameters became NaN/inf in epoch {epoch}, batch {batch + 1}/{n_batches}; "
@@ -223,6 +244,7 @@ def train_rbm(
             "epoch": epoch,
             "reconstruction_error": reconstruction_error(monitor, params, up_scale, down_scale),
             "momentum": momentum,
+            "k": k_epoch,
             "seconds": time.perf_counter() - started,
             "device": where,
         }

@@ -40,3 +40,11 @@ def permuted(filters: np.ndarray, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     flat = np.asarray(filters).reshape(len(filters), -1)
     return np.stack([row[rng.permutation(row.size)] for row in flat]).reshape(np.shape(filters))
+
+
+def class_templates(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Whole-digit templates, O1's null for locality: each class's mean image less the mean
+    of the class means (signed, like a filter), one row per class."""
+    images = np.asarray(images, dtype=np.float64)
+    means = np.stack([images[labels == c].mean(0) for c in np.unique(labels)])
+    return means - means.mean(0)

@@ -41,6 +41,18 @@ require(
     f"{FIGURES_DIR!r} is also another preset's figures folder: the two would overwrite each other",
 )
 
+if PRESET["mnist"]["source"] == "local":
+    require(
+        bool(PRESET["mnist"].get("folder")),
+        "mnist.folder",
+        "source 'local' needs the folder holding the four MNIST IDX files",
+    )
+    require(
+        Path(PRESET["mnist"]["folder"]).expanduser().is_dir(),
+        "mnist.folder",
+        f"{PRESET['mnist']['folder']!r} is not a folder",
+    )
+
 # Seeds each talk's stochastic steps run with, one job per seed; a claim's verdict needs
 # every seed ("all") or more than half of them ("majority"): config key `verdict`.
 REPLICATES = PRESET["replicates"]

@@ -330,9 +330,46 @@ rule mototake2015_alexnet_spectra:
         STEP
 
 
+rule mototake2015_conv_net_untrained:
+    """M6/M7's null: the same architecture untrained (the MNIST net's own initial state)."""
+    input:
+        weights=rules.mototake2015_conv_net.output.weights,
+    output:
+        weights=f"{RUN}/mototake2015/conv_net/{ALEX['weights']}_untrained.pt",
+    log:
+        log_path("seed{seed}/mototake2015_conv_net_untrained.log"),
+    conda:
+        ENV
+    params:
+        step=versioned("deepinside.experiments.mototake2015:untrained_conv_net"),
+        kwargs=lambda wildcards: {"seed": int(wildcards.seed)},
+    script:
+        STEP
+
+
+use rule mototake2015_alexnet_spectra as mototake2015_alexnet_spectra_untrained with:
+    input:
+        weights=rules.mototake2015_conv_net_untrained.output.weights,
+        pictures=rules.mototake2015_pictures.output.pictures,
+    output:
+        spectra=run_path("mototake2015/alexnet/untrained_spectra.csv"),
+    log:
+        log_path("seed{seed}/mototake2015_alexnet_spectra_untrained.log"),
+    params:
+        step=versioned("deepinside.experiments.mototake2015:alexnet_spectra"),
+        kwargs=lambda wildcards: {
+            **pick(ALEX, "top_k", "oversample", "power_iterations"),
+            "layers": sorted({1, ALEX["steep_layer"]}),
+            "noise": 0.0,
+            "seed": int(wildcards.seed),
+            "device": DEVICE,
+        },
+
+
 rule mototake2015_alexnet_steepness:
     input:
         spectra=[alexnet_spectra("0.0")],  # a list: the step concatenates tables
+        untrained=rules.mototake2015_alexnet_spectra_untrained.output.spectra,
     output:
         spectra=run_path("mototake2015/alexnet/spectra_clean.csv"),
         claims=claims_of("mototake2015", "M6"),
@@ -353,7 +390,6 @@ rule mototake2015_alexnet_vectors:
         pictures=rules.mototake2015_pictures.output.pictures,
     output:
         vectors=run_path("mototake2015/alexnet/top_vectors.npz"),
-        claims=claims_of("mototake2015", "M7"),
     log:
         log_path("seed{seed}/mototake2015_alexnet_vectors.log"),
     cache: "omit-software"
@@ -372,6 +408,32 @@ rule mototake2015_alexnet_vectors:
             "seed": int(wildcards.seed),
             "device": DEVICE,
         },
+    script:
+        STEP
+
+
+use rule mototake2015_alexnet_vectors as mototake2015_alexnet_vectors_untrained with:
+    input:
+        weights=rules.mototake2015_conv_net_untrained.output.weights,
+        pictures=rules.mototake2015_pictures.output.pictures,
+    output:
+        vectors=run_path("mototake2015/alexnet/untrained_top_vectors.npz"),
+    log:
+        log_path("seed{seed}/mototake2015_alexnet_vectors_untrained.log"),
+
+
+rule mototake2015_object_vectors:
+    input:
+        trained=rules.mototake2015_alexnet_vectors.output.vectors,
+        untrained=rules.mototake2015_alexnet_vectors_untrained.output.vectors,
+    output:
+        claims=claims_of("mototake2015", "M7"),
+    log:
+        log_path("seed{seed}/mototake2015_object_vectors.log"),
+    conda:
+        ENV
+    params:
+        step=versioned("deepinside.experiments.mototake2015_claims:object_vectors"),
     script:
         STEP
 

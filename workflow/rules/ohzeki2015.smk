@@ -41,7 +41,14 @@ rule ohzeki2015_gamp:
     params:
         step=versioned("deepinside.experiments.ohzeki2015:gamp_points"),
         kwargs=lambda wildcards: {
-            **pick(GAMP, "instances", "iterations", "damping", "tolerance"),
+            **pick(
+                GAMP,
+                "instances",
+                "iterations",
+                "damping",
+                "tolerance",
+                "informative_overlap",
+            ),
             "kappa": float(wildcards.kappa),
             "alpha": float(wildcards.alpha),
             "size": int(wildcards.size),
@@ -97,6 +104,7 @@ rule ohzeki2015_phase_transition:
         runtime=10,
     params:
         step=versioned("deepinside.experiments.ohzeki2015:phase_transition"),
+        kwargs={"informative_overlap": GAMP["informative_overlap"]},
     script:
         STEP
 
@@ -136,7 +144,14 @@ rule ohzeki2015_p2_gamp:
     params:
         step=versioned("deepinside.experiments.ohzeki2015:gamp_versus_alpha"),
         kwargs=lambda wildcards: {
-            **pick(GAMP, "instances", "iterations", "damping", "tolerance"),
+            **pick(
+                GAMP,
+                "instances",
+                "iterations",
+                "damping",
+                "tolerance",
+                "informative_overlap",
+            ),
             "kappa": P2["kappa"],
             "beta": P2["beta"],
             "alphas": log_grid(P2["alpha_grid"]),

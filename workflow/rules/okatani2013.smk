@@ -293,6 +293,7 @@ rule okatani2013_samples:
     output:
         samples=run_path("okatani2013/samples/gibbs_samples.npz"),
         summary=run_path("okatani2013/samples/judged.csv"),
+        coverage=run_path("okatani2013/samples/coverage.csv"),
         claims=claims_of("okatani2013", "O3"),
     log:
         log_path("seed{seed}/okatani2013_samples.log"),
@@ -306,7 +307,11 @@ rule okatani2013_samples:
     params:
         step=versioned("deepinside.experiments.okatani2013:gibbs_samples"),
         kwargs=lambda wildcards: {
-            **pick(SAMPLES, "n_samples", "gibbs_steps", "confidence"),
+            **pick(
+                SAMPLES, "n_samples", "gibbs_steps", "coverage_steps", "confidence"
+            ),
+            "ais_betas": SAMPLES["ais"]["betas"],
+            "ais_runs": SAMPLES["ais"]["runs"],
             "seed": int(wildcards.seed),
             "device": DEVICE,
         },
@@ -357,6 +362,7 @@ rule okatani2013_figure_O3:
     input:
         samples=first_seed("okatani2013", rules.okatani2013_samples.output.samples),
         summary=first_seed("okatani2013", rules.okatani2013_samples.output.summary),
+        coverage=first_seed("okatani2013", rules.okatani2013_samples.output.coverage),
         claims=combined_claims("okatani2013", "O3"),
     output:
         figure=figure_output("okatani2013", "O3"),

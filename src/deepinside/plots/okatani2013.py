@@ -64,31 +64,74 @@ def likelihood_curves(likelihood: pd.DataFrame, claims: pd.DataFrame) -> dict:
     return finish(fig, "O2 — CD-1 vs CD-k vs PCD on a small RBM with exact likelihood", claims, n_hidden_note)
 
 
-def gibbs_samples(samples: dict, summary: pd.DataFrame, claims: pd.DataFrame) -> dict:
-    """O3: real digits and Gibbs samples of the RBM, the DBMs (and the DBN for comparison), each with the judge's label."""
+def gibbs_samples(samples: dict, summary: pd.DataFrame, coverage: pd.DataFrame, claims: pd.DataFrame) -> dict:
+    """O3: real digits and Gibbs samples of the RBM, the DBMs (and the DBN for comparison), each with the judge's
+    label; below, class coverage of the same chains against Gibbs steps and each model's AIS test log-likelihood
+    beside the paper's."""
     columns, shown = 10, 20
     by_model = summary.set_index("model")
+    n_rows = len(samples["names"])
     with styled():
-        fig = new_figure(10, 2.9 * len(samples["names"]) + 0.6)
-        for sub, name, images, probabilities in zip(
-            fig.subfigures(len(samples["names"]), 1), samples["names"], samples["images"], samples["probabilities"]
-        ):
+        fig = new_figure(10, 2.9 * n_rows + 3.6)
+        subs = fig.subfigures(n_rows + 1, 1, height_ratios=[2.9] * n_rows + [3.4])
+        for sub, name, images, probabilities in zip(subs[:-1], samples["names"], samples["images"], samples["probabilities"]):
             entry = by_model.loc[name]
             role = {"control": " — control", "comparison (not on the slide)": " — comparison, not on the slide"}.get(entry["role"], "")
+            likelihood = ""
+            if np.isfinite(entry.get("test_log_likelihood", np.nan)):
+                likelihood = f", test log-lik. {entry['test_log_likelihood']:.1f}" + (" (bound)" if "bound" in entry["likelihood_kind"] else "")
             sub.suptitle(
-                f"{'training-set digits (real)' if name == 'real digits' else 'samples of the ' + name}{role}: "
-                f"{entry['digit_fraction']:.0%} confident digits, {entry['classes']} classes",
+                f"{'test-set digits (real)' if name == 'real digits' else 'samples of the ' + name}{role}: "
+                f"{entry['digit_fraction']:.0%} confident digits, {entry['classes']} classes{likelihood}",
                 fontsize=9, fontweight="bold", x=0.01, ha="left",
             )
             titles = [("–" if p.argmax() == 10 else str(p.argmax())) + f" ({p.max():.2f})" for p in probabilities[:shown]]
             image_grid(sub, images[:shown].reshape(-1, 28, 28), columns, titles=titles)
+        left, right = subs[-1].subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1], "wspace": 0.45})
+        models = list(dict.fromkeys(coverage["model"]))
+        colours = dict(zip(models, sns.color_palette("deep", len(models))))
+        for model in models:
+            rows = coverage[coverage["model"] == model].sort_values("gibbs_steps")
+            left.plot(rows["gibbs_steps"], rows["classes"], marker="o", color=colours[model], label=model)
+        left.axhline(10, color="grey", lw=0.8, ls=":")
+        left.set_xscale("log")
+        ticks = sorted(coverage["gibbs_steps"].unique())
+        left.set_xticks(ticks)
+        left.set_xticklabels([f"{t:,}" for t in ticks])
+        left.minorticks_off()
+        left.set_ylim(-0.3, 10.5)
+        left.set_xlabel("Gibbs steps from random states (the same chains)")
+        left.set_ylabel("digit classes among confident samples")
+        left.set_title("coverage of the classes as the chains mix", fontsize=9)
+        left.legend(fontsize=7, loc="upper left")
+        rated = summary[np.isfinite(summary.get("test_log_likelihood", pd.Series(dtype=float)))].reset_index(drop=True)
+        y = np.arange(len(rated))
+        for k, row in rated.iterrows():
+            right.errorbar(row["test_log_likelihood"], k, xerr=row["log_z_se"], fmt="o", ms=7, color=colours.get(row["model"], "grey"),
+                           label="ours (AIS)" if k == 0 else None)
+            if np.isfinite(row["paper_log_likelihood"]):
+                right.plot(row["paper_log_likelihood"], k, marker="D", ms=7, mfc="white", mec="black", ls="none",
+                           label="paper (S&H 2009)" if k == rated.index[np.isfinite(rated["paper_log_likelihood"])][0] else None)
+            text = f"{row['test_log_likelihood']:.1f}" + (f"  (paper {row['paper_log_likelihood']:.2f})" if np.isfinite(row["paper_log_likelihood"]) else "")
+            right.annotate(text, (row["test_log_likelihood"], k), xytext=(0, -13), textcoords="offset points", ha="center", fontsize=7)
+        values = np.concatenate([rated["test_log_likelihood"], rated["paper_log_likelihood"].dropna()])
+        span = max(values.max() - values.min(), 5.0)
+        right.set_xlim(values.min() - 0.25 * span, values.max() + 0.25 * span)
+        right.set_yticks(y)
+        right.set_yticklabels(rated["model"], fontsize=8)
+        right.set_ylim(len(rated) - 0.4, -1.3)  # room above the first row for the legend
+        right.set_xlabel("test log-likelihood, nats per digit (DBMs: lower bound)")
+        right.set_title("likelihood: ours beside the paper's (higher is better)", fontsize=9)
+        right.legend(fontsize=7, loc="upper center", ncol=2)
     return finish(
         fig,
         "O3 — Gibbs samples of an RBM and of 2- and 3-layer Deep Boltzmann Machines (MNIST), beside real digits",
         claims,
         "Above each image: the judge's label (– = not a digit) and its probability. Judge: a LeNet trained on real digits "
         "and on non-digits (noise, pixel-shuffled digits, blobs). The DBN row (the stack mototake2015 analyses, ancestral "
-        "sampling) is a comparison; the talk's slide shows DBMs.",
+        "sampling) is a comparison; the talk's slide shows DBMs. Likelihood: annealed importance sampling of log Z "
+        "(error bar: its standard error over runs), on the test digits binarised once; the paper trained for 300-500 "
+        "epochs on 60,000 digits.",
     )
 
 
@@ -137,9 +180,10 @@ def learning_curves(history: pd.DataFrame, claims: pd.DataFrame) -> dict:
         if len(best):
             ax.plot(best["epoch"], 100 * best["validation_error"], marker="*", ms=12, color=colours[1], ls="none",
                     label="best held-out epoch (weights kept)")
-        ax.set_yscale("log")
+        ax.set_yscale("symlog", linthresh=0.1, linscale=0.5)  # log above 0.1 %, linear below: a train error of 0 stays drawn
+        ax.set_ylim(bottom=0)
         ax.set_xlabel("epoch")
-        ax.set_ylabel("error (%)")
+        ax.set_ylabel("error (%; log scale above 0.1 %, linear below)")
         ax.legend(fontsize=8)
     return finish(
         fig, "O5 — LeNet-style CNN on MNIST, the talk's cuda-convnet recipe", claims,

@@ -82,15 +82,21 @@ def progressive_differentiation(rsa: dict, distinctions: pd.DataFrame, claims: p
     with styled():
         fig = new_figure(max(10.0, 2.2 * len(times)), 6.5)
         grid = fig.add_gridspec(2, len(times), height_ratios=[1.0, 1.2])
+        n_items = sims[0].shape[0]
+        ticks = list(range(0, n_items, max(1, n_items // 8)))
         for k, (t, sim) in enumerate(zip(times, sims)):
             ax = fig.add_subplot(grid[0, k])
             scale = np.abs(sim).max() or 1.0
-            ax.imshow(sim / scale, cmap="RdBu_r", vmin=-1, vmax=1)
+            image = ax.imshow(sim / scale, cmap="RdBu_r", vmin=-1, vmax=1)
             ax.set_title(f"t = {t:.2f}", fontsize=9)
-            ax.set_xticks([])
-            ax.set_yticks([])
+            ax.set_xticks(ticks)
+            ax.set_xticklabels([str(i + 1) for i in ticks], fontsize=6)
+            ax.set_yticks(ticks)
+            ax.set_yticklabels([str(i + 1) for i in ticks] if k == 0 else [], fontsize=6)
+            ax.set_xlabel("item", fontsize=7)
             if k == 0:
-                ax.set_ylabel("item")
+                ax.set_ylabel("item (leaf of the tree, in tree order)", fontsize=7)
+        fig.colorbar(image, ax=fig.axes, location="right", shrink=0.35, anchor=(0.0, 1.0), label="similarity / panel max")
         ax = fig.add_subplot(grid[1, :])
         for colour, level in zip(colours, levels):
             rows = distinctions[distinctions["level"] == level]

@@ -19,9 +19,10 @@ def _plane(ax, information: pd.DataFrame, estimator: str = "binning", colorbar_f
         rows = rows.sort_values("epoch")
         ax.plot(rows["I_XT"], rows["I_TY"], color="grey", lw=0.5, zorder=1)
     points = ax.scatter(mean["I_XT"], mean["I_TY"], c=epochs, cmap="viridis", norm=norm, s=12, zorder=2)
-    last = mean[mean["epoch"] == mean["epoch"].max()]
-    for _, row in last.iterrows():
-        ax.annotate(f"L{int(row['layer'])}", (row["I_XT"], row["I_TY"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    last = mean[mean["epoch"] == mean["epoch"].max()].sort_values("I_TY")
+    for rank, (_, row) in enumerate(last.iterrows()):  # staggered: layers that end close together stay readable
+        ax.annotate(f"L{int(row['layer'])}", (row["I_XT"], row["I_TY"]), fontsize=7, xytext=(6, -12 + 8 * rank),
+                    textcoords="offset points", arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "grey"})
     ax.set_xlabel("I(X;T) (bits)")
     ax.set_ylabel("I(T;Y) (bits)")
     if colorbar_fig is not None:
@@ -46,26 +47,28 @@ def signal_and_noise(signal_noise: pd.DataFrame, switches: pd.DataFrame, claims:
     layers = sorted(signal_noise["layer"].unique())
     colours = mode_palette(len(layers))
     with styled():
-        fig = new_figure(8, 5)
-        ax = fig.subplots()
-        for colour, layer in zip(colours, layers):
-            part = signal_noise[signal_noise["layer"] == layer]
-            ax.plot(part["epoch"], part["mean_norm"], color=colour, lw=1.5, label=f"L{layer} mean")
-            ax.plot(part["epoch"], part["std_norm"], color=colour, lw=1.0, ls="--", label=f"L{layer} sd")
-            switch = switches.set_index("layer")["switch_epoch"].get(layer, np.nan)
-            if np.isfinite(switch):
-                ax.axvline(switch, color=colour, lw=0.8, ls=":")
-        onsets = switches.dropna(subset=["compression_onset"])
-        if len(onsets):
-            deepest = onsets.loc[onsets["layer"].idxmax()]
-            ax.axvline(max(deepest["compression_onset"], 1), color="black", lw=1.6, ls="-.",
-                       label=f"compression onset (peak of I(X;T), L{int(deepest['layer'])})")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("‖mean‖ and ‖sd‖ of ∂E/∂W over mini-batches")
-        ax.legend(ncol=2, fontsize=7)
-    return finish(fig, "T2 — gradient signal (solid) and noise (dashed) per layer: drift, then diffusion", claims,
+        fig = new_figure(12, 5)
+        axes = fig.subplots(1, 2, sharey=True)
+        for ax, column, what in zip(axes, ("mean_norm", "std_norm"), ("signal: ‖mean‖", "noise: ‖sd‖")):
+            for colour, layer in zip(colours, layers):
+                part = signal_noise[signal_noise["layer"] == layer]
+                ax.plot(part["epoch"], part[column], color=colour, lw=1.5, label=f"L{layer}")
+                switch = switches.set_index("layer")["switch_epoch"].get(layer, np.nan)
+                if np.isfinite(switch):
+                    ax.axvline(switch, color=colour, lw=0.8, ls=":")
+            onsets = switches.dropna(subset=["compression_onset"])
+            if len(onsets):
+                deepest = onsets.loc[onsets["layer"].idxmax()]
+                ax.axvline(max(deepest["compression_onset"], 1), color="black", lw=1.6, ls="-.",
+                           label=f"compression onset (peak of I(X;T), L{int(deepest['layer'])})")
+            ax.plot([], [], color="grey", lw=0.8, ls=":", label="sd > mean from here (per layer, its colour)")
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel("epoch")
+            ax.set_title(f"gradient {what} over mini-batches", fontsize=10)
+        axes[0].set_ylabel("norm of ∂E/∂W of the layer")
+        axes[1].legend(ncol=2, fontsize=7)
+    return finish(fig, "T2 — gradient signal (left) and noise (right) per layer: drift, then diffusion", claims,
                   "Dotted lines: epoch from which sd > mean in at least 80 % of later epochs (mean over networks). "
                   "Dash-dotted black line: compression onset, the epoch at which the mean I(X;T) of the deepest hidden layer peaks. "
                   "Gradient layer l feeds hidden layer l; the last one feeds the output.")
@@ -77,9 +80,18 @@ def depth_sweep(runs: list[pd.DataFrame], epochs: pd.DataFrame, claims: pd.DataF
     with styled():
         fig = new_figure(3.6 * len(runs), 7.5)
         grid = fig.add_gridspec(2, len(runs))
+        binned = pd.concat([run[run["estimator"] == "binning"] for run in runs])
+        means = binned.groupby(["depth", "layer", "epoch"])[["I_XT", "I_TY"]].mean()
+        pad = lambda lo, hi: (lo - 0.05 * (hi - lo or 1.0), hi + 0.05 * (hi - lo or 1.0))
+        xlim, ylim = pad(means["I_XT"].min(), means["I_XT"].max()), pad(means["I_TY"].min(), means["I_TY"].max())
         for k, run in enumerate(runs):
             ax = fig.add_subplot(grid[0, k])
             _plane(ax, run)
+            ax.set_xlim(*xlim)  # one scale for every depth, so that depths can be compared
+            ax.set_ylim(*ylim)
+            ax.ticklabel_format(useOffset=False)
+            if k > 0:
+                ax.set_ylabel("")
             ax.set_title(f"{run['depth'].iloc[0]} hidden layer(s)", fontsize=9)
         ax = fig.add_subplot(grid[1, :])
         finite = epochs["median_epochs"].replace(np.inf, np.nan)

@@ -1,0 +1,126 @@
+"""One joint update of the reference-protocol DBM and one AIS step, each against its matrix products.
+
+Prints, side by side in one run (interleaved repeats, median), the milliseconds of
+
+* one joint-training update of :func:`deepinside.dbm.joint_update` with the reference
+  protocol (a mini-batch of 100 digits drawn from grey levels, 10 mean-field sweeps,
+  5 Gibbs sweeps of 100 chains, model statistics from the chains' probabilities,
+  sparsity penalty, momentum step), and the same update's matrix products alone;
+* one AIS step of :func:`deepinside.ais.log_partition` (100 runs, float64: the
+  log-weight increment and a Gibbs sweep at β on the odd layers), and its products alone
+  (the even layers' inputs from the odd ones and the odd layers' from the even ones),
+
+for the 784-500-1000 and 784-500-500-1000 DBMs, and what they imply for the paper's
+schedules (300 epochs of 600 updates; 20,000 βs).
+
+    python bench/dbm_reference_update.py [--threads 1] [--repeats 9]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+
+from deepinside import ais, dbm
+
+ARCHITECTURES = ([784, 500, 1000], [784, 500, 500, 1000])
+BATCH, PARTICLES, GIBBS_STEPS, SWEEPS, RUNS = 100, 100, 5, 10, 100
+
+
+def update(v, params, velocity, fantasy, running, generator):
+    return dbm.joint_update(
+        v, params, velocity, fantasy, running, generator, rate=1e-3, momentum=0.5, weight_cost=2e-4,
+        targets=dbm.layer_targets([0.2, 0.1], dbm.depth(params)), sparsity_cost=1e-3, sparsity_damping=0.9,
+        gibbs_steps=GIBBS_STEPS, mean_field_iterations=SWEEPS, sampled_inputs=True, negative_statistics="probabilities")
+
+
+def update_products(v, params):
+    """The matrix products of one update: recognition pass, mean-field sweeps, Gibbs sweeps,
+    the chains' probabilities, the statistics."""
+    top = dbm.depth(params)
+    w = [params[f"W{l}"] for l in range(1, top + 1)]
+    below = v
+    for weight in w:
+        below = below @ weight
+    mus = [torch.rand(BATCH, weight.shape[1]) for weight in w]
+    fantasy = [torch.rand(PARTICLES, n) for n in dbm.sizes(params)]
+    _ = v @ w[0]
+    for _ in range(SWEEPS):
+        for l in range(1, top + 1):
+            if l > 1:
+                _ = mus[l - 2] @ w[l - 1]
+            if l < top:
+                _ = mus[l] @ w[l].T
+    sweeps = [range(0, top + 1)] * GIBBS_STEPS + [range(1, top + 1)]  # the sweeps, then every hidden layer's probabilities
+    for layers in sweeps:
+        for layer in layers:
+            if layer > 0:
+                _ = fantasy[layer - 1] @ w[layer - 1]
+            if layer < top:
+                _ = fantasy[layer + 1] @ w[layer].T
+    for states in ([v] + mus, fantasy):
+        for l in range(1, top + 1):
+            _ = states[l - 1].T @ states[l]
+
+
+def ais_step(params, odd, base, generator):
+    totals = ais.even_totals(odd, params)
+    _ = ais._log_p(odd, totals, params, 0.5, base) - ais._log_p(odd, totals, params, 0.4999, base)
+    return ais._gibbs_at(totals, params, 0.5, base, generator)
+
+
+def ais_products(params, odd):
+    top = dbm.depth(params)
+    sizes = dbm.sizes(params)
+    even = {l: torch.rand(RUNS, sizes[l], dtype=torch.float64) for l in range(0, top + 1, 2)}
+    for states, layers in ((odd, range(0, top + 1, 2)), (even, range(1, top + 1, 2))):
+        for layer in layers:
+            if layer > 0:
+                _ = states[layer - 1] @ params[f"W{layer}"]
+            if layer < top:
+                _ = states[layer + 1] @ params[f"W{layer + 1}"].T
+
+
+def timed(function, repeats_times, key):
+    started = time.perf_counter()
+    function()
+    repeats_times[key].append(1000 * (time.perf_counter() - started))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=9)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f"{args.threads} thread(s), median of {args.repeats} interleaved repeats")
+    for sizes in ARCHITECTURES:
+        g = torch.Generator().manual_seed(0)
+        params = {f"W{l}": 0.01 * torch.randn(sizes[l - 1], sizes[l], generator=g) for l in range(1, len(sizes))}
+        params.update({f"b{l}": torch.zeros(n) for l, n in enumerate(sizes)})
+        p64 = ais.as_layers(params)
+        velocity = {k: torch.zeros_like(x) for k, x in params.items()}
+        v = torch.rand(BATCH, sizes[0], generator=g)
+        fantasy = dbm.random_states(params, PARTICLES, g)
+        running = [torch.full((n,), 0.1) for n in sizes[1:]]
+        odd = {l: (torch.rand(RUNS, sizes[l], generator=g) < 0.5).double() for l in range(1, len(sizes), 2)}
+        base = torch.zeros(sizes[0], dtype=torch.float64)
+        times = {k: [] for k in ("update", "update products", "AIS step", "AIS products")}
+        for _ in range(args.repeats):
+            timed(lambda: update(v, params, velocity, fantasy, running, g), times, "update")
+            timed(lambda: update_products(v, params), times, "update products")
+            timed(lambda: ais_step(p64, odd, base, g), times, "AIS step")
+            timed(lambda: ais_products(p64, odd), times, "AIS products")
+        m = {k: statistics.median(t) for k, t in times.items()}
+        print(f"  {'-'.join(map(str, sizes))}")
+        print(f"    joint update (reference protocol) {m['update']:7.1f} ms  = {m['update'] / m['update products']:.2f}x its products "
+              f"({m['update products']:.1f} ms); 300 epochs x 600 updates: {m['update'] * 180000 / 3.6e6:.1f} h")
+        print(f"    AIS step ({RUNS} runs, float64)       {m['AIS step']:7.1f} ms  = {m['AIS step'] / m['AIS products']:.2f}x its products "
+              f"({m['AIS products']:.1f} ms); 20,000 betas: {m['AIS step'] * 20000 / 1000:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
