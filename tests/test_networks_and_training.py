@@ -335,17 +335,21 @@ def test_o3_likelihood_claim_holds_at_the_papers_value_and_fails_far_below_it():
     from deepinside.experiments import okatani2013
 
     base = {"role": "claim", "digit_fraction": 0.9, "classes": 10, "label_entropy_bits": 3.3, "shuffled_digit_fraction": 0.0,
-            "log_z": 350.0, "log_z_se": 0.1, "test_digits": 10000, "likelihood_kind": "variational lower bound"}
-    summary = pd.DataFrame([
+            "log_z": 350.0, "log_z_se": 0.1, "test_digits": 10000, "likelihood_kind": "variational lower bound",
+            "test_binarisation": "sampled once"}
+    summary = lambda two_layer_low: pd.DataFrame([
         {"model": "real digits", "role": "control", "digit_fraction": 0.95, "classes": 10, "label_entropy_bits": 3.3,
          "shuffled_digit_fraction": 0.0, "test_log_likelihood": np.nan},
-        {**base, "model": "2-layer DBM", "test_log_likelihood": -84.9},     # within a nat of -84.62
-        {**base, "model": "3-layer DBM", "test_log_likelihood": -120.0},    # an under-trained model
-        {**base, "model": "RBM (PCD)", "test_log_likelihood": -90.0},       # no paper number: no likelihood claim
+        {**base, "model": "2-layer DBM", "test_log_likelihood": -84.9, "test_log_likelihood_low": two_layer_low},
+        {**base, "model": "3-layer DBM", "test_log_likelihood": -120.0, "test_log_likelihood_low": -120.3},  # under-trained
+        {**base, "model": "RBM (PCD)", "test_log_likelihood": -90.0, "test_log_likelihood_low": -90.3},  # no paper number
     ])
-    rows = okatani2013.sample_claims(summary, 0.9)
+    rows = okatani2013.sample_claims(summary(-85.2), 0.9)  # within a nat of -84.62 even at log Z's upper end
     likelihood = rows[rows["claim"].str.contains("test log-likelihood")]
     assert len(likelihood) == 2
     holds = dict(zip(likelihood["claim"].str.extract(r"the (\S+ DBM)")[0], likelihood["holds"]))
     assert holds == {"2-layer DBM": "yes", "3-layer DBM": "no"}
-    assert "-34.82 nats from the paper's" in likelihood[likelihood["holds"] == "no"]["note"].iloc[0]
+    assert "-35.12 nats from the paper's" in likelihood[likelihood["holds"] == "no"]["note"].iloc[0]
+    # an uncertain log Z (few AIS runs) may not pass on its point estimate alone
+    uncertain = okatani2013.sample_claims(summary(-87.0), 0.9)
+    assert uncertain[uncertain["claim"].str.contains("2-layer DBM reaches")]["holds"].iloc[0] == "no"

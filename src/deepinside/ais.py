@@ -60,8 +60,10 @@ def as_layers(params: dict) -> dict:
 
 def base_rate_bias(data: torch.Tensor, pseudo_count: float = 5.0) -> torch.Tensor:
     """Visible log-odds of the base model: the training data's pixel means, pulled towards ½
-    by ``pseudo_count`` virtual examples per 100 (Salakhutdinov & Murray's ``base_rate.m``
-    adds 5 per mini-batch of 100), so that no unit is certain."""
+    by ``pseudo_count`` virtual on- and off-examples per 100 real ones, so that no unit is
+    certain. (Salakhutdinov & Murray's ``base_rate.m`` adds 5 per mini-batch of 100 to the
+    on-count and to the total, which pulls towards 1 instead; any base gives an unbiased Ẑ,
+    since log Z_0 is computed from the same base, only its variance differs.)"""
     n = data.shape[0]
     p = (data.to(torch.float64).sum(0) + pseudo_count * n / 100.0) / (n + 2 * pseudo_count * n / 100.0)
     return torch.log(p) - torch.log1p(-p)

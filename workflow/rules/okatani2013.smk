@@ -312,6 +312,7 @@ rule okatani2013_samples:
             ),
             "ais_betas": SAMPLES["ais"]["betas"],
             "ais_runs": SAMPLES["ais"]["runs"],
+            "dbm_sampled_inputs": SAMPLES["dbm"]["sampled_inputs"],
             "seed": int(wildcards.seed),
             "device": DEVICE,
         },

@@ -323,6 +323,7 @@ def gibbs_samples(
     coverage_steps: list[int],
     ais_betas: int,
     ais_runs: int,
+    dbm_sampled_inputs: bool,
     confidence: float,
     seed: int,
     device: str,
@@ -380,7 +381,7 @@ def gibbs_samples(
             images_by_model.append(images)
             probabilities_by_model.append(probabilities)
         noise_fraction = digit_judge.digit_fraction(judged(rng.random(real.shape).astype(np.float32)), confidence)
-        likelihood = model_likelihoods(as_dbm, mnist, ais_betas, ais_runs, seed)
+        likelihood = model_likelihoods(as_dbm, mnist, ais_betas, ais_runs, seed, dbm_sampled_inputs, dev)
     table = pd.DataFrame(summary).merge(likelihood, on="model", how="left")
     table["role"] = ["control" if m == "real digits" else "comparison (not on the slide)" if "DBN" in m else "claim" for m in table["model"]]
     out = {"names": table["model"].to_numpy(dtype=str), "images": np.stack(images_by_model), "probabilities": np.stack(probabilities_by_model)}
@@ -390,23 +391,38 @@ def gibbs_samples(
             "claims": sample_claims(table, confidence, setting, ais_setting)}
 
 
-def model_likelihoods(models: dict, mnist: dict, betas: int, runs: int, seed: int) -> pd.DataFrame:
+def model_likelihoods(models: dict, mnist: dict, betas: int, runs: int, seed: int, dbm_sampled_inputs: bool,
+                      device: torch.device | None = None) -> pd.DataFrame:
     """AIS log Z of each model (an RBM as a 1-layer DBM) and its mean test log-likelihood
-    (exact for the RBM, the variational lower bound for a DBM), with log Z's standard error."""
-    test = ais.binarize_once(mnist_data.to_unit_interval(mnist["x_test"]), TEST_BINARISATION_SEED)
-    base = ais.visible_base(mnist_data.to_unit_interval(mnist["x_train"]))
+    (exact for the RBM, the variational lower bound for a DBM), with log Z's standard error.
+
+    Each model is scored on test digits binarised as its training digits were: the PCD RBM
+    (and DBMs trained with ``sampled_inputs`` off) on digits thresholded at ½, the
+    reference-protocol DBMs on digits drawn once from their grey levels (fixed seed, as
+    the reference code does). ``test_log_likelihood_low`` uses the upper end of log Z
+    (mean weight + 3 standard errors): AIS's log Ẑ errs low with too few intermediate
+    distributions or runs, which would flatter the likelihood.
+    """
+    dev = device or torch.device("cpu")
+    grey_test = mnist_data.to_unit_interval(mnist["x_test"])
+    tests = {"sampled once": ais.binarize_once(grey_test, TEST_BINARISATION_SEED).to(dev),
+             "thresholded at ½": torch.as_tensor(mnist_data.binarize(mnist["x_test"]), dtype=torch.float64, device=dev)}
+    base = ais.visible_base(mnist_data.to_unit_interval(mnist["x_train"])).to(dev)
     rows = []
     for name, params in models.items():
-        params = {k: v.cpu() for k, v in params.items()}
-        z = ais.log_partition(params, ais.schedule(betas), runs, torch.Generator().manual_seed(seed), base)
+        params = {k: v.to(dev, torch.float64) for k, v in params.items()}
+        binarised = "sampled once" if dbm.depth(params) > 1 and dbm_sampled_inputs else "thresholded at ½"
+        test = tests[binarised]
+        z = ais.log_partition(params, ais.schedule(betas), runs, generator(seed, dev), base)
         if dbm.depth(params) == 1:
             rbm_form = {"W": params["W1"], "b": params["b0"], "c": params["b1"]}
             value, kind = ais.rbm_log_likelihood(test, rbm_form, z["log_z"]), "exact given log Z"
         else:
             value, kind = ais.dbm_log_likelihood_bound(test, params, z["log_z"]), "variational lower bound"
         rows.append({"model": name, "log_z": z["log_z"], "log_z_se": z["log_z_se"], "test_log_likelihood": value,
-                     "likelihood_kind": kind, "paper_log_likelihood": PAPER_LOG_LIKELIHOOD.get(name, np.nan),
-                     "test_digits": len(test)})
+                     "test_log_likelihood_low": value - (z["log_z_high"] - z["log_z"]),
+                     "likelihood_kind": kind, "test_binarisation": binarised,
+                     "paper_log_likelihood": PAPER_LOG_LIKELIHOOD.get(name, np.nan), "test_digits": len(test)})
     return pd.DataFrame(rows)
 
 
@@ -427,13 +443,13 @@ def sample_claims(summary: pd.DataFrame, confidence: float, setting: str = "", a
                                  f"label entropy {entry['label_entropy_bits']:.2f} bits (real digits {real['label_entropy_bits']:.2f})"))
         paper = PAPER_LOG_LIKELIHOOD.get(name)
         if paper is not None and "test_log_likelihood" in entry:
-            value = entry["test_log_likelihood"]
+            value, low = entry["test_log_likelihood"], entry["test_log_likelihood_low"]
             rows.append(claims.claim(
-                TALK, "O3", f"the {name} reaches the paper's test log-likelihood (AIS variational lower bound, nats per digit; "
-                f"paper {paper}, within {LIKELIHOOD_TOLERANCE:g} nat)",
-                value, ">=", paper - LIKELIHOOD_TOLERANCE,
-                f"{value - paper:+.2f} nats from the paper's; log Z {entry['log_z']:.2f} ± {entry['log_z_se']:.2f} (s.e.); "
-                f"{int(entry['test_digits'])} test digits binarised once; {ais_setting}"))
+                TALK, "O3", f"the {name} reaches the paper's test log-likelihood (AIS variational lower bound, nats per digit, "
+                f"with log Z at its upper 3-s.e. end; paper {paper}, within {LIKELIHOOD_TOLERANCE:g} nat)",
+                low, ">=", paper - LIKELIHOOD_TOLERANCE,
+                f"{low - paper:+.2f} nats from the paper's; at the estimate of log Z {value:.2f} (log Z {entry['log_z']:.2f} ± "
+                f"{entry['log_z_se']:.2f} s.e.); {int(entry['test_digits'])} test digits, {entry['test_binarisation']}; {ais_setting}"))
     return claims.table(rows)
 
 

@@ -130,8 +130,9 @@ def gibbs_samples(samples: dict, summary: pd.DataFrame, coverage: pd.DataFrame, 
         "Above each image: the judge's label (– = not a digit) and its probability. Judge: a LeNet trained on real digits "
         "and on non-digits (noise, pixel-shuffled digits, blobs). The DBN row (the stack mototake2015 analyses, ancestral "
         "sampling) is a comparison; the talk's slide shows DBMs. Likelihood: annealed importance sampling of log Z "
-        "(error bar: its standard error over runs), on the test digits binarised once; the paper trained for 300-500 "
-        "epochs on 60,000 digits.",
+        "(error bar: its standard error over runs; the claim uses log Z's upper 3-s.e. end), on test digits binarised "
+        "as each model's training digits (the PCD RBM: thresholded at ½; the DBMs: drawn once from the grey levels, as "
+        "the reference code does). The paper trained its DBMs for 300-500 epochs on 60,000 digits.",
     )
 
 
