@@ -82,3 +82,22 @@ def test_dbm_bound_lies_below_the_exact_likelihood_and_close_to_it():
     bound = ais.dbm_log_likelihood_bound(v, params, log_z)
     assert bound <= float(exact_log_likelihood) + 1e-9
     assert bound > float(exact_log_likelihood) - 0.5
+
+
+def test_the_lower_bound_from_states_is_certain_and_catches_a_short_ais():
+    small = random_dbm([6, 4, 3], scale=3.0)
+    exact = float(dbm.brute_force_model_statistics(small)[1])
+    some = {1: torch.tensor([[1.0, 0, 1, 0], [0, 1, 1, 0], [1.0, 0, 1, 0]], dtype=torch.float64)}  # a duplicate counts once
+    assert ais.log_partition_lower_bound(small, some) < exact
+    every = {1: torch.tensor(list(itertools.product((0.0, 1.0), repeat=4)), dtype=torch.float64)}
+    assert ais.log_partition_lower_bound(small, every) == pytest.approx(exact, abs=1e-9)  # all odd states: exact
+    # far from the base, 3 βs fall nats short; states near the data show it with certainty
+    far = random_dbm([100, 14, 50], scale=8.0)
+    g = torch.Generator().manual_seed(0)
+    samples = dbm.random_states(far, 200, g)
+    for _ in range(200):
+        samples = dbm.gibbs_sweep(samples, far, g)
+    near = ais.states_near_data(far, samples[0], 3, g)
+    bound = ais.log_partition_lower_bound(far, near)
+    assert bound <= exact_by_odd_layers(far) + 1e-9
+    assert bound > run(far, 3, runs=100)["log_z"] + 1.0

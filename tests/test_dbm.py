@@ -211,3 +211,45 @@ def test_sparsity_penalty_pushes_each_layer_towards_its_target_through_both_weig
         torch.full((4,), g1, dtype=torch.float64), states[2].mean(0))
     torch.testing.assert_close(out["W2"], expected_w2)
     assert dbm.layer_targets([0.2, 0.1], 3) == [0.2, 0.1, 0.1]
+
+
+def test_one_joint_update_is_the_reference_codes_update():
+    """One update of ``joint_update`` against the reference code's (``dbm_mf.m`` with ``mf.m``)
+    update written out in numpy: doubled-input start of the mean field, 10 sweeps; model
+    statistics v × p(h¹ | v, h²) and p(h¹) × σ(p(h¹)W₂ + b₂); sparsity penalty on both weight
+    matrices and the hidden biases; weight cost on the W; momentum on every parameter."""
+    sig = lambda x: 1 / (1 + np.exp(-x))
+    rng = np.random.default_rng(0)
+    d, h, p, n = 12, 7, 5, 9
+    w1, w2 = rng.normal(0, 0.5, (d, h)), rng.normal(0, 0.5, (h, p))
+    b0, b1, b2 = rng.normal(0, 0.5, d), rng.normal(0, 0.5, h), rng.normal(0, 0.5, p)
+    data = (rng.random((n, d)) < 0.5).astype(float)
+    neg_v, neg_h, neg_p = ((rng.random((n, k)) < 0.5).astype(float) for k in (d, h, p))
+    means1, means2 = rng.random(h) * 0.4, rng.random(p) * 0.3
+    rate, wc, mom, cost = 0.01, 2e-4, 0.5, 1e-3
+    inc = {k: rng.normal(0, 0.01, s) for k, s in dict(W1=(d, h), W2=(h, p), b0=d, b1=h, b2=p).items()}
+    mu1 = sig(data @ (2 * w1) + b1)
+    mu2 = sig(mu1 @ w2 + b2)
+    for _ in range(10):
+        mu1 = sig(data @ w1 + b1 + mu2 @ w2.T)
+        mu2 = sig(mu1 @ w2 + b2)
+    q1 = sig(neg_v @ w1 + b1 + neg_p @ w2.T)
+    q2 = sig(q1 @ w2 + b2)
+    g1 = cost * (0.9 * means1 + 0.1 * mu1.mean(0) - 0.2)
+    g2 = cost * (0.9 * means2 + 0.1 * mu2.mean(0) - 0.1)
+    expected = {
+        "W1": mom * inc["W1"] + rate * ((data.T @ mu1 - neg_v.T @ q1) / n - wc * w1 - np.outer(data.mean(0), g1)),
+        "b0": mom * inc["b0"] + rate * (data.mean(0) - neg_v.mean(0)),
+        "b1": mom * inc["b1"] + rate * (mu1.mean(0) - q1.mean(0) - g1),
+        "W2": mom * inc["W2"] + rate * ((mu1.T @ mu2 - q1.T @ q2) / n - wc * w2 - np.outer(mu1.mean(0), g2) - np.outer(g1, mu2.mean(0))),
+        "b2": mom * inc["b2"] + rate * (mu2.mean(0) - q2.mean(0) - g2),
+    }
+    t = lambda a: torch.tensor(a, dtype=torch.float64)
+    params = {"W1": t(w1), "W2": t(w2), "b0": t(b0), "b1": t(b1), "b2": t(b2)}
+    before = {k: v.clone() for k, v in params.items()}
+    velocity = {k: t(v) for k, v in inc.items()}
+    dbm.joint_update(t(data), params, velocity, [t(neg_v), t(neg_h), t(neg_p)], [t(means1), t(means2)], torch.Generator().manual_seed(0),
+                     rate=rate, momentum=mom, weight_cost=wc, targets=[0.2, 0.1], sparsity_cost=cost, sparsity_damping=0.9,
+                     gibbs_steps=0, mean_field_iterations=10, sampled_inputs=False, negative_statistics="probabilities")
+    for key, step in expected.items():
+        np.testing.assert_allclose((params[key] - before[key]).numpy(), step, atol=1e-9, err_msg=key)

@@ -269,7 +269,7 @@ def test_digit_judge_helpers():
 
 
 def test_o3_claims_fail_for_a_model_that_draws_one_digit():
-    from deepinside.experiments import okatani2013
+    from deepinside.experiments import okatani2013_samples as okatani2013
 
     summary = pd.DataFrame([
         {"model": "real digits", "role": "control", "digit_fraction": 0.95, "classes": 10, "label_entropy_bits": 3.3, "shuffled_digit_fraction": 0.0},
@@ -332,10 +332,11 @@ def test_training_leaves_the_global_generator_alone():
 
 
 def test_o3_likelihood_claim_holds_at_the_papers_value_and_fails_far_below_it():
-    from deepinside.experiments import okatani2013
+    from deepinside.experiments import okatani2013_samples as okatani2013
 
     base = {"role": "claim", "digit_fraction": 0.9, "classes": 10, "label_entropy_bits": 3.3, "shuffled_digit_fraction": 0.0,
-            "log_z": 350.0, "log_z_se": 0.1, "test_digits": 10000, "likelihood_kind": "variational lower bound",
+            "log_z": 350.0, "log_z_se": 0.1, "log_z_lower_bound": 349.0, "ais_short_by_at_least": 0.0,
+            "test_digits": 10000, "likelihood_kind": "variational lower bound",
             "test_binarisation": "sampled once"}
     summary = lambda two_layer_low: pd.DataFrame([
         {"model": "real digits", "role": "control", "digit_fraction": 0.95, "classes": 10, "label_entropy_bits": 3.3,
@@ -353,3 +354,7 @@ def test_o3_likelihood_claim_holds_at_the_papers_value_and_fails_far_below_it():
     # an uncertain log Z (few AIS runs) may not pass on its point estimate alone
     uncertain = okatani2013.sample_claims(summary(-87.0), 0.9)
     assert uncertain[uncertain["claim"].str.contains("2-layer DBM reaches")]["holds"].iloc[0] == "no"
+    # AIS shown short of a certain lower bound on log Z: no value to hold with, whatever its estimate says
+    short = summary(-80.0).assign(ais_short_by_at_least=[np.nan, 3.0, 0.0, 0.0], log_z_lower_bound=353.0)
+    row = okatani2013.sample_claims(short, 0.9).set_index("claim").filter(like="2-layer DBM reaches", axis=0).iloc[0]
+    assert row["holds"] == "no" and np.isnan(row["measured"]) and row["note"].startswith("not established")

@@ -257,7 +257,9 @@ def test_okatani2013_end_to_end_on_the_tiny_preset(workdir):
         assert (workdir / tiny(figure)).stat().st_size > 10_000, figure
     claims = pd.read_csv(workdir / "results/tiny/okatani2013/claims.csv")
     assert set(claims["figure"]) == {"O1", "O2", "O3", "O4", "O5"}
-    assert claims["measured"].notna().all() and set(claims["kind"]) <= {"claim", "check"}
+    # every row has a value, but a likelihood that AIS could not establish (its log Z shown short) has none
+    unestablished = claims["note"].str.contains("not established: AIS", na=False)
+    assert claims[~unestablished]["measured"].notna().all() and set(claims["kind"]) <= {"claim", "check"}
     # O3 judges samples of the PCD RBM and of both DBMs (two rows each), and sets each DBM's AIS likelihood beside the paper's
     o3 = claims[claims["figure"] == "O3"]["claim"]
     assert sum("RBM (PCD)" in c for c in o3) == 2 and sum("2-layer DBM" in c for c in o3) == 3 and sum("3-layer DBM" in c for c in o3) == 3
@@ -356,6 +358,8 @@ def test_ohzeki2015_end_to_end_on_the_tiny_preset(workdir):
         ("ohzeki2015:\n      gamp:\n        kappas: [0.3]", "presets.quick.ohzeki2015.gamp.kappas"),
         ("tishby2017:\n      depth: 9", "presets.quick.tishby2017.depth"),
         ("mototake2015:\n      jacobian:\n        vector_layer: 4", "presets.quick.mototake2015.jacobian.vector_layer"),
+        ("mnist: {source: local, folder: null}", "presets.quick.mnist.folder"),
+        ("mnist: {source: local, folder: /nowhere/MNIST/raw}", "presets.quick.mnist.folder"),
     ],
 )
 def test_settings_that_contradict_each_other_are_named(workdir, section, named):

@@ -155,6 +155,39 @@ def log_partition(params: dict, betas: torch.Tensor, runs: int, generator: torch
     }
 
 
+def log_partition_lower_bound(params: dict, odd_states: dict) -> float:
+    """A certain lower bound on log Z: Z = Σ p*(s_odd) over every odd-layer state, so the sum over
+    any set of distinct states is below it, log Z ≥ logsumexp of their log p*.
+
+    AIS's log Ẑ errs low when its chains miss the model's heaviest states (too few
+    intermediate distributions or runs); states found near the data (the posterior of
+    real digits) show by how much at least. ``odd_states``: {odd layer: (n, size) binary
+    rows, aligned}; duplicate rows are counted once.
+    """
+    params = as_layers(params)
+    layers = sorted(odd_states)
+    joined = torch.unique(torch.cat([odd_states[l].to(torch.float64) for l in layers], 1), dim=0)
+    parts = torch.split(joined, [odd_states[l].shape[1] for l in layers], 1)
+    base = torch.zeros(dbm.sizes(params)[0], dtype=torch.float64, device=joined.device)
+    return float(torch.logsumexp(log_unnormalised(dict(zip(layers, parts)), params, 1.0, base), 0))
+
+
+def states_near_data(params: dict, v: torch.Tensor, draws: int, generator: torch.Generator,
+                     mean_field_iterations: int = 30) -> dict:
+    """Odd-layer states near the data, for :func:`log_partition_lower_bound`: the mean-field
+    posterior of each row of ``v`` rounded, and ``draws`` binary samples from it (an RBM: its
+    hidden layer given v)."""
+    params = as_layers(params)
+    v = v.to(torch.float64)
+    mus, _ = dbm.mean_field(v, params, mean_field_iterations, tolerance=1e-7)
+    states = [v] + list(mus)
+    out = {}
+    for layer in range(1, dbm.depth(params) + 1, 2):
+        mu = states[layer]
+        out[layer] = torch.cat([(mu > 0.5).to(torch.float64)] + [binary_sampling.sample(mu, generator) for _ in range(draws)])
+    return out
+
+
 def binarize_once(images: np.ndarray, seed: int) -> torch.Tensor:
     """Grey levels in [0, 1] drawn once as binary images (the reference code's test set, fixed seed)."""
     gen = torch.Generator().manual_seed(seed)

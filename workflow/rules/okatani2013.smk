@@ -305,7 +305,7 @@ rule okatani2013_samples:
         runtime=60,
         gpu=GPUS,
     params:
-        step=versioned("deepinside.experiments.okatani2013:gibbs_samples"),
+        step=versioned("deepinside.experiments.okatani2013_samples:gibbs_samples"),
         kwargs=lambda wildcards: {
             **pick(
                 SAMPLES, "n_samples", "gibbs_steps", "coverage_steps", "confidence"
