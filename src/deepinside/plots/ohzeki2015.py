@@ -106,8 +106,8 @@ def error_vs_alpha(curves: pd.DataFrame, points: list[pd.DataFrame], claims: pd.
                 ax.plot(others["alpha"], others["error"], color=colour, lw=1.2, ls="--", marker=".",
                         label=f"theory, other stable branch, {label}")
             reached = part[part["reached"]].sort_values("alpha")
-            ax.plot(reached["alpha"], reached["error"], color=colour, lw=0.7, marker="x", ms=5,
-                    label=f"branch reached from an uninformative start, {label}")
+            ax.plot(reached["alpha"], reached["error"], color=colour, ls="none", marker="x", ms=7, mew=1.5,
+                    label=f"branch reached from an uninformative start, {label}")  # markers only: it jumps between branches
             sim = _converged(gamp[gamp["beta"] == beta]) if len(gamp) else gamp
             for size, marker in zip(sorted(sim["N"].unique()) if len(sim) else [], ("o", "s")):
                 stats = sim[sim["N"] == size].groupby("alpha")["error"].agg(["mean", "std"]).reset_index()

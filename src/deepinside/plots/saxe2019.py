@@ -88,6 +88,7 @@ def progressive_differentiation(rsa: dict, distinctions: pd.DataFrame, claims: p
             ax = fig.add_subplot(grid[0, k])
             scale = np.abs(sim).max() or 1.0
             image = ax.imshow(sim / scale, cmap="RdBu_r", vmin=-1, vmax=1)
+            ax.grid(False)
             ax.set_title(f"t = {t:.2f}", fontsize=9)
             ax.set_xticks(ticks)
             ax.set_xticklabels([str(i + 1) for i in ticks], fontsize=6)
