@@ -113,12 +113,16 @@ def gibbs_samples(samples: dict, summary: pd.DataFrame, coverage: pd.DataFrame, 
             if "test_log_likelihood_low" in row and np.isfinite(row["test_log_likelihood_low"]):
                 right.plot([row["test_log_likelihood_low"], row["test_log_likelihood"]], [k, k], color=colour, lw=1)
                 right.plot(row["test_log_likelihood_low"], k, marker="<", ms=8, color=colour, ls="none",
-                           label="ours, cautious (what the claim uses)" if k == 0 else None)
+                           label="ours, cautious: at most this (what the claim uses)" if k == 0 else None)
             if np.isfinite(row["paper_log_likelihood"]):
                 right.plot(row["paper_log_likelihood"], k, marker="D", ms=7, mfc="white", mec="black", ls="none",
                            label="paper (S&H 2009)" if k == rated.index[np.isfinite(rated["paper_log_likelihood"])][0] else None)
-            text = (f"{row['test_log_likelihood']:.1f}, cautious {row['test_log_likelihood_low']:.1f}"
-                    + (f"  (paper {row['paper_log_likelihood']:.2f})" if np.isfinite(row["paper_log_likelihood"]) else ""))
+            short = row.get("ais_short_by_at_least", 0.0)
+            if short > 0:  # AIS shown to have missed states: only an upper limit is known
+                text = f"AIS missed states (≥ {short:.1f} nats): at most {row['test_log_likelihood_low']:.1f}"
+            else:
+                text = f"{row['test_log_likelihood']:.1f}, cautious {row['test_log_likelihood_low']:.1f}"
+            text += f"  (paper {row['paper_log_likelihood']:.2f})" if np.isfinite(row["paper_log_likelihood"]) else ""
             right.annotate(text, (row["test_log_likelihood"], k), xytext=(0, -13), textcoords="offset points", ha="center", fontsize=7)
         values = np.concatenate([rated["test_log_likelihood"], rated["test_log_likelihood_low"], rated["paper_log_likelihood"].dropna()])
         span = max(values.max() - values.min(), 5.0)
