@@ -205,7 +205,7 @@ def perturbation(agreement: pd.DataFrame, claims: pd.DataFrame) -> dict:
                 ax.errorbar(stats["magnitude"], stats["mean"], yerr=[low, high], marker="o", ms=3, capsize=2, color=colours[kind],
                             label=f"{kind} to the data manifold")
             ax.set_title(names.get(network, network))
-            ax.set_xlabel("perturbation size (units of the data patch's spread along its first tangent direction)")
+            ax.set_xlabel("perturbation size (data spreads along the first tangent)")
             ax.axvline(1.0, color="grey", lw=0.8, ls=":")
             ax.set_ylim(-0.05, 1.05)
             ax.legend()
