@@ -94,7 +94,7 @@ def error_vs_alpha(curves: pd.DataFrame, points: list[pd.DataFrame], claims: pd.
     gamp = pd.concat(points, ignore_index=True) if points else pd.DataFrame()
     colours = {0.0: "tab:grey"}
     with styled():
-        fig = new_figure(8.5, 5.2)
+        fig = new_figure(12.5, 5.2)
         ax = fig.subplots()
         for beta, part in curves.groupby("beta"):
             colour = colours.get(beta, "tab:red")
@@ -112,18 +112,18 @@ def error_vs_alpha(curves: pd.DataFrame, points: list[pd.DataFrame], claims: pd.
             for size, marker in zip(sorted(sim["N"].unique()) if len(sim) else [], ("o", "s")):
                 stats = sim[sim["N"] == size].groupby("alpha")["error"].agg(["mean", "std"]).reset_index()
                 ax.errorbar(stats["alpha"], stats["mean"], yerr=stats["std"], ls="none", marker=marker, ms=5, capsize=2, color=colour,
-                            markerfacecolor="white", label=f"GAMP, N = {size} (converged runs)")
+                            markerfacecolor="white", label=f"GAMP, N = {size} (converged runs), {label}")
         coexist = curves[(curves["beta"] > 0) & (curves["branches"] > 1)]["alpha"]
         if len(coexist):
             ax.axvspan(coexist.min(), coexist.max(), color="tab:red", alpha=0.07, lw=0)
         ax.set_xscale("log")
         ax.set_xlabel("α (labelled examples / N)")
         ax.set_ylabel("generalisation error ε")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: it covered data points
     kappa = curves["kappa"].iloc[0]
     left_out = f"{len(gamp) - len(_converged(gamp))} of {len(gamp)} GAMP runs did not converge and are not drawn. " if len(gamp) else ""
     where = (f"Shaded: the α where two stable branches coexist at β = {curves['beta'].max():g} (a coexistence region, not a "
-             "continuous onset): learning from an uninformative start is predicted to stay on the lower branch there. "
+             "continuous onset): learning from an uninformative start is predicted to stay on the higher-error branch there. "
              if len(coexist) else "")
     return finish(fig, f"P2 — error vs labelled data (gap κ = {kappa:g}): pre-training raises the potential", claims,
                   where + left_out + MODEL_NOTE)

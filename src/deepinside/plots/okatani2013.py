@@ -79,7 +79,10 @@ def gibbs_samples(samples: dict, summary: pd.DataFrame, coverage: pd.DataFrame, 
             role = {"control": " — control", "comparison (not on the slide)": " — comparison, not on the slide"}.get(entry["role"], "")
             likelihood = ""
             if np.isfinite(entry.get("test_log_likelihood", np.nan)):
-                likelihood = f", test log-lik. {entry['test_log_likelihood']:.1f}" + (" (bound)" if "bound" in entry["likelihood_kind"] else "")
+                if entry.get("ais_short_by_at_least", 0.0) > 0:  # AIS shown to have missed states: an upper limit only
+                    likelihood = f", test log-lik. at most {entry['test_log_likelihood_low']:.1f} (AIS missed states)"
+                else:
+                    likelihood = f", test log-lik. {entry['test_log_likelihood_low']:.1f} (cautious)"
             sub.suptitle(
                 f"{'test-set digits (real)' if name == 'real digits' else 'samples of the ' + name}{role}: "
                 f"{entry['digit_fraction']:.0%} confident digits, {entry['classes']} classes{likelihood}",
@@ -130,7 +133,7 @@ def gibbs_samples(samples: dict, summary: pd.DataFrame, coverage: pd.DataFrame, 
         right.set_yticks(y)
         right.set_yticklabels(rated["model"], fontsize=8)
         right.set_ylim(len(rated) - 0.4, -1.3)  # room above the first row for the legend
-        right.set_xlabel("test log-likelihood, nats per digit (DBMs: lower bound)")
+        right.set_xlabel("test log-likelihood, nats per digit (DBMs: their variational bound)")
         right.set_title("likelihood: ours beside the paper's (higher is better)", fontsize=9)
         right.legend(fontsize=7, loc="upper center", ncol=2)
     return finish(
