@@ -20,7 +20,8 @@ Then Ẑ = Z_0 · mean of the weights, an unbiased estimate of Z; log Ẑ is bia
 when the weights vary much (too few intermediate distributions): the error bar over
 runs says how far to trust it.
 
-The test log-likelihood is exact given log Z for an RBM (log p(v) = −F(v) − log Z) and a
+The test log-likelihood is exact given log Z for an RBM (log p(v) = −F(v) − log Z,
+:func:`deepinside.rbm_likelihood.mean_log_likelihood`) and a
 variational lower bound for a DBM (the mean-field bound of :func:`deepinside.dbm.variational_bound`
 minus log Z), as the paper reports it. Computed in float64.
 """
@@ -33,7 +34,6 @@ import numpy as np
 import torch
 
 from . import binary_sampling, dbm
-from .rbm import free_energy
 
 # Salakhutdinov & Murray 2008's schedule: 500 βs in [0, 0.5), 4,000 in [0.5, 0.9), 10,000 in [0.9, 1].
 SM_SEGMENTS = ((0.0, 0.5, 500), (0.5, 0.9, 4000), (0.9, 1.0, 10000))
@@ -69,18 +69,18 @@ def base_rate_bias(data: torch.Tensor, pseudo_count: float = 5.0) -> torch.Tenso
     return torch.log(p) - torch.log1p(-p)
 
 
+def _with_layers(odd_or_even: dict, params: dict) -> list:
+    """A states list for :func:`deepinside.dbm.layer_input`: the given layers in place, the others unset."""
+    states = [None] * (dbm.depth(params) + 1)
+    for layer, state in odd_or_even.items():
+        states[layer] = state
+    return states
+
+
 def even_totals(odd: dict, params: dict) -> dict:
     """Each even layer's input at β = 1 given the odd layers: b_l + s_{l−1}ᵀ W_l + W_{l+1} s_{l+1}."""
-    top = dbm.depth(params)
-    out = {}
-    for layer in range(0, top + 1, 2):
-        total = params[f"b{layer}"]
-        if layer > 0:
-            total = total + odd[layer - 1] @ params[f"W{layer}"]
-        if layer < top:
-            total = total + odd[layer + 1] @ params[f"W{layer + 1}"].T
-        out[layer] = total
-    return out
+    states = _with_layers(odd, params)
+    return {layer: dbm.layer_input(states, params, layer) for layer in range(0, dbm.depth(params) + 1, 2)}
 
 
 def _annealed(totals: dict, beta: float, base: torch.Tensor) -> dict:
@@ -103,15 +103,10 @@ def log_unnormalised(odd: dict, params: dict, beta: float, base: torch.Tensor) -
 def _gibbs_at(totals: dict, params: dict, beta: float, base: torch.Tensor, generator: torch.Generator) -> dict:
     """One sweep at β from the odd layers' current states (given through their ``totals``):
     the even layers given the odd ones, then the odd layers given those."""
-    top = dbm.depth(params)
     even = {l: binary_sampling.sample(torch.sigmoid(x), generator) for l, x in _annealed(totals, beta, base).items()}
-    new = {}
-    for layer in range(1, top + 1, 2):
-        total = params[f"b{layer}"] + even[layer - 1] @ params[f"W{layer}"]
-        if layer < top:
-            total = total + even[layer + 1] @ params[f"W{layer + 1}"].T
-        new[layer] = binary_sampling.sample(torch.sigmoid(beta * total), generator)
-    return new
+    states = _with_layers(even, params)
+    return {layer: binary_sampling.sample(torch.sigmoid(beta * dbm.layer_input(states, params, layer)), generator)
+            for layer in range(1, dbm.depth(params) + 1, 2)}
 
 
 def log_partition(params: dict, betas: torch.Tensor, runs: int, generator: torch.Generator,
@@ -193,12 +188,6 @@ def binarize_once(images: np.ndarray, seed: int) -> torch.Tensor:
     gen = torch.Generator().manual_seed(seed)
     x = torch.as_tensor(np.asarray(images, dtype=np.float64))
     return binary_sampling.sample(x, gen)
-
-
-def rbm_log_likelihood(v: torch.Tensor, params: dict, log_z: float) -> float:
-    """Mean exact log p(v) of an RBM given log Z (nats per image)."""
-    p64 = {k: params[k].to(torch.float64) for k in ("W", "b", "c")}
-    return float((-free_energy(v.to(torch.float64), p64)).mean()) - log_z
 
 
 def dbm_log_likelihood_bound(v: torch.Tensor, params: dict, log_z: float, mean_field_iterations: int = 30) -> float:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import ais, binary_sampling, claims, dbm, dbn, digit_judge, mnist as mnist_data, networks
+from .. import ais, binary_sampling, claims, dbm, dbn, digit_judge, mnist as mnist_data, networks, rbm_likelihood
 from ..device import generator, select_device
 from ..evaluation import predict_probabilities
 
@@ -136,7 +136,7 @@ def model_likelihoods(models: dict, mnist: dict, betas: int, runs: int, seed: in
         lower = ais.log_partition_lower_bound(params, ais.states_near_data(params, test, LOWER_BOUND_DRAWS, generator(seed, dev)))
         if dbm.depth(params) == 1:
             rbm_form = {"W": params["W1"], "b": params["b0"], "c": params["b1"]}
-            value, kind = ais.rbm_log_likelihood(test, rbm_form, z["log_z"]), "exact given log Z"
+            value, kind = rbm_likelihood.mean_log_likelihood(test, rbm_form, z["log_z"]), "exact given log Z"
         else:
             value, kind = ais.dbm_log_likelihood_bound(test, params, z["log_z"]), "variational lower bound"
         cautious = max(z["log_z_high"], lower)
