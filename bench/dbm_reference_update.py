@@ -24,10 +24,10 @@ import time
 
 import torch
 
+from dbm_batch import ARCHITECTURES, BATCH, GIBBS_STEPS, PARTICLES, SWEEPS, products_only  # bench/dbm_batch.py: the same shapes
 from deepinside import ais, dbm
 
-ARCHITECTURES = ([784, 500, 1000], [784, 500, 500, 1000])
-BATCH, PARTICLES, GIBBS_STEPS, SWEEPS, RUNS = 100, 100, 5, 10, 100
+RUNS = 100
 
 
 def update(v, params, velocity, fantasy, running, generator):
@@ -38,32 +38,16 @@ def update(v, params, velocity, fantasy, running, generator):
 
 
 def update_products(v, params):
-    """The matrix products of one update: recognition pass, mean-field sweeps, Gibbs sweeps,
-    the chains' probabilities, the statistics."""
-    top = dbm.depth(params)
-    w = [params[f"W{l}"] for l in range(1, top + 1)]
-    below = v
-    for weight in w:
-        below = below @ weight
-    mus = [torch.rand(BATCH, weight.shape[1]) for weight in w]
+    """The matrix products of one update: those of a mini-batch of the earlier protocol (recognition
+    pass, mean-field sweeps, Gibbs sweeps, statistics: ``dbm_batch.products_only``), then every
+    hidden layer's probabilities once more for the model statistics."""
     fantasy = [torch.rand(PARTICLES, n) for n in dbm.sizes(params)]
-    _ = v @ w[0]
-    for _ in range(SWEEPS):
-        for l in range(1, top + 1):
-            if l > 1:
-                _ = mus[l - 2] @ w[l - 1]
-            if l < top:
-                _ = mus[l] @ w[l].T
-    sweeps = [range(0, top + 1)] * GIBBS_STEPS + [range(1, top + 1)]  # the sweeps, then every hidden layer's probabilities
-    for layers in sweeps:
-        for layer in layers:
-            if layer > 0:
-                _ = fantasy[layer - 1] @ w[layer - 1]
-            if layer < top:
-                _ = fantasy[layer + 1] @ w[layer].T
-    for states in ([v] + mus, fantasy):
-        for l in range(1, top + 1):
-            _ = states[l - 1].T @ states[l]
+    products_only(v, params, fantasy, None)
+    top = dbm.depth(params)
+    for layer in range(1, top + 1):
+        _ = fantasy[layer - 1] @ params[f"W{layer}"]
+        if layer < top:
+            _ = fantasy[layer + 1] @ params[f"W{layer + 1}"].T
 
 
 def ais_step(params, odd, base, generator):
