@@ -162,10 +162,9 @@ def reached_fixed_point(channels: Channels, beta: float, alpha: float, q0: float
 def staged_fixed_point(channels: Channels, beta: float, alpha: float, q0: float, tables: dict | None = None) -> FixedPoint:
     """State evolution of pre-training then fine-tuning, as :func:`deepinside.margin_gamp.pretrain_then_finetune`
     runs them: from q0 on the unlabelled data alone (β, α = 0), then with the labels added (β, α)."""
-    q = q0
-    if beta > 0:
-        q = reached_fixed_point(channels, beta, 0.0, q0, tables).q
-    return reached_fixed_point(channels, beta, alpha, max(q, 1e-12), tables) if alpha > 0 else reached_fixed_point(channels, beta, 0.0, q0, tables)
+    if beta > 0 and alpha > 0:  # with no labels, or no unlabelled data, there is one stage only
+        q0 = max(reached_fixed_point(channels, beta, 0.0, q0, tables).q, 1e-12)
+    return reached_fixed_point(channels, beta, alpha, q0, tables)
 
 
 def iterate_state_evolution(channels: Channels, beta: float, alpha: float, q0: float, steps: int = 20000, tolerance: float = 1e-12) -> float:

@@ -156,10 +156,8 @@ def analogue_curves(strengths: list[float], alpha: float, beta_min: float, beta_
 # ---------------------------------------------------------------- claims
 
 
-def _reached(kappa: float, alpha: float, betas, q0: float) -> dict:
+def _reached(channels: margin_replica.Channels, tables: dict, alpha: float, betas, q0: float) -> dict:
     """{β: q of the fixed point state evolution from q0 reaches (pre-training, then fine-tuning)} at the simulated β."""
-    channels = margin_replica.Channels(kappa)
-    tables = margin_replica.tabulate(channels)
     return {float(b): margin_replica.staged_fixed_point(channels, float(b), alpha, q0, tables).q for b in sorted(set(betas))}
 
 
@@ -210,8 +208,12 @@ def phase_transition(transitions: list[pd.DataFrame], points: list[pd.DataFrame]
         converged, left_out = _converged_only(gamp[gamp["N"] == largest])
         mean = converged.groupby(["kappa", "alpha", "beta", "init"])["R"].agg(["mean", "std", "count"]).reset_index()
         deviations = []
+        theory = {}  # the channel integrals depend on κ only: tabulated once per κ
         for (kappa, alpha, init), part in mean.groupby(["kappa", "alpha", "init"]):
-            reached = _reached(kappa, alpha, part["beta"], start_overlap(init, informative_overlap))
+            if kappa not in theory:
+                channels = margin_replica.Channels(kappa)
+                theory[kappa] = (channels, margin_replica.tabulate(channels))
+            reached = _reached(*theory[kappa], alpha, part["beta"], start_overlap(init, informative_overlap))
             for row in part.itertuples():
                 predicted = reached[float(row.beta)]
                 deviations.append((abs(row.mean - predicted), kappa, alpha, row.beta, row.init, row.mean, predicted))
