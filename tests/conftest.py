@@ -12,7 +12,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 TINY_CONFIG = REPO / "tests" / "config" / "tiny.yaml"
-WORKFLOW_FILES = ("Snakefile", "config.yaml", "workflow", "profiles", "envs")
+WORKFLOW_FILES = ("Snakefile", "config.yaml", "workflow", "profiles", "envs", "src")  # src: jobs import the clone's own package
 
 
 def rbm_stack(sizes, seed=0, scale=0.1):
@@ -36,7 +36,7 @@ def workdir(tmp_path: Path) -> Path:
     for name in WORKFLOW_FILES:
         source = REPO / name
         if source.is_dir():
-            shutil.copytree(source, tmp_path / name)
+            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         elif source.exists():
             shutil.copy2(source, tmp_path / name)
     return tmp_path

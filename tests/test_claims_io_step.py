@@ -49,7 +49,9 @@ def test_bytes_are_written_as_they_are_whatever_the_extension(tmp_path):
     archive = bytes(range(256)) * 4  # e.g. a .tar.gz a step has made in memory
     assert io.write(archive, tmp_path / "bundle.tar.gz").read_bytes() == archive
     assert io.write(b"raw", tmp_path / "notes.csv").read_bytes() == b"raw"  # not sent through the csv writer
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle.tar.gz", "notes.csv"]  # no temporary left
+    # no temporary left; each file has its SHA-256 sidecar
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "bundle.tar.gz", "bundle.tar.gz.sha256", "notes.csv", "notes.csv.sha256"]
 
 
 def test_written_files_follow_the_umask_not_mkstemp(tmp_path):
@@ -69,7 +71,7 @@ def test_write_read_round_trip(tmp_path):
     np.testing.assert_array_equal(back["x"], arrays["x"])
     np.testing.assert_array_equal(back["names"], arrays["names"])
     assert io.read(io.write({"k": np.float64(1.5)}, tmp_path / "t.json")) == {"k": 1.5}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv", "t.json", "t.npz"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".sha256")) == ["t.csv", "t.json", "t.npz"]
     with pytest.raises(TypeError):
         io.write([1, 2], tmp_path / "bad.csv")
     with pytest.raises(ValueError):

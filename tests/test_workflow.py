@@ -373,7 +373,7 @@ def test_expensive_steps_are_taken_from_a_shared_output_cache(workdir, tmp_path_
     """Two clones sharing SNAKEMAKE_OUTPUT_CACHE: the second one does not train again."""
     cache = tmp_path_factory.mktemp("output_cache")
     second = tmp_path_factory.mktemp("second_clone")
-    for name in ("Snakefile", "config.yaml", "workflow", "profiles", "envs"):
+    for name in ("Snakefile", "config.yaml", "workflow", "profiles", "envs", "src"):
         source = workdir / name
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, second / name)
     target = "results/tiny/seed0/okatani2013/dbn/rbm_layer1.pt"
@@ -381,15 +381,28 @@ def test_expensive_steps_are_taken_from_a_shared_output_cache(workdir, tmp_path_
     first = run_snakemake(workdir, "--cores", "2", "--cache", "--", target, env=env)
     assert first.returncode == 0, first.stderr[-3000:]
     assert f"Moving output file {target} to cache" in first.stdout + first.stderr
-    assert len(list(cache.iterdir())) == 2  # the RBM and its history, named by their provenance hash
+    # the RBM and its history, named by their provenance hash, each with its SHA-256 sidecar
+    assert len(list(cache.iterdir())) == 4
 
     again = run_snakemake(second, "--cores", "2", "--cache", "--", target, env=env)
     out = again.stdout + again.stderr
     assert again.returncode == 0, out[-3000:]
     assert f"Symlinking output file {target} from cache" in out and "Moving output file" not in out
     assert (second / target).is_symlink() and (second / target).resolve().parent == cache.resolve()
+    assert (second / (target + ".sha256")).is_symlink()  # the digest came with it
     log = second / "logs/tiny/seed0/okatani2013_pretrain_layer/1.log"
     assert not log.exists() or "RBM" not in log.read_text()  # the step itself never ran there
+
+    # a corrupt cache entry is refused by the job that reads it, naming the file
+    entry = (second / target).resolve()
+    data = bytearray(entry.read_bytes())
+    data[-300] ^= 1
+    entry.write_bytes(bytes(data))
+    layer2 = target.replace("layer1", "layer2")
+    broken = run_snakemake(second, "--cores", "2", "--cache", "--", layer2, env=env)
+    assert broken.returncode != 0
+    log2 = (second / "logs/tiny/seed0/okatani2013_pretrain_layer/2.log").read_text()
+    assert f"{target}: its SHA-256 is" in log2 and not (second / layer2).exists()
 
 
 def test_a_results_bundle_lets_a_fresh_clone_draw_only_the_figures(workdir, tmp_path_factory):

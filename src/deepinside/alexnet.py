@@ -21,9 +21,14 @@ A weights file is ``{"architecture": {...}, "state": state dict}``; :func:`build
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 from typing import Callable
+from urllib.parse import urlparse
 
 import torch
+
+from .download import ChecksumError, file_digest
 
 # torchvision is imported inside the functions: it costs seconds at start-up, and the
 # pipeline's summary and plotting steps import this package without needing it.
@@ -79,11 +84,24 @@ def digit_network(width: float, side: int, generator: torch.Generator) -> DigitA
 
 
 def imagenet_state(download_dir: str | os.PathLike) -> dict:
-    """ImageNet weights, downloaded by torchvision into ``download_dir`` and hash-checked."""
+    """ImageNet weights, downloaded by torchvision into ``download_dir``, hash-checked, loaded without unpickling code.
+
+    torchvision's file name carries the first hex digits of its SHA-256; torch checks them
+    only when it downloads, so a file already in ``download_dir`` is checked here first.
+    """
     from torchvision.models import AlexNet_Weights
 
+    url = AlexNet_Weights.IMAGENET1K_V1.url
+    cached = Path(download_dir) / Path(urlparse(url).path).name
+    if cached.exists():
+        prefix = re.search(r"-([0-9a-f]{8,})\.", cached.name).group(1)
+        actual = file_digest(cached)
+        if not actual.startswith(prefix):
+            raise ChecksumError(f"{cached}: its SHA-256 is {actual}, but its name says it starts with {prefix}: "
+                                "a corrupt or foreign file; delete it to download it again")
     state = torch.hub.load_state_dict_from_url(
-        AlexNet_Weights.IMAGENET1K_V1.url, model_dir=os.fspath(download_dir), progress=True, check_hash=True, map_location="cpu"
+        url, model_dir=os.fspath(download_dir), progress=True, check_hash=True, map_location="cpu",
+        weights_only=True,  # a crafted file must not run code when loaded
     )
     return {"architecture": {"kind": "imagenet"}, "state": state}
 

@@ -1,10 +1,13 @@
 """Epoch checkpoints: a killed training job resumes from its last complete epoch.
 
 A checkpoint is a private file of one training run, beside (not among) the rule's
-outputs. It is written atomically at an epoch boundary and stamped with a fingerprint of
-everything that determines the run (hyper-parameters, data, seed); a checkpoint whose
-fingerprint differs is ignored, so a changed knob restarts cleanly instead of resuming
-someone else's run. The rule's real outputs are only written when training finishes,
+outputs. It is written atomically at an epoch boundary (with its SHA-256, see
+:mod:`deepinside.io`) and stamped with a fingerprint of everything that determines the
+run (hyper-parameters, data, seed) and with the fingerprint of the code that wrote it
+(:mod:`deepinside.code_version`). A checkpoint whose settings differ is ignored, so a
+changed knob restarts cleanly instead of resuming someone else's run; one written by
+other code is discarded, so an edit to, say, ``rbm.py`` between a killed run and its
+re-run never gives a model half trained by the old code and half by the new. The rule's real outputs are only written when training finishes,
 so downstream rules never see a half-trained model.
 
 A checkpoint holds the complete state of the loop, so resuming from any epoch gives the
@@ -28,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .io import atomic_output
+from . import io
 
 SAVE_INTERVAL_S = 30.0  # the workflow's runs lose at most about this much training when killed
 
@@ -57,11 +60,13 @@ class EpochCheckpoint:
     ``clock`` returns seconds (monotonic); tests pass their own.
     """
 
-    def __init__(self, path: str | os.PathLike, fingerprint: str, min_interval: float = 0.0, clock=time.monotonic):
+    def __init__(self, path: str | os.PathLike, fingerprint: str, min_interval: float = 0.0, clock=time.monotonic,
+                 code: str = ""):
         if min_interval < 0:
             raise ValueError(f"checkpoint {path}: min_interval must be >= 0 seconds, got {min_interval}")
         self.path = Path(path)
         self.fingerprint = fingerprint
+        self.code = code  # fingerprint of the training code (deepinside.code_version)
         self.min_interval = float(min_interval)
         self.clock = clock
         self.last_saved = clock()  # the run's start: the first save comes after min_interval of training
@@ -74,12 +79,18 @@ class EpochCheckpoint:
         """The saved state if it exists and belongs to this run, else None."""
         if not self.path.exists():
             return None
-        import torch
-
         try:
-            state = torch.load(self.path, map_location="cpu", weights_only=True)
-        except Exception as error:  # unreadable: treat as absent, say so
+            state = io.read(self.path)
+        except Exception as error:  # unreadable or corrupt: treat as absent, say so
             print(f"[checkpoint] ignoring unreadable {self.path}: {error}", file=sys.stderr)
+            return None
+        if not isinstance(state, dict):
+            print(f"[checkpoint] ignoring {self.path}: not a checkpoint", file=sys.stderr)
+            return None
+        if state.get("code", "") != self.code:
+            print(f"[checkpoint] discarding {self.path}: written by other code (code {state.get('code') or 'unknown'},"
+                  f" now {self.code or 'unknown'}); training starts afresh", file=sys.stderr)
+            self.clear()
             return None
         if state.get("fingerprint") != self.fingerprint:
             print(f"[checkpoint] ignoring {self.path}: it belongs to other settings", file=sys.stderr)
@@ -88,17 +99,24 @@ class EpochCheckpoint:
         return state
 
     def save(self, state: dict) -> None:
-        import torch
-
-        with atomic_output(self.path) as tmp:
-            torch.save({**state, "fingerprint": self.fingerprint}, tmp)
+        io.write({**state, "fingerprint": self.fingerprint, "code": self.code}, self.path)
         self.last_saved = self.clock()
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
+        io.digest_path(self.path).unlink(missing_ok=True)
 
 
-def for_run(path: str | os.PathLike | None, **parts: Any) -> EpochCheckpoint | None:
-    """The checkpoint of a workflow run, saved every :data:`SAVE_INTERVAL_S` seconds and stamped
-    with the fingerprint of ``parts``; None without a path."""
-    return None if path is None else EpochCheckpoint(path, fingerprint(**parts), min_interval=SAVE_INTERVAL_S)
+def for_run(path: str | os.PathLike | None, code_of: str, **parts: Any) -> EpochCheckpoint | None:
+    """The checkpoint of a workflow run, saved every :data:`SAVE_INTERVAL_S` seconds, stamped with
+    the fingerprint of ``parts`` and with that of the code of module ``code_of`` (the step's
+    module, ``__name__``, with every package module it imports) and the torch and numpy
+    versions; None without a path."""
+    if path is None:
+        return None
+    import torch
+
+    from .code_version import fingerprint as code_fingerprint
+
+    code = f"{code_fingerprint(code_of)} torch {torch.__version__} numpy {np.__version__}"
+    return EpochCheckpoint(path, fingerprint(**parts), min_interval=SAVE_INTERVAL_S, code=code)

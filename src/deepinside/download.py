@@ -51,8 +51,8 @@ def download(
     """Fetch ``url`` to ``dest`` and verify its ``algorithm`` digest equals ``checksum``.
 
     An existing ``dest`` with the right digest is kept (no network). Raises
-    :class:`ChecksumError` on a digest mismatch, ``urllib.error.URLError`` on network
-    failure; in both cases ``dest`` is not created.
+    :class:`ChecksumError` on a digest mismatch, :class:`DownloadError` naming the URL and
+    the file on a network or disk failure; in every case ``dest`` is not created.
     """
     dest = Path(dest)
     checksum = checksum.lower()
@@ -61,23 +61,30 @@ def download(
             return dest
         dest.unlink()
     digest = hashlib.new(algorithm)
-    with atomic_output(dest) as tmp:
-        with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
-            total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(
-                total=total, unit="B", unit_scale=True, desc=dest.name, disable=not progress, file=sys.stderr
-            ) as bar:
-                for chunk in iter(lambda: response.read(CHUNK_BYTES), b""):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    bar.update(len(chunk))
-        received = digest.hexdigest()
-        if received != checksum:
-            raise ChecksumError(
-                f"{dest.name}: {algorithm} checksum mismatch for {url}: expected {checksum}, got {received}; "
-                "the corrupt download was discarded"
-            )
+    try:
+        with atomic_output(dest) as tmp:
+            _fetch(url, tmp, dest, digest, timeout, progress)
+            received = digest.hexdigest()
+            if received != checksum:
+                raise ChecksumError(
+                    f"{dest.name}: {algorithm} checksum mismatch for {url}: expected {checksum}, got {received}; "
+                    "the corrupt download was discarded"
+                )
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", None) or error
+        raise DownloadError(f"{dest}: could not download {url}: {reason}") from error
     return dest
+
+
+def _fetch(url: str, tmp: Path, dest: Path, digest, timeout: float, progress: bool) -> None:
+    """Stream ``url`` into ``tmp`` while updating ``digest``, with a progress bar named after ``dest``."""
+    with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name, disable=not progress, file=sys.stderr) as bar:
+            for chunk in iter(lambda: response.read(CHUNK_BYTES), b""):
+                out.write(chunk)
+                digest.update(chunk)
+                bar.update(len(chunk))
 
 
 def download_from_mirrors(
@@ -97,6 +104,6 @@ def download_from_mirrors(
         url = mirror.rstrip("/") + "/" + filename
         try:
             return download(url, Path(dest_dir) / filename, checksum, algorithm, timeout, progress)
-        except (ChecksumError, urllib.error.URLError, OSError) as error:
+        except (ChecksumError, DownloadError) as error:
             failures.append(f"  {url}: {error}")
     raise DownloadError(f"could not download {filename} ({algorithm} {checksum}):\n" + "\n".join(failures))

@@ -43,10 +43,22 @@ def describe_rule(rule: str) -> str:
     return "a claim must hold in every seed" if rule == "all" else "a claim must hold in more than half of the seeds"
 
 
-def combine(tables: Sequence[pd.DataFrame], seeds: Sequence[int], rule: str = "all") -> pd.DataFrame:
-    """One row per claim from per-seed claim tables (``tables[i]`` ran with ``seeds[i]``)."""
+def combine(tables: Sequence[pd.DataFrame], seeds: Sequence[int], rule: str = "all",
+            expected_rows: int | None = None) -> pd.DataFrame:
+    """One row per claim from per-seed claim tables (``tables[i]`` ran with ``seeds[i]``).
+
+    ``expected_rows`` (:mod:`deepinside.expected_claims`): every table must have exactly
+    that many rows, whatever the number of seeds; a lost or extra row is refused.
+    """
     if len(tables) != len(seeds) or not tables:
         raise ValueError(f"need one claims table per seed, got {len(tables)} tables for seeds {list(seeds)}")
+    if expected_rows is not None:
+        wrong = {seed: len(table) for seed, table in zip(seeds, tables) if len(table) != expected_rows}
+        if wrong:
+            figure = "/".join(str(v) for v in tables[0].iloc[0][["talk", "figure"]]) if len(tables[0]) else "figure"
+            raise ValueError(f"{figure}: the settings make {expected_rows} claim rows, but seed(s) "
+                             + ", ".join(f"{seed} made {n}" for seed, n in wrong.items())
+                             + ": a claim was lost or added on the way (see deepinside.expected_claims)")
     lengths = {len(table) for table in tables}
     if len(lengths) != 1:
         raise ValueError(f"seeds {list(seeds)} made different numbers of claim rows: {[len(t) for t in tables]}")

@@ -20,6 +20,7 @@ mototake2015 analyses okatani2013's networks: unpack both.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import io as stdio
 import json
@@ -93,10 +94,14 @@ def unpacked_times(original: list[float], now: float, step: float = 1e-3) -> lis
 
 
 def unpack(archive: str | Path, destination: str | Path = ".", force: bool = False) -> list[Path]:
-    """Extract a bundle into ``destination`` after checking it against its manifest.
+    """Extract a bundle into ``destination`` after checking it against its manifest, all or nothing.
 
-    Refuses members outside ``results/``, files whose sha256 differs from the manifest,
-    and (unless ``force``) existing files with other contents. Returns the files written.
+    Every member is checked before any is written: members outside ``results/``, files
+    whose sha256 differs from the manifest and (unless ``force``) existing files with other
+    contents are refused. Then every file is written to a temporary beside its target (a
+    full disk stops here, with nothing replaced), and only then renamed into place; on any
+    failure the temporaries are removed and the destination is left as it was. Returns the
+    files written.
     """
     destination = Path(destination)
     with tarfile.open(archive, "r:gz") as tar:
@@ -104,25 +109,42 @@ def unpack(archive: str | Path, destination: str | Path = ".", force: bool = Fal
         if MANIFEST not in members:
             raise ValueError(f"{archive}: no {MANIFEST}: not a results bundle")
         listing = json.loads(tar.extractfile(members[MANIFEST]).read())
-        dates = unpacked_times([entry["mtime"] for entry in listing["files"]], time.time())
-        written = []
-        for entry, date in zip(listing["files"], dates):
+        checked = []  # (target, data) of every member, all verified before anything is written
+        for entry in listing["files"]:
             name = entry["path"]
             pure = PurePosixPath(name)
             if pure.is_absolute() or ".." in pure.parts or pure.parts[0] != "results" or name not in members:
-                raise ValueError(f"{archive}: refusing member {name!r}")
+                raise ValueError(f"{archive}: refusing member {name!r}; nothing was unpacked")
             data = tar.extractfile(members[name]).read()
             if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-                raise ValueError(f"{archive}: {name} does not match its sha256 in the manifest (corrupt bundle)")
+                raise ValueError(f"{archive}: {name} does not match its sha256 in the manifest (corrupt bundle);"
+                                 " nothing was unpacked")
             target = destination / pure
             if target.exists() and not force and file_digest(target) != entry["sha256"]:
-                raise FileExistsError(f"{target} exists with other contents; pass --force to replace it")
+                raise FileExistsError(f"{target} exists with other contents; pass --force to replace it;"
+                                      " nothing was unpacked")
+            checked.append((target, data))
+    dates = unpacked_times([entry["mtime"] for entry in listing["files"]], time.time())
+    staged, created = [], []
+    try:
+        for target, data in checked:
+            created.extend(reversed([d for d in [target.parent, *target.parent.parents] if not d.exists()]))
             target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(target.name + ".part.unpack")
+            temporary = target.with_name(f".{target.name}.part.unpack")
+            staged.append(temporary)
             temporary.write_bytes(data)
-            temporary.replace(target)
-            os.utime(target, (date, date))
-            written.append(target)
+    except BaseException:
+        for temporary in staged:
+            temporary.unlink(missing_ok=True)
+        for folder in reversed(created):  # deepest first; only the folders this unpacking made
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    written = []
+    for (target, _), temporary, date in zip(checked, staged, dates):
+        temporary.replace(target)
+        os.utime(target, (date, date))
+        written.append(target)
     return written
 
 

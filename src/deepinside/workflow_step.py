@@ -9,7 +9,11 @@ rule's output of the same name, atomically. The function never touches files, so
 can be unit-tested on arrays; the rule stays a table of contents.
 
 Standard error and standard output of the job (progress bars, messages) go to the
-rule's log file.
+rule's log file, and a failing job's log ends with the exception and its traceback.
+
+A rule may declare the SHA-256 sidecars of its outputs (``<output>.sha256``, see
+:mod:`deepinside.io`) as outputs of their own, so that Snakemake's output cache keeps
+them with the file; the writer makes them, the function never returns them.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import inspect
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -75,6 +80,9 @@ def run(
     started = time.perf_counter()
     print(f"[deepinside] {step} with {sorted(kwargs)} on {threads} thread(s)", file=sys.stderr, flush=True)
     result = call(step, loaded, kwargs)
+    digests = {name for name, path in outputs.items()
+               if any(str(io.digest_path(other)) == str(path) for other in outputs.values())}
+    outputs = {name: path for name, path in outputs.items() if name not in digests}
     missing = set(outputs) - set(result)
     extra = set(result) - set(outputs)
     if missing or extra:
@@ -155,7 +163,11 @@ def _redirected(log: str | None):
         return
     Path(log).parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w", buffering=1) as handle, contextlib.redirect_stderr(handle), contextlib.redirect_stdout(handle):
-        yield
+        try:
+            yield
+        except BaseException:  # the log Snakemake points to must say why the job failed
+            traceback.print_exc(file=handle)
+            raise
 
 
 def _plain(value: Any) -> str | list[str]:

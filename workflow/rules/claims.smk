@@ -22,6 +22,7 @@ rule replicate_claims:
             "seeds": REPLICATES[wildcards.talk],
             "rule": VERDICT,
             "preset": PRESET_NAME,
+            "expected_rows": expected_claim_rows(wildcards.figure_id, PRESET),
         },
     script:
         STEP

@@ -3,6 +3,8 @@
 from snakemake.exceptions import WorkflowError
 
 from deepinside.code_version import versioned
+from deepinside.config_errors import checkout_subfolder, mnist_training_images
+from deepinside.expected_claims import rows as expected_claim_rows
 
 if config["preset"] not in config["presets"]:
     raise WorkflowError(
@@ -20,6 +22,26 @@ def require(condition, key, message):
         raise WorkflowError(f"config key 'presets.{config['preset']}.{key}': {message}")
 
 
+def batch_sizes(section, path):
+    """(key path, value) of every `batch_size` under a config section."""
+    if isinstance(section, dict):
+        for key, value in section.items():
+            if key == "batch_size" and isinstance(value, int):
+                yield f"{path}.{key}", value
+            else:
+                yield from batch_sizes(value, f"{path}.{key}")
+
+
+def figures_folder(folder, checkout, key):
+    """A preset's figures folder, normalised and relative to the checkout, which must hold it."""
+    try:
+        return checkout_subfolder(folder, checkout)
+    except ValueError as error:
+        raise WorkflowError(
+            f"config key 'presets.{config['preset']}.{key}': {error}"
+        ) from None
+
+
 SEED = config[
     "seed"
 ]  # the data's seed (held-out split, picked pictures); replicates seed the rest
@@ -30,15 +52,16 @@ PRESET_NAME = config["preset"]
 RESULTS = f"results/{PRESET_NAME}"
 RUN = f"{RESULTS}/seed{{seed}}"  # `{seed}` is the wildcard of every step of a talk
 LOGS = f"logs/{PRESET_NAME}"
-FIGURES_DIR = PRESET["figures"]
+FIGURES_DIR = figures_folder(PRESET["figures"], workflow.basedir, "figures")
 require(
     all(
-        other.get("figures") != FIGURES_DIR
+        figures_folder(other["figures"], workflow.basedir, f"presets.{name}.figures")
+        != FIGURES_DIR
         for name, other in config["presets"].items()
         if name != PRESET_NAME
     ),
     "figures",
-    f"{FIGURES_DIR!r} is also another preset's figures folder: the two would overwrite each other",
+    f"{PRESET['figures']!r} is also another preset's figures folder: the two would overwrite each other",
 )
 
 if PRESET["mnist"]["source"] == "local":
@@ -51,6 +74,27 @@ if PRESET["mnist"]["source"] == "local":
         Path(PRESET["mnist"]["folder"]).expanduser().is_dir(),
         "mnist.folder",
         f"{PRESET['mnist']['folder']!r} is not a folder",
+    )
+
+# Sizes that cannot work: a mini-batch of the MNIST-trained models larger than the
+# training images (the RBM and DBM trainers refuse it, but only inside their job).
+N_TRAIN_IMAGES = mnist_training_images(
+    PRESET["mnist"]["source"], PRESET["mnist"]["test_fraction"]
+)
+for talk in ("okatani2013", "mototake2015"):
+    for key, size in batch_sizes(PRESET[talk], talk):
+        require(
+            size <= N_TRAIN_IMAGES,
+            key,
+            f"{size} is more than the {N_TRAIN_IMAGES} MNIST training images of source "
+            f"{PRESET['mnist']['source']!r}",
+        )
+for size in PRESET["okatani2013"]["finetune"]["train_sizes"]:
+    require(
+        size == "all" or size <= N_TRAIN_IMAGES,
+        "okatani2013.finetune.train_sizes",
+        f"{size} labelled examples asked for, but source {PRESET['mnist']['source']!r} "
+        f"has {N_TRAIN_IMAGES} MNIST training images",
     )
 
 # Seeds each talk's stochastic steps run with, one job per seed; a claim's verdict needs
@@ -89,6 +133,15 @@ def figure_seeds(talk):
 
 
 DEVICE = config["device"]
+if DEVICE == "cuda" and not workflow.non_local_exec:
+    # on a cluster the jobs' nodes are checked instead (each job loads this file there)
+    import torch
+
+    if not torch.cuda.is_available():
+        raise WorkflowError(
+            "config key 'device': 'cuda', but torch finds no CUDA device on this machine "
+            f"(torch {torch.__version__}, CUDA build {torch.version.cuda}); use 'auto' or 'cpu'"
+        )
 THREADS = config["threads"]  # of each numerical job (see config.yaml)
 GPUS = config[
     "gpus"
@@ -187,6 +240,18 @@ def talk_claim_files(talk):
 
 def all_figures():
     return [path for talk in TALKS for path in talk_figures(talk)]
+
+
+def with_digests(**outputs):
+    """Outputs plus their SHA-256 sidecars (``<output>.sha256``, written by deepinside.io).
+
+    Rules taken from Snakemake's output cache declare the sidecars, so that the cache keeps
+    each with its file and a corrupt cache entry is refused when read.
+    """
+    return {
+        **outputs,
+        **{f"{name}_sha256": f"{path}.sha256" for name, path in outputs.items()},
+    }
 
 
 def checkpoint(name, wildcards):

@@ -9,8 +9,12 @@ rule mototake2015_dbn_spectra:
         rbms=lambda wildcards: dbn_inputs(wildcards.stage)["rbms"],
         model=lambda wildcards: dbn_inputs(wildcards.stage)["model"],
     output:
-        spectra=run_path("mototake2015/dbn_spectra/{stage}_noise{noise}.csv"),
-        vectors=run_path("mototake2015/dbn_spectra/{stage}_noise{noise}_vectors.npz"),
+        **with_digests(
+            spectra=run_path("mototake2015/dbn_spectra/{stage}_noise{noise}.csv"),
+            vectors=run_path(
+                "mototake2015/dbn_spectra/{stage}_noise{noise}_vectors.npz"
+            ),
+        ),
     log:
         log_path("seed{seed}/mototake2015_dbn_spectra/{stage}_noise{noise}.log"),
     cache: "omit-software"
@@ -40,7 +44,9 @@ rule mototake2015_dbn_noise_spectra:
         rbms=lambda wildcards: dbn_inputs(wildcards.stage)["rbms"],
         model=lambda wildcards: dbn_inputs(wildcards.stage)["model"],
     output:
-        spectra=run_path("mototake2015/dbn_noise/{stage}_noise{noise}.csv"),
+        **with_digests(
+            spectra=run_path("mototake2015/dbn_noise/{stage}_noise{noise}.csv"),
+        ),
     log:
         log_path("seed{seed}/mototake2015_dbn_noise_spectra/{stage}_noise{noise}.log"),
     cache: "omit-software"
@@ -143,7 +149,9 @@ rule mototake2015_tsne:
         rbms=lambda wildcards: dbn_inputs(wildcards.features.split("_")[0])["rbms"],
         model=lambda wildcards: dbn_inputs(wildcards.features.split("_")[0])["model"],
     output:
-        embedding=run_path("mototake2015/tsne/{features}.npz"),
+        **with_digests(
+            embedding=run_path("mototake2015/tsne/{features}.npz"),
+        ),
     log:
         log_path("seed{seed}/mototake2015_tsne/{features}.log"),
     cache: "omit-software"
@@ -193,7 +201,9 @@ rule mototake2015_perturbation:
         ),
         weights=lambda wildcards: CONV_NET if wildcards.network == "conv" else [],
     output:
-        agreement=run_path("mototake2015/perturbation/{network}_agreement.csv"),
+        **with_digests(
+            agreement=run_path("mototake2015/perturbation/{network}_agreement.csv"),
+        ),
     log:
         log_path("seed{seed}/mototake2015_perturbation/{network}.log"),
     cache: "omit-software"
@@ -242,8 +252,10 @@ rule mototake2015_conv_net:
     input:
         mnist=rules.mnist.output.mnist if ALEX["weights"] == "mnist" else [],
     output:
-        weights=CONV_NET,
-        history=f"{RUN}/mototake2015/conv_net/{ALEX['weights']}_history.csv",
+        **with_digests(
+            weights=CONV_NET,
+            history=f"{RUN}/mototake2015/conv_net/{ALEX['weights']}_history.csv",
+        ),
     log:
         log_path("seed{seed}/mototake2015_conv_net.log"),
     cache: "omit-software"
@@ -306,7 +318,9 @@ rule mototake2015_alexnet_spectra:
         weights=rules.mototake2015_conv_net.output.weights,
         pictures=rules.mototake2015_pictures.output.pictures,
     output:
-        spectra=run_path("mototake2015/alexnet/spectra_noise{noise}.csv"),
+        **with_digests(
+            spectra=run_path("mototake2015/alexnet/spectra_noise{noise}.csv"),
+        ),
     log:
         log_path("seed{seed}/mototake2015_alexnet_spectra/noise{noise}.log"),
     cache: "omit-software"
@@ -389,7 +403,9 @@ rule mototake2015_alexnet_vectors:
         weights=rules.mototake2015_conv_net.output.weights,
         pictures=rules.mototake2015_pictures.output.pictures,
     output:
-        vectors=run_path("mototake2015/alexnet/top_vectors.npz"),
+        **with_digests(
+            vectors=run_path("mototake2015/alexnet/top_vectors.npz"),
+        ),
     log:
         log_path("seed{seed}/mototake2015_alexnet_vectors.log"),
     cache: "omit-software"

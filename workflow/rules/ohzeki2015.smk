@@ -4,8 +4,12 @@
 
 rule ohzeki2015_theory:
     output:
-        diagram=run_path("ohzeki2015/theory/k{kappa}_a{alpha}.csv"),
-        transitions=run_path("ohzeki2015/theory/k{kappa}_a{alpha}_transitions.csv"),
+        **with_digests(
+            diagram=run_path("ohzeki2015/theory/k{kappa}_a{alpha}.csv"),
+            transitions=run_path(
+                "ohzeki2015/theory/k{kappa}_a{alpha}_transitions.csv"
+            ),
+        ),
     log:
         log_path("seed{seed}/ohzeki2015_theory/k{kappa}_a{alpha}.log"),
     cache: "omit-software"
@@ -29,7 +33,9 @@ rule ohzeki2015_theory:
 
 rule ohzeki2015_gamp:
     output:
-        points=run_path("ohzeki2015/gamp/k{kappa}_a{alpha}_N{size}.csv"),
+        **with_digests(
+            points=run_path("ohzeki2015/gamp/k{kappa}_a{alpha}_N{size}.csv"),
+        ),
     log:
         log_path("seed{seed}/ohzeki2015_gamp/k{kappa}_a{alpha}_N{size}.log"),
     cache: "omit-software"
@@ -132,7 +138,9 @@ rule ohzeki2015_p2_theory:
 
 rule ohzeki2015_p2_gamp:
     output:
-        points=run_path("ohzeki2015/p2/gamp_N{size}.csv"),
+        **with_digests(
+            points=run_path("ohzeki2015/p2/gamp_N{size}.csv"),
+        ),
     log:
         log_path("seed{seed}/ohzeki2015_p2_gamp/N{size}.log"),
     cache: "omit-software"

@@ -8,8 +8,10 @@ rule okatani2013_pretrain_layer:
         mnist=rules.mnist.output.mnist,
         previous=lambda wildcards: rbm_stack(int(wildcards.layer) - 1),
     output:
-        rbm=run_path("okatani2013/dbn/rbm_layer{layer}.pt"),
-        history=run_path("okatani2013/dbn/rbm_layer{layer}_history.csv"),
+        **with_digests(
+            rbm=run_path("okatani2013/dbn/rbm_layer{layer}.pt"),
+            history=run_path("okatani2013/dbn/rbm_layer{layer}_history.csv"),
+        ),
     log:
         log_path("seed{seed}/okatani2013_pretrain_layer/{layer}.log"),
     cache: "omit-software"
@@ -40,8 +42,10 @@ rule okatani2013_finetune:
         mnist=rules.mnist.output.mnist,
         rbms=lambda wildcards: rbm_stack() if wildcards.init == "pretrained" else [],
     output:
-        model=run_path("okatani2013/finetune/{init}_n{n}.pt"),
-        history=run_path("okatani2013/finetune/{init}_n{n}_history.csv"),
+        **with_digests(
+            model=run_path("okatani2013/finetune/{init}_n{n}.pt"),
+            history=run_path("okatani2013/finetune/{init}_n{n}_history.csv"),
+        ),
     log:
         log_path("seed{seed}/okatani2013_finetune/{init}_n{n}.log"),
     cache: "omit-software"
@@ -119,7 +123,9 @@ rule okatani2013_likelihood:
     input:
         mnist=rules.mnist.output.mnist,
     output:
-        history=run_path("okatani2013/likelihood/{method}.csv"),
+        **with_digests(
+            history=run_path("okatani2013/likelihood/{method}.csv"),
+        ),
     log:
         log_path("seed{seed}/okatani2013_likelihood/{method}.log"),
     cache: "omit-software"
@@ -168,9 +174,11 @@ rule okatani2013_cnn:
     input:
         mnist=rules.mnist.output.mnist,
     output:
-        model=run_path("okatani2013/cnn/lenet.pt"),
-        history=run_path("okatani2013/cnn/history.csv"),
-        claims=claims_of("okatani2013", "O5"),
+        **with_digests(
+            model=run_path("okatani2013/cnn/lenet.pt"),
+            history=run_path("okatani2013/cnn/history.csv"),
+            claims=claims_of("okatani2013", "O5"),
+        ),
     log:
         log_path("seed{seed}/okatani2013_cnn.log"),
     cache: "omit-software"
@@ -198,8 +206,10 @@ rule okatani2013_judge:
     input:
         mnist=rules.mnist.output.mnist,
     output:
-        model=run_path("okatani2013/samples/digit_judge.pt"),
-        history=run_path("okatani2013/samples/digit_judge_history.csv"),
+        **with_digests(
+            model=run_path("okatani2013/samples/digit_judge.pt"),
+            history=run_path("okatani2013/samples/digit_judge_history.csv"),
+        ),
     log:
         log_path("seed{seed}/okatani2013_judge.log"),
     cache: "omit-software"
@@ -227,8 +237,10 @@ rule okatani2013_generative_rbm:
     input:
         mnist=rules.mnist.output.mnist,
     output:
-        rbm=run_path("okatani2013/samples/rbm_pcd.pt"),
-        history=run_path("okatani2013/samples/rbm_pcd_history.csv"),
+        **with_digests(
+            rbm=run_path("okatani2013/samples/rbm_pcd.pt"),
+            history=run_path("okatani2013/samples/rbm_pcd_history.csv"),
+        ),
     log:
         log_path("seed{seed}/okatani2013_generative_rbm.log"),
     cache: "omit-software"
@@ -255,8 +267,10 @@ rule okatani2013_dbm:
     input:
         mnist=rules.mnist.output.mnist,
     output:
-        dbm=run_path("okatani2013/samples/dbm_{layers}layers.pt"),
-        history=run_path("okatani2013/samples/dbm_{layers}layers_history.csv"),
+        **with_digests(
+            dbm=run_path("okatani2013/samples/dbm_{layers}layers.pt"),
+            history=run_path("okatani2013/samples/dbm_{layers}layers_history.csv"),
+        ),
     log:
         log_path("seed{seed}/okatani2013_dbm/{layers}layers.log"),
     cache: "omit-software"

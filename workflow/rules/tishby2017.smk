@@ -21,13 +21,17 @@ rule tishby2017_train:
     input:
         data=rules.tishby2017_dataset.output.data,
     output:
-        information=run_path(
-            "tishby2017/runs/{activation}_f{fraction}_d{depth}/information.csv"
+        **with_digests(
+            information=run_path(
+                "tishby2017/runs/{activation}_f{fraction}_d{depth}/information.csv"
+            ),
+            gradients=run_path(
+                "tishby2017/runs/{activation}_f{fraction}_d{depth}/gradients.csv"
+            ),
+            losses=run_path(
+                "tishby2017/runs/{activation}_f{fraction}_d{depth}/losses.csv"
+            ),
         ),
-        gradients=run_path(
-            "tishby2017/runs/{activation}_f{fraction}_d{depth}/gradients.csv"
-        ),
-        losses=run_path("tishby2017/runs/{activation}_f{fraction}_d{depth}/losses.csv"),
     log:
         log_path("seed{seed}/tishby2017_train/{activation}_f{fraction}_d{depth}.log"),
     cache: "omit-software"

@@ -19,9 +19,11 @@ def claims_page(claims: pd.DataFrame) -> dict:
     return {"page": claim_rows.html_table(claims)}
 
 
-def replicate_claims(tables: list[pd.DataFrame], seeds: list[int], rule: str, preset: str) -> dict:
-    """One figure's claim rows from its runs under ``seeds`` combined into one verdict per claim."""
-    combined = replicate_verdicts.combine(tables, seeds, rule)
+def replicate_claims(tables: list[pd.DataFrame], seeds: list[int], rule: str, preset: str,
+                     expected_rows: int | None = None) -> dict:
+    """One figure's claim rows from its runs under ``seeds`` combined into one verdict per claim
+    (each run must have made ``expected_rows`` rows, see :mod:`deepinside.expected_claims`)."""
+    combined = replicate_verdicts.combine(tables, seeds, rule, expected_rows)
     combined.insert(len(combined.columns), "preset", preset)
     combined.insert(len(combined.columns), "seeds", format_seeds(seeds))
     return {"claims": combined}

@@ -261,7 +261,7 @@ def conv_net_weights(
         seed=seed, device=select_device(device), run_name=f"AlexNet-shaped net ×{width} on MNIST",
         momentum=settings["momentum"], weight_decay=settings["weight_decay"],
         train_every_epoch=False, test_every_epoch=False,  # nothing reads its curves; its final errors are kept
-        checkpoint=for_run(checkpoint, x=x, y=y, seed=seed, width=width, side=side, **settings),
+        checkpoint=for_run(checkpoint, __name__, x=x, y=y, seed=seed, width=width, side=side, **settings),
     )
     state = {k: v.cpu() for k, v in model.state_dict().items()}
     return {"weights": {"architecture": {"kind": "mnist", "width": width, "side": side}, "state": state}, "history": history}

@@ -235,15 +235,16 @@ def phase_transition(transitions: list[pd.DataFrame], points: list[pd.DataFrame]
             pivot = inside.pivot(index="beta", columns="init", values="mean")
             both = pivot.dropna(subset=[c for c in INITS if c in pivot]) if set(INITS) <= set(pivot.columns) else pivot.iloc[0:0]
             width = float((both["informative"] - both["uninformative"]).max()) if len(both) else float("nan")
-            if np.isfinite(low):
-                rows.append(claims.claim(
-                    TALK, "P1",
-                    f"learning gets stuck in the metastable branch: hysteresis at finite N (largest R gap between the informative and "
-                    f"uninformative starts inside the spinodal interval, κ = {hardest:g}, α = {alpha:g}, N = {largest}, converged runs)",
-                    width, ">", 0.1,
-                    f"spinodal interval β ∈ [{low:.3g}, {high:.3g}], {len(both)} simulated β inside with converged runs from both starts "
-                    f"(NaN: none); {left_out}",
-                ))
+            # always a row: a continuous transition (no spinodal interval) leaves it NaN, "not established"
+            interval = (f"spinodal interval β ∈ [{low:.3g}, {high:.3g}]" if np.isfinite(low)
+                        else "no spinodal interval: the theory's transition is continuous here")
+            rows.append(claims.claim(
+                TALK, "P1",
+                f"learning gets stuck in the metastable branch: hysteresis at finite N (largest R gap between the informative and "
+                f"uninformative starts inside the spinodal interval, κ = {hardest:g}, α = {alpha:g}, N = {largest}, converged runs)",
+                width if np.isfinite(low) else float("nan"), ">", 0.1,
+                f"{interval}, {len(both)} simulated β inside with converged runs from both starts (NaN: none); {left_out}",
+            ))
     return {"transitions": found, "claims": claims.table(rows)}
 
 

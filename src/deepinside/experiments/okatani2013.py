@@ -46,7 +46,7 @@ def pretrain_layer(
         seed=seed + layer,
         device=dev,
         run_name=f"RBM layer {layer}",
-        checkpoint=for_run(checkpoint, data=data, n_hidden=n_hidden, seed=seed, **training),
+        checkpoint=for_run(checkpoint, __name__, data=data, n_hidden=n_hidden, seed=seed, **training),
         persistent=False,
         sample_visible=False,
         **training,
@@ -103,7 +103,7 @@ def finetune(
         phases=phases, batch_size=batch_size, seed=seed, device=select_device(device),
         run_name=f"fine-tune {init} n={n}", optimiser=training["optimiser"], weight_decay=training["weight_decay"],
         x_val=x[held_out], y_val=y[held_out], test_every_epoch=False, train_every_epoch=False,
-        checkpoint=for_run(checkpoint, **training, epochs_run=epochs, x=x, y=y, init=init, sizes=sizes,
+        checkpoint=for_run(checkpoint, __name__, **training, epochs_run=epochs, x=x, y=y, init=init, sizes=sizes,
                                random_init=random_init, seed=seed,
                                start=[p["W"] for p in rbms] if init == "pretrained" else None),
     )
@@ -284,7 +284,7 @@ def train_generative_rbm(mnist: dict, n_hidden: int, seed: int, device: str, che
     data = mnist_data.binarize(mnist["x_train"])
     params, history = train_rbm(
         data, n_hidden=n_hidden, seed=seed, device=select_device(device), run_name="O3 RBM (PCD)",
-        checkpoint=for_run(checkpoint, data=data, n_hidden=n_hidden, seed=seed, **training),
+        checkpoint=for_run(checkpoint, __name__, data=data, n_hidden=n_hidden, seed=seed, **training),
         persistent=True, sample_visible=True, **training,
     )
     return {"rbm": params, "history": history}
@@ -297,7 +297,7 @@ def train_deep_boltzmann(mnist: dict, hidden_sizes: list[int], seed: int, device
     data = mnist_data.to_unit_interval(mnist["x_train"]) if training.get("sampled_inputs") else mnist_data.binarize(mnist["x_train"])
     params, history = dbm.train_dbm(
         data, hidden_sizes, seed=seed, device=select_device(device), run_name=f"DBM {'-'.join(map(str, [data.shape[1], *hidden_sizes]))}",
-        checkpoint=for_run(checkpoint, data=data, hidden_sizes=hidden_sizes, seed=seed, **training), **training,
+        checkpoint=for_run(checkpoint, __name__, data=data, hidden_sizes=hidden_sizes, seed=seed, **training), **training,
     )
     return {"dbm": params, "history": history}
 
@@ -325,7 +325,7 @@ def train_judge(
         model, x, y, x_test, y_test, phases=[Phase("fixed epochs", epochs, learning_rate)], batch_size=batch_size,
         seed=seed, device=select_device(device), run_name="digit judge", momentum=momentum, weight_decay=weight_decay,
         train_every_epoch=False, test_every_epoch=False,  # nothing reads the judge's curves; its final errors are kept
-        checkpoint=for_run(checkpoint, x=x, y=y, seed=seed, epochs=epochs, learning_rate=learning_rate,
+        checkpoint=for_run(checkpoint, __name__, x=x, y=y, seed=seed, epochs=epochs, learning_rate=learning_rate,
                                momentum=momentum, batch_size=batch_size, weight_decay=weight_decay),
     )
     return {"model": {k: v.cpu() for k, v in model.state_dict().items()}, "history": history}
@@ -368,7 +368,7 @@ def train_cnn(
         model, x[fit], y[fit], mnist_data.to_unit_interval(mnist["x_test"]), mnist["y_test"], phases=phases,
         batch_size=batch_size, seed=seed, device=select_device(device), run_name="LeNet", momentum=momentum,
         weight_decay=weight_decay, x_val=x[held_out], y_val=y[held_out],
-        checkpoint=for_run(checkpoint, x=x, y=y, seed=seed, **settings),
+        checkpoint=for_run(checkpoint, __name__, x=x, y=y, seed=seed, **settings),
     )
     final = history.iloc[-1]
     source = str(mnist["source"])
