@@ -21,7 +21,7 @@ from snakemake.utils import min_version, validate
 # or not (e.g. in a conda environment made from envs/deepinside.yaml).
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from deepinside.config_errors import describe
+from deepinside.pipeline.config_errors import describe
 
 min_version("9.0")
 

@@ -15,8 +15,8 @@ import time
 
 import torch
 
-from deepinside.alexnet import digit_network
-from deepinside.networks import lenet
+from deepinside.models.alexnet import digit_network
+from deepinside.models.networks import lenet
 
 NETS = {
     "LeNet (O3 judge, O5)": lambda: lenet(torch.Generator().manual_seed(0)),

@@ -6,7 +6,7 @@ statistics of both. This prints, side by side in one run (interleaved repeats, m
 the milliseconds per mini-batch
 
 * with the binary units sampled by ``torch.bernoulli`` (the code before),
-* with :func:`deepinside.binary_sampling.sample` (the code now: the same states),
+* with :func:`deepinside.models.binary_sampling.sample` (the code now: the same states),
 * and the batch's matrix products alone, in the same shapes and order (the floor: the
   sigmoids, samples and statistics' sums cost nothing there),
 
@@ -24,7 +24,7 @@ import time
 
 import torch
 
-from deepinside import binary_sampling, dbm
+from deepinside.models import binary_sampling, dbm
 
 ARCHITECTURES = ([784, 500, 1000], [784, 500, 500, 1000])
 BATCH, PARTICLES, GIBBS_STEPS, SWEEPS = 100, 100, 5, 10
@@ -85,8 +85,10 @@ def main() -> None:
         "binary_sampling.sample": with_sampler(original),
         "matrix products alone": products_only,
     }
-    print(f"one DBM mini-batch ({BATCH} digits, {SWEEPS} mean-field sweeps, {GIBBS_STEPS} Gibbs sweeps of {PARTICLES} chains), "
-          f"float32, {args.threads} thread(s), median of {args.repeats} interleaved repeats")
+    print(
+        f"one DBM mini-batch ({BATCH} digits, {SWEEPS} mean-field sweeps, {GIBBS_STEPS} Gibbs sweeps of {PARTICLES} chains), "
+        f"float32, {args.threads} thread(s), median of {args.repeats} interleaved repeats"
+    )
     for sizes in ARCHITECTURES:
         g = torch.Generator().manual_seed(0)
         params = {f"W{l}": 0.01 * torch.randn(sizes[l - 1], sizes[l], generator=g) for l in range(1, len(sizes))}
@@ -96,7 +98,10 @@ def main() -> None:
         updates = {}
         for name in ("torch.bernoulli", "binary_sampling.sample"):
             updates[name], _ = ways[name](v, params, fantasy, torch.Generator().manual_seed(1))
-        same = all(torch.equal(updates["torch.bernoulli"][k], updates["binary_sampling.sample"][k]) for k in updates["torch.bernoulli"])
+        same = all(
+            torch.equal(updates["torch.bernoulli"][k], updates["binary_sampling.sample"][k])
+            for k in updates["torch.bernoulli"]
+        )
         times = {name: [] for name in ways}
         for _ in range(args.repeats):
             for name, way in ways.items():

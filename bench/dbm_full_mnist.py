@@ -38,8 +38,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from deepinside import ais, dbm, digit_judge, io, mnist, networks  # noqa: E402
-from deepinside.evaluation import predict_probabilities  # noqa: E402
+from deepinside.data import mnist
+from deepinside.measures import ais  # noqa: E402
+from deepinside.measures.evaluation import predict_probabilities  # noqa: E402
+from deepinside.models import dbm, digit_judge, networks
+from deepinside.pipeline import files
 
 
 def settings() -> dict:
@@ -63,8 +66,15 @@ def train(args) -> None:
             print(f"snapshot after joint epoch {epoch} ({time.strftime('%H:%M:%S')})", flush=True)
 
     started = time.perf_counter()
-    _, history = dbm.train_dbm(x, [500, 1000], seed=args.seed, device=torch.device("cpu"), run_name="DBM 784-500-1000 full MNIST",
-                               on_epoch=snapshot, **dbm_settings)
+    _, history = dbm.train_dbm(
+        x,
+        [500, 1000],
+        seed=args.seed,
+        device=torch.device("cpu"),
+        run_name="DBM 784-500-1000 full MNIST",
+        on_epoch=snapshot,
+        **dbm_settings,
+    )
     history.to_csv(out / "history.csv", index=False)
     print(f"done in {time.perf_counter() - started:.0f} s", flush=True)
 
@@ -89,7 +99,7 @@ def measure(args) -> None:
     test = ais.binarize_once(mnist.to_unit_interval(data["x_test"]), seed=30)
     base = ais.visible_base(mnist.to_unit_interval(data["x_train"]))
     judge = networks.LeNet(digit_judge.NOT_A_DIGIT + 1)
-    judge.load_state_dict(io.read(args.judge))
+    judge.load_state_dict(files.read(args.judge))
     judge.eval()
     table = out / args.csv
     rows = []
@@ -102,18 +112,32 @@ def measure(args) -> None:
             continue
         params = torch.load(path, weights_only=True)
         started = time.perf_counter()
-        z = ais.log_partition(params, ais.schedule(args.betas), args.runs, torch.Generator().manual_seed(args.seed), base)
+        z = ais.log_partition(
+            params, ais.schedule(args.betas), args.runs, torch.Generator().manual_seed(args.seed), base
+        )
         bound = ais.dbm_log_likelihood_bound(test, params, z["log_z"])
-        lower = ais.log_partition_lower_bound(params, ais.states_near_data(params, test, 2, torch.Generator().manual_seed(args.seed)))
+        lower = ais.log_partition_lower_bound(
+            params, ais.states_near_data(params, test, 2, torch.Generator().manual_seed(args.seed))
+        )
         cautious = max(z["log_z_high"], lower)
         ais_seconds = time.perf_counter() - started
         started = time.perf_counter()
         cover = coverage(params, judge, [10, 100, 1000, 10000], 100, args.seed, 0.9)
-        row = {"epoch": epoch, "updates": epoch * 600, "betas": args.betas, "runs": args.runs, "log_z": z["log_z"],
-               "log_z_se": z["log_z_se"], "test_log_likelihood_bound": bound,
-               "log_z_lower_bound": lower, "test_log_likelihood_bound_low": bound - (cautious - z["log_z"]),
-               "ais_seconds": ais_seconds, "coverage_seconds": time.perf_counter() - started,
-               **{f"classes_{s}": c for s, (c, _) in cover.items()}, **{f"digit_fraction_{s}": f for s, (_, f) in cover.items()}}
+        row = {
+            "epoch": epoch,
+            "updates": epoch * 600,
+            "betas": args.betas,
+            "runs": args.runs,
+            "log_z": z["log_z"],
+            "log_z_se": z["log_z_se"],
+            "test_log_likelihood_bound": bound,
+            "log_z_lower_bound": lower,
+            "test_log_likelihood_bound_low": bound - (cautious - z["log_z"]),
+            "ais_seconds": ais_seconds,
+            "coverage_seconds": time.perf_counter() - started,
+            **{f"classes_{s}": c for s, (c, _) in cover.items()},
+            **{f"digit_fraction_{s}": f for s, (_, f) in cover.items()},
+        }
         rows.append(row)
         print(row, flush=True)
         pd.DataFrame(rows).sort_values("epoch").to_csv(table, index=False)
@@ -131,7 +155,9 @@ def main() -> None:
     t.add_argument("--epochs", type=int, default=30)
     t.add_argument("--pretraining-epochs", type=int, default=20)
     t.add_argument("--every", type=int, default=5)
-    m.add_argument("--judge", required=True, help="O3's digit judge (results/<preset>/seed0/okatani2013/samples/digit_judge.pt)")
+    m.add_argument(
+        "--judge", required=True, help="O3's digit judge (results/<preset>/seed0/okatani2013/samples/digit_judge.pt)"
+    )
     m.add_argument("--betas", type=int, default=14500)
     m.add_argument("--runs", type=int, default=100)
     m.add_argument("--redo", action="store_true")

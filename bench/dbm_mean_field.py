@@ -3,7 +3,7 @@
 In the mean-field posterior of a DBM (Salakhutdinov & Hinton 2009) the visible layer is
 clamped, so the first hidden layer's input from below, b₁ + vᵀW₁, is the same in every
 sweep. This prints, side by side in one run, the milliseconds per mini-batch (100 digits,
-10 sweeps) of :func:`deepinside.dbm.mean_field` and of the same sweeps recomputing that
+10 sweeps) of :func:`deepinside.models.dbm.mean_field` and of the same sweeps recomputing that
 input each time, for the quick preset's two DBMs, and checks that both give the same
 numbers bit for bit.
 
@@ -17,7 +17,7 @@ import time
 
 import torch
 
-from deepinside import dbm
+from deepinside.models import dbm
 
 ARCHITECTURES = ([784, 500, 1000], [784, 500, 500, 1000])
 
@@ -48,7 +48,9 @@ def main() -> None:
     generator = torch.Generator().manual_seed(0)
     print(f"{'DBM':>18} {'per sweep ms':>13} {'once ms':>8} {'ratio':>6}  identical")
     for sizes in ARCHITECTURES:
-        params = {f"W{l}": 0.05 * torch.randn(sizes[l - 1], sizes[l], generator=generator) for l in range(1, len(sizes))}
+        params = {
+            f"W{l}": 0.05 * torch.randn(sizes[l - 1], sizes[l], generator=generator) for l in range(1, len(sizes))
+        }
         params |= {f"b{l}": 0.1 * torch.randn(n, generator=generator) for l, n in enumerate(sizes)}
         v = torch.bernoulli(torch.full((100, sizes[0]), 0.2), generator=generator)
         cached = lambda: dbm.mean_field(v, params, iterations=10, tolerance=0.0)[0]

@@ -2,11 +2,11 @@
 
 Prints, side by side in one run (interleaved repeats, median), the milliseconds of
 
-* one joint-training update of :func:`deepinside.dbm.joint_update` with the reference
+* one joint-training update of :func:`deepinside.models.dbm.joint_update` with the reference
   protocol (a mini-batch of 100 digits drawn from grey levels, 10 mean-field sweeps,
   5 Gibbs sweeps of 100 chains, model statistics from the chains' probabilities,
   sparsity penalty, momentum step), and the same update's matrix products alone;
-* one AIS step of :func:`deepinside.ais.log_partition` (100 runs, float64: the
+* one AIS step of :func:`deepinside.measures.ais.log_partition` (100 runs, float64: the
   log-weight increment and a Gibbs sweep at β on the odd layers), and its products alone
   (the even layers' inputs from the odd ones and the odd layers' from the even ones),
 
@@ -23,18 +23,40 @@ import statistics
 import time
 
 import torch
+from dbm_batch import (  # bench/dbm_batch.py: the same shapes
+    ARCHITECTURES,
+    BATCH,
+    GIBBS_STEPS,
+    PARTICLES,
+    SWEEPS,
+    products_only,
+)
 
-from dbm_batch import ARCHITECTURES, BATCH, GIBBS_STEPS, PARTICLES, SWEEPS, products_only  # bench/dbm_batch.py: the same shapes
-from deepinside import ais, dbm
+from deepinside.measures import ais
+from deepinside.models import dbm
 
 RUNS = 100
 
 
 def update(v, params, velocity, fantasy, running, generator):
     return dbm.joint_update(
-        v, params, velocity, fantasy, running, generator, rate=1e-3, momentum=0.5, weight_cost=2e-4,
-        targets=dbm.layer_targets([0.2, 0.1], dbm.depth(params)), sparsity_cost=1e-3, sparsity_damping=0.9,
-        gibbs_steps=GIBBS_STEPS, mean_field_iterations=SWEEPS, sampled_inputs=True, negative_statistics="probabilities")
+        v,
+        params,
+        velocity,
+        fantasy,
+        running,
+        generator,
+        rate=1e-3,
+        momentum=0.5,
+        weight_cost=2e-4,
+        targets=dbm.layer_targets([0.2, 0.1], dbm.depth(params)),
+        sparsity_cost=1e-3,
+        sparsity_damping=0.9,
+        gibbs_steps=GIBBS_STEPS,
+        mean_field_iterations=SWEEPS,
+        sampled_inputs=True,
+        negative_statistics="probabilities",
+    )
 
 
 def update_products(v, params):
@@ -100,10 +122,14 @@ def main() -> None:
             timed(lambda: ais_products(p64, odd), times, "AIS products")
         m = {k: statistics.median(t) for k, t in times.items()}
         print(f"  {'-'.join(map(str, sizes))}")
-        print(f"    joint update (reference protocol) {m['update']:7.1f} ms  = {m['update'] / m['update products']:.2f}x its products "
-              f"({m['update products']:.1f} ms); 300 epochs x 600 updates: {m['update'] * 180000 / 3.6e6:.1f} h")
-        print(f"    AIS step ({RUNS} runs, float64)       {m['AIS step']:7.1f} ms  = {m['AIS step'] / m['AIS products']:.2f}x its products "
-              f"({m['AIS products']:.1f} ms); 20,000 betas: {m['AIS step'] * 20000 / 1000:.0f} s")
+        print(
+            f"    joint update (reference protocol) {m['update']:7.1f} ms  = {m['update'] / m['update products']:.2f}x its products "
+            f"({m['update products']:.1f} ms); 300 epochs x 600 updates: {m['update'] * 180000 / 3.6e6:.1f} h"
+        )
+        print(
+            f"    AIS step ({RUNS} runs, float64)       {m['AIS step']:7.1f} ms  = {m['AIS step'] / m['AIS products']:.2f}x its products "
+            f"({m['AIS products']:.1f} ms); 20,000 betas: {m['AIS step'] * 20000 / 1000:.0f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """What keeping and checking every file's SHA-256 costs, beside what reading the files costs anyway.
 
 Every file the pipeline writes gets a SHA-256 sidecar, and every read checks it first
-(:mod:`deepinside.io`). This takes the files of a finished run (default
+(:mod:`deepinside.pipeline.files`). This takes the files of a finished run (default
 ``results/quick``) and times, side by side in one run and one thread, (a) parsing every
 file with the pipeline's readers and (b) hashing every file, and prints (b)/(a) and the
 hashing seconds against the run's step seconds (``--step-seconds``, from the run's
@@ -19,7 +19,7 @@ import argparse
 import time
 from pathlib import Path
 
-from deepinside import io
+from deepinside.pipeline import files
 
 
 def main() -> None:
@@ -27,8 +27,11 @@ def main() -> None:
     parser.add_argument("folder", nargs="?", default="results/quick")
     parser.add_argument("--step-seconds", type=float, default=3434.0)
     args = parser.parse_args()
-    files = [p for p in sorted(Path(args.folder).rglob("*"))
-             if p.is_file() and p.suffix in io.READERS and "checkpoints" not in p.parts]
+    files = [
+        p
+        for p in sorted(Path(args.folder).rglob("*"))
+        if p.is_file() and p.suffix in files.READERS and "checkpoints" not in p.parts
+    ]
     if not files:
         raise SystemExit(f"no pipeline files under {args.folder}: run the preset first")
     total = sum(p.stat().st_size for p in files)
@@ -36,11 +39,11 @@ def main() -> None:
         p.read_bytes()
     started = time.perf_counter()
     for p in files:
-        io.READERS[p.suffix](p)
+        files.READERS[p.suffix](p)
     parse = time.perf_counter() - started
     started = time.perf_counter()
     for p in files:
-        io.file_sha256(p)
+        files.file_sha256(p)
     digest = time.perf_counter() - started
     print(f"{len(files)} files, {total / 1e6:.0f} MB under {args.folder}")
     print(f"parse every file with the pipeline's readers: {parse:6.2f} s")

@@ -2,8 +2,8 @@
 
 Same task (the 4,096-pattern sphere task), same 12-10-7-5-4-3-2 tanh networks, same
 seeds, same Adam and mini-batches of 512 on 85 % of the patterns: the batched ensemble
-(deepinside.ensemble.train_ensemble, without the information-plane snapshots) against
-deepinside.ensemble.train_single called once per network. The final weights of the
+(deepinside.models.ensemble.train_ensemble, without the information-plane snapshots) against
+deepinside.models.ensemble.train_single called once per network. The final weights of the
 first network are compared to show that both do the same work. The floor is the same
 epoch's matrix products alone (forward baddbmm Wᵀh, backward hδᵀ and Wδ per layer, on
 preallocated tensors of the same shapes, in the trainer's units × batch layout, where
@@ -26,8 +26,8 @@ import time
 
 import torch
 
-from deepinside import sphere_task
-from deepinside.ensemble import train_ensemble, train_single
+from deepinside.data import sphere_task
+from deepinside.models.ensemble import train_ensemble, train_single
 
 SIZES = [12, 10, 7, 5, 4, 3, 2]
 
@@ -70,14 +70,27 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     data = sphere_task.generate()
     cpu = torch.device("cpu")
-    common = dict(sizes=SIZES, activation="tanh", fraction=0.85, epochs=args.epochs, learning_rate=4e-4, batch_size=512, seed=0, device=cpu)
-    print(f"{'networks':>8} {'batched s/epoch':>16} {'loop s/epoch':>13} {'loop/batched':>13} {'floor s/epoch':>14}"
-          f" {'batched/floor (range)':>22}  max |Δw| (network 0)")
+    common = dict(
+        sizes=SIZES,
+        activation="tanh",
+        fraction=0.85,
+        epochs=args.epochs,
+        learning_rate=4e-4,
+        batch_size=512,
+        seed=0,
+        device=cpu,
+    )
+    print(
+        f"{'networks':>8} {'batched s/epoch':>16} {'loop s/epoch':>13} {'loop/batched':>13} {'floor s/epoch':>14}"
+        f" {'batched/floor (range)':>22}  max |Δw| (network 0)"
+    )
     for members in args.members:
         times, floors, ratios = [], [], []
         for _ in range(args.trials):  # each pair back to back: both see the machine at the same speed
             started = time.perf_counter()
-            batched = train_ensemble(data["x"], data["y"], n_members=members, record_epochs=[], run_name="bench", **common)
+            batched = train_ensemble(
+                data["x"], data["y"], n_members=members, record_epochs=[], run_name="bench", **common
+            )
             times.append((time.perf_counter() - started) / args.epochs)
             floors.append(matmul_floor(members, int(batched["train_masks"][0].sum()), common["batch_size"]))
             ratios.append(times[-1] / floors[-1])
@@ -85,7 +98,9 @@ def main() -> None:
         started = time.perf_counter()
         singles = [train_single(data["x"], data["y"], member=e, **common) for e in range(members)]
         t_loop = (time.perf_counter() - started) / args.epochs
-        difference = max(float((batched["params"][l][0][0] - singles[0][l][0]).abs().max()) for l in range(len(SIZES) - 1))
+        difference = max(
+            float((batched["params"][l][0][0] - singles[0][l][0]).abs().max()) for l in range(len(SIZES) - 1)
+        )
         spread = f"{statistics.median(ratios):.1f}x ({min(ratios):.1f}-{max(ratios):.1f})"
         print(
             f"{members:>8} {t_batched:16.4f} {t_loop:13.4f} {t_loop / t_batched:12.1f}x {floor:14.4f} {spread:>22}"

@@ -8,7 +8,7 @@ activities are then measured twice, side by side:
 * before: one call per member, recorded epoch, layer and estimator — np.unique of the
   bin codes for the binning, and for the KDE bound one kernel per layer and epoch plus
   one per class, each reduced by a log-sum-exp (the implementation this replaced);
-* now: ``deepinside.experiments.tishby2017.information_plane``, which the pipeline runs —
+* now: ``deepinside.steps.tishby2017.information_plane``, which the pipeline runs —
   all recorded epochs of a member binned at once (sorted mixed-radix codes), KDE kernels
   for several epochs in one batched product and one exponential per pair.
 
@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from deepinside import mutual_information as mi
-from deepinside import sphere_task
-from deepinside.ensemble import train_ensemble
-from deepinside.experiments.tishby2017 import information_plane, record_epochs
+from deepinside.data import sphere_task
+from deepinside.measures import mutual_information as mi
+from deepinside.models.ensemble import train_ensemble
+from deepinside.steps.tishby2017 import information_plane, record_epochs
 
 
 def kde_bound_nats_one_at_a_time(activity: np.ndarray, variance: float) -> float:
@@ -43,23 +43,48 @@ def kde_bound_nats_one_at_a_time(activity: np.ndarray, variance: float) -> float
     return float(-log_mean.double().mean())
 
 
-def information_plane_one_at_a_time(activity, labels, activation, epochs, bins, bin_width, kde_members, variance) -> pd.DataFrame:
+def information_plane_one_at_a_time(
+    activity, labels, activation, epochs, bins, bin_width, kde_members, variance
+) -> pd.DataFrame:
     rows = []
     for layer in range(len(activity[0])):
         stacked = np.stack([snapshot[layer] for snapshot in activity]).astype(np.float32)
         for member in range(stacked.shape[1]):
             low, high = (-1.0, 1.0) if activation == "tanh" else (0.0, max(float(stacked[:, member].max()), 1e-6))
-            binnings = {"binning": mi.bin_edges(low, high, bins), "binning_fixed": mi.fixed_width_edges(low, high, bin_width)}
+            binnings = {
+                "binning": mi.bin_edges(low, high, bins),
+                "binning_fixed": mi.fixed_width_edges(low, high, bin_width),
+            }
             for t, epoch in enumerate(epochs):
                 h = stacked[t, member]
                 for estimator, edges in binnings.items():
                     i_xt, i_ty = mi.binned_information(h, labels, edges)
-                    rows.append({"member": member, "epoch": epoch, "layer": layer + 1, "estimator": estimator, "I_XT": i_xt, "I_TY": i_ty})
+                    rows.append(
+                        {
+                            "member": member,
+                            "epoch": epoch,
+                            "layer": layer + 1,
+                            "estimator": estimator,
+                            "I_XT": i_xt,
+                            "I_TY": i_ty,
+                        }
+                    )
                 if member < kde_members:
                     whole = kde_bound_nats_one_at_a_time(h, variance)
-                    within = sum(np.mean(labels == y) * kde_bound_nats_one_at_a_time(h[labels == y], variance) for y in np.unique(labels))
-                    rows.append({"member": member, "epoch": epoch, "layer": layer + 1, "estimator": "kde",
-                                 "I_XT": whole / np.log(2), "I_TY": (whole - within) / np.log(2)})
+                    within = sum(
+                        np.mean(labels == y) * kde_bound_nats_one_at_a_time(h[labels == y], variance)
+                        for y in np.unique(labels)
+                    )
+                    rows.append(
+                        {
+                            "member": member,
+                            "epoch": epoch,
+                            "layer": layer + 1,
+                            "estimator": "kde",
+                            "I_XT": whole / np.log(2),
+                            "I_TY": (whole - within) / np.log(2),
+                        }
+                    )
     return pd.DataFrame(rows)
 
 
@@ -74,8 +99,21 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     data = sphere_task.generate()
     epochs = record_epochs(args.epochs, args.records)
-    result = train_ensemble(data["x"], data["y"], [12, 10, 7, 5, 4, 3, 2], "tanh", args.members, 0.85, args.epochs, 4e-4, 512,
-                            epochs, 0, torch.device("cpu"), run_name="bench")
+    result = train_ensemble(
+        data["x"],
+        data["y"],
+        [12, 10, 7, 5, 4, 3, 2],
+        "tanh",
+        args.members,
+        0.85,
+        args.epochs,
+        4e-4,
+        512,
+        epochs,
+        0,
+        torch.device("cpu"),
+        run_name="bench",
+    )
     labels = np.asarray(data["y"])
     common = (result["activity"], labels, "tanh", epochs, 30, 0.07, args.kde_members, 0.1)
     started = time.perf_counter()
@@ -87,10 +125,15 @@ def main() -> None:
     keys = ["member", "epoch", "layer", "estimator"]
     merged = before.merge(now, on=keys, suffixes=("_before", "_now"), validate="one_to_one")
     assert len(merged) == len(before) == len(now)
-    print(f"{len(now)} estimates ({args.members} members, {len(epochs)} recorded epochs, 5 layers; KDE for {args.kde_members} members)")
+    print(
+        f"{len(now)} estimates ({args.members} members, {len(epochs)} recorded epochs, 5 layers; KDE for {args.kde_members} members)"
+    )
     print(f"{'estimator':>14} {'max |Δ| bits':>13}")
     for estimator, group in merged.groupby("estimator"):
-        delta = max((group["I_XT_before"] - group["I_XT_now"]).abs().max(), (group["I_TY_before"] - group["I_TY_now"]).abs().max())
+        delta = max(
+            (group["I_XT_before"] - group["I_XT_now"]).abs().max(),
+            (group["I_TY_before"] - group["I_TY_now"]).abs().max(),
+        )
         print(f"{estimator:>14} {delta:13.1e}")
     print(f"one at a time: {t_before:.1f} s   batched: {t_now:.1f} s   ratio: {t_before / t_now:.1f}x")
 

@@ -4,7 +4,7 @@ All three compute, for the same N input images, the Jacobians of the input → h
 and → output maps (3,010 × 784 numbers per image) and their singular values:
 
 * closed form: J(t) = diag(σ′) W(t) J(t−1), one batched matmul per layer
-  (``deepinside.jacobian.input_jacobians``, what the pipeline does), then one batched
+  (``deepinside.measures.jacobian.input_jacobians``, what the pipeline does), then one batched
   ``svdvals`` per layer;
 * batched autodiff: ``vmap(jacfwd(...))`` over the images, one call for all layers
   (what the pipeline did before), then the same ``svdvals``;
@@ -24,13 +24,16 @@ import time
 import torch
 from torch.func import jacfwd, vmap
 
-from deepinside import jacobian
+from deepinside.measures import jacobian
 
 
 def network(dtype, seed=0):
     g = torch.Generator().manual_seed(seed)
     sizes = [784, 1000, 1000, 1000, 10]
-    return [(torch.randn(b, a, generator=g, dtype=dtype) / a**0.5 * 4, torch.zeros(b, dtype=dtype)) for a, b in zip(sizes[:-1], sizes[1:])]
+    return [
+        (torch.randn(b, a, generator=g, dtype=dtype) / a**0.5 * 4, torch.zeros(b, dtype=dtype))
+        for a, b in zip(sizes[:-1], sizes[1:])
+    ]
 
 
 def outputs(layers, x):
@@ -97,14 +100,22 @@ def main() -> None:
     top = max(float(((a[:, :10] - b[:, :10]).abs() / b[:, :10]).max()) for a, b in zip(fast, slow))
     top_closed = max(float(((a[:, :10] - b[:, :10]).abs() / b[:, :10]).max()) for a, b in zip(closed, fast))
     t_closed, t_fast, t_slow = t_closed_j + t_closed_s, t_fast_j + t_fast_s, t_slow_j + t_slow_s
-    print(f"Jacobian spectra of 784-1000-1000-1000-10 (sigmoid), {args.images} images, {args.dtype}, {args.threads} threads")
+    print(
+        f"Jacobian spectra of 784-1000-1000-1000-10 (sigmoid), {args.images} images, {args.dtype}, {args.threads} threads"
+    )
     print(f"{'':34} {'Jacobians':>10} {'SVDs':>8} {'total':>8}")
     print(f"  closed form + svdvals            {t_closed_j:9.2f}s {t_closed_s:7.2f}s {t_closed:7.2f}s")
     print(f"  batched vmap(jacfwd) + svdvals   {t_fast_j:9.2f}s {t_fast_s:7.2f}s {t_fast:7.2f}s")
     print(f"  per-image, per-output autograd   {t_slow_j:9.2f}s {t_slow_s:7.2f}s {t_slow:7.2f}s")
-    print(f"  ratio jacfwd / closed form       {t_fast_j / t_closed_j:9.1f}x {t_fast_s / t_closed_s:7.1f}x {t_fast / t_closed:7.1f}x")
-    print(f"  ratio loop / closed form         {t_slow_j / t_closed_j:9.1f}x {t_slow_s / t_closed_s:7.1f}x {t_slow / t_closed:7.1f}x")
-    print(f"  agreement: top-10 singular values, jacfwd vs loop within {top:.1e}, closed form vs jacfwd within {top_closed:.1e} (relative)")
+    print(
+        f"  ratio jacfwd / closed form       {t_fast_j / t_closed_j:9.1f}x {t_fast_s / t_closed_s:7.1f}x {t_fast / t_closed:7.1f}x"
+    )
+    print(
+        f"  ratio loop / closed form         {t_slow_j / t_closed_j:9.1f}x {t_slow_s / t_closed_s:7.1f}x {t_slow / t_closed:7.1f}x"
+    )
+    print(
+        f"  agreement: top-10 singular values, jacfwd vs loop within {top:.1e}, closed form vs jacfwd within {top_closed:.1e} (relative)"
+    )
 
 
 if __name__ == "__main__":

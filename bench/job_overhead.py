@@ -19,12 +19,12 @@ import time
 
 IMPORTS = {
     "bare python": "pass",
-    "adapter (deepinside.workflow_step)": "import deepinside.workflow_step",
-    "a table step (+ numpy, pandas)": "import deepinside.experiments.gather",
+    "adapter (deepinside.pipeline.step)": "import deepinside.pipeline.step",
+    "a table step (+ numpy, pandas)": "import deepinside.steps.gather",
     "a figure step (+ matplotlib, seaborn)": "import deepinside.plots.saxe2019",
-    "a torch step (+ torch)": "import deepinside.experiments.okatani2013",
+    "a torch step (+ torch)": "import deepinside.steps.okatani2013",
     # torch.optim's optimisers and torch.func.jacfwd import torch._dynamo when first used
-    "a torch step with an optimiser": "import deepinside.experiments.okatani2013, torch; "
+    "a torch step with an optimiser": "import deepinside.steps.okatani2013, torch; "
     "torch.optim.Adam([torch.zeros(1, requires_grad=True)])",
 }
 

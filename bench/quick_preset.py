@@ -77,8 +77,10 @@ def report_against(new: dict, old: dict) -> None:
     if drift is None:
         print("against the earlier run: no job with the same step code in both, so no drift estimate")
     else:
-        print(f"against the earlier run: the machine's drift {drift:.2f}x (new / old step-seconds of the "
-              f"jobs whose step code did not change)")
+        print(
+            f"against the earlier run: the machine's drift {drift:.2f}x (new / old step-seconds of the "
+            f"jobs whose step code did not change)"
+        )
     print(f"  {'old s':>8s} {'new s':>8s} {'new/old':>8s} {'/ drift':>8s}  step (* = its code changed)")
     for step, before, after, changed in rows:
         ratio = after / before if before > 0 else float("nan")
@@ -89,7 +91,10 @@ def report_against(new: dict, old: dict) -> None:
 
 def report(times: list[tuple[float, str, str]], wall: float | None) -> None:
     total = sum(t for t, _, _ in times)
-    print(f"jobs: {len(times)}, step-seconds: {total:.0f}" + (f", wall: {wall:.0f} s ({wall / 60:.1f} min)" if wall else ""))
+    print(
+        f"jobs: {len(times)}, step-seconds: {total:.0f}"
+        + (f", wall: {wall:.0f} s ({wall / 60:.1f} min)" if wall else "")
+    )
     if wall:
         print(f"steps running at once, on average: {total / wall:.2f} (step-seconds / wall; start-up not counted)")
     print("ten slowest jobs (step time: from inputs read to outputs written, the step module's imports included):")
@@ -108,8 +113,12 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--logs", type=Path, help="read this run's job logs instead of running")
     parser.add_argument("--here", action="store_true", help="run in this checkout, from an empty results/quick")
-    parser.add_argument("--compare", type=Path, help="a claims.csv to compare the new run's claims with, value by value")
-    parser.add_argument("--against", type=Path, help="an earlier run's logs folder (logs/quick) to compare step by step")
+    parser.add_argument(
+        "--compare", type=Path, help="a claims.csv to compare the new run's claims with, value by value"
+    )
+    parser.add_argument(
+        "--against", type=Path, help="an earlier run's logs folder (logs/quick) to compare step by step"
+    )
     args = parser.parse_args()
     if args.against is not None and not args.against.is_dir():
         sys.exit(f"--against: {args.against} is not a folder of job logs")
@@ -158,7 +167,9 @@ def compare_claims(new: Path, reference: Path | None) -> None:
     differ = merged[changed]
     print(f"claims differ from {reference} in {len(differ)} of {len(merged)} rows:")
     for row in differ.itertuples(index=False):
-        print(f"  {row.figure} {row.claim[:60]}: {row.measured:.6g} ({row.holds}) vs {row.measured_ref:.6g} ({row.holds_ref})")
+        print(
+            f"  {row.figure} {row.claim[:60]}: {row.measured:.6g} ({row.holds}) vs {row.measured_ref:.6g} ({row.holds_ref})"
+        )
 
 
 def run_snakemake(work: Path, cores: int) -> tuple[list[tuple[float, str, str]], float]:

@@ -17,8 +17,8 @@ import time
 import torch
 from sklearn.neural_network import BernoulliRBM
 
-from deepinside import mnist
-from deepinside.rbm import train_rbm
+from deepinside.data import mnist
+from deepinside.models.rbm import train_rbm
 
 
 def best_of(repeats, function):
@@ -43,9 +43,20 @@ def main() -> None:
     data = mnist.to_unit_interval(x_train)
     n, batch = len(data), 100
     settings = dict(
-        n_hidden=args.hidden, epochs=1, learning_rate=0.1, initial_momentum=0.5, final_momentum=0.9,
-        momentum_switch_epoch=5, weight_cost=2e-4, batch_size=batch, k=1, persistent=False,
-        sample_visible=False, init_scale=0.01, seed=0, device=torch.device("cpu"),
+        n_hidden=args.hidden,
+        epochs=1,
+        learning_rate=0.1,
+        initial_momentum=0.5,
+        final_momentum=0.9,
+        momentum_switch_epoch=5,
+        weight_cost=2e-4,
+        batch_size=batch,
+        k=1,
+        persistent=False,
+        sample_visible=False,
+        init_scale=0.01,
+        seed=0,
+        device=torch.device("cpu"),
     )
 
     def ours():
@@ -66,12 +77,13 @@ def main() -> None:
             _ = v.T @ h
             _ = v2.T @ h2
 
-    ours(); sklearn(); floor()  # warm-up
+    for warm_up in (ours, sklearn, floor):
+        warm_up()
     t_ours = best_of(args.repeats, ours)
     t_sklearn = best_of(args.repeats, sklearn)
     t_floor = best_of(args.repeats, floor)
     print(f"RBM 784→{args.hidden}, CD-1, {n} images, batch {batch}, {args.threads} threads, best of {args.repeats}")
-    print(f"  deepinside.rbm.train_rbm      {t_ours:7.3f} s/epoch")
+    print(f"  deepinside.models.rbm.train_rbm      {t_ours:7.3f} s/epoch")
     print(f"  sklearn BernoulliRBM (PCD-1)  {t_sklearn:7.3f} s/epoch")
     print(f"  matmul floor (5 GEMMs/batch)  {t_floor:7.3f} s/epoch")
     print(f"  ratio sklearn / ours          {t_sklearn / t_ours:7.2f}x")

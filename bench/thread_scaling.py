@@ -18,12 +18,11 @@ import argparse
 import statistics
 import subprocess
 import sys
-import time
 
 # each copy limits its threads as a workflow job does (environment, torch, already-loaded BLAS)
 SETUP = (
     "import sys, time\n"
-    "from deepinside.workflow_step import limit_threads\n"
+    "from deepinside.pipeline.step import limit_threads\n"
     "limit_threads({threads})\n"
     "import torch\n"
     "g = torch.Generator().manual_seed(0)\n"
@@ -38,12 +37,11 @@ KERNELS = {
         "p |= {f'b{l}': torch.zeros(n) for l, n in enumerate(s)}\n"
         "v = torch.bernoulli(torch.full((100, 784), 0.2), generator=g)\n"
         "chains = dbm.random_states(p, 100, g)\n",
-        "dbm.mean_field(v, p, iterations=10, tolerance=0.0)\n"
-        "chains = dbm.gibbs_sweep(chains, p, g)\n",
+        "dbm.mean_field(v, p, iterations=10, tolerance=0.0)\nchains = dbm.gibbs_sweep(chains, p, g)\n",
         60,
     ),
     "fine-tuning 784-1000-1000-1000-10, batch 100, Adam": (
-        "from deepinside.networks import random_mlp\n"
+        "from deepinside.models.networks import random_mlp\n"
         "net = random_mlp([784, 1000, 1000, 1000, 10], g)\n"
         "opt = torch.optim.Adam(net.parameters(), lr=1e-3)\n"
         "x, y = torch.rand(100, 784, generator=g), torch.arange(100) % 10\n",
@@ -51,7 +49,7 @@ KERNELS = {
         100,
     ),
     "AlexNet-shaped x0.25, 64 px, batch 64, SGD": (
-        "from deepinside.alexnet import digit_network\n"
+        "from deepinside.models.alexnet import digit_network\n"
         "net = digit_network(0.25, 64, g)\n"
         "opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)\n"
         "x, y = torch.rand(64, 784, generator=g), torch.arange(64) % 10\n",
@@ -60,7 +58,7 @@ KERNELS = {
     ),
     "tishby ensemble: 10 nets 12-10-7-5-4-3-2, 20 epochs": (
         "from deepinside import sphere_task\n"
-        "from deepinside.ensemble import train_ensemble\n"
+        "from deepinside.models.ensemble import train_ensemble\n"
         "d = sphere_task.generate()\n",
         "train_ensemble(d['x'], d['y'], sizes=[12, 10, 7, 5, 4, 3, 2], activation='tanh', fraction=0.85, epochs=20,"
         " learning_rate=4e-4, batch_size=512, seed=0, device=torch.device('cpu'), n_members=10, record_epochs=[],"
@@ -94,9 +92,16 @@ def run_together(kernel: tuple[str, str, int], threads: int, processes: int) -> 
     """Seconds of the timed loop of each of ``processes`` copies started together."""
     setup, body, units = kernel
     code = PROGRAM.format(setup=SETUP.format(threads=threads) + setup, body=indent(body), units=units)
-    jobs = [subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, text=True)
-            for _ in range(processes)]
+    jobs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
     for job in jobs:  # each has imported and warmed up
         if job.stdout.readline().strip() != "ready":
             raise RuntimeError("a benchmark process failed before its timed loop")
@@ -113,7 +118,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="rounds of the three measurements; medians are printed")
     args = parser.parse_args()
-    print(f"{'kernel':52s} {'1 thread s':>10s} {'2 threads s':>11s} {'speed-up':>8s} {'2x1 side by side s':>18s} {'gain':>6s}")
+    print(
+        f"{'kernel':52s} {'1 thread s':>10s} {'2 threads s':>11s} {'speed-up':>8s} {'2x1 side by side s':>18s} {'gain':>6s}"
+    )
     for name, kernel in KERNELS.items():
         one, two, pair = [], [], []
         for _ in range(args.repeats):  # the three back to back: they see the machine at the same speed

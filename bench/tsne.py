@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from deepinside import mnist
-from deepinside.embedding import knn_accuracy, tsne_3d
+from deepinside.data import mnist
+from deepinside.measures.embedding import knn_accuracy, tsne_3d
 
 
 def main() -> None:

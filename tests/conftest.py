@@ -12,7 +12,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 TINY_CONFIG = REPO / "tests" / "config" / "tiny.yaml"
-WORKFLOW_FILES = ("Snakefile", "config.yaml", "workflow", "profiles", "envs", "src")  # src: jobs import the clone's own package
+WORKFLOW_FILES = (
+    "Snakefile",
+    "config.yaml",
+    "workflow",
+    "profiles",
+    "envs",
+    "src",
+)  # src: jobs import the clone's own package
 
 
 def rbm_stack(sizes, seed=0, scale=0.1):
@@ -21,7 +28,11 @@ def rbm_stack(sizes, seed=0, scale=0.1):
 
     g = torch.Generator().manual_seed(seed)
     return [
-        {"W": torch.randn(a, b, generator=g) * scale, "b": torch.randn(a, generator=g) * scale, "c": torch.randn(b, generator=g) * scale}
+        {
+            "W": torch.randn(a, b, generator=g) * scale,
+            "b": torch.randn(a, generator=g) * scale,
+            "c": torch.randn(b, generator=g) * scale,
+        }
         for a, b in zip(sizes[:-1], sizes[1:])
     ]
 

@@ -67,7 +67,7 @@ SlurmctldPort={_free_port()}
 SlurmdPort={_free_port()}
 SlurmUser=root
 AuthType=auth/munge
-AuthInfo=socket={r / 'munge' / 'munge.socket'}
+AuthInfo=socket={r / "munge" / "munge.socket"}
 CredType=cred/munge
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
@@ -77,12 +77,12 @@ SelectTypeParameters=CR_CPU_Memory
 DefMemPerCPU=2000
 GresTypes=gpu
 ReturnToService=2
-StateSaveLocation={r / 'state'}
-SlurmdSpoolDir={r / 'spool'}
-SlurmctldPidFile={r / 'slurmctld.pid'}
-SlurmdPidFile={r / 'slurmd.pid'}
-SlurmctldLogFile={r / 'log' / 'slurmctld.log'}
-SlurmdLogFile={r / 'log' / 'slurmd.log'}
+StateSaveLocation={r / "state"}
+SlurmdSpoolDir={r / "spool"}
+SlurmctldPidFile={r / "slurmctld.pid"}
+SlurmdPidFile={r / "slurmd.pid"}
+SlurmctldLogFile={r / "log" / "slurmctld.log"}
+SlurmdLogFile={r / "log" / "slurmd.log"}
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 MinJobAge=600
@@ -99,28 +99,42 @@ PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
         wrappers = r / "bin"
         wrappers.mkdir(exist_ok=True)
         srun = wrappers / "srun"
-        srun.write_text(f'#!/bin/sh\nexport SLURM_CONF="{r / "slurm.conf"}"\nexec {shutil.which("srun") or "/usr/bin/srun"} "$@"\n')
+        srun.write_text(
+            f'#!/bin/sh\nexport SLURM_CONF="{r / "slurm.conf"}"\nexec {shutil.which("srun") or "/usr/bin/srun"} "$@"\n'
+        )
         srun.chmod(0o755)
         self.env["PATH"] = f"{wrappers}:{self.env.get('PATH', '')}"
 
     # ---------------------------------------------------------------- life cycle
     def _spawn(self, name: str, command: list[str]) -> None:
         log = open(self.root / "log" / f"{name}.out", "w")
-        self.processes[name] = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True)
+        self.processes[name] = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
+        )
 
     def start(self, timeout: float = 60) -> None:
         self._write_config()
         munge = self.root / "munge"
         self._spawn(
             "munged",
-            [_binary("munged"), "--foreground", "--force", f"--key-file={munge / 'munge.key'}", f"--socket={munge / 'munge.socket'}",
-             f"--pid-file={munge / 'munged.pid'}", f"--log-file={munge / 'munged.log'}", f"--seed-file={munge / 'munged.seed'}"],
+            [
+                _binary("munged"),
+                "--foreground",
+                "--force",
+                f"--key-file={munge / 'munge.key'}",
+                f"--socket={munge / 'munge.socket'}",
+                f"--pid-file={munge / 'munged.pid'}",
+                f"--log-file={munge / 'munged.log'}",
+                f"--seed-file={munge / 'munged.seed'}",
+            ],
         )
         self._wait(lambda: (munge / "munge.socket").exists(), timeout, "munged did not create its socket")
         self._spawn("slurmctld", [_binary("slurmctld"), "-D", "-i"])
         self._wait(lambda: self._run(["sinfo", "-h"]).returncode == 0, timeout, "slurmctld does not answer sinfo")
         self._spawn("slurmd", [_binary("slurmd"), "-D", "-N", "localhost"])
-        self._wait(lambda: "idle" in self._run(["sinfo", "-h", "-o", "%T"]).stdout, timeout, "the node never became idle")
+        self._wait(
+            lambda: "idle" in self._run(["sinfo", "-h", "-o", "%T"]).stdout, timeout, "the node never became idle"
+        )
 
     def _run(self, command: list[str]) -> subprocess.CompletedProcess:
         return subprocess.run(command, env=self.env, capture_output=True, text=True, timeout=30)

@@ -4,16 +4,20 @@ import itertools
 import math
 
 import numpy as np
+import oracles
 import pytest
 import torch
 
-from deepinside import ais, dbm, rbm_likelihood
+from deepinside.measures import ais, rbm_likelihood
+from deepinside.models import dbm
 
 
 def random_dbm(sizes, scale, seed=0):
     g = torch.Generator().manual_seed(seed)
-    params = {f"W{l}": torch.randn(sizes[l - 1], sizes[l], generator=g, dtype=torch.float64) * scale / math.sqrt(sizes[l - 1])
-              for l in range(1, len(sizes))}
+    params = {
+        f"W{l}": torch.randn(sizes[l - 1], sizes[l], generator=g, dtype=torch.float64) * scale / math.sqrt(sizes[l - 1])
+        for l in range(1, len(sizes))
+    }
     params.update({f"b{l}": torch.randn(sizes[l], generator=g, dtype=torch.float64) * 0.5 for l in range(len(sizes))})
     return params
 
@@ -23,7 +27,9 @@ def exact_by_odd_layers(params):
     full brute force below); reaches models with large even layers."""
     sizes, top = dbm.sizes(params), dbm.depth(params)
     odd_layers = list(range(1, top + 1, 2))
-    bits = torch.tensor(list(itertools.product((0.0, 1.0), repeat=sum(sizes[l] for l in odd_layers))), dtype=torch.float64)
+    bits = torch.tensor(
+        list(itertools.product((0.0, 1.0), repeat=sum(sizes[l] for l in odd_layers))), dtype=torch.float64
+    )
     odd = dict(zip(odd_layers, torch.split(bits, [sizes[l] for l in odd_layers], 1)))
     return float(torch.logsumexp(ais.log_unnormalised(odd, params, 1.0, torch.zeros(sizes[0], dtype=torch.float64)), 0))
 
@@ -35,7 +41,7 @@ def run(params, n_betas, runs=300, seed=1, base=None):
 @pytest.mark.parametrize("sizes", [[6, 4], [5, 4, 3], [4, 3, 3, 2]])
 def test_ais_agrees_with_the_exact_log_partition_of_small_models(sizes):
     params = random_dbm(sizes, scale=3.0)
-    exact = float(dbm.brute_force_model_statistics(params)[1])
+    exact = float(oracles.brute_force_model_statistics(params)[1])
     assert exact_by_odd_layers(params) == pytest.approx(exact, abs=1e-10)
     estimate = run(params, 1000)
     assert abs(estimate["log_z"] - exact) < 4 * estimate["log_z_se"] + 1e-3
@@ -44,7 +50,11 @@ def test_ais_agrees_with_the_exact_log_partition_of_small_models(sizes):
 
 def test_rbm_with_base_rate_model_matches_enumeration_and_gives_the_exact_likelihood():
     g = torch.Generator().manual_seed(3)
-    rbm = {"W": torch.randn(30, 8, generator=g) * 0.6, "b": torch.randn(30, generator=g), "c": torch.randn(8, generator=g) * 0.3}
+    rbm = {
+        "W": torch.randn(30, 8, generator=g) * 0.6,
+        "b": torch.randn(30, generator=g),
+        "c": torch.randn(8, generator=g) * 0.3,
+    }
     data = (torch.rand(500, 30, generator=g) < torch.sigmoid(rbm["b"])).double()
     exact = float(rbm_likelihood.log_partition(rbm))
     estimate = run(rbm, 2000, base=ais.base_rate_bias(data))
@@ -79,8 +89,8 @@ def test_schedule_is_salakhutdinov_and_murrays_at_14500():
 def test_dbm_bound_lies_below_the_exact_likelihood_and_close_to_it():
     params = random_dbm([6, 4, 3], scale=2.0, seed=4)
     v = torch.tensor(list(itertools.product((0.0, 1.0), repeat=6)), dtype=torch.float64)[::5]
-    _, exact_log_likelihood = dbm.brute_force_data_statistics(v, params)
-    log_z = float(dbm.brute_force_model_statistics(params)[1])
+    _, exact_log_likelihood = oracles.brute_force_data_statistics(v, params)
+    log_z = float(oracles.brute_force_model_statistics(params)[1])
     bound = ais.dbm_log_likelihood_bound(v, params, log_z)
     assert bound <= float(exact_log_likelihood) + 1e-9
     assert bound > float(exact_log_likelihood) - 0.5
@@ -88,8 +98,10 @@ def test_dbm_bound_lies_below_the_exact_likelihood_and_close_to_it():
 
 def test_the_lower_bound_from_states_is_certain_and_catches_a_short_ais():
     small = random_dbm([6, 4, 3], scale=3.0)
-    exact = float(dbm.brute_force_model_statistics(small)[1])
-    some = {1: torch.tensor([[1.0, 0, 1, 0], [0, 1, 1, 0], [1.0, 0, 1, 0]], dtype=torch.float64)}  # a duplicate counts once
+    exact = float(oracles.brute_force_model_statistics(small)[1])
+    some = {
+        1: torch.tensor([[1.0, 0, 1, 0], [0, 1, 1, 0], [1.0, 0, 1, 0]], dtype=torch.float64)
+    }  # a duplicate counts once
     assert ais.log_partition_lower_bound(small, some) < exact
     every = {1: torch.tensor(list(itertools.product((0.0, 1.0), repeat=4)), dtype=torch.float64)}
     assert ais.log_partition_lower_bound(small, every) == pytest.approx(exact, abs=1e-9)  # all odd states: exact

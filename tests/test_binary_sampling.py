@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from deepinside import binary_sampling
+from deepinside.models import binary_sampling
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepinside import claims, io, workflow_step
+from deepinside.pipeline import claims, files
+from deepinside.pipeline import step as workflow_step
 
 
 def test_claim_verdict_is_computed_not_passed():
@@ -39,7 +40,7 @@ def test_concatenate_sorts_and_checks_columns():
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):
     target = tmp_path / "out.npz"
     with pytest.raises(RuntimeError):
-        with io.atomic_output(target) as tmp:
+        with files.atomic_output(target) as tmp:
             tmp.write_bytes(b"half")
             raise RuntimeError("killed")
     assert list(tmp_path.iterdir()) == []
@@ -47,17 +48,21 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
 
 def test_bytes_are_written_as_they_are_whatever_the_extension(tmp_path):
     archive = bytes(range(256)) * 4  # e.g. a .tar.gz a step has made in memory
-    assert io.write(archive, tmp_path / "bundle.tar.gz").read_bytes() == archive
-    assert io.write(b"raw", tmp_path / "notes.csv").read_bytes() == b"raw"  # not sent through the csv writer
+    assert files.write(archive, tmp_path / "bundle.tar.gz").read_bytes() == archive
+    assert files.write(b"raw", tmp_path / "notes.csv").read_bytes() == b"raw"  # not sent through the csv writer
     # no temporary left; each file has its SHA-256 sidecar
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "bundle.tar.gz", "bundle.tar.gz.sha256", "notes.csv", "notes.csv.sha256"]
+        "bundle.tar.gz",
+        "bundle.tar.gz.sha256",
+        "notes.csv",
+        "notes.csv.sha256",
+    ]
 
 
 def test_written_files_follow_the_umask_not_mkstemp(tmp_path):
     old = os.umask(0o027)
     try:
-        written = io.write("x", tmp_path / "shared.txt")
+        written = files.write("x", tmp_path / "shared.txt")
     finally:
         os.umask(old)
     assert stat.S_IMODE(written.stat().st_mode) == 0o640
@@ -66,16 +71,16 @@ def test_written_files_follow_the_umask_not_mkstemp(tmp_path):
 def test_write_read_round_trip(tmp_path):
     frame = pd.DataFrame({"a": [1, 2], "b": [0.5, 0.25]})
     arrays = {"x": np.arange(6).reshape(2, 3), "names": np.array(["p", "q"])}
-    pd.testing.assert_frame_equal(io.read(io.write(frame, tmp_path / "t.csv")), frame)
-    back = io.read(io.write(arrays, tmp_path / "t.npz"))
+    pd.testing.assert_frame_equal(files.read(files.write(frame, tmp_path / "t.csv")), frame)
+    back = files.read(files.write(arrays, tmp_path / "t.npz"))
     np.testing.assert_array_equal(back["x"], arrays["x"])
     np.testing.assert_array_equal(back["names"], arrays["names"])
-    assert io.read(io.write({"k": np.float64(1.5)}, tmp_path / "t.json")) == {"k": 1.5}
+    assert files.read(files.write({"k": np.float64(1.5)}, tmp_path / "t.json")) == {"k": 1.5}
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".sha256")) == ["t.csv", "t.json", "t.npz"]
     with pytest.raises(TypeError):
-        io.write([1, 2], tmp_path / "bad.csv")
+        files.write([1, 2], tmp_path / "bad.csv")
     with pytest.raises(ValueError):
-        io.write(frame, tmp_path / "bad.xyz")
+        files.write(frame, tmp_path / "bad.xyz")
     assert not (tmp_path / "bad.csv").exists()
 
 
@@ -84,19 +89,26 @@ def _double(table, factor):
 
 
 def test_run_reads_calls_and_writes(tmp_path):
-    io.write(pd.DataFrame({"a": [1, 2]}), tmp_path / "in.csv")
+    files.write(pd.DataFrame({"a": [1, 2]}), tmp_path / "in.csv")
     workflow_step.run(
         f"{__name__}:_double", {"table": str(tmp_path / "in.csv")}, {"out": str(tmp_path / "out.csv")}, {"factor": 3}
     )
-    assert list(io.read(tmp_path / "out.csv")["a"]) == [3, 6]
+    assert list(files.read(tmp_path / "out.csv")["a"]) == [3, 6]
 
 
 def test_run_refuses_mismatched_outputs_and_arguments(tmp_path):
-    io.write(pd.DataFrame({"a": [1]}), tmp_path / "in.csv")
+    files.write(pd.DataFrame({"a": [1]}), tmp_path / "in.csv")
     with pytest.raises(KeyError, match="missing"):
-        workflow_step.run(f"{__name__}:_double", {"table": str(tmp_path / "in.csv")}, {"other": str(tmp_path / "o.csv")}, {"factor": 1})
+        workflow_step.run(
+            f"{__name__}:_double",
+            {"table": str(tmp_path / "in.csv")},
+            {"other": str(tmp_path / "o.csv")},
+            {"factor": 1},
+        )
     with pytest.raises(TypeError, match="signature"):
-        workflow_step.run(f"{__name__}:_double", {"table": str(tmp_path / "in.csv")}, {"out": str(tmp_path / "o.csv")}, {"factr": 1})
+        workflow_step.run(
+            f"{__name__}:_double", {"table": str(tmp_path / "in.csv")}, {"out": str(tmp_path / "o.csv")}, {"factr": 1}
+        )
     with pytest.raises(ValueError, match="module:function"):
         workflow_step.resolve("no_colon")
     assert not (tmp_path / "o.csv").exists()
@@ -108,7 +120,7 @@ def test_a_job_limits_every_thread_pool_already_loaded_to_its_threads():
     import sys
 
     code = (
-        "from deepinside import workflow_step; import numpy; "
+        "from deepinside.pipeline import step as workflow_step; import numpy; "
         "from threadpoolctl import threadpool_info; "
         "workflow_step.limit_threads(1); "
         "import torch; "
@@ -119,11 +131,15 @@ def test_a_job_limits_every_thread_pool_already_loaded_to_its_threads():
 
 
 def test_readme_claims_table_replaces_only_its_section():
-    from deepinside import readme_claims
+    from deepinside.pipeline import readme_claims
 
-    table = claims.table([claims.claim("t", "X1", "a | b", 0.123456, "<", 1.0), claims.claim("t", "X2", "c", 2.0, "<", 1.0)])
+    table = claims.table(
+        [claims.claim("t", "X1", "a | b", 0.123456, "<", 1.0), claims.claim("t", "X2", "c", 2.0, "<", 1.0)]
+    )
     text = readme_claims.markdown(table, "quick")
-    assert "1 of 2 claims hold" in text and "a \\| b" in text and "| 0.1235 | < 1 | — | yes |" in text  # one run: no seeds column value
+    assert (
+        "1 of 2 claims hold" in text and "a \\| b" in text and "| 0.1235 | < 1 | — | yes |" in text
+    )  # one run: no seeds column value
     readme = f"intro\n{readme_claims.START}\nSTALE TABLE\n{readme_claims.END}\noutro\n"
     new = readme_claims.update(readme, text)
     assert new.startswith("intro\n") and new.endswith("outro\n") and "STALE TABLE" not in new and text in new
@@ -139,13 +155,19 @@ def test_claims_page_escapes_and_counts():
 
 
 def test_checks_are_kept_apart_from_claims_and_never_counted_as_claims():
-    from deepinside import readme_claims
+    from deepinside.pipeline import readme_claims
 
-    table = claims.concatenate([claims.table([
-        claims.claim("t", "X1", "the talk says so", 0.7, ">", 0.5),
-        claims.claim("t", "X1", "the integrator matches its closed form", 0.1, "<", 0.01, kind="check"),
-        claims.claim("t", "X2", "another statement", 0.2, ">", 0.5),
-    ])])
+    table = claims.concatenate(
+        [
+            claims.table(
+                [
+                    claims.claim("t", "X1", "the talk says so", 0.7, ">", 0.5),
+                    claims.claim("t", "X1", "the integrator matches its closed form", 0.1, "<", 0.01, kind="check"),
+                    claims.claim("t", "X2", "another statement", 0.2, ">", 0.5),
+                ]
+            )
+        ]
+    )
     assert claims.held(table, "claim") == (1, 2) and claims.held(table, "check") == (0, 1)
     text = readme_claims.markdown(table, "quick")
     assert text.startswith("Preset `quick`: 1 of 2 claims hold (0 of 1 checks pass")

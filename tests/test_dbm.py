@@ -1,11 +1,12 @@
 """Deep Boltzmann machines against brute force on models small enough to enumerate."""
 
 import numpy as np
+import oracles
 import pytest
 import torch
-
 from conftest import rbm_stack
-from deepinside import dbm
+
+from deepinside.models import dbm
 
 SIZES = [4, 3, 2]  # v, h1, h2: 2^9 joint states
 
@@ -29,16 +30,19 @@ def test_mean_field_reaches_the_best_factorised_posterior():
     for layer in (1, 2):  # a fixed point of the mean-field equations
         torch.testing.assert_close(dbm.layer_probabilities(states, params, layer), mus[layer - 1], atol=1e-10, rtol=0)
     bound = dbm.variational_bound(v, mus, params)
-    _, log_z = dbm.brute_force_model_statistics(params)
+    _, log_z = oracles.brute_force_model_statistics(params)
     for i in range(len(v)):
         # brute force over the whole factorised family: maximise the bound over all logits
         def negative(logits):
             m = torch.sigmoid(torch.tensor(logits, dtype=torch.float64))
             return -float(dbm.variational_bound(v[i : i + 1], [m[None, :3], m[None, 3:]], params))
 
-        best = min((minimize(negative, np.random.default_rng(k).normal(0, 3, 5), method="BFGS") for k in range(20)), key=lambda r: r.fun)
+        best = min(
+            (minimize(negative, np.random.default_rng(k).normal(0, 3, 5), method="BFGS") for k in range(20)),
+            key=lambda r: r.fun,
+        )
         assert float(bound[i]) == pytest.approx(-best.fun, abs=1e-6)
-        _, log_p = dbm.brute_force_data_statistics(v[i : i + 1], params)
+        _, log_p = oracles.brute_force_data_statistics(v[i : i + 1], params)
         assert float(bound[i] - log_z) <= float(log_p) + 1e-12  # a lower bound on log p(v)
 
 
@@ -65,10 +69,10 @@ def _finite_difference(function, params, key, index, eps=1e-6):
 def test_gradient_is_data_minus_model_statistics_of_the_exact_likelihood():
     params = tiny(seed=5)
     v = torch.tensor([[1.0, 1.0, 0.0, 0.0], [0.0, 1.0, 1.0, 1.0], [1.0, 0.0, 0.0, 1.0]], dtype=torch.float64)
-    data, _ = dbm.brute_force_data_statistics(v, params)
-    model, _ = dbm.brute_force_model_statistics(params)
+    data, _ = oracles.brute_force_data_statistics(v, params)
+    model, _ = oracles.brute_force_model_statistics(params)
     exact = dbm.gradient(data, model)
-    likelihood = lambda p: float(dbm.brute_force_data_statistics(v, p)[1])
+    likelihood = lambda p: float(oracles.brute_force_data_statistics(v, p)[1])
     for key, index in [("W1", (0, 1)), ("W1", (3, 2)), ("W2", (1, 0)), ("b0", (2,)), ("b1", (1,)), ("b2", (0,))]:
         assert float(exact[key][index]) == pytest.approx(_finite_difference(likelihood, params, key, index), abs=1e-6)
 
@@ -81,17 +85,17 @@ def test_mean_field_learning_rule_is_the_gradient_of_the_variational_bound():
 
     def objective(p):
         mus, _ = dbm.mean_field(v, p, iterations=1000, tolerance=1e-14)
-        return float(dbm.variational_bound(v, mus, p).mean() - dbm.brute_force_model_statistics(p)[1])
+        return float(dbm.variational_bound(v, mus, p).mean() - oracles.brute_force_model_statistics(p)[1])
 
     mus, _ = dbm.mean_field(v, params, iterations=1000, tolerance=1e-14)
-    rule = dbm.gradient(dbm.statistics([v] + mus), dbm.brute_force_model_statistics(params)[0])
+    rule = dbm.gradient(dbm.statistics([v] + mus), oracles.brute_force_model_statistics(params)[0])
     for key, index in [("W1", (2, 0)), ("W2", (2, 1)), ("b1", (2,)), ("b2", (1,))]:
         assert float(rule[key][index]) == pytest.approx(_finite_difference(objective, params, key, index), abs=1e-5)
 
 
 def test_gibbs_sampling_reproduces_the_exact_marginals():
     params = tiny(seed=11)
-    model, _ = dbm.brute_force_model_statistics(params)
+    model, _ = oracles.brute_force_model_statistics(params)
     generator = torch.Generator().manual_seed(0)
     chains = 20000
     states = dbm.random_states(params, chains, generator)
@@ -100,7 +104,11 @@ def test_gibbs_sampling_reproduces_the_exact_marginals():
     for layer, state in enumerate(states):
         empirical = state.mean(0)
         standard_error = torch.sqrt(model[f"b{layer}"] * (1 - model[f"b{layer}"]) / chains)
-        assert (torch.abs(empirical - model[f"b{layer}"]) < 5 * standard_error + 1e-3).all(), (layer, empirical, model[f"b{layer}"])
+        assert (torch.abs(empirical - model[f"b{layer}"]) < 5 * standard_error + 1e-3).all(), (
+            layer,
+            empirical,
+            model[f"b{layer}"],
+        )
     pair = dbm.statistics(states)["W1"]
     assert torch.allclose(pair, model["W1"], atol=0.015)
 
@@ -108,7 +116,7 @@ def test_gibbs_sampling_reproduces_the_exact_marginals():
 def test_sample_returns_visible_probabilities_of_the_chain():
     params = tiny(seed=2)
     samples = dbm.sample(params, 5000, 50, torch.Generator().manual_seed(3))
-    model, _ = dbm.brute_force_model_statistics(params)
+    model, _ = oracles.brute_force_model_statistics(params)
     assert samples.shape == (5000, 4) and ((samples > 0) & (samples < 1)).all()
     torch.testing.assert_close(samples.mean(0), model["b0"], atol=0.03, rtol=0)
 
@@ -132,24 +140,56 @@ def test_compose_takes_weights_as_trained_and_sums_shared_biases():
 
 
 def test_joint_training_raises_the_exact_likelihood_and_resumes_exactly(tmp_path):
-    from deepinside.checkpointing import EpochCheckpoint
+    from deepinside.pipeline.checkpointing import EpochCheckpoint
 
     rng = np.random.default_rng(0)
     prototypes = np.array([[1, 1, 1, 0, 0, 0], [0, 0, 0, 1, 1, 1]], dtype=np.float32)
     data = prototypes[rng.integers(0, 2, 400)]
     data = np.where(rng.random(data.shape) < 0.05, 1 - data, data).astype(np.float32)
-    rbm_training = dict(epochs=5, learning_rate=0.1, initial_momentum=0.5, final_momentum=0.9, momentum_switch_epoch=2,
-                        weight_cost=2e-4, batch_size=20, k=1, init_scale=0.01, sampled_states=True, k_rise_epochs=2)
+    rbm_training = dict(
+        epochs=5,
+        learning_rate=0.1,
+        initial_momentum=0.5,
+        final_momentum=0.9,
+        momentum_switch_epoch=2,
+        weight_cost=2e-4,
+        batch_size=20,
+        k=1,
+        init_scale=0.01,
+        sampled_states=True,
+        k_rise_epochs=2,
+    )
     # two far-apart modes: the persistent chains need to outnumber the batch, or they sit in one
     # mode and the model swings from mode to mode (measured: 50 chains failed, 400 are stable);
     # at a rate of 0.005 the likelihood swings by a nat from epoch to epoch, at 0.002 it climbs steadily
-    settings = dict(hidden_sizes=[5, 4], pretraining=rbm_training, epochs=20, learning_rate=0.002, rate_decay=1.0005,
-                    min_learning_rate=0.0005, initial_momentum=0.5, final_momentum=0.9, momentum_switch_update=40,
-                    weight_cost=2e-4, sparsity_targets=[0.2, 0.1], sparsity_cost=1e-3, sparsity_damping=0.9, batch_size=20,
-                    particles=400, gibbs_steps=3, mean_field_iterations=10, sampled_inputs=True,
-                    negative_statistics="probabilities", seed=2, device=torch.device("cpu"))
-    exact = lambda params: float(dbm.brute_force_data_statistics(torch.as_tensor(data, dtype=torch.float64),
-                                                                 {k: v.double() for k, v in params.items()})[1])
+    settings = dict(
+        hidden_sizes=[5, 4],
+        pretraining=rbm_training,
+        epochs=20,
+        learning_rate=0.002,
+        rate_decay=1.0005,
+        min_learning_rate=0.0005,
+        initial_momentum=0.5,
+        final_momentum=0.9,
+        momentum_switch_update=40,
+        weight_cost=2e-4,
+        sparsity_targets=[0.2, 0.1],
+        sparsity_cost=1e-3,
+        sparsity_damping=0.9,
+        batch_size=20,
+        particles=400,
+        gibbs_steps=3,
+        mean_field_iterations=10,
+        sampled_inputs=True,
+        negative_statistics="probabilities",
+        seed=2,
+        device=torch.device("cpu"),
+    )
+    exact = lambda params: float(
+        oracles.brute_force_data_statistics(
+            torch.as_tensor(data, dtype=torch.float64), {k: v.double() for k, v in params.items()}
+        )[1]
+    )
     pretrained, _ = dbm.train_dbm(data, **{**settings, "epochs": 0})
     params, history = dbm.train_dbm(data, **settings)
     assert list(history["phase"].unique()) == ["pre-training", "joint"]
@@ -188,10 +228,10 @@ def test_chain_statistics_use_the_chains_probabilities_as_the_reference_code():
 
 
 def test_reference_rate_decays_per_update_to_its_floor_and_k_rises_with_the_epoch():
-    from deepinside.rbm import rising_k
+    from deepinside.models.rbm import rising_k
 
     assert dbm.learning_rate_at(0, 0.001, 1.000015, 1e-4) == pytest.approx(0.001 / 1.000015)
-    assert dbm.learning_rate_at(5999, 0.001, 1.000015, 1e-4) == pytest.approx(0.001 / 1.000015 ** 6000)
+    assert dbm.learning_rate_at(5999, 0.001, 1.000015, 1e-4) == pytest.approx(0.001 / 1.000015**6000)
     assert dbm.learning_rate_at(200_000, 0.001, 1.000015, 1e-4) == 1e-4  # the floor, reached near update 153,500
     assert [rising_k(1, e, 20) for e in (1, 20, 21, 40, 41, 200)] == [1, 1, 2, 2, 3, 10]
     assert rising_k(3, 5, 0) == 3
@@ -199,8 +239,11 @@ def test_reference_rate_decays_per_update_to_its_floor_and_k_rises_with_the_epoc
 
 def test_sparsity_penalty_pushes_each_layer_towards_its_target_through_both_weights():
     g = torch.Generator().manual_seed(0)
-    states = [torch.rand(8, 5, generator=g, dtype=torch.float64), torch.rand(8, 4, generator=g, dtype=torch.float64),
-              torch.rand(8, 3, generator=g, dtype=torch.float64)]
+    states = [
+        torch.rand(8, 5, generator=g, dtype=torch.float64),
+        torch.rand(8, 4, generator=g, dtype=torch.float64),
+        torch.rand(8, 3, generator=g, dtype=torch.float64),
+    ]
     running = [torch.full((4,), 0.5, dtype=torch.float64), torch.full((3,), 0.05, dtype=torch.float64)]
     out = dbm.sparsity_penalty(states, running, [0.2, 0.1], cost=0.01)
     g1, g2 = 0.01 * (0.5 - 0.2), 0.01 * (0.05 - 0.1)
@@ -208,7 +251,8 @@ def test_sparsity_penalty_pushes_each_layer_towards_its_target_through_both_weig
     torch.testing.assert_close(out["b2"], torch.full((3,), g2, dtype=torch.float64))
     torch.testing.assert_close(out["W1"], torch.outer(states[0].mean(0), torch.full((4,), g1, dtype=torch.float64)))
     expected_w2 = torch.outer(states[1].mean(0), torch.full((3,), g2, dtype=torch.float64)) + torch.outer(
-        torch.full((4,), g1, dtype=torch.float64), states[2].mean(0))
+        torch.full((4,), g1, dtype=torch.float64), states[2].mean(0)
+    )
     torch.testing.assert_close(out["W2"], expected_w2)
     assert dbm.layer_targets([0.2, 0.1], 3) == [0.2, 0.1, 0.1]
 
@@ -241,15 +285,31 @@ def test_one_joint_update_is_the_reference_codes_update():
         "W1": mom * inc["W1"] + rate * ((data.T @ mu1 - neg_v.T @ q1) / n - wc * w1 - np.outer(data.mean(0), g1)),
         "b0": mom * inc["b0"] + rate * (data.mean(0) - neg_v.mean(0)),
         "b1": mom * inc["b1"] + rate * (mu1.mean(0) - q1.mean(0) - g1),
-        "W2": mom * inc["W2"] + rate * ((mu1.T @ mu2 - q1.T @ q2) / n - wc * w2 - np.outer(mu1.mean(0), g2) - np.outer(g1, mu2.mean(0))),
+        "W2": mom * inc["W2"]
+        + rate * ((mu1.T @ mu2 - q1.T @ q2) / n - wc * w2 - np.outer(mu1.mean(0), g2) - np.outer(g1, mu2.mean(0))),
         "b2": mom * inc["b2"] + rate * (mu2.mean(0) - q2.mean(0) - g2),
     }
     t = lambda a: torch.tensor(a, dtype=torch.float64)
     params = {"W1": t(w1), "W2": t(w2), "b0": t(b0), "b1": t(b1), "b2": t(b2)}
     before = {k: v.clone() for k, v in params.items()}
     velocity = {k: t(v) for k, v in inc.items()}
-    dbm.joint_update(t(data), params, velocity, [t(neg_v), t(neg_h), t(neg_p)], [t(means1), t(means2)], torch.Generator().manual_seed(0),
-                     rate=rate, momentum=mom, weight_cost=wc, targets=[0.2, 0.1], sparsity_cost=cost, sparsity_damping=0.9,
-                     gibbs_steps=0, mean_field_iterations=10, sampled_inputs=False, negative_statistics="probabilities")
+    dbm.joint_update(
+        t(data),
+        params,
+        velocity,
+        [t(neg_v), t(neg_h), t(neg_p)],
+        [t(means1), t(means2)],
+        torch.Generator().manual_seed(0),
+        rate=rate,
+        momentum=mom,
+        weight_cost=wc,
+        targets=[0.2, 0.1],
+        sparsity_cost=cost,
+        sparsity_damping=0.9,
+        gibbs_steps=0,
+        mean_field_iterations=10,
+        sampled_inputs=False,
+        negative_statistics="probabilities",
+    )
     for key, step in expected.items():
         np.testing.assert_allclose((params[key] - before[key]).numpy(), step, atol=1e-9, err_msg=key)

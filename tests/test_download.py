@@ -5,8 +5,8 @@ import hashlib
 import numpy as np
 import pytest
 
-from deepinside import download
-from deepinside.experiments import data
+from deepinside.data import download
+from deepinside.steps import data
 
 
 def sha256(data: bytes) -> str:

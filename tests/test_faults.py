@@ -27,9 +27,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
 from conftest import REPO, TINY_CONFIG, run_snakemake
-from deepinside import alexnet, claims, download, io, replicate_verdicts, results_bundle, workflow_step
+
+from deepinside.data import download
+from deepinside.models import alexnet
+from deepinside.pipeline import claims, files, replicate_verdicts, results_bundle
+from deepinside.pipeline import step as workflow_step
 
 # --- 1. a checkpoint belongs to the code as well as to the settings ----------------------
 
@@ -37,7 +40,8 @@ TRAIN_SCRIPT = textwrap.dedent(
     """
     import os, sys
     import numpy as np, torch
-    from deepinside import checkpointing, code_version, rbm
+    from deepinside.pipeline import checkpointing, code_version
+    from deepinside.models import rbm
 
     path, out, kill_after = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if kill_after:  # kill -9 right after the kill_after-th checkpoint is on disk
@@ -50,7 +54,7 @@ TRAIN_SCRIPT = textwrap.dedent(
         checkpointing.EpochCheckpoint.save = save_then_die
     data = (np.random.default_rng(0).random((60, 16)) < 0.3).astype(np.float32)
     checkpoint = checkpointing.EpochCheckpoint(
-        path, checkpointing.fingerprint(data=data), code=code_version.fingerprint("deepinside.rbm"))
+        path, checkpointing.fingerprint(data=data), code=code_version.fingerprint("deepinside.models.rbm"))
     params, _ = rbm.train_rbm(
         data, n_hidden=8, epochs=6, learning_rate=0.1, initial_momentum=0.5, final_momentum=0.9,
         momentum_switch_epoch=3, weight_cost=2e-4, batch_size=20, k=1, persistent=False,
@@ -80,8 +84,13 @@ def _clone_package(root: Path) -> Path:
 
 def _train(src: Path, checkpoint: Path, out: Path, kill_after: int = 0) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(src), "OMP_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, "-c", TRAIN_SCRIPT, str(checkpoint), str(out), str(kill_after)],
-                          capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", TRAIN_SCRIPT, str(checkpoint), str(out), str(kill_after)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 def test_a_checkpoint_of_other_code_is_discarded_and_the_result_is_a_clean_run_of_the_new_code(tmp_path):
@@ -91,28 +100,28 @@ def test_a_checkpoint_of_other_code_is_discarded_and_the_result_is_a_clean_run_o
     assert killed.returncode == 9 and checkpoint.exists(), killed.stderr
     # the same code resumes it (what the discard below guards against is real)
     shutil.copy(checkpoint, tmp_path / "kept.pt")
-    shutil.copy(io.digest_path(checkpoint), io.digest_path(tmp_path / "kept.pt"))
+    shutil.copy(files.digest_path(checkpoint), files.digest_path(tmp_path / "kept.pt"))
     resumed = _train(src, checkpoint, tmp_path / "resumed.npy")
     assert "resuming" in resumed.stderr, resumed.stderr
-    clean_old = _train(src, tmp_path / "none.pt", tmp_path / "clean_old.npy")
+    _train(src, tmp_path / "none.pt", tmp_path / "clean_old.npy")
     np.testing.assert_array_equal(np.load(tmp_path / "resumed.npy"), np.load(tmp_path / "clean_old.npy"))
 
     # kill, edit, re-run: the old code's checkpoint is discarded, and says so
     shutil.copy(tmp_path / "kept.pt", checkpoint)
-    shutil.copy(io.digest_path(tmp_path / "kept.pt"), io.digest_path(checkpoint))
-    with open(src / "deepinside" / "rbm.py", "a") as handle:
+    shutil.copy(files.digest_path(tmp_path / "kept.pt"), files.digest_path(checkpoint))
+    with open(src / "deepinside" / "models" / "rbm.py", "a") as handle:
         handle.write(NUMERIC_EDIT)
     after_edit = _train(src, checkpoint, tmp_path / "after_edit.npy")
     assert after_edit.returncode == 0, after_edit.stderr
     assert "discarding" in after_edit.stderr and "written by other code" in after_edit.stderr
-    clean_new = _train(src, tmp_path / "fresh.pt", tmp_path / "clean_new.npy")
+    _train(src, tmp_path / "fresh.pt", tmp_path / "clean_new.npy")
     np.testing.assert_array_equal(np.load(tmp_path / "after_edit.npy"), np.load(tmp_path / "clean_new.npy"))
     # and the edit did change the numbers: a resumed hybrid could not have passed
     assert not np.array_equal(np.load(tmp_path / "clean_new.npy"), np.load(tmp_path / "clean_old.npy"))
 
 
 def test_a_corrupt_checkpoint_is_ignored_and_said(tmp_path, capsys):
-    from deepinside.checkpointing import EpochCheckpoint
+    from deepinside.pipeline.checkpointing import EpochCheckpoint
 
     path = tmp_path / "ckpt.pt"
     checkpoint = EpochCheckpoint(path, "mine", code="this code")
@@ -125,26 +134,30 @@ def test_a_corrupt_checkpoint_is_ignored_and_said(tmp_path, capsys):
 
 # --- 3. every file's SHA-256 is kept and checked before anything is computed ------------
 
+
 def _flip_one_bit(path: Path, offset: int = -100) -> None:
     data = bytearray(path.read_bytes())
     data[offset] ^= 0x01
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("name, obj", [
-    ("model.pt", {"W": torch.arange(600, dtype=torch.float32).reshape(20, 30)}),
-    ("arrays.npz", {"x": np.arange(600.0)}),
-    ("table.csv", pd.DataFrame({"a": np.arange(50), "b": np.linspace(0, 1, 50)})),
-    ("values.json", {"a": list(range(60))}),
-])
+@pytest.mark.parametrize(
+    "name, obj",
+    [
+        ("model.pt", {"W": torch.arange(600, dtype=torch.float32).reshape(20, 30)}),
+        ("arrays.npz", {"x": np.arange(600.0)}),
+        ("table.csv", pd.DataFrame({"a": np.arange(50), "b": np.linspace(0, 1, 50)})),
+        ("values.json", {"a": list(range(60))}),
+    ],
+)
 def test_a_flipped_bit_is_refused_naming_the_file_and_both_digests(tmp_path, name, obj):
-    path = io.write(obj, tmp_path / name)
-    recorded = io.digest_path(path).read_text().split()[0]
+    path = files.write(obj, tmp_path / name)
+    recorded = files.digest_path(path).read_text().split()[0]
     assert recorded == hashlib.sha256(path.read_bytes()).hexdigest()
     _flip_one_bit(path)
     actual = hashlib.sha256(path.read_bytes()).hexdigest()
-    with pytest.raises(io.CorruptFileError) as info:
-        io.read(path)
+    with pytest.raises(files.CorruptFileError) as info:
+        files.read(path)
     assert str(path) in str(info.value) and recorded in str(info.value) and actual in str(info.value)
 
 
@@ -152,9 +165,9 @@ def test_a_corrupt_input_stops_the_step_before_its_function_runs(tmp_path, monke
     called = []
     module = SimpleNamespace(step=lambda table: called.append(1) or {"out": table})
     monkeypatch.setitem(sys.modules, "fault_steps", module)
-    source = io.write(pd.DataFrame({"a": range(40)}), tmp_path / "in.csv")
+    source = files.write(pd.DataFrame({"a": range(40)}), tmp_path / "in.csv")
     _flip_one_bit(source, offset=20)
-    with pytest.raises(io.CorruptFileError, match="in.csv"):
+    with pytest.raises(files.CorruptFileError, match="in.csv"):
         workflow_step.run("fault_steps:step", {"table": str(source)}, {"out": str(tmp_path / "out.csv")})
     assert called == [] and not (tmp_path / "out.csv").exists()
 
@@ -162,20 +175,21 @@ def test_a_corrupt_input_stops_the_step_before_its_function_runs(tmp_path, monke
 def test_outputs_are_byte_reproducible(tmp_path):
     state = {"W": torch.randn(5, 4, generator=torch.Generator().manual_seed(0)), "epoch": 3}
     arrays = {"x": np.arange(10.0), "y": np.eye(3)}
-    first = [io.write(state, tmp_path / "a.pt").read_bytes(), io.write(arrays, tmp_path / "a.npz").read_bytes()]
+    first = [files.write(state, tmp_path / "a.pt").read_bytes(), files.write(arrays, tmp_path / "a.npz").read_bytes()]
     os.utime(tmp_path, (0, 0))  # another moment, another temporary name
-    second = [io.write(state, tmp_path / "b.pt").read_bytes(), io.write(arrays, tmp_path / "b.npz").read_bytes()]
+    second = [files.write(state, tmp_path / "b.pt").read_bytes(), files.write(arrays, tmp_path / "b.npz").read_bytes()]
     assert first == second
 
 
 def test_a_file_without_a_recorded_digest_is_read_with_a_warning(tmp_path, capsys):
     path = tmp_path / "by_hand.csv"
     path.write_text("a\n1\n")
-    assert list(io.read(path)["a"]) == [1]
+    assert list(files.read(path)["a"]) == [1]
     assert "no SHA-256 recorded for" in capsys.readouterr().err
 
 
 # --- 4. no unpickling of code -----------------------------------------------------------
+
 
 class _Payload:
     """Unpickling this runs ``open(marker, "w")``: what a crafted weights file would do."""
@@ -191,8 +205,8 @@ def test_a_crafted_pickle_does_not_run_when_read(tmp_path):
     marker = tmp_path / "payload_ran"
     crafted = tmp_path / "weights.pt"
     torch.save({"W": torch.zeros(2), "extra": _Payload(str(marker))}, crafted)
-    with pytest.raises(io.ReadError, match="weights.pt"):
-        io.read(crafted)
+    with pytest.raises(files.ReadError, match="weights.pt"):
+        files.read(crafted)
     assert not marker.exists()
 
 
@@ -209,6 +223,7 @@ def test_a_crafted_file_in_the_imagenet_download_cache_does_not_run(tmp_path):
 
 # --- 5. a lost claim row is refused whatever the number of seeds --------------------------
 
+
 def _rows(n):
     return claims.table([claims.claim("talk", "F1", f"claim {i}", 1.0, ">", 0.5) for i in range(n)])
 
@@ -224,11 +239,14 @@ def test_a_claims_table_with_a_missing_or_extra_row_is_refused_even_under_one_se
 def test_every_figure_has_its_expected_claim_rows():
     import yaml
 
-    from deepinside.expected_claims import rows
+    from deepinside.pipeline.expected_claims import rows
 
     config = yaml.safe_load((REPO / "config.yaml").read_text())
-    figures = [line.split('"')[1] for line in (REPO / "workflow/rules/common.smk").read_text().splitlines()
-               if line.strip().startswith('"') and '": "' in line and line.strip()[1] in "SOMTP"]
+    figures = [
+        line.split('"')[1]
+        for line in (REPO / "workflow/rules/common.smk").read_text().splitlines()
+        if line.strip().startswith('"') and '": "' in line and line.strip()[1] in "SOMTP"
+    ]
     assert len(figures) == 25
     for preset in ("quick", "paper"):
         assert all(rows(figure, config["presets"][preset]) >= 1 for figure in figures)
@@ -238,11 +256,20 @@ def test_every_figure_has_its_expected_claim_rows():
 
 # --- 6. a bundle unpacks all or nothing ------------------------------------------------------
 
+
 def _bundle(tmp_path: Path, members: dict[str, bytes], corrupt: str | None = None) -> Path:
-    listing = {"provenance": {}, "files": [
-        {"path": name, "bytes": len(data), "mtime": 1.0 + i,
-         "sha256": hashlib.sha256(data if name != corrupt else b"other").hexdigest()}
-        for i, (name, data) in enumerate(members.items())]}
+    listing = {
+        "provenance": {},
+        "files": [
+            {
+                "path": name,
+                "bytes": len(data),
+                "mtime": 1.0 + i,
+                "sha256": hashlib.sha256(data if name != corrupt else b"other").hexdigest(),
+            }
+            for i, (name, data) in enumerate(members.items())
+        ],
+    }
     archive = tmp_path / "bundle.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         for name, data in [*members.items(), (results_bundle.MANIFEST, json.dumps(listing).encode())]:
@@ -301,17 +328,22 @@ def test_a_full_disk_while_unpacking_leaves_the_destination_as_it_was(tmp_path, 
 
 # --- 7. failures keep their cause and name their file --------------------------------------
 
+
 def test_a_failing_job_log_ends_with_the_exception_and_its_traceback(tmp_path, monkeypatch):
     def broken(table):
         raise ZeroDivisionError("the cause")
 
     monkeypatch.setitem(sys.modules, "fault_steps", SimpleNamespace(step=broken))
-    source = io.write(pd.DataFrame({"a": [1]}), tmp_path / "in.csv")
+    source = files.write(pd.DataFrame({"a": [1]}), tmp_path / "in.csv")
     log = tmp_path / "job.log"
     job = SimpleNamespace(
-        log=[str(log)], input={"table": str(source)}, output={"out": str(tmp_path / "out.csv")},
-        params=SimpleNamespace(step="fault_steps:step", kwargs={}), threads=1,
-        wildcards={}, config={"preset": "tiny"},
+        log=[str(log)],
+        input={"table": str(source)},
+        output={"out": str(tmp_path / "out.csv")},
+        params=SimpleNamespace(step="fault_steps:step", kwargs={}),
+        threads=1,
+        wildcards={},
+        config={"preset": "tiny"},
     )
     with pytest.raises(ZeroDivisionError):
         workflow_step.run_step(job)
@@ -320,22 +352,25 @@ def test_a_failing_job_log_ends_with_the_exception_and_its_traceback(tmp_path, m
     assert "Traceback (most recent call last)" in text and "in broken" in text
 
 
-@pytest.mark.parametrize("name, content", [
-    ("truncated.pt", None),  # a real .pt cut in half
-    ("ragged.csv", b'a,b\n"1,2\n'),
-    ("short.npz", b"PK\x03\x04 not a whole archive"),
-    ("broken.json", b"{"),
-])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("truncated.pt", None),  # a real .pt cut in half
+        ("ragged.csv", b'a,b\n"1,2\n'),
+        ("short.npz", b"PK\x03\x04 not a whole archive"),
+        ("broken.json", b"{"),
+    ],
+)
 def test_an_unreadable_file_is_named_in_the_error(tmp_path, name, content):
     path = tmp_path / name
     if content is None:
-        io.write({"W": torch.zeros(100)}, path)
+        files.write({"W": torch.zeros(100)}, path)
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-        io.digest_path(path).unlink()
+        files.digest_path(path).unlink()
     else:
         path.write_bytes(content)
-    with pytest.raises(io.ReadError) as info:
-        io.read(path)
+    with pytest.raises(files.ReadError) as info:
+        files.read(path)
     assert str(path) in str(info.value)
 
 
@@ -345,8 +380,8 @@ def test_a_full_disk_is_said_with_the_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Path, "write_bytes", no_space)
     target = tmp_path / "model.pt"
-    with pytest.raises(io.WriteError, match=f"no space left on device: {target}"):
-        io.write({"W": torch.zeros(3)}, target)
+    with pytest.raises(files.WriteError, match=f"no space left on device: {target}"):
+        files.write({"W": torch.zeros(3)}, target)
     assert list(tmp_path.iterdir()) == []  # neither the file, its digest nor a temporary
 
 
@@ -364,11 +399,14 @@ def test_a_download_from_a_server_that_is_down_names_the_url_and_the_file(tmp_pa
 
 # --- 2 and 8: the workflow (jobs import the checkout's code; settings that cannot work) -----
 
+
 @pytest.mark.workflow
 def test_jobs_import_the_package_of_their_own_checkout(workdir):
     """A second clone whose src/ differs: its jobs run its code, not the installed package's."""
-    step = workdir / "src/deepinside/workflow_step.py"
-    step.write_text(step.read_text() + '\n\ndef run_step(job):\n    raise RuntimeError("the second clone\'s code ran")\n')
+    step = workdir / "src/deepinside/pipeline/step.py"
+    step.write_text(
+        step.read_text() + '\n\ndef run_step(job):\n    raise RuntimeError("the second clone\'s code ran")\n'
+    )
     target = "results/tiny/seed0/saxe2019/svd/four_items_modes.npz"
     result = run_snakemake(workdir, "--cores", "1", "--", target, timeout=600)
     assert result.returncode != 0
@@ -390,12 +428,19 @@ def test_a_corrupt_intermediate_stops_the_downstream_job_with_a_message_naming_i
 
 
 BAD_SETTINGS = [
-    ("presets:\n  tiny:\n    figures: figures/.\n", "presets.tiny.figures"),  # the quick preset's folder, spelled otherwise
+    (
+        "presets:\n  tiny:\n    figures: figures/.\n",
+        "presets.tiny.figures",
+    ),  # the quick preset's folder, spelled otherwise
     ("presets:\n  tiny:\n    figures: ../outside\n", "must be a folder inside the checkout"),
-    ("presets:\n  tiny:\n    okatani2013:\n      dbn:\n        rbm:\n          batch_size: 5000\n",
-     "presets.tiny.okatani2013.dbn.rbm.batch_size"),
-    ("presets:\n  tiny:\n    okatani2013:\n      finetune:\n        train_sizes: [100, 9000]\n",
-     "presets.tiny.okatani2013.finetune.train_sizes"),
+    (
+        "presets:\n  tiny:\n    okatani2013:\n      dbn:\n        rbm:\n          batch_size: 5000\n",
+        "presets.tiny.okatani2013.dbn.rbm.batch_size",
+    ),
+    (
+        "presets:\n  tiny:\n    okatani2013:\n      finetune:\n        train_sizes: [100, 9000]\n",
+        "presets.tiny.okatani2013.finetune.train_sizes",
+    ),
 ]
 
 
@@ -405,8 +450,11 @@ def test_settings_that_cannot_work_stop_before_any_job(workdir, overlay, named):
     import yaml
 
     def merged(base, extra):
-        return {k: merged(base.get(k, {}), v) if isinstance(v, dict) else v for k, v in {**base, **extra}.items()} \
-            if isinstance(extra, dict) else extra
+        return (
+            {k: merged(base.get(k, {}), v) if isinstance(v, dict) else v for k, v in {**base, **extra}.items()}
+            if isinstance(extra, dict)
+            else extra
+        )
 
     bad = workdir / "bad.yaml"  # the tiny preset with the overlay on top
     bad.write_text(yaml.safe_dump(merged(yaml.safe_load(TINY_CONFIG.read_text()), yaml.safe_load(overlay))))

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from deepinside import curves, hierarchy, representation_similarity as rsa
+from deepinside.data import hierarchy
+from deepinside.measures import curves
+from deepinside.measures import representation_similarity as rsa
 
 
 def test_lca_depth_of_binary_tree():

@@ -1,12 +1,14 @@
 """Mutual-information estimators against hand-computed cases and limits; the sphere task; the batched ensemble."""
 
-
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
-from deepinside import ensemble, mutual_information as mi, sphere_task
-from deepinside.experiments import tishby2017, tishby2017_claims
+from deepinside.data import sphere_task
+from deepinside.measures import mutual_information as mi
+from deepinside.models import ensemble
+from deepinside.steps import tishby2017, tishby2017_claims
 
 PATTERNS = sphere_task.all_patterns()
 EDGES = mi.bin_edges(-1.0, 1.0, 30)
@@ -37,7 +39,9 @@ def test_small_case_by_hand():
     assert mi.binned_information(activity, np.array([0, 0, 1, 1]), EDGES) == pytest.approx((1.0, 1.0))
     assert mi.binned_information(activity, np.array([0, 1, 0, 1]), EDGES) == pytest.approx((1.0, 0.0))
     # values in the same bin merge: 0.1 and 0.12 share a bin of width 1/15
-    assert mi.binned_information(np.array([[0.1], [0.12], [0.9], [0.9]]), np.array([0, 1, 0, 1]), EDGES)[0] == pytest.approx(1.0)
+    assert mi.binned_information(np.array([[0.1], [0.12], [0.9], [0.9]]), np.array([0, 1, 0, 1]), EDGES)[
+        0
+    ] == pytest.approx(1.0)
 
 
 def test_batched_binning_equals_one_at_a_time_and_falls_back_when_codes_overflow():
@@ -48,15 +52,21 @@ def test_batched_binning_equals_one_at_a_time_and_falls_back_when_codes_overflow
     stack[4, ::2] = stack[4, 1::2]  # pairs of identical rows
     batched = mi.binned_information_batch(stack, labels, EDGES)
     for member in range(6):
-        np.testing.assert_allclose(batched[member], mi.binned_information(stack[member], labels, EDGES), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(
+            batched[member], mi.binned_information(stack[member], labels, EDGES), rtol=0, atol=1e-12
+        )
     assert batched[5].tolist() == [0.0, 0.0]
     # 30 bins × 14 units need more than 63 bits of mixed-radix code: the per-member path
     wide = np.tanh(rng.normal(size=(2, 200, 14)))
     np.testing.assert_allclose(
-        mi.binned_information_batch(wide, labels[:200], EDGES), [mi.binned_information(w, labels[:200], EDGES) for w in wide], atol=1e-12
+        mi.binned_information_batch(wide, labels[:200], EDGES),
+        [mi.binned_information(w, labels[:200], EDGES) for w in wide],
+        atol=1e-12,
     )
     # a bijection carries all 12 bits in every member of the stack
-    assert mi.binned_information_batch(np.stack([PATTERNS * 0.9] * 2), PATTERNS[:, 0].astype(int), EDGES)[:, 0] == pytest.approx([12.0, 12.0])
+    assert mi.binned_information_batch(np.stack([PATTERNS * 0.9] * 2), PATTERNS[:, 0].astype(int), EDGES)[
+        :, 0
+    ] == pytest.approx([12.0, 12.0])
     with pytest.raises(ValueError, match="patterns, units"):
         mi.binned_information_batch(stack[0], labels, EDGES)
 
@@ -82,8 +92,12 @@ def test_batched_kde_equals_the_definition_for_every_member_of_the_stack():
     stack[3, :150] = stack[3, 0]  # many identical rows: the kernel's diagonal and ties
     batched = mi.kde_information_batch(stack, labels, variance=0.1)
     for member in range(4):
-        np.testing.assert_allclose(batched[member], kde_reference_bits(stack[member], labels, 0.1), rtol=1e-5, atol=1e-5)
-        np.testing.assert_allclose(mi.kde_information(stack[member], labels, 0.1), batched[member], rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(
+            batched[member], kde_reference_bits(stack[member], labels, 0.1), rtol=1e-5, atol=1e-5
+        )
+        np.testing.assert_allclose(
+            mi.kde_information(stack[member], labels, 0.1), batched[member], rtol=1e-6, atol=1e-6
+        )
     with pytest.raises(ValueError, match="patterns, units"):
         mi.kde_information_batch(stack[0], labels)
 
@@ -132,13 +146,29 @@ def test_generated_task_has_the_original_labels_exactly():
     stats = sphere_task.statistics(data["x"], data["y"])
     # counts of patterns, not fractions within a tolerance: 2118 / 4096 = 0.5171
     assert stats["positives"] == 2118
-    assert stats["positives_by_active"] == {0: 0, 1: 0, 2: 0, 3: 0, 4: 0, 5: 60, 6: 532, 7: 732, 8: 495, 9: 220, 10: 66, 11: 12, 12: 1}
+    assert stats["positives_by_active"] == {
+        0: 0,
+        1: 0,
+        2: 0,
+        3: 0,
+        4: 0,
+        5: 60,
+        6: 532,
+        7: 732,
+        8: 495,
+        9: 220,
+        10: 66,
+        11: 12,
+        12: 1,
+    }
     assert [round(100 * stats["fraction_by_active"][k], 2) for k in (5, 6, 7)] == [7.58, 57.58, 92.42]
     assert round(stats["p_y1"], 4) == 0.5171
     # the label vector itself is the original var_u.mat's (its SHA-256, patterns in binary-counting order)
     assert hashlib.sha256(data["y"].astype(np.uint8).tobytes()).hexdigest() == sphere_task.ORIGINAL_LABELS_SHA256
     p = 2118 / 4096
-    assert sphere_task.information(data["p_y1"]) == pytest.approx(-(p * np.log2(p) + (1 - p) * np.log2(1 - p)))  # H(Y): deterministic
+    assert sphere_task.information(data["p_y1"]) == pytest.approx(
+        -(p * np.log2(p) + (1 - p) * np.log2(1 - p))
+    )  # H(Y): deterministic
 
 
 def test_rule_is_robust_in_its_weight_and_the_squared_resultant_cannot_match():
@@ -192,8 +222,17 @@ def test_batched_ensemble_equals_networks_trained_alone(activation):
     data = sphere_task.generate()
     sizes = [12, 6, 4, 2]
     # float64: in float32 a rounding flip at a ReLU kink can turn 1e-8 into 1e-5 (see train_ensemble)
-    common = dict(sizes=sizes, activation=activation, fraction=0.3, epochs=15, learning_rate=1e-3, batch_size=256, seed=4,
-                  device=torch.device("cpu"), dtype=torch.float64)
+    common = dict(
+        sizes=sizes,
+        activation=activation,
+        fraction=0.3,
+        epochs=15,
+        learning_rate=1e-3,
+        batch_size=256,
+        seed=4,
+        device=torch.device("cpu"),
+        dtype=torch.float64,
+    )
     batched = ensemble.train_ensemble(data["x"], data["y"], n_members=3, record_epochs=[0, 15], **common)
     for member in range(3):
         alone = ensemble.train_single(data["x"], data["y"], member=member, **common)
@@ -207,7 +246,9 @@ def test_batched_ensemble_equals_networks_trained_alone(activation):
 
 def test_gradient_noise_is_zero_with_one_full_batch():
     data = sphere_task.generate()
-    result = ensemble.train_ensemble(data["x"], data["y"], [12, 4, 2], "tanh", 2, 0.05, 3, 1e-3, 512, [], 0, torch.device("cpu"))
+    result = ensemble.train_ensemble(
+        data["x"], data["y"], [12, 4, 2], "tanh", 2, 0.05, 3, 1e-3, 512, [], 0, torch.device("cpu")
+    )
     assert (result["gradients"]["std_norm"] < 1e-6).all() and (result["gradients"]["mean_norm"] > 0).all()
 
 
@@ -219,7 +260,10 @@ def test_phases_are_read_off_the_fitting_curve():
     for member, shift in enumerate((0.0, 0.1)):
         i_ty = [0.1, 0.5, 0.92 + shift / 10, 0.95]
         i_xt = [8.0, 9.0, 9.0 + shift, 6.0]
-        rows += [{"member": member, "epoch": e, "layer": 1, "estimator": "binning", "I_XT": x, "I_TY": y} for e, x, y in zip(epochs, i_xt, i_ty)]
+        rows += [
+            {"member": member, "epoch": e, "layer": 1, "estimator": "binning", "I_XT": x, "I_TY": y}
+            for e, x, y in zip(epochs, i_xt, i_ty)
+        ]
     p = tishby2017_claims.phases(pd.DataFrame(rows), layer=1)
     assert p["t_fit"] == 10  # first epoch with 95 % of the rise 0.1 → 0.95
     np.testing.assert_allclose(p["compression"].to_numpy(), [3.0, 3.1])
@@ -232,8 +276,10 @@ def _information_rows(i_xt_by_layer: dict, epochs: list[int]) -> "pd.DataFrame":
     rows = []
     for layer, curve in i_xt_by_layer.items():
         for member, shift in enumerate((0.0, 0.05)):
-            rows += [{"member": member, "epoch": e, "layer": layer, "estimator": "binning", "I_XT": x + shift, "I_TY": 0.5}
-                     for e, x in zip(epochs, curve)]
+            rows += [
+                {"member": member, "epoch": e, "layer": layer, "estimator": "binning", "I_XT": x + shift, "I_TY": 0.5}
+                for e, x in zip(epochs, curve)
+            ]
     return pd.DataFrame(rows)
 
 
@@ -252,7 +298,9 @@ def _gradient_rows(switch_at: dict, epochs: list[int]) -> "pd.DataFrame":
 def test_switch_is_compared_with_the_compression_onset_and_can_fail():
     epochs = [0, 1, 3, 10, 30, 100, 300, 1000, 3000]
     # I(X;T) of the deepest layer (2) peaks at epoch 30: compression starts there
-    information = _information_rows({1: [5, 6, 7, 8, 8.5, 8.4, 8.0, 7.5, 7.0], 2: [3, 4, 5, 6, 6.5, 6.0, 5.0, 4.0, 3.5]}, epochs)
+    information = _information_rows(
+        {1: [5, 6, 7, 8, 8.5, 8.4, 8.0, 7.5, 7.0], 2: [3, 4, 5, 6, 6.5, 6.0, 5.0, 4.0, 3.5]}, epochs
+    )
     assert tishby2017_claims.compression_onset(information, 2) == 30
     near = tishby2017_claims.gradient_phases(_gradient_rows({1: 30, 2: 30, 3: 100}, epochs), information)
     assert list(near["claims"]["holds"]) == ["yes", "yes"]

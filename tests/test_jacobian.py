@@ -4,14 +4,17 @@ import numpy as np
 import pytest
 import torch
 
-from deepinside import jacobian, spectrum_measures
+from deepinside.measures import jacobian, spectrum_measures
 
 F64 = torch.float64  # explicit everywhere: no global default dtype that would leak into other tests
 
 
 def tiny_layers(sizes=(5, 7, 4, 3), seed=0, scale=0.8):
     g = torch.Generator().manual_seed(seed)
-    return [(torch.randn(b, a, generator=g, dtype=F64) * scale, torch.randn(b, generator=g, dtype=F64) * 0.3) for a, b in zip(sizes[:-1], sizes[1:])]
+    return [
+        (torch.randn(b, a, generator=g, dtype=F64) * scale, torch.randn(b, generator=g, dtype=F64) * 0.3)
+        for a, b in zip(sizes[:-1], sizes[1:])
+    ]
 
 
 def finite_difference_jacobian(f, x, eps=1e-6):
@@ -81,8 +84,9 @@ def test_matrix_free_top_k_agrees_with_the_dense_svd():
     dense = jacobian.input_jacobians(layers, x[None])[-1][0]
     s_dense, vh_dense = jacobian.singular_decomposition(dense[None])
     f = lambda v: jacobian.hidden_states(layers, v)[-1]
-    s_free, vh_free = jacobian.randomized_top_singular(f, x, k=5, oversample=8, power_iterations=3,
-                                                       generator=torch.Generator().manual_seed(0))
+    s_free, vh_free = jacobian.randomized_top_singular(
+        f, x, k=5, oversample=8, power_iterations=3, generator=torch.Generator().manual_seed(0)
+    )
     torch.testing.assert_close(s_free, s_dense[0, :5], rtol=1e-6, atol=1e-12)
     overlap = (vh_free * vh_dense[0, :5]).sum(-1).abs()  # singular vectors up to sign
     assert torch.all(overlap > 1 - 1e-6), overlap
@@ -98,8 +102,9 @@ def test_matrix_free_works_on_image_shaped_maps():
     x = torch.rand(3, 6, 6, generator=torch.Generator().manual_seed(4), dtype=F64)
     full = torch.autograd.functional.jacobian(f, x).reshape(4 * 36, 3 * 36)
     s_dense = torch.linalg.svdvals(full)
-    s_free, vh = jacobian.randomized_top_singular(f, x, k=4, oversample=10, power_iterations=4,
-                                                  generator=torch.Generator().manual_seed(1))
+    s_free, vh = jacobian.randomized_top_singular(
+        f, x, k=4, oversample=10, power_iterations=4, generator=torch.Generator().manual_seed(1)
+    )
     assert vh.shape == (4, 3 * 36)
     # a random conv layer has a nearly flat spectrum, the hard case for randomised SVD:
     # agreement to 1 % here (the decaying spectrum above agrees to 1e-6)
@@ -113,6 +118,8 @@ def test_spectrum_measures_by_hand():
     assert spectrum_measures.effective_rank(s)[0] < 3.0
     np.testing.assert_allclose(spectrum_measures.log_decay(s), [np.log(8.0), 0.0])
     mask = np.array([True, False, False, True])
-    np.testing.assert_allclose(spectrum_measures.energy_in_mask(np.array([[1.0, 1.0, 1.0, 1.0], [0, 2.0, 0, 0]]), mask), [0.5, 0.0])
+    np.testing.assert_allclose(
+        spectrum_measures.energy_in_mask(np.array([[1.0, 1.0, 1.0, 1.0], [0, 2.0, 0, 0]]), mask), [0.5, 0.0]
+    )
     with pytest.raises(ValueError):
         spectrum_measures.energy_in_mask(np.ones((1, 3)), mask)

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from deepinside import hierarchy, linear_dynamics as ld, svd_modes
+from deepinside.data import hierarchy
+from deepinside.theory import linear_dynamics as ld
+from deepinside.theory import svd_modes
 
 
 @pytest.fixture

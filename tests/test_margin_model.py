@@ -4,8 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepinside import gap_data, margin_gamp, margin_replica as mr
-from deepinside.experiments import ohzeki2015
+from deepinside.data import gap_data
+from deepinside.steps import ohzeki2015
+from deepinside.theory import margin_gamp
+from deepinside.theory import margin_replica as mr
 
 
 def test_gap_data_have_the_gap_and_are_gaussian_elsewhere():
@@ -63,7 +65,11 @@ def test_critical_beta_is_where_q_zero_loses_stability(kappa):
 def test_hard_tasks_have_a_first_order_transition_and_easy_ones_a_continuous_onset():
     betas = np.geomspace(2.0, 40.0, 60)
     hard = mr.transitions(mr.phase_diagram(0.25, 0.0, betas))
-    assert hard["first_order"] and hard["jump"] > 0.3 and hard["spinodal_low"] < hard["beta_transition"] < hard["spinodal_high"]
+    assert (
+        hard["first_order"]
+        and hard["jump"] > 0.3
+        and hard["spinodal_low"] < hard["beta_transition"] < hard["spinodal_high"]
+    )
     easy = mr.transitions(mr.phase_diagram(1.0, 0.0, np.geomspace(0.1, 5.0, 60)))
     assert not easy["first_order"] and easy["jump"] == 0.0
 
@@ -97,16 +103,35 @@ def test_a_gaussian_prior_would_overshoot_the_norm_with_a_margin():
     rng = np.random.default_rng(0)
     teacher = gap_data.teacher(500, rng)
     x = gap_data.inputs(500, teacher, 0.5, rng)
-    out = margin_gamp.pretrain_then_finetune(np.zeros((0, 500)), x, gap_data.labels(x, teacher), 0.5, 1e-3 * rng.standard_normal(500))
+    out = margin_gamp.pretrain_then_finetune(
+        np.zeros((0, 500)), x, gap_data.labels(x, teacher), 0.5, 1e-3 * rng.standard_normal(500)
+    )
     q, r = out["m"] @ out["m"] / 500, out["m"] @ teacher / 500
     assert q == pytest.approx(r, abs=0.05)  # Nishimori: q = R at the Bayes-optimal point
 
 
 def test_p1_claims_read_the_transitions_and_can_fail():
-    found = [pd.DataFrame([{"kappa": k, "alpha": a, "first_order": fo, "jump": j, "beta_transition": b,
-                            "spinodal_low": lo, "spinodal_high": hi}])
-             for k, a, fo, j, b, lo, hi in [(0.25, 0.5, True, 0.3, 12.0, 10.0, 14.0), (1.0, 0.5, False, 0.0, 0.5, np.nan, np.nan),
-                                            (0.25, 2.0, False, 0.0, 7.0, np.nan, np.nan), (1.0, 2.0, False, 0.0, 0.3, np.nan, np.nan)]]
+    found = [
+        pd.DataFrame(
+            [
+                {
+                    "kappa": k,
+                    "alpha": a,
+                    "first_order": fo,
+                    "jump": j,
+                    "beta_transition": b,
+                    "spinodal_low": lo,
+                    "spinodal_high": hi,
+                }
+            ]
+        )
+        for k, a, fo, j, b, lo, hi in [
+            (0.25, 0.5, True, 0.3, 12.0, 10.0, 14.0),
+            (1.0, 0.5, False, 0.0, 0.5, np.nan, np.nan),
+            (0.25, 2.0, False, 0.0, 7.0, np.nan, np.nan),
+            (1.0, 2.0, False, 0.0, 0.3, np.nan, np.nan),
+        ]
+    ]
     rows = ohzeki2015.phase_transition(found, [])["claims"]
     assert list(rows["holds"]) == ["yes", "yes", "yes"]
     continuous = [f.assign(first_order=False, jump=0.0) for f in found]
@@ -115,7 +140,9 @@ def test_p1_claims_read_the_transitions_and_can_fail():
     assert ohzeki2015.phase_transition(reversed_trend, [])["claims"]["holds"].iloc[1] == "no"
 
 
-@pytest.mark.parametrize("beta, alpha, q0", [(4.0, 0.05, 1e-6), (4.0, 0.05, 0.95), (4.0, 0.0, 1e-6), (12.0, 0.5, 0.95), (1.0, 0.5, 1e-6)])
+@pytest.mark.parametrize(
+    "beta, alpha, q0", [(4.0, 0.05, 1e-6), (4.0, 0.05, 0.95), (4.0, 0.0, 1e-6), (12.0, 0.5, 0.95), (1.0, 0.5, 1e-6)]
+)
 def test_the_reached_branch_is_where_state_evolution_ends(beta, alpha, q0):
     channels = mr.Channels(0.5 if beta != 12.0 else 0.25)
     reached = mr.reached_fixed_point(channels, beta, alpha, q0)
@@ -140,20 +167,77 @@ def test_informative_start_is_near_the_teacher_with_nishimori_overlaps():
 
 
 def test_p2_claims_compare_gamp_with_the_reached_branch_and_leave_out_unconverged_runs():
-    curves = pd.DataFrame([
-        # β = 0: one branch; β = 4: at α = 0.05 two stable branches, the uninformative start reaches the lower one
-        {"kappa": 0.5, "beta": 0.0, "alpha": 0.05, "q": 0.1, "equilibrium": True, "reached": True, "branches": 1, "error": 0.40},
-        {"kappa": 0.5, "beta": 0.0, "alpha": 1.0, "q": 0.8, "equilibrium": True, "reached": True, "branches": 1, "error": 0.10},
-        {"kappa": 0.5, "beta": 4.0, "alpha": 0.05, "q": 0.46, "equilibrium": False, "reached": True, "branches": 2, "error": 0.28},
-        {"kappa": 0.5, "beta": 4.0, "alpha": 0.05, "q": 0.94, "equilibrium": True, "reached": False, "branches": 2, "error": 0.02},
-        {"kappa": 0.5, "beta": 4.0, "alpha": 1.0, "q": 0.97, "equilibrium": True, "reached": True, "branches": 1, "error": 0.01},
-    ])
-    gamp = lambda error_small, converged=True: pd.DataFrame([
-        {"beta": b, "alpha": a, "N": 200, "instance": 0, "error": e, "converged": converged}
-        for b, a, e in [(0.0, 0.05, 0.40), (0.0, 1.0, 0.10), (4.0, 0.05, error_small), (4.0, 1.0, 0.01)]])
+    curves = pd.DataFrame(
+        [
+            # β = 0: one branch; β = 4: at α = 0.05 two stable branches, the uninformative start reaches the lower one
+            {
+                "kappa": 0.5,
+                "beta": 0.0,
+                "alpha": 0.05,
+                "q": 0.1,
+                "equilibrium": True,
+                "reached": True,
+                "branches": 1,
+                "error": 0.40,
+            },
+            {
+                "kappa": 0.5,
+                "beta": 0.0,
+                "alpha": 1.0,
+                "q": 0.8,
+                "equilibrium": True,
+                "reached": True,
+                "branches": 1,
+                "error": 0.10,
+            },
+            {
+                "kappa": 0.5,
+                "beta": 4.0,
+                "alpha": 0.05,
+                "q": 0.46,
+                "equilibrium": False,
+                "reached": True,
+                "branches": 2,
+                "error": 0.28,
+            },
+            {
+                "kappa": 0.5,
+                "beta": 4.0,
+                "alpha": 0.05,
+                "q": 0.94,
+                "equilibrium": True,
+                "reached": False,
+                "branches": 2,
+                "error": 0.02,
+            },
+            {
+                "kappa": 0.5,
+                "beta": 4.0,
+                "alpha": 1.0,
+                "q": 0.97,
+                "equilibrium": True,
+                "reached": True,
+                "branches": 1,
+                "error": 0.01,
+            },
+        ]
+    )
+    gamp = lambda error_small, converged=True: pd.DataFrame(
+        [
+            {"beta": b, "alpha": a, "N": 200, "instance": 0, "error": e, "converged": converged}
+            for b, a, e in [(0.0, 0.05, 0.40), (0.0, 1.0, 0.10), (4.0, 0.05, error_small), (4.0, 1.0, 0.01)]
+        ]
+    )
     rows = lambda *points: ohzeki2015.pretraining_potential(curves, list(points))["claims"].set_index("claim")["holds"]
     on_reached = rows(gamp(0.28))
-    assert list(on_reached) == ["yes", "yes", "yes", "yes"]  # two checks, stuck (0.28 − 0.02 > 0.01), GAMP on the reached branch
+    assert list(on_reached) == [
+        "yes",
+        "yes",
+        "yes",
+        "yes",
+    ]  # two checks, stuck (0.28 − 0.02 > 0.01), GAMP on the reached branch
     assert rows(gamp(0.02)).iloc[-1] == "no"  # at the equilibrium instead: not where message passing should end
     unconverged = gamp(0.9, converged=False)
-    assert rows(pd.concat([gamp(0.28), unconverged.assign(instance=1)])).iloc[-1] == "yes"  # a non-converged run is left out
+    assert (
+        rows(pd.concat([gamp(0.28), unconverged.assign(instance=1)])).iloc[-1] == "yes"
+    )  # a non-converged run is left out

@@ -6,8 +6,8 @@ import hashlib
 import numpy as np
 import pytest
 
-from deepinside import download, mnist
-from deepinside.experiments import data
+from deepinside.data import download, mnist
+from deepinside.steps import data
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

@@ -5,10 +5,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
 from conftest import rbm_stack
-from deepinside import alexnet, claims, code_version, embedding, images, manifold_directions, object_mask, perturbation, spectrum_measures
-from deepinside.experiments import mototake2015_claims
+
+from deepinside.data import images
+from deepinside.measures import embedding, manifold_directions, object_mask, perturbation, spectrum_measures
+from deepinside.models import alexnet
+from deepinside.pipeline import claims, code_version
+from deepinside.steps import mototake2015_claims
 
 
 def test_knn_accuracy_separates_clusters_from_noise():
@@ -64,7 +67,9 @@ def test_digit_alexnet_has_alexnets_layers_on_digit_pixels():
     # the stem: a constant digit becomes a constant ImageNet-normalised picture
     picture = model.stem(torch.full((1, 784), 0.5))
     assert picture.shape == (1, 3, 64, 64)
-    torch.testing.assert_close(picture[0, :, 10, 10], (0.5 - torch.tensor(alexnet.IMAGENET_MEAN)) / torch.tensor(alexnet.IMAGENET_STD))
+    torch.testing.assert_close(
+        picture[0, :, 10, 10], (0.5 - torch.tensor(alexnet.IMAGENET_MEAN)) / torch.tensor(alexnet.IMAGENET_STD)
+    )
     again = alexnet.digit_network(0.25, 64, torch.Generator().manual_seed(0))
     assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), again.state_dict().values()))
 
@@ -88,7 +93,9 @@ def test_local_pca_tangents_span_the_manifold_and_normals_are_orthogonal_to_it()
     pool = rng.standard_normal((300, 2)) @ plane
     x = pool[0]
     tangent, normal, spread = manifold_directions.tangent_and_normal(x, pool, 30, 2, 2, rng)
-    assert 0.1 < spread < 3.0  # the patch's standard deviation along its first direction (unit-variance plane, 30 nearest)
+    assert (
+        0.1 < spread < 3.0
+    )  # the patch's standard deviation along its first direction (unit-variance plane, 30 nearest)
     # tangents lie in the plane, normals have no component in it
     np.testing.assert_allclose(np.linalg.norm(tangent @ plane.T, axis=1), 1.0, atol=1e-10)
     np.testing.assert_allclose(normal @ plane.T, 0.0, atol=1e-10)
@@ -113,20 +120,42 @@ def test_robustness_claim_comes_out_either_way():
         rows = []
         for kind, d in (("tangent", tangent), ("normal", normal)):
             agree = perturbation.agreement(predict, x, d, sizes).numpy()
-            rows += [{"network": network, "direction": kind, "image": i, "index": j, "magnitude": float(m), "agree": bool(agree[i, j, k])}
-                     for i in range(agree.shape[0]) for j in range(agree.shape[1]) for k, m in enumerate(sizes)]
+            rows += [
+                {
+                    "network": network,
+                    "direction": kind,
+                    "image": i,
+                    "index": j,
+                    "magnitude": float(m),
+                    "agree": bool(agree[i, j, k]),
+                }
+                for i in range(agree.shape[0])
+                for j in range(agree.shape[1])
+                for k, m in enumerate(sizes)
+            ]
         return pd.DataFrame(rows)
 
-    in_plane = lambda z: torch.stack([z @ torch.as_tensor(plane[0]) - 0.1, 0.1 - z @ torch.as_tensor(plane[0])], -1)  # reads the manifold
+    in_plane = lambda z: torch.stack(
+        [z @ torch.as_tensor(plane[0]) - 0.1, 0.1 - z @ torch.as_tensor(plane[0])], -1
+    )  # reads the manifold
     projector = torch.as_tensor(plane.T @ plane)
 
     def across(z):  # reads only the normal space: is the point more than 0.5 off the plane?
         distance = (z - z @ projector).norm(dim=-1)
         return torch.stack([0.5 - distance, distance - 0.5], -1)
-    result = mototake2015_claims.perturbation_robustness([table(in_plane, "reads the manifold"), table(across, "reads the normal space")])
+
+    result = mototake2015_claims.perturbation_robustness(
+        [table(in_plane, "reads the manifold"), table(across, "reads the normal space")]
+    )
     rows = result["claims"].set_index(result["claims"]["claim"].str.extract(r"the (.*)'s output")[0])
-    assert rows.loc["reads the manifold", "holds"] == "no" and "more robust: normal" in rows.loc["reads the manifold", "note"]
-    assert rows.loc["reads the normal space", "holds"] == "yes" and "more robust: tangent" in rows.loc["reads the normal space", "note"]
+    assert (
+        rows.loc["reads the manifold", "holds"] == "no"
+        and "more robust: normal" in rows.loc["reads the manifold", "note"]
+    )
+    assert (
+        rows.loc["reads the normal space", "holds"] == "yes"
+        and "more robust: tangent" in rows.loc["reads the normal space", "note"]
+    )
     assert "seed 003 §3's reading (normal more robust) holds" in rows.loc["reads the manifold", "note"]
 
 
@@ -141,7 +170,9 @@ def test_normal_directions_stay_on_the_pixels_that_vary_and_sizes_can_differ_per
     np.testing.assert_allclose(normal @ tangent.T, 0.0, atol=1e-10)
     x = torch.zeros(2, 3, dtype=torch.float64)
     d = torch.tensor([[[1.0, 0, 0]], [[1.0, 0, 0]]], dtype=torch.float64)
-    reads_first = lambda z: torch.stack([z[:, 0] - 0.5, 0.5 - z[:, 0]], -1)  # class flips once the first input passes 0.5
+    reads_first = lambda z: torch.stack(
+        [z[:, 0] - 0.5, 0.5 - z[:, 0]], -1
+    )  # class flips once the first input passes 0.5
     agree = perturbation.agreement(reads_first, x, d, torch.tensor([[0.0, 0.4], [0.0, 0.6]], dtype=torch.float64))
     assert agree[:, 0].tolist() == [[True, True], [True, False]]  # image 2's larger sizes pass the boundary
 
@@ -172,8 +203,17 @@ def test_noise_claim_reads_the_paired_drop_in_log_volume_and_can_fail():
         for noise, scale in scale_at_noise.items():
             for image in range(5):
                 for index in range(1, 11):
-                    rows.append({"stage": "pretrained", "noise": noise, "map": "input→h1", "layer": 1, "image": image, "index": index,
-                                 "singular_value": scale * (1 + 0.01 * image) / index})
+                    rows.append(
+                        {
+                            "stage": "pretrained",
+                            "noise": noise,
+                            "map": "input→h1",
+                            "layer": 1,
+                            "image": image,
+                            "index": index,
+                            "singular_value": scale * (1 + 0.01 * image) / index,
+                        }
+                    )
         return pd.DataFrame(rows)
 
     alex = spectra({0.0: 1.0, 1.0: 0.5}).drop(columns=["stage", "map"])
@@ -186,7 +226,11 @@ def test_noise_claim_reads_the_paired_drop_in_log_volume_and_can_fail():
     alex5 = pd.concat([alex, alex.assign(layer=5)])
     both = mototake2015_claims.noise_information([spectra({0.0: 1.0, 1.0: 0.5})], [alex5], [1], [1, 5])["claims"]
     alex_rows = both[both["claim"].str.contains("AlexNet")]
-    assert len(alex_rows) == 1 and "layer 5" in alex_rows["claim"].iloc[0] and "layer 1 (a convolution and a ReLU" in alex_rows["note"].iloc[0]
+    assert (
+        len(alex_rows) == 1
+        and "layer 5" in alex_rows["claim"].iloc[0]
+        and "layer 1 (a convolution and a ReLU" in alex_rows["note"].iloc[0]
+    )
 
 
 def test_imagenet_input_round_trip():
@@ -203,8 +247,8 @@ def test_paired_difference():
 
 
 def test_code_fingerprint_follows_imports(tmp_path, monkeypatch):
-    deps = {p.name for p in code_version.dependencies("deepinside.experiments.okatani2013")}
-    assert {"okatani2013.py", "rbm.py", "checkpointing.py", "io.py"} <= deps
+    deps = {p.name for p in code_version.dependencies("deepinside.steps.okatani2013")}
+    assert {"okatani2013.py", "rbm.py", "checkpointing.py", "files.py"} <= deps
     assert "linear_dynamics.py" not in deps
     # a copy of the package where one numerics file changes: only steps using it change
     import shutil
@@ -213,9 +257,9 @@ def test_code_fingerprint_follows_imports(tmp_path, monkeypatch):
     shutil.copytree(code_version.ROOT, copy)
     monkeypatch.setattr(code_version, "ROOT", copy)
     code_version.dependencies.cache_clear()
-    rbm_step, saxe_step = "deepinside.experiments.okatani2013:filters", "deepinside.experiments.saxe2019:deep_dynamics"
+    rbm_step, saxe_step = "deepinside.steps.okatani2013:filters", "deepinside.steps.saxe2019:deep_dynamics"
     before = code_version.fingerprint(rbm_step), code_version.fingerprint(saxe_step)
-    (copy / "rbm.py").write_text((copy / "rbm.py").read_text() + "\n# edited\n")
+    (copy / "models/rbm.py").write_text((copy / "models/rbm.py").read_text() + "\n# edited\n")
     code_version.dependencies.cache_clear()
     after = code_version.fingerprint(rbm_step), code_version.fingerprint(saxe_step)
     code_version.dependencies.cache_clear()
@@ -230,23 +274,28 @@ def _tiny_dbn_inputs(seed=0):
 
 
 def test_noise_spectra_are_the_full_steps_singular_values_of_the_asked_layers():
-    from deepinside.experiments import mototake2015
+    from deepinside.steps import mototake2015
 
     rbms, mnist = _tiny_dbn_inputs()
-    full = mototake2015.dbn_spectra(mnist, "pretrained", n_images=5, noise=0.5, seed=0, device="cpu", rbms=rbms)["spectra"]
-    noisy = mototake2015.dbn_noise_spectra(mnist, "pretrained", n_images=5, noise=0.5, layers=[3, 1], seed=0, device="cpu",
-                                           rbms=rbms)["spectra"]
+    full = mototake2015.dbn_spectra(mnist, "pretrained", n_images=5, noise=0.5, seed=0, device="cpu", rbms=rbms)[
+        "spectra"
+    ]
+    noisy = mototake2015.dbn_noise_spectra(
+        mnist, "pretrained", n_images=5, noise=0.5, layers=[3, 1], seed=0, device="cpu", rbms=rbms
+    )["spectra"]
     assert sorted(noisy["map"].unique()) == ["input→h1", "input→h3"]
     keys = ["stage", "noise", "map", "layer", "image", "index"]
     merged = noisy.merge(full, on=keys, suffixes=("", "_full"), validate="one_to_one")
     assert len(merged) == len(noisy) == 5 * (12 + 8)  # min(d_t, 784) values per image: 12 at h1, 8 at h3
     np.testing.assert_allclose(merged["singular_value"], merged["singular_value_full"], rtol=1e-10, atol=1e-300)
     with pytest.raises(ValueError, match="layers must lie in"):
-        mototake2015.dbn_noise_spectra(mnist, "pretrained", n_images=5, noise=0.5, layers=[4], seed=0, device="cpu", rbms=rbms)
+        mototake2015.dbn_noise_spectra(
+            mnist, "pretrained", n_images=5, noise=0.5, layers=[4], seed=0, device="cpu", rbms=rbms
+        )
 
 
 def test_alexnet_spectra_of_a_layer_do_not_depend_on_the_other_layers_of_the_job():
-    from deepinside.experiments import mototake2015
+    from deepinside.steps import mototake2015
 
     net = alexnet.digit_network(0.25, 64, torch.Generator().manual_seed(0))
     weights = {"architecture": {"kind": "mnist", "width": 0.25, "side": 64}, "state": net.state_dict()}
@@ -264,12 +313,15 @@ def _spectra(per_image_values: dict) -> pd.DataFrame:
     rows = []
     for layer, values in per_image_values.items():
         for image, row in enumerate(values):
-            rows += [{"noise": 0.0, "layer": layer, "image": image, "index": j + 1, "singular_value": v} for j, v in enumerate(row)]
+            rows += [
+                {"noise": 0.0, "layer": layer, "image": image, "index": j + 1, "singular_value": v}
+                for j, v in enumerate(row)
+            ]
     return pd.DataFrame(rows)
 
 
 def test_m6_holds_only_where_learning_steepens_beyond_the_untrained_twin():
-    from deepinside.experiments import mototake2015_claims as mc
+    from deepinside.steps import mototake2015_claims as mc
 
     rng = np.random.default_rng(0)
     flat = lambda n: np.exp(-0.1 * np.arange(5))[None] * (1 + 0.01 * rng.random((n, 5)))
@@ -283,18 +335,22 @@ def test_m6_holds_only_where_learning_steepens_beyond_the_untrained_twin():
 
 
 def test_m7_compares_the_object_share_with_the_untrained_twins():
-    from deepinside.experiments import mototake2015_claims as mc
+    from deepinside.steps import mototake2015_claims as mc
 
     rng = np.random.default_rng(1)
-    vectors = lambda share: {"kind": np.array("mnist"), "layer": np.array(5), "areas": np.full(10, 0.2),
-                             "shares": share + 0.01 * rng.random((10, 2))}
+    vectors = lambda share: {
+        "kind": np.array("mnist"),
+        "layer": np.array(5),
+        "areas": np.full(10, 0.2),
+        "shares": share + 0.01 * rng.random((10, 2)),
+    }
     on_object, also_on_object = vectors(0.8), vectors(0.8)
     assert mc.object_vectors(on_object, also_on_object)["claims"].iloc[0]["holds"] == "no"
     assert mc.object_vectors(on_object, vectors(0.3))["claims"].iloc[0]["holds"] == "yes"
 
 
 def test_m1_every_layer_rise_must_beat_its_standard_error():
-    from deepinside.experiments import mototake2015_claims as mc
+    from deepinside.steps import mototake2015_claims as mc
 
     def embeddings(path, n=1000):
         names = ["input"] + [f"finetuned_h{t}" for t in range(1, len(path))]
@@ -308,7 +364,7 @@ def test_m1_every_layer_rise_must_beat_its_standard_error():
 
 
 def test_class_templates_are_signed_whole_digit_patterns():
-    from deepinside import receptive_fields
+    from deepinside.measures import receptive_fields
 
     rng = np.random.default_rng(0)
     images, labels = rng.random((60, 784)), np.repeat(np.arange(3), 20)

@@ -4,11 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
 from conftest import rbm_stack
-from deepinside import dbn, digit_judge, networks, receptive_fields
-from deepinside.checkpointing import EpochCheckpoint
-from deepinside.classifier_training import Phase, epochs_for, train_classifier, validation_split
+
+from deepinside.measures import receptive_fields
+from deepinside.models import dbn, digit_judge, networks
+from deepinside.models.classifier_training import Phase, epochs_for, train_classifier, validation_split
+from deepinside.pipeline.checkpointing import EpochCheckpoint
 
 CPU = torch.device("cpu")
 
@@ -49,8 +50,12 @@ def _exact_dbn_visible_mean(stack: list[dict]) -> torch.Tensor:
     if len(stack) == 1:  # an RBM: the sample is p(v | h) with h ~ p(h | v), v ~ p(v)
         hidden = torch.tensor(list(product((0.0, 1.0), repeat=top["W"].shape[1])), dtype=torch.float64)
         p_h_given_v = torch.sigmoid(states @ top["W"].double() + top["c"].double())  # (S, H)
-        p_h = torch.stack([(p_top[:, None] * torch.prod(torch.where(h.bool(), p_h_given_v, 1 - p_h_given_v), 1)[:, None]).sum(0)[0]
-                           for h in hidden])
+        p_h = torch.stack(
+            [
+                (p_top[:, None] * torch.prod(torch.where(h.bool(), p_h_given_v, 1 - p_h_given_v), 1)[:, None]).sum(0)[0]
+                for h in hidden
+            ]
+        )
         return (p_h[:, None] * torch.sigmoid(hidden @ top["W"].double().T + top["b"].double())).sum(0)
     distribution, values = p_top, states  # distribution over the states of the layer below the top RBM's hidden one
     for rbm in reversed(stack[1:-1]):  # directed layers: h^{l-1} ~ p(h^{l-1} | h^l)
@@ -118,7 +123,9 @@ def test_adam_trains_the_deep_sigmoid_twin_that_sgd_leaves_on_its_plateau():
     errors = {}
     for optimiser, rate in (("sgd", 0.1), ("adam", 0.001)):
         model = networks.random_mlp([80, 200, 200, 200, 2], torch.Generator().manual_seed(0))
-        history = train_classifier(model, x, y, x, y, phases=[Phase("fixed", 15, rate)], optimiser=optimiser, momentum=0.0, **common)
+        history = train_classifier(
+            model, x, y, x, y, phases=[Phase("fixed", 15, rate)], optimiser=optimiser, momentum=0.0, **common
+        )
         errors[optimiser] = history["train_error"].iloc[-1]
     assert errors["adam"] < 0.1 < errors["sgd"]
 
@@ -131,13 +138,28 @@ def early_stopping_run(patience=3, checkpoint=None, phases=None, noisy_labels=Tr
     fit, held_out = validation_split(300, 0.3, seed=0)
     model = networks.random_mlp([10, 64, 2], torch.Generator().manual_seed(0))
     phases = phases or [Phase("early stopping", 200, 0.01, patience=patience)]
-    history = train_classifier(model, x[fit], y[fit], x, y, phases=phases, batch_size=20, seed=1, device=CPU, run_name="toy",
-                               optimiser="adam", x_val=x[held_out], y_val=y[held_out], checkpoint=checkpoint, **options)
+    history = train_classifier(
+        model,
+        x[fit],
+        y[fit],
+        x,
+        y,
+        phases=phases,
+        batch_size=20,
+        seed=1,
+        device=CPU,
+        run_name="toy",
+        optimiser="adam",
+        x_val=x[held_out],
+        y_val=y[held_out],
+        checkpoint=checkpoint,
+        **options,
+    )
     return model, history, (x[held_out], y[held_out])
 
 
 def test_early_stopping_keeps_the_best_held_out_weights():
-    from deepinside.evaluation import evaluate
+    from deepinside.measures.evaluation import evaluate
 
     model, history, (x_val, y_val) = early_stopping_run()
     trained = history[history["epoch"] > 0]
@@ -154,7 +176,9 @@ def test_early_stopping_waits_for_min_epochs_and_can_evaluate_the_test_set_once(
     phases = [Phase("early stopping", 200, 0.01, patience=3, min_epochs=40)]
     model, history, _ = early_stopping_run(phases=phases)
     assert history["epoch"].max() >= 40
-    _, once, _ = early_stopping_run(phases=[Phase("e", 30, 0.01, patience=3)], noisy_labels=False, test_every_epoch=False)
+    _, once, _ = early_stopping_run(
+        phases=[Phase("e", 30, 0.01, patience=3)], noisy_labels=False, test_every_epoch=False
+    )
     assert once["test_error"].notna().sum() == 1 and once.loc[once["selected"], "test_error"].notna().all()
 
 
@@ -162,7 +186,9 @@ def test_early_stopping_waits_for_min_epochs_and_can_evaluate_the_test_set_once(
 def test_evaluating_train_and_test_once_gives_the_every_epoch_numbers_of_the_selected_row(phases):
     runs = {}
     for every in (True, False):
-        model, history, _ = early_stopping_run(phases=phases, noisy_labels=False, test_every_epoch=every, train_every_epoch=every)
+        model, history, _ = early_stopping_run(
+            phases=phases, noisy_labels=False, test_every_epoch=every, train_every_epoch=every
+        )
         runs[every] = (model.state_dict(), history)
     (weights, each), (weights_once, once) = runs[True], runs[False]
     assert all(torch.equal(weights[k], weights_once[k]) for k in weights)  # training itself is unchanged
@@ -226,8 +252,18 @@ def test_killed_training_resumes_identically(tmp_path):
 def test_early_stopping_needs_validation_examples():
     x, y = separable_data()
     with pytest.raises(ValueError, match="validation"):
-        train_classifier(networks.random_mlp([10, 4, 2], torch.Generator().manual_seed(0)), x, y, x, y,
-                         phases=[Phase("e", 5, 0.1, patience=2)], batch_size=20, seed=0, device=CPU, run_name="toy")
+        train_classifier(
+            networks.random_mlp([10, 4, 2], torch.Generator().manual_seed(0)),
+            x,
+            y,
+            x,
+            y,
+            phases=[Phase("e", 5, 0.1, patience=2)],
+            batch_size=20,
+            seed=0,
+            device=CPU,
+            run_name="toy",
+        )
     with pytest.raises(ValueError, match="too few"):
         validation_split(3, 0.9, 0)
 
@@ -265,23 +301,68 @@ def test_digit_judge_helpers():
     assert digit_judge.label_entropy(np.zeros(7, dtype=int)) == 0.0
     images = digit_judge.non_digit_images(np.random.default_rng(0).random((5, 784)), 30, seed=0)
     assert images.shape == (30, 784) and images.min() >= 0 and images.max() <= 1
-    np.testing.assert_array_equal(images, digit_judge.non_digit_images(np.random.default_rng(0).random((5, 784)), 30, seed=0))
+    np.testing.assert_array_equal(
+        images, digit_judge.non_digit_images(np.random.default_rng(0).random((5, 784)), 30, seed=0)
+    )
 
 
 def test_o3_claims_fail_for_a_model_that_draws_one_digit():
-    from deepinside.experiments import okatani2013_samples as okatani2013
+    from deepinside.steps import okatani2013_samples as okatani2013
 
-    summary = pd.DataFrame([
-        {"model": "real digits", "role": "control", "digit_fraction": 0.95, "classes": 10, "label_entropy_bits": 3.3, "shuffled_digit_fraction": 0.0},
-        {"model": "mode collapse", "role": "claim", "digit_fraction": 0.9, "classes": 1, "label_entropy_bits": 0.0, "shuffled_digit_fraction": 0.0},
-        {"model": "good model", "role": "claim", "digit_fraction": 0.7, "classes": 9, "label_entropy_bits": 3.1, "shuffled_digit_fraction": 0.0},
-        {"model": "blurs", "role": "claim", "digit_fraction": 0.1, "classes": 4, "label_entropy_bits": 1.5, "shuffled_digit_fraction": 0.0},
-        {"model": "a DBN", "role": "comparison (not on the slide)", "digit_fraction": 0.9, "classes": 10, "label_entropy_bits": 3.3, "shuffled_digit_fraction": 0.0},
-    ])
+    summary = pd.DataFrame(
+        [
+            {
+                "model": "real digits",
+                "role": "control",
+                "digit_fraction": 0.95,
+                "classes": 10,
+                "label_entropy_bits": 3.3,
+                "shuffled_digit_fraction": 0.0,
+            },
+            {
+                "model": "mode collapse",
+                "role": "claim",
+                "digit_fraction": 0.9,
+                "classes": 1,
+                "label_entropy_bits": 0.0,
+                "shuffled_digit_fraction": 0.0,
+            },
+            {
+                "model": "good model",
+                "role": "claim",
+                "digit_fraction": 0.7,
+                "classes": 9,
+                "label_entropy_bits": 3.1,
+                "shuffled_digit_fraction": 0.0,
+            },
+            {
+                "model": "blurs",
+                "role": "claim",
+                "digit_fraction": 0.1,
+                "classes": 4,
+                "label_entropy_bits": 1.5,
+                "shuffled_digit_fraction": 0.0,
+            },
+            {
+                "model": "a DBN",
+                "role": "comparison (not on the slide)",
+                "digit_fraction": 0.9,
+                "classes": 10,
+                "label_entropy_bits": 3.3,
+                "shuffled_digit_fraction": 0.0,
+            },
+        ]
+    )
     rows = okatani2013.sample_claims(summary, 0.9)
     holds = {row.claim: row.holds for row in rows.itertuples()}
-    assert holds["samples of the mode collapse look like digits (fraction the judge calls a digit with confidence > 0.9)"] == "yes"
-    assert holds["samples of the mode collapse cover the digit classes (classes among its confident digits, of 10)"] == "no"
+    assert (
+        holds["samples of the mode collapse look like digits (fraction the judge calls a digit with confidence > 0.9)"]
+        == "yes"
+    )
+    assert (
+        holds["samples of the mode collapse cover the digit classes (classes among its confident digits, of 10)"]
+        == "no"
+    )
     assert [holds[k] for k in holds if "good model" in k] == ["yes", "yes"]
     assert [holds[k] for k in holds if "blurs" in k] == ["no", "no"]
     assert not any("DBN" in k or "real" in k for k in holds) and len(rows) == 6
@@ -332,19 +413,48 @@ def test_training_leaves_the_global_generator_alone():
 
 
 def test_o3_likelihood_claim_holds_at_the_papers_value_and_fails_far_below_it():
-    from deepinside.experiments import okatani2013_samples as okatani2013
+    from deepinside.steps import okatani2013_samples as okatani2013
 
-    base = {"role": "claim", "digit_fraction": 0.9, "classes": 10, "label_entropy_bits": 3.3, "shuffled_digit_fraction": 0.0,
-            "log_z": 350.0, "log_z_se": 0.1, "log_z_lower_bound": 349.0, "ais_short_by_at_least": 0.0,
-            "test_digits": 10000, "likelihood_kind": "variational lower bound",
-            "test_binarisation": "sampled once"}
-    summary = lambda two_layer_low: pd.DataFrame([
-        {"model": "real digits", "role": "control", "digit_fraction": 0.95, "classes": 10, "label_entropy_bits": 3.3,
-         "shuffled_digit_fraction": 0.0, "test_log_likelihood": np.nan},
-        {**base, "model": "2-layer DBM", "test_log_likelihood": -84.9, "test_log_likelihood_low": two_layer_low},
-        {**base, "model": "3-layer DBM", "test_log_likelihood": -120.0, "test_log_likelihood_low": -120.3},  # under-trained
-        {**base, "model": "RBM (PCD)", "test_log_likelihood": -90.0, "test_log_likelihood_low": -90.3},  # no paper number
-    ])
+    base = {
+        "role": "claim",
+        "digit_fraction": 0.9,
+        "classes": 10,
+        "label_entropy_bits": 3.3,
+        "shuffled_digit_fraction": 0.0,
+        "log_z": 350.0,
+        "log_z_se": 0.1,
+        "log_z_lower_bound": 349.0,
+        "ais_short_by_at_least": 0.0,
+        "test_digits": 10000,
+        "likelihood_kind": "variational lower bound",
+        "test_binarisation": "sampled once",
+    }
+    summary = lambda two_layer_low: pd.DataFrame(
+        [
+            {
+                "model": "real digits",
+                "role": "control",
+                "digit_fraction": 0.95,
+                "classes": 10,
+                "label_entropy_bits": 3.3,
+                "shuffled_digit_fraction": 0.0,
+                "test_log_likelihood": np.nan,
+            },
+            {**base, "model": "2-layer DBM", "test_log_likelihood": -84.9, "test_log_likelihood_low": two_layer_low},
+            {
+                **base,
+                "model": "3-layer DBM",
+                "test_log_likelihood": -120.0,
+                "test_log_likelihood_low": -120.3,
+            },  # under-trained
+            {
+                **base,
+                "model": "RBM (PCD)",
+                "test_log_likelihood": -90.0,
+                "test_log_likelihood_low": -90.3,
+            },  # no paper number
+        ]
+    )
     rows = okatani2013.sample_claims(summary(-85.2), 0.9)  # within a nat of -84.62 even at log Z's upper end
     likelihood = rows[rows["claim"].str.contains("test log-likelihood")]
     assert len(likelihood) == 2

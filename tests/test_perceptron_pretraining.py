@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from deepinside import perceptron_pretraining as model
-from deepinside.experiments import ohzeki2015
+from deepinside.models import perceptron_pretraining as model
+from deepinside.steps import ohzeki2015
 
 
 def test_error_is_arccos_over_pi_for_spherical_inputs():
@@ -60,7 +60,9 @@ def test_theory_matches_a_large_simulation_above_the_transition():
             pretrained = model.pretrain(model.sample_inputs(w_star, int(beta * n), b, rng))
             x = model.sample_inputs(w_star, int(alpha * n), b, rng)
             overlaps.append(model.overlap(model.finetune(pretrained, x, model.labels(w_star, x)), w_star))
-        assert np.mean(overlaps) == pytest.approx(model.finetuned_overlap_theory(np.array([alpha]), np.array([beta]), b)[0], abs=0.02)
+        assert np.mean(overlaps) == pytest.approx(
+            model.finetuned_overlap_theory(np.array([alpha]), np.array([beta]), b)[0], abs=0.02
+        )
 
 
 def test_analogue_curves_are_the_closed_form():

@@ -3,11 +3,13 @@
 import itertools
 
 import numpy as np
+import oracles
 import pytest
 import torch
 
-from deepinside import rbm, rbm_likelihood
-from deepinside.checkpointing import EpochCheckpoint, fingerprint
+from deepinside.measures import rbm_likelihood
+from deepinside.models import rbm
+from deepinside.pipeline.checkpointing import EpochCheckpoint, fingerprint
 
 CPU = torch.device("cpu")
 
@@ -41,7 +43,7 @@ def exact_gradient(params, data):
 def test_log_partition_by_hidden_enumeration_equals_brute_force():
     params = tiny_rbm()
     assert float(rbm_likelihood.log_partition(params)) == pytest.approx(
-        float(rbm_likelihood.brute_force_log_partition(params)), abs=1e-10
+        float(oracles.brute_force_log_partition(params)), abs=1e-10
     )
 
 
@@ -110,9 +112,20 @@ def small_training(**overrides):
     rng = np.random.default_rng(0)
     data = (rng.random((200, 16)) < 0.3).astype(np.float32)
     settings = dict(
-        n_hidden=5, epochs=4, learning_rate=0.1, initial_momentum=0.5, final_momentum=0.9,
-        momentum_switch_epoch=2, weight_cost=2e-4, batch_size=20, k=1, persistent=False,
-        sample_visible=False, init_scale=0.01, seed=3, device=CPU,
+        n_hidden=5,
+        epochs=4,
+        learning_rate=0.1,
+        initial_momentum=0.5,
+        final_momentum=0.9,
+        momentum_switch_epoch=2,
+        weight_cost=2e-4,
+        batch_size=20,
+        k=1,
+        persistent=False,
+        sample_visible=False,
+        init_scale=0.01,
+        seed=3,
+        device=CPU,
     )
     settings.update(overrides)
     return data, settings
@@ -165,8 +178,12 @@ def test_throttled_checkpoint_saves_once_its_interval_has_passed_and_resumes_to_
 
     path = tmp_path / "ckpt.pt"
     with pytest.raises(KeyboardInterrupt):
-        rbm.train_rbm(data, **settings, on_epoch=ten_seconds_per_epoch_killed_in_four,
-                      checkpoint=EpochCheckpoint(path, "stamp", min_interval=15, clock=lambda: now[0]))
+        rbm.train_rbm(
+            data,
+            **settings,
+            on_epoch=ten_seconds_per_epoch_killed_in_four,
+            checkpoint=EpochCheckpoint(path, "stamp", min_interval=15, clock=lambda: now[0]),
+        )
     # saved at 20 s (epoch 2); at 30 s only 10 s had passed since, so epoch 3 was not saved
     assert torch.load(path, weights_only=True)["epoch"] == 2
     resumed, history = rbm.train_rbm(data, **settings, checkpoint=EpochCheckpoint(path, "stamp"))
@@ -176,8 +193,12 @@ def test_throttled_checkpoint_saves_once_its_interval_has_passed_and_resumes_to_
 
     now[0] = 0.0
     with pytest.raises(KeyboardInterrupt):  # an interval longer than the run: nothing is ever written
-        rbm.train_rbm(data, **settings, on_epoch=ten_seconds_per_epoch_killed_in_four,
-                      checkpoint=EpochCheckpoint(path, "stamp", min_interval=100, clock=lambda: now[0]))
+        rbm.train_rbm(
+            data,
+            **settings,
+            on_epoch=ten_seconds_per_epoch_killed_in_four,
+            checkpoint=EpochCheckpoint(path, "stamp", min_interval=100, clock=lambda: now[0]),
+        )
     assert not path.exists()
     with pytest.raises(ValueError, match="min_interval"):
         EpochCheckpoint(path, "stamp", min_interval=-1)

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepinside import claims, provenance, replicate_verdicts, workflow_step
-from deepinside.experiments import gather
-from deepinside.readme_claims import END, START, markdown, readme_table
+from deepinside.pipeline import claims, provenance, replicate_verdicts
+from deepinside.pipeline import step as workflow_step
+from deepinside.pipeline.readme_claims import END, START, markdown, readme_table
+from deepinside.steps import gather
 
 
 def seed_table(measured, threshold=0.5, note=""):
@@ -74,7 +75,9 @@ def test_gathered_rows_carry_preset_and_seeds_and_caption_says_how_many_held():
 
 
 def test_readme_table_states_preset_and_seeds_and_rewrites_only_between_markers(tmp_path):
-    combined = gather.replicate_claims([seed_table([0.9, 0.0]), seed_table([0.1, 0.0])], [0, 1], "all", "paper")["claims"]
+    combined = gather.replicate_claims([seed_table([0.9, 0.0]), seed_table([0.1, 0.0])], [0, 1], "all", "paper")[
+        "claims"
+    ]
     table = markdown(combined, "paper")
     assert table.startswith("Preset `paper`: 0 of 1 claims hold (1 of 1 checks pass")
     assert "| talk | F1 | the effect is large | 0.5 ± 0.57 | > 0.5 | 1 of 2 | no |" in table
@@ -121,7 +124,7 @@ def test_commit_is_marked_dirty_only_when_code_changed(tmp_path):
 
 
 def test_record_has_every_field():
-    fields = provenance.record("deepinside.experiments.gather:claims@0123456789ab", preset="quick", seeds=[0, 1])
+    fields = provenance.record("deepinside.steps.gather:claims@0123456789ab", preset="quick", seeds=[0, 1])
     assert set(fields) == set(provenance.FIELDS)
     assert fields["code"] == "0123456789ab" and fields["seeds"] == "0 1" and fields["preset"] == "quick"
     assert fields["torch"] != "absent" and fields["numpy"] == np.__version__
@@ -142,8 +145,12 @@ def table_step() -> dict:
 
 def test_figures_and_claims_written_by_a_step_carry_provenance(tmp_path):
     figure = tmp_path / "f.png"
-    workflow_step.run(f"{__name__}:figure_step@feedc0ffee00", {}, {"figure": str(figure)},
-                      context={"preset": "quick", "seeds": ["0 1 2 (drawn: seed 0)"]})
+    workflow_step.run(
+        f"{__name__}:figure_step@feedc0ffee00",
+        {},
+        {"figure": str(figure)},
+        context={"preset": "quick", "seeds": ["0 1 2 (drawn: seed 0)"]},
+    )
     meta = provenance.read_png_metadata(figure)
     assert set(meta) == set(provenance.FIELDS)
     assert meta["preset"] == "quick" and meta["seeds"] == "0 1 2 (drawn: seed 0)" and meta["code"] == "feedc0ffee00"
@@ -151,7 +158,11 @@ def test_figures_and_claims_written_by_a_step_carry_provenance(tmp_path):
     outputs = {"claims": str(tmp_path / "c.csv"), "other": str(tmp_path / "o.csv")}
     workflow_step.run(f"{__name__}:table_step@abc", {}, outputs, context={"preset": "paper", "seeds": [4]})
     table = pd.read_csv(outputs["claims"], dtype=str)
-    assert set(provenance.FIELDS) <= set(table.columns) and set(table["seeds"]) == {"4"} and set(table["preset"]) == {"paper"}
+    assert (
+        set(provenance.FIELDS) <= set(table.columns)
+        and set(table["seeds"]) == {"4"}
+        and set(table["preset"]) == {"paper"}
+    )
     assert list(pd.read_csv(outputs["other"]).columns) == ["x"]  # only claims tables gain columns
 
 
@@ -161,25 +172,30 @@ def test_the_saved_m1_figure_keeps_its_legend_clear_of_caption_and_footer(tmp_pa
     layout of the saved file (the draw that savefig makes), not of the figure on screen."""
     import numpy as np
 
-    from deepinside import io
+    from deepinside.pipeline import files
     from deepinside.plots.mototake2015 import tsne_3d
     from deepinside.plots.style import add_footer
 
     rng = np.random.default_rng(0)
     names = ["input"] + [f"{stage}_h{t}" for stage in ("pretrained", "finetuned") for t in (1, 2)]
-    embeddings = [{"features": n, "points": rng.normal(size=(50, 3)), "labels": np.arange(50) % 10, "knn_accuracy": 0.9}
-                  for n in names]
+    embeddings = [
+        {"features": n, "points": rng.normal(size=(50, 3)), "labels": np.arange(50) % 10, "knn_accuracy": 0.9}
+        for n in names
+    ]
     accuracy = pd.DataFrame({"features": names, "knn_accuracy": 0.9})
     fig = tsne_3d(accuracy, embeddings, seed_table([0.9, 0.0]))["figure"]
     add_footer(fig, "Made by deepinside: preset quick")
     seen = {}
 
     def layout_of_the_saved_file(event):
-        seen["legends"] = [legend.get_window_extent(event.renderer) for legend in fig.legends + [a.get_legend() for a in fig.axes if a.get_legend()]]
+        seen["legends"] = [
+            legend.get_window_extent(event.renderer)
+            for legend in fig.legends + [a.get_legend() for a in fig.axes if a.get_legend()]
+        ]
         seen["texts"] = [text.get_window_extent(event.renderer) for text in fig.texts]
 
     fig.canvas.mpl_connect("draw_event", layout_of_the_saved_file)
-    io.write(fig, str(tmp_path / "m1.png"))
+    files.write(fig, str(tmp_path / "m1.png"))
     assert seen["legends"] and seen["texts"]
     for legend in seen["legends"]:
         for text in seen["texts"]:

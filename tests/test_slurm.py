@@ -12,7 +12,6 @@ import subprocess
 
 import pandas as pd
 import pytest
-
 from conftest import TINY_CONFIG, snakemake_executable
 from slurm_cluster import LocalCluster, available
 
@@ -24,7 +23,13 @@ TARGETS = [
 ]
 # The test cluster has no accounting database, so job states are read with squeue
 # (sacct would hang, see ../shared/MEASURED.md) and no account is given.
-LOCAL_CLUSTER_FLAGS = ["--slurm-status-command", "squeue", "--slurm-no-account", "--slurm-init-seconds-before-status-checks", "5"]
+LOCAL_CLUSTER_FLAGS = [
+    "--slurm-status-command",
+    "squeue",
+    "--slurm-no-account",
+    "--slurm-init-seconds-before-status-checks",
+    "5",
+]
 
 
 @pytest.fixture
@@ -39,7 +44,9 @@ def cluster(tmp_path):
 
 
 def run_with_hard_timeout(command, cwd, env, timeout):
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -52,8 +59,18 @@ def run_with_hard_timeout(command, cwd, env, timeout):
 def test_small_target_runs_through_slurm(workdir, cluster):
     env = {**cluster.env, "MPLBACKEND": "Agg"}
     # threads=2 (default 1): the config's threads must reach SLURM as the training job's --cpus-per-task
-    command = [snakemake_executable(), "--profile", "profiles/slurm", *LOCAL_CLUSTER_FLAGS, "--configfile", str(TINY_CONFIG),
-               "--config", "threads=2", "--", *TARGETS]
+    command = [
+        snakemake_executable(),
+        "--profile",
+        "profiles/slurm",
+        *LOCAL_CLUSTER_FLAGS,
+        "--configfile",
+        str(TINY_CONFIG),
+        "--config",
+        "threads=2",
+        "--",
+        *TARGETS,
+    ]
     code, output = run_with_hard_timeout(command, workdir, env, timeout=600)
     assert code == 0, output[-4000:] + cluster.log("slurmctld")[-2000:]
 
@@ -64,9 +81,19 @@ def test_small_target_runs_through_slurm(workdir, cluster):
         assert re.search(rf"JobId={slurm_id}\b", controller), f"SLURM job {slurm_id} not in the controller's log"
 
     # each job carries its rule's resources; only the RBM training step asks for a GPU
-    records = {sid: subprocess.run(["scontrol", "show", "job", sid], env=cluster.env, capture_output=True, text=True).stdout for sid in submitted.values()}
+    records = {
+        sid: subprocess.run(["scontrol", "show", "job", sid], env=cluster.env, capture_output=True, text=True).stdout
+        for sid in submitted.values()
+    }
     by_rule = {re.search(r"Comment=rule_(\w+?)(?:_wildcards_\S*)?\s", text).group(1): text for text in records.values()}
-    expected = {"image", "saxe2019_low_rank", "replicate_claims", "saxe2019_figure_S4", "mnist", "okatani2013_pretrain_layer"}
+    expected = {
+        "image",
+        "saxe2019_low_rank",
+        "replicate_claims",
+        "saxe2019_figure_S4",
+        "mnist",
+        "okatani2013_pretrain_layer",
+    }
     assert set(by_rule) == expected, by_rule.keys()
     training = by_rule.pop("okatani2013_pretrain_layer")
     assert "TresPerJob=gres:gpu:1" in training

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from deepinside import hierarchy, svd_modes
+from deepinside.data import hierarchy
+from deepinside.theory import svd_modes
 
 
 def test_four_item_world_has_singular_values_sqrt7_sqrt3_1_1():

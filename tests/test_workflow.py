@@ -11,14 +11,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import TINY_CONFIG, dry_run_jobs, run_snakemake
 
-from conftest import TINY_CONFIG, run_snakemake, dry_run_jobs
-from deepinside import provenance, results_bundle
+from deepinside.pipeline import provenance, results_bundle
 
 pytestmark = pytest.mark.workflow
 
 # Numerical jobs take config.yaml's `threads` (1): on CI's 2 cores, two run side by side.
 CORES = "2"
+
 
 def tiny(figure):
     """Where the tiny test preset puts a figure (its own folder, beside the quick ones)."""
@@ -52,7 +53,13 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
     [
         (
             "figures/tishby2017/T4_relu_and_kde.png",
-            {"tishby2017_dataset": 1, "tishby2017_train": 2, "tishby2017_relu_versus_tanh": 1, "replicate_claims": 1, "tishby2017_figure_T4": 1},
+            {
+                "tishby2017_dataset": 1,
+                "tishby2017_train": 2,
+                "tishby2017_relu_versus_tanh": 1,
+                "replicate_claims": 1,
+                "tishby2017_figure_T4": 1,
+            },
         ),
         (
             "figures/mototake2015/M2_spectra_after_pretraining.png",
@@ -95,7 +102,13 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
         ),
         (
             "figures/okatani2013/O1_rbm_filters.png",
-            {"mnist": 1, "okatani2013_pretrain_layer": 3, "okatani2013_filters": 3, "replicate_claims": 1, "okatani2013_figure_O1": 1},
+            {
+                "mnist": 1,
+                "okatani2013_pretrain_layer": 3,
+                "okatani2013_filters": 3,
+                "replicate_claims": 1,
+                "okatani2013_figure_O1": 1,
+            },
         ),
         (
             "figures/okatani2013/O4_pretraining_vs_training_size.png",
@@ -114,7 +127,12 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
         ),
         (
             "figures/saxe2019/S5_progressive_differentiation.png",
-            {"saxe2019_branching_dataset": 3, "saxe2019_progressive_differentiation": 3, "replicate_claims": 1, "saxe2019_figure_S5": 1},
+            {
+                "saxe2019_branching_dataset": 3,
+                "saxe2019_progressive_differentiation": 3,
+                "replicate_claims": 1,
+                "saxe2019_figure_S5": 1,
+            },
         ),
     ],
 )
@@ -142,7 +160,9 @@ def test_bad_config_stops_before_any_job_and_names_the_key(workdir, override, na
 def test_numerical_jobs_take_their_threads_from_the_config(workdir):
     target = "results/quick/seed0/okatani2013/samples/dbm_2layers.pt"
     default = run_snakemake(workdir, "-n", "--forceall", "--cores", "4", "--", target, tiny=False, timeout=300)
-    raised = run_snakemake(workdir, "-n", "--forceall", "--cores", "4", "--config", "threads=3", "--", target, tiny=False, timeout=300)
+    raised = run_snakemake(
+        workdir, "-n", "--forceall", "--cores", "4", "--config", "threads=3", "--", target, tiny=False, timeout=300
+    )
     assert default.returncode == 0 and raised.returncode == 0, default.stderr + raised.stderr
     assert "threads:" not in default.stdout  # Snakemake names a job's threads only above 1
     assert "threads: 3" in raised.stdout
@@ -206,14 +226,33 @@ def test_a_second_preset_runs_beside_the_first_and_the_two_are_compared(workdir)
     settings["presets"]["other"] = other
     config = workdir / "two_presets.yaml"
     config.write_text(yaml.safe_dump(settings))
-    first = run_snakemake(workdir, "--cores", CORES, "--configfile", str(config), "--", "figures/tiny/saxe2019/S4_low_rank_picture.png", tiny=False)
+    first = run_snakemake(
+        workdir,
+        "--cores",
+        CORES,
+        "--configfile",
+        str(config),
+        "--",
+        "figures/tiny/saxe2019/S4_low_rank_picture.png",
+        tiny=False,
+    )
     assert first.returncode == 0, first.stderr[-3000:]
     made = {path: path.read_bytes() for path in (workdir / "results/tiny").rglob("*") if path.is_file()}
-    made[workdir / "figures/tiny/saxe2019/S4_low_rank_picture.png"] = (workdir / "figures/tiny/saxe2019/S4_low_rank_picture.png").read_bytes()
+    made[workdir / "figures/tiny/saxe2019/S4_low_rank_picture.png"] = (
+        workdir / "figures/tiny/saxe2019/S4_low_rank_picture.png"
+    ).read_bytes()
 
     second = run_snakemake(
-        workdir, "--cores", CORES, "--configfile", str(config), "--config", "preset=other",
-        "--", "figures/other/saxe2019/S4_low_rank_picture.png", tiny=False,
+        workdir,
+        "--cores",
+        CORES,
+        "--configfile",
+        str(config),
+        "--config",
+        "preset=other",
+        "--",
+        "figures/other/saxe2019/S4_low_rank_picture.png",
+        tiny=False,
     )
     assert second.returncode == 0, second.stderr[-3000:]
     assert (workdir / "results/other/seed5/saxe2019/low_rank/errors.csv").exists()
@@ -222,11 +261,31 @@ def test_a_second_preset_runs_beside_the_first_and_the_two_are_compared(workdir)
 
     # claims of both presets side by side (each preset's saxe2019 claims are needed)
     for preset in ("tiny", "other"):
-        run = run_snakemake(workdir, "--cores", CORES, "--configfile", str(config), "--config", f"preset={preset}",
-                            "--", f"results/{preset}/saxe2019/claims.csv", tiny=False)
+        run = run_snakemake(
+            workdir,
+            "--cores",
+            CORES,
+            "--configfile",
+            str(config),
+            "--config",
+            f"preset={preset}",
+            "--",
+            f"results/{preset}/saxe2019/claims.csv",
+            tiny=False,
+        )
         assert run.returncode == 0, run.stderr[-3000:]
-    compared = run_snakemake(workdir, "--cores", "1", "--configfile", str(config), "--config", "preset=other",
-                             "--", "results/claims_by_preset/saxe2019.csv", tiny=False)
+    compared = run_snakemake(
+        workdir,
+        "--cores",
+        "1",
+        "--configfile",
+        str(config),
+        "--config",
+        "preset=other",
+        "--",
+        "results/claims_by_preset/saxe2019.csv",
+        tiny=False,
+    )
     assert compared.returncode == 0, compared.stderr[-3000:]
     table = pd.read_csv(workdir / "results/claims_by_preset/saxe2019.csv")
     assert {"other_holds", "tiny_holds", "other_seeds_holding", "tiny_seeds_holding"} <= set(table.columns)
@@ -262,11 +321,21 @@ def test_okatani2013_end_to_end_on_the_tiny_preset(workdir):
     assert claims[~unestablished]["measured"].notna().all() and set(claims["kind"]) <= {"claim", "check"}
     # O3 judges samples of the PCD RBM and of both DBMs (two rows each), and sets each DBM's AIS likelihood beside the paper's
     o3 = claims[claims["figure"] == "O3"]["claim"]
-    assert sum("RBM (PCD)" in c for c in o3) == 2 and sum("2-layer DBM" in c for c in o3) == 3 and sum("3-layer DBM" in c for c in o3) == 3
+    assert (
+        sum("RBM (PCD)" in c for c in o3) == 2
+        and sum("2-layer DBM" in c for c in o3) == 3
+        and sum("3-layer DBM" in c for c in o3) == 3
+    )
     coverage = pd.read_csv(workdir / "results/tiny/seed0/okatani2013/samples/coverage.csv")
-    assert sorted(coverage["gibbs_steps"].unique()) == [5, 20, 40] and set(coverage["model"]) == {"RBM (PCD)", "2-layer DBM", "3-layer DBM"}
+    assert sorted(coverage["gibbs_steps"].unique()) == [5, 20, 40] and set(coverage["model"]) == {
+        "RBM (PCD)",
+        "2-layer DBM",
+        "3-layer DBM",
+    }
     dbm_history = pd.read_csv(workdir / "results/tiny/seed0/okatani2013/samples/dbm_3layers_history.csv")
-    assert list(dbm_history["phase"].unique()) == ["pre-training", "joint"] and sorted(dbm_history["layer"].unique()) == [1, 2, 3]
+    assert list(dbm_history["phase"].unique()) == ["pre-training", "joint"] and sorted(
+        dbm_history["layer"].unique()
+    ) == [1, 2, 3]
     # the layer chain: layer 3 was trained on layer 2's activities (16 units on top of 24)
     history = pd.read_csv(workdir / "results/tiny/seed0/okatani2013/dbn/rbm_layer3_history.csv")
     assert list(history["layer"].unique()) == [3]
@@ -334,7 +403,9 @@ def test_tishby2017_end_to_end_on_the_tiny_preset(workdir):
     assert set(info["estimator"]) == {"binning", "binning_fixed", "kde"} and set(info["layer"]) == {1, 2}
     assert info["member"].nunique() == 2
     # runs outside T4's comparison skip the costly KDE
-    assert set(pd.read_csv(workdir / "results/tiny/seed0/tishby2017/runs/tanh_f0.1_d2/information.csv")["estimator"]) == {"binning", "binning_fixed"}
+    assert set(
+        pd.read_csv(workdir / "results/tiny/seed0/tishby2017/runs/tanh_f0.1_d2/information.csv")["estimator"]
+    ) == {"binning", "binning_fixed"}
     assert set(claims[claims["figure"] == "T1"]["kind"]) == {"claim", "check"}
     assert (info["I_XT"] <= 12 + 1e-9).all() and (info["I_TY"] >= -1e-9).all()
 
@@ -430,9 +501,21 @@ def test_a_results_bundle_lets_a_fresh_clone_draw_only_the_figures(workdir, tmp_
 def test_rule_files_are_formatted_and_lint_clean(workdir):
     formatted = subprocess.run(
         [str(Path(sys.executable).with_name("snakefmt")), "--check", "Snakefile", "workflow/rules"],
-        cwd=workdir, capture_output=True, text=True,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
     )
     assert formatted.returncode == 0, formatted.stdout + formatted.stderr
     lint = run_snakemake(workdir, "--lint", tiny=False, timeout=300)
     assert lint.returncode == 0, lint.stdout + lint.stderr
     assert "Congratulations, your workflow is in a good condition!" in lint.stdout + lint.stderr
+
+
+def test_python_is_formatted_and_lint_clean():
+    """ruff (pinned in envs/requirements.txt, configured in pyproject.toml) over src, tests, bench and the adapter."""
+    ruff = str(Path(sys.executable).with_name("ruff"))
+    repo = Path(__file__).resolve().parents[1]
+    lint = subprocess.run([ruff, "check", "--no-cache", "."], cwd=repo, capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    formatted = subprocess.run([ruff, "format", "--check", "--no-cache", "."], cwd=repo, capture_output=True, text=True)
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr

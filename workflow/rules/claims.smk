@@ -17,7 +17,7 @@ rule replicate_claims:
     resources:
         mem_mb=500,
     params:
-        step=versioned("deepinside.experiments.gather:replicate_claims"),
+        step=versioned("deepinside.steps.gather:replicate_claims"),
         kwargs=lambda wildcards: {
             "seeds": REPLICATES[wildcards.talk],
             "rule": VERDICT,
@@ -40,7 +40,7 @@ rule talk_claims:
     resources:
         mem_mb=500,
     params:
-        step=versioned("deepinside.experiments.gather:claims"),
+        step=versioned("deepinside.steps.gather:claims"),
     script:
         STEP
 
@@ -57,7 +57,7 @@ rule claims_table:
     resources:
         mem_mb=500,
     params:
-        step=versioned("deepinside.experiments.gather:claims"),
+        step=versioned("deepinside.steps.gather:claims"),
     script:
         STEP
 
@@ -79,7 +79,7 @@ rule claims_page:
     resources:
         mem_mb=500,
     params:
-        step=versioned("deepinside.experiments.gather:claims_page"),
+        step=versioned("deepinside.steps.gather:claims_page"),
     script:
         STEP
 
@@ -101,7 +101,7 @@ rule talk_claims_page:
     resources:
         mem_mb=500,
     params:
-        step=versioned("deepinside.experiments.gather:claims_page"),
+        step=versioned("deepinside.steps.gather:claims_page"),
     script:
         STEP
 
@@ -119,7 +119,7 @@ rule readme:
     resources:
         mem_mb=500,
     params:
-        step=versioned("deepinside.readme_claims:readme_table"),
+        step=versioned("deepinside.pipeline.readme_claims:readme_table"),
         kwargs={"preset": PRESET_NAME, "readme": "README.md"},
     script:
         STEP
@@ -139,7 +139,7 @@ rule compare_presets_of_talk:
     resources:
         mem_mb=500,
     params:
-        step=versioned("deepinside.experiments.gather:compare_presets"),
+        step=versioned("deepinside.steps.gather:compare_presets"),
         kwargs=lambda wildcards, input: {
             "presets": [Path(path).parts[1] for path in input.tables]
         },
@@ -159,13 +159,13 @@ rule compare_presets:
     resources:
         mem_mb=500,
     params:
-        step=versioned("deepinside.experiments.gather:stack_tables"),
+        step=versioned("deepinside.steps.gather:stack_tables"),
     script:
         STEP
 
 
 # `snakemake --cores 1 bundle`: this preset's results in one archive per talk, to unpack in
-# another clone (python -m deepinside.results_bundle unpack results/bundles/<preset>-*.tar.gz)
+# another clone (python -m deepinside.pipeline.results_bundle unpack results/bundles/<preset>-*.tar.gz)
 # so that only the figures are drawn there.
 rule bundle_talk:
     input:
@@ -178,7 +178,7 @@ rule bundle_talk:
     conda:
         ENV
     params:
-        step=versioned("deepinside.results_bundle:bundle"),
+        step=versioned("deepinside.pipeline.results_bundle:bundle"),
         kwargs=lambda wildcards: {
             "folders": [result_path("data"), f"{RESULTS}/{wildcards.talk}"]
             + [

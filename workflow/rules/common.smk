@@ -2,9 +2,9 @@
 
 from snakemake.exceptions import WorkflowError
 
-from deepinside.code_version import versioned
-from deepinside.config_errors import checkout_subfolder, mnist_training_images
-from deepinside.expected_claims import rows as expected_claim_rows
+from deepinside.pipeline.code_version import versioned
+from deepinside.pipeline.config_errors import checkout_subfolder, mnist_training_images
+from deepinside.pipeline.expected_claims import rows as expected_claim_rows
 
 if config["preset"] not in config["presets"]:
     raise WorkflowError(
@@ -155,7 +155,7 @@ GPUS = config[
 LONG_JOB_PRIORITY = 1
 
 # The adapter all rules run calls params.step with params.kwargs (see
-# src/deepinside/workflow_step.py). Paths in `script:` are relative to this folder.
+# src/deepinside/pipeline/step.py). Paths in `script:` are relative to this folder.
 # params.step is versioned("module:function"): the name plus a hash of the package code
 # it runs, so an edit in src/deepinside re-runs exactly the steps that use that code.
 STEP = "../scripts/step.py"
@@ -243,7 +243,7 @@ def all_figures():
 
 
 def with_digests(**outputs):
-    """Outputs plus their SHA-256 sidecars (``<output>.sha256``, written by deepinside.io).
+    """Outputs plus their SHA-256 sidecars (``<output>.sha256``, written by deepinside.pipeline.files).
 
     Rules taken from Snakemake's output cache declare the sidecars, so that the cache keeps
     each with its file and a corrupt cache entry is refused when read.
@@ -255,7 +255,7 @@ def with_digests(**outputs):
 
 
 def checkpoint(name, wildcards):
-    """Private epoch checkpoint of a training job (not an output: see deepinside.checkpointing)."""
+    """Private epoch checkpoint of a training job (not an output: see deepinside.pipeline.checkpointing)."""
     return f"{RESULTS}/checkpoints/seed{wildcards.seed}/{name}.pt"
 
 

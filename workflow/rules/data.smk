@@ -11,7 +11,7 @@ rule image:
     resources:
         runtime=10,
     params:
-        step=versioned("deepinside.experiments.data:image"),
+        step=versioned("deepinside.steps.data:image"),
         kwargs=lambda wildcards: image_source(wildcards.name),
     script:
         STEP
@@ -28,7 +28,7 @@ rule mnist:
         mem_mb=2000,
         runtime=30,
     params:
-        step=versioned("deepinside.experiments.data:mnist"),
+        step=versioned("deepinside.steps.data:mnist"),
         kwargs={**PRESET["mnist"], "seed": SEED},
     script:
         STEP

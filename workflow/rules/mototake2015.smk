@@ -26,7 +26,7 @@ rule mototake2015_dbn_spectra:
         runtime=30,
         gpu=GPUS,
     params:
-        step=versioned("deepinside.experiments.mototake2015:dbn_spectra"),
+        step=versioned("deepinside.steps.mototake2015:dbn_spectra"),
         kwargs=lambda wildcards: {
             "stage": wildcards.stage,
             "n_images": JAC["n_images"],
@@ -58,7 +58,7 @@ rule mototake2015_dbn_noise_spectra:
         runtime=15,
         gpu=GPUS,
     params:
-        step=versioned("deepinside.experiments.mototake2015:dbn_noise_spectra"),
+        step=versioned("deepinside.steps.mototake2015:dbn_noise_spectra"),
         kwargs=lambda wildcards: {
             "stage": wildcards.stage,
             "n_images": JAC["n_images"],
@@ -82,7 +82,7 @@ rule mototake2015_steep_spectrum:
     conda:
         ENV
     params:
-        step=versioned("deepinside.experiments.mototake2015_claims:steep_spectrum"),
+        step=versioned("deepinside.steps.mototake2015_claims:steep_spectrum"),
     script:
         STEP
 
@@ -99,7 +99,7 @@ rule mototake2015_vector_localisation:
     conda:
         ENV
     params:
-        step=versioned("deepinside.experiments.mototake2015_claims:vector_localisation"),
+        step=versioned("deepinside.steps.mototake2015_claims:vector_localisation"),
         kwargs={"layer": JAC["vector_layer"]},
     script:
         STEP
@@ -118,7 +118,7 @@ rule mototake2015_finetuning_expansion:
         ENV
     params:
         step=versioned(
-            "deepinside.experiments.mototake2015_claims:finetuning_expansion"
+            "deepinside.steps.mototake2015_claims:finetuning_expansion"
         ),
     script:
         STEP
@@ -137,7 +137,7 @@ rule mototake2015_vector_blurring:
     conda:
         ENV
     params:
-        step=versioned("deepinside.experiments.mototake2015_claims:vector_blurring"),
+        step=versioned("deepinside.steps.mototake2015_claims:vector_blurring"),
         kwargs={"layer": JAC["vector_layer"]},
     script:
         STEP
@@ -162,7 +162,7 @@ rule mototake2015_tsne:
         mem_mb=4000,
         runtime=60,
     params:
-        step=versioned("deepinside.experiments.mototake2015:tsne_features"),
+        step=versioned("deepinside.steps.mototake2015:tsne_features"),
         kwargs=lambda wildcards, threads: {
             **MOTOTAKE["tsne"],
             "features": wildcards.features,
@@ -188,7 +188,7 @@ rule mototake2015_digit_separation:
     conda:
         ENV
     params:
-        step=versioned("deepinside.experiments.mototake2015_claims:digit_separation"),
+        step=versioned("deepinside.steps.mototake2015_claims:digit_separation"),
     script:
         STEP
 
@@ -215,7 +215,7 @@ rule mototake2015_perturbation:
         runtime=30,
         gpu=GPUS,
     params:
-        step=versioned("deepinside.experiments.mototake2015:perturbation_robustness"),
+        step=versioned("deepinside.steps.mototake2015:perturbation_robustness"),
         kwargs=lambda wildcards: {
             **MOTOTAKE["perturbation"],
             "network": wildcards.network,
@@ -242,7 +242,7 @@ rule mototake2015_perturbation_claims:
         ENV
     params:
         step=versioned(
-            "deepinside.experiments.mototake2015_claims:perturbation_robustness"
+            "deepinside.steps.mototake2015_claims:perturbation_robustness"
         ),
     script:
         STEP
@@ -268,7 +268,7 @@ rule mototake2015_conv_net:
         runtime=120,
         gpu=GPUS,
     params:
-        step=versioned("deepinside.experiments.mototake2015:conv_net_weights"),
+        step=versioned("deepinside.steps.mototake2015:conv_net_weights"),
         kwargs=lambda wildcards: {
             "source": ALEX["weights"],
             "training": ALEX["training"],
@@ -295,9 +295,9 @@ rule mototake2015_pictures:
         runtime=10,
     params:
         step=versioned(
-            "deepinside.experiments.mototake2015:digit_inputs"
+            "deepinside.steps.mototake2015:digit_inputs"
             if ALEX["weights"] == "mnist"
-            else "deepinside.experiments.data:pictures"
+            else "deepinside.steps.data:pictures"
         ),
         kwargs=lambda wildcards: (
             {"count": ALEX["n_pictures"], "seed": int(wildcards.seed)}
@@ -332,7 +332,7 @@ rule mototake2015_alexnet_spectra:
         runtime=60,
         gpu=GPUS,
     params:
-        step=versioned("deepinside.experiments.mototake2015:alexnet_spectra"),
+        step=versioned("deepinside.steps.mototake2015:alexnet_spectra"),
         kwargs=lambda wildcards: {
             **pick(ALEX, "top_k", "oversample", "power_iterations"),
             "layers": alexnet_layers(wildcards.noise),
@@ -355,7 +355,7 @@ rule mototake2015_conv_net_untrained:
     conda:
         ENV
     params:
-        step=versioned("deepinside.experiments.mototake2015:untrained_conv_net"),
+        step=versioned("deepinside.steps.mototake2015:untrained_conv_net"),
         kwargs=lambda wildcards: {"seed": int(wildcards.seed)},
     script:
         STEP
@@ -370,7 +370,7 @@ use rule mototake2015_alexnet_spectra as mototake2015_alexnet_spectra_untrained 
     log:
         log_path("seed{seed}/mototake2015_alexnet_spectra_untrained.log"),
     params:
-        step=versioned("deepinside.experiments.mototake2015:alexnet_spectra"),
+        step=versioned("deepinside.steps.mototake2015:alexnet_spectra"),
         kwargs=lambda wildcards: {
             **pick(ALEX, "top_k", "oversample", "power_iterations"),
             "layers": sorted({1, ALEX["steep_layer"]}),
@@ -392,7 +392,7 @@ rule mototake2015_alexnet_steepness:
     conda:
         ENV
     params:
-        step=versioned("deepinside.experiments.mototake2015_claims:alexnet_steepness"),
+        step=versioned("deepinside.steps.mototake2015_claims:alexnet_steepness"),
         kwargs={"weights_source": ALEX["weights"], "steep_layer": ALEX["steep_layer"]},
     script:
         STEP
@@ -417,7 +417,7 @@ rule mototake2015_alexnet_vectors:
         runtime=60,
         gpu=GPUS,
     params:
-        step=versioned("deepinside.experiments.mototake2015:alexnet_vectors"),
+        step=versioned("deepinside.steps.mototake2015:alexnet_vectors"),
         kwargs=lambda wildcards: {
             **pick(ALEX, "top_k", "oversample", "power_iterations"),
             "layer": ALEX["vector_layer"],
@@ -449,7 +449,7 @@ rule mototake2015_object_vectors:
     conda:
         ENV
     params:
-        step=versioned("deepinside.experiments.mototake2015_claims:object_vectors"),
+        step=versioned("deepinside.steps.mototake2015_claims:object_vectors"),
     script:
         STEP
 
@@ -468,7 +468,7 @@ rule mototake2015_noise_information:
     resources:
         mem_mb=2000,
     params:
-        step=versioned("deepinside.experiments.mototake2015_claims:noise_information"),
+        step=versioned("deepinside.steps.mototake2015_claims:noise_information"),
         kwargs={
             "dbn_layers_shown": JAC["noise_layers"],
             "alexnet_layers_shown": ALEX["noise_layers"],

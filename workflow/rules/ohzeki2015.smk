@@ -19,7 +19,7 @@ rule ohzeki2015_theory:
         mem_mb=2000,
         runtime=10,
     params:
-        step=versioned("deepinside.experiments.ohzeki2015:theory_curve"),
+        step=versioned("deepinside.steps.ohzeki2015:theory_curve"),
         kwargs=lambda wildcards: {
             "kappa": float(wildcards.kappa),
             "alpha": float(wildcards.alpha),
@@ -45,7 +45,7 @@ rule ohzeki2015_gamp:
         mem_mb=4000,
         runtime=60,
     params:
-        step=versioned("deepinside.experiments.ohzeki2015:gamp_points"),
+        step=versioned("deepinside.steps.ohzeki2015:gamp_points"),
         kwargs=lambda wildcards: {
             **pick(
                 GAMP,
@@ -73,7 +73,7 @@ rule ohzeki2015_analogue:
     conda:
         ENV
     params:
-        step=versioned("deepinside.experiments.ohzeki2015:analogue_curves"),
+        step=versioned("deepinside.steps.ohzeki2015:analogue_curves"),
         kwargs={
             "strengths": OHZEKI["analogue"]["strengths"],
             "alpha": OHZEKI["alphas"][0],
@@ -109,7 +109,7 @@ rule ohzeki2015_phase_transition:
         mem_mb=2000,
         runtime=10,
     params:
-        step=versioned("deepinside.experiments.ohzeki2015:phase_transition"),
+        step=versioned("deepinside.steps.ohzeki2015:phase_transition"),
         kwargs={"informative_overlap": GAMP["informative_overlap"]},
     script:
         STEP
@@ -126,7 +126,7 @@ rule ohzeki2015_p2_theory:
         mem_mb=2000,
         runtime=10,
     params:
-        step=versioned("deepinside.experiments.ohzeki2015:theory_versus_alpha"),
+        step=versioned("deepinside.steps.ohzeki2015:theory_versus_alpha"),
         kwargs={
             "kappa": P2["kappa"],
             "beta": P2["beta"],
@@ -150,7 +150,7 @@ rule ohzeki2015_p2_gamp:
         mem_mb=4000,
         runtime=60,
     params:
-        step=versioned("deepinside.experiments.ohzeki2015:gamp_versus_alpha"),
+        step=versioned("deepinside.steps.ohzeki2015:gamp_versus_alpha"),
         kwargs=lambda wildcards: {
             **pick(
                 GAMP,
@@ -182,7 +182,7 @@ rule ohzeki2015_potential:
     conda:
         ENV
     params:
-        step=versioned("deepinside.experiments.ohzeki2015:pretraining_potential"),
+        step=versioned("deepinside.steps.ohzeki2015:pretraining_potential"),
     script:
         STEP
 

@@ -23,7 +23,7 @@ rule okatani2013_pretrain_layer:
         runtime=120,
         gpu=GPUS,
     params:
-        step=versioned("deepinside.experiments.okatani2013:pretrain_layer"),
+        step=versioned("deepinside.steps.okatani2013:pretrain_layer"),
         kwargs=lambda wildcards: {
             "n_hidden": DBN_SIZES[int(wildcards.layer)],
             "training": OKATANI["dbn"]["rbm"],
@@ -57,7 +57,7 @@ rule okatani2013_finetune:
         runtime=240,
         gpu=GPUS,
     params:
-        step=versioned("deepinside.experiments.okatani2013:finetune"),
+        step=versioned("deepinside.steps.okatani2013:finetune"),
         kwargs=lambda wildcards: {
             "init": wildcards.init,
             "n_train": wildcards.n,
@@ -96,7 +96,7 @@ rule okatani2013_pretraining_benefit:
     resources:
         mem_mb=500,
     params:
-        step=versioned("deepinside.experiments.okatani2013:pretraining_benefit"),
+        step=versioned("deepinside.steps.okatani2013:pretraining_benefit"),
     script:
         STEP
 
@@ -113,7 +113,7 @@ rule okatani2013_filters:
     conda:
         ENV
     params:
-        step=versioned("deepinside.experiments.okatani2013:filters"),
+        step=versioned("deepinside.steps.okatani2013:filters"),
         kwargs=lambda wildcards: {**OKATANI["filters"], "seed": int(wildcards.seed)},
     script:
         STEP
@@ -137,7 +137,7 @@ rule okatani2013_likelihood:
         runtime=60,
         gpu=GPUS,
     params:
-        step=versioned("deepinside.experiments.okatani2013:likelihood_run"),
+        step=versioned("deepinside.steps.okatani2013:likelihood_run"),
         kwargs=lambda wildcards: {
             **OKATANI["likelihood"],
             "method": wildcards.method,
@@ -165,7 +165,7 @@ rule okatani2013_likelihood_comparison:
     resources:
         mem_mb=500,
     params:
-        step=versioned("deepinside.experiments.okatani2013:likelihood_comparison"),
+        step=versioned("deepinside.steps.okatani2013:likelihood_comparison"),
     script:
         STEP
 
@@ -191,7 +191,7 @@ rule okatani2013_cnn:
         runtime=120,
         gpu=GPUS,
     params:
-        step=versioned("deepinside.experiments.okatani2013:train_cnn"),
+        step=versioned("deepinside.steps.okatani2013:train_cnn"),
         kwargs=lambda wildcards: {
             **OKATANI["cnn"],
             "seed": int(wildcards.seed),
@@ -222,7 +222,7 @@ rule okatani2013_judge:
         runtime=120,
         gpu=GPUS,
     params:
-        step=versioned("deepinside.experiments.okatani2013:train_judge"),
+        step=versioned("deepinside.steps.okatani2013:train_judge"),
         kwargs=lambda wildcards: {
             **OKATANI["judge"],
             "seed": int(wildcards.seed),
@@ -252,7 +252,7 @@ rule okatani2013_generative_rbm:
         runtime=120,
         gpu=GPUS,
     params:
-        step=versioned("deepinside.experiments.okatani2013:train_generative_rbm"),
+        step=versioned("deepinside.steps.okatani2013:train_generative_rbm"),
         kwargs=lambda wildcards: {
             **SAMPLES["rbm"],
             "seed": int(wildcards.seed),
@@ -283,7 +283,7 @@ rule okatani2013_dbm:
         runtime=480,
         gpu=GPUS,
     params:
-        step=versioned("deepinside.experiments.okatani2013:train_deep_boltzmann"),
+        step=versioned("deepinside.steps.okatani2013:train_deep_boltzmann"),
         kwargs=lambda wildcards: {
             **{k: v for k, v in SAMPLES["dbm"].items() if k != "architectures"},
             "hidden_sizes": dbm_architecture(int(wildcards.layers)),
@@ -319,7 +319,7 @@ rule okatani2013_samples:
         runtime=60,
         gpu=GPUS,
     params:
-        step=versioned("deepinside.experiments.okatani2013_samples:gibbs_samples"),
+        step=versioned("deepinside.steps.okatani2013_samples:gibbs_samples"),
         kwargs=lambda wildcards: {
             **pick(
                 SAMPLES, "n_samples", "gibbs_steps", "coverage_steps", "confidence"

@@ -12,7 +12,7 @@ rule saxe2019_hierarchy_svd:
     resources:
         mem_mb=500,
     params:
-        step=versioned("deepinside.experiments.saxe2019:hierarchy_svd"),
+        step=versioned("deepinside.steps.saxe2019:hierarchy_svd"),
     script:
         STEP
 
@@ -28,7 +28,7 @@ rule saxe2019_deep_dynamics:
     resources:
         runtime=10,
     params:
-        step=versioned("deepinside.experiments.saxe2019:deep_dynamics"),
+        step=versioned("deepinside.steps.saxe2019:deep_dynamics"),
         kwargs=lambda wildcards: {**SAXE["four_items"], "seed": int(wildcards.seed)},
     script:
         STEP
@@ -45,7 +45,7 @@ rule saxe2019_shallow_dynamics:
     resources:
         runtime=10,
     params:
-        step=versioned("deepinside.experiments.saxe2019:shallow_dynamics"),
+        step=versioned("deepinside.steps.saxe2019:shallow_dynamics"),
         kwargs=lambda wildcards: pick(
             SAXE["four_items"],
             "init_scale",
@@ -74,7 +74,7 @@ rule saxe2019_low_rank:
         mem_mb=2000,
         runtime=10,
     params:
-        step=versioned("deepinside.experiments.saxe2019:low_rank"),
+        step=versioned("deepinside.steps.saxe2019:low_rank"),
         kwargs=pick(SAXE["picture"], "max_rank", "grid_ranks"),
     script:
         STEP
@@ -88,7 +88,7 @@ rule saxe2019_branching_dataset:
     conda:
         ENV
     params:
-        step=versioned("deepinside.experiments.saxe2019:branching_dataset"),
+        step=versioned("deepinside.steps.saxe2019:branching_dataset"),
         kwargs=lambda wildcards: pick(
             SAXE["branching"],
             "depth",
@@ -116,7 +116,7 @@ rule saxe2019_progressive_differentiation:
         mem_mb=2000,
         runtime=20,
     params:
-        step=versioned("deepinside.experiments.saxe2019:progressive_differentiation"),
+        step=versioned("deepinside.steps.saxe2019:progressive_differentiation"),
         kwargs=lambda wildcards: pick(
             SAXE["branching"],
             "hidden_units",

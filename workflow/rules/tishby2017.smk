@@ -11,7 +11,7 @@ rule tishby2017_dataset:
     conda:
         ENV
     params:
-        step=versioned("deepinside.experiments.tishby2017:dataset"),
+        step=versioned("deepinside.steps.tishby2017:dataset"),
         kwargs=TISHBY["data"],
     script:
         STEP
@@ -43,7 +43,7 @@ rule tishby2017_train:
         runtime=120,
         gpu=GPUS,
     params:
-        step=versioned("deepinside.experiments.tishby2017:train_run"),
+        step=versioned("deepinside.steps.tishby2017:train_run"),
         kwargs=lambda wildcards: {
             **TISHBY["training"],
             "activation": wildcards.activation,
@@ -74,7 +74,7 @@ rule tishby2017_information_plane:
     conda:
         ENV
     params:
-        step=versioned("deepinside.experiments.tishby2017_claims:information_plane"),
+        step=versioned("deepinside.steps.tishby2017_claims:information_plane"),
     script:
         STEP
 
@@ -92,7 +92,7 @@ rule tishby2017_gradient_phases:
     conda:
         ENV
     params:
-        step=versioned("deepinside.experiments.tishby2017_claims:gradient_phases"),
+        step=versioned("deepinside.steps.tishby2017_claims:gradient_phases"),
     script:
         STEP
 
@@ -108,7 +108,7 @@ rule tishby2017_depth_benefit:
     conda:
         ENV
     params:
-        step=versioned("deepinside.experiments.tishby2017_claims:depth_benefit"),
+        step=versioned("deepinside.steps.tishby2017_claims:depth_benefit"),
         kwargs={"test_loss_threshold": TISHBY["test_loss_threshold"]},
     script:
         STEP
@@ -126,7 +126,7 @@ rule tishby2017_relu_versus_tanh:
     conda:
         ENV
     params:
-        step=versioned("deepinside.experiments.tishby2017_claims:relu_versus_tanh"),
+        step=versioned("deepinside.steps.tishby2017_claims:relu_versus_tanh"),
     script:
         STEP
 

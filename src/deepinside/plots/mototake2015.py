@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from ..images import from_imagenet_input
-from .style import finish, mode_palette, new_figure, styled
+from deepinside.data.images import from_imagenet_input
+from deepinside.plots.style import finish, mode_palette, new_figure, styled
 
 NETWORK_NOTE = {
     "mnist": "AlexNet-shaped net (AlexNet's layers at a quarter of the widths) trained here on MNIST digits: the offline "
-             "stand-in for the talk's ImageNet AlexNet (paper preset).",
+    "stand-in for the talk's ImageNet AlexNet (paper preset).",
     "imagenet": "AlexNet with ImageNet weights (torchvision IMAGENET1K_V1).",
 }
 NETWORK_TITLE = {"mnist": "AlexNet-shaped net trained on MNIST", "imagenet": "AlexNet (ImageNet)"}
@@ -21,7 +21,9 @@ def _log_stats(group: pd.DataFrame) -> pd.DataFrame:
     """Per index: geometric mean and the band 10^(mean ± sd) of log10 σ over images."""
     logs = group.assign(log=np.log10(group["singular_value"].clip(lower=1e-300)))
     stats = logs.groupby("index")["log"].agg(["mean", "std"]).reset_index()
-    return stats.assign(centre=10 ** stats["mean"], low=10 ** (stats["mean"] - stats["std"]), high=10 ** (stats["mean"] + stats["std"]))
+    return stats.assign(
+        centre=10 ** stats["mean"], low=10 ** (stats["mean"] - stats["std"]), high=10 ** (stats["mean"] + stats["std"])
+    )
 
 
 def _readable_log_axis(ax) -> None:
@@ -62,20 +64,31 @@ def tsne_3d(accuracy: pd.DataFrame, embeddings: list[dict], claims: pd.DataFrame
                 data = by_name[name]
                 ax = fig.add_subplot(grid[row, col], projection="3d")
                 points, labels = data["points"], data["labels"]
-                ax.scatter(points[:, 0], points[:, 1], points[:, 2], c=[palette[int(l)] for l in labels], s=2, depthshade=False)
+                ax.scatter(
+                    points[:, 0], points[:, 1], points[:, 2], c=[palette[int(l)] for l in labels], s=2, depthshade=False
+                )
                 title = "pixels" if name == "input" else f"{stage} h{name.rsplit('_h', 1)[1]}"
                 ax.set_title(f"{title}\n10-NN acc. {float(data['knn_accuracy']):.3f}", fontsize=9)
-                ax.set_xticks([]); ax.set_yticks([]); ax.set_zticks([])
+                ax.set_xticks([])
+                ax.set_yticks([])
+                ax.set_zticks([])
         top = by_name[f"finetuned_h{depth[-1]}"]
         for col, (a, b) in enumerate(((0, 1), (0, 2), (1, 2))):
             ax = fig.add_subplot(grid[2, col])
             ax.scatter(top["points"][:, a], top["points"][:, b], c=[palette[int(l)] for l in top["labels"]], s=2)
             ax.set_title(f"fine-tuned h{depth[-1]}: t-SNE axes {a + 1}–{b + 1}", fontsize=9)
-            ax.set_xticks([]); ax.set_yticks([])
+            ax.set_xticks([])
+            ax.set_yticks([])
         ax = fig.add_subplot(grid[2, 3:] if len(depth) + 1 > 3 else grid[2, -1])
         acc = accuracy.set_index("features")["knn_accuracy"]
         for stage, colour in (("pretrained", "tab:blue"), ("finetuned", "tab:red")):
-            ax.plot(range(len(depth) + 1), [acc["input"]] + [acc[f"{stage}_h{t}"] for t in depth], marker="o", color=colour, label=stage)
+            ax.plot(
+                range(len(depth) + 1),
+                [acc["input"]] + [acc[f"{stage}_h{t}"] for t in depth],
+                marker="o",
+                color=colour,
+                label=stage,
+            )
         ax.set_xticks(range(len(depth) + 1), ["pixels"] + [f"h{t}" for t in depth])
         ax.set_ylabel("10-NN accuracy in the embedding")
         ax.legend(fontsize=8)
@@ -103,7 +116,12 @@ def spectra(spectra: pd.DataFrame, claims: pd.DataFrame, title: str) -> dict:
             _spectrum_panel(right, between, "map", colours_between)
             right.set_title("layer t → layer t+1")
             right.legend()
-    return finish(fig, title, claims, f"Dotted line: σ = 1 (expanded above, compressed below). Device: {spectra['device'].iloc[0]}.")
+    return finish(
+        fig,
+        title,
+        claims,
+        f"Dotted line: σ = 1 (expanded above, compressed below). Device: {spectra['device'].iloc[0]}.",
+    )
 
 
 def spectra_before_after(spectra: list[pd.DataFrame], claims: pd.DataFrame) -> dict:
@@ -139,7 +157,9 @@ def singular_vectors(vectors: dict, claims: pd.DataFrame, layer: int, title: str
                 axes[i, j + 1].set_title(f"{name}: σ = {values[i, j]:.3g}", fontsize=8)
             for ax in axes[i]:
                 ax.set_axis_off()
-    return finish(fig, title, claims, f"Right singular vectors of the input → h{layer} Jacobian at each image (red +, blue −).")
+    return finish(
+        fig, title, claims, f"Right singular vectors of the input → h{layer} Jacobian at each image (red +, blue −)."
+    )
 
 
 def alexnet_spectra(spectra: pd.DataFrame, claims: pd.DataFrame, network: str) -> dict:
@@ -150,10 +170,16 @@ def alexnet_spectra(spectra: pd.DataFrame, claims: pd.DataFrame, network: str) -
         fig = new_figure(8, 5)
         ax = fig.subplots()
         _spectrum_panel(ax, spectra.sort_values("layer"), "map", colours)
-        ax.set_title(f"N = {spectra['image'].nunique()} images, top {spectra['index'].max()} singular values (randomised SVD)")
+        ax.set_title(
+            f"N = {spectra['image'].nunique()} images, top {spectra['index'].max()} singular values (randomised SVD)"
+        )
         ax.legend(fontsize=8)
-    return finish(fig, f"M6 — {NETWORK_TITLE[network]}, layers 1–7: singular values of input → layer Jacobians", claims,
-                  NETWORK_NOTE[network])
+    return finish(
+        fig,
+        f"M6 — {NETWORK_TITLE[network]}, layers 1–7: singular values of input → layer Jacobians",
+        claims,
+        NETWORK_NOTE[network],
+    )
 
 
 def alexnet_vectors(vectors: dict, claims: pd.DataFrame, layer: int) -> dict:
@@ -175,15 +201,24 @@ def alexnet_vectors(vectors: dict, claims: pd.DataFrame, layer: int) -> dict:
                 energy = (v**2).reshape(28, 28) if kind == "mnist" else (v**2).sum(0)
                 axes[i, j + 1].imshow(energy, cmap="magma")
                 axes[i, j + 1].contour(vectors["masks"][i], levels=[0.5], colors="cyan", linewidths=1.0)
-                axes[i, j + 1].set_title(f"v{j + 1}: {vectors['shares'][i, j]:.2f} of its energy\nin the region ({vectors['areas'][i]:.2f} of the area)",
-                                         fontsize=7)
+                axes[i, j + 1].set_title(
+                    f"v{j + 1}: {vectors['shares'][i, j]:.2f} of its energy\nin the region ({vectors['areas'][i]:.2f} of the area)",
+                    fontsize=7,
+                )
             axes[i, 3].text(0.0, 0.5, "top-5: " + str(vectors["top5"][i]).replace(" | ", "\n"), fontsize=7, va="center")
             for ax in axes[i]:
                 ax.set_axis_off()
     region = "the digit's own pixels" if kind == "mnist" else "pixels far from the border colour (Otsu)"
-    extra = (f"Cyan contour: the object region, made from the input alone ({region}), not from the network. "
-             f"Vectors of the input → layer {layer} map. " + NETWORK_NOTE[kind])
-    return finish(fig, f"M7 — {NETWORK_TITLE[kind]}: top-2 right singular vectors (layer {layer}) beside each input", claims, extra)
+    extra = (
+        f"Cyan contour: the object region, made from the input alone ({region}), not from the network. "
+        f"Vectors of the input → layer {layer} map. " + NETWORK_NOTE[kind]
+    )
+    return finish(
+        fig,
+        f"M7 — {NETWORK_TITLE[kind]}: top-2 right singular vectors (layer {layer}) beside each input",
+        claims,
+        extra,
+    )
 
 
 def perturbation(agreement: pd.DataFrame, claims: pd.DataFrame) -> dict:
@@ -197,13 +232,26 @@ def perturbation(agreement: pd.DataFrame, claims: pd.DataFrame) -> dict:
         for ax, network in zip(axes, networks):
             part = agreement[agreement["network"] == network]
             for kind in ("tangent", "normal"):
-                pairs = part[part["direction"] == kind].groupby(["magnitude", "image", "index"])["agree"].mean().reset_index()
+                pairs = (
+                    part[part["direction"] == kind]
+                    .groupby(["magnitude", "image", "index"])["agree"]
+                    .mean()
+                    .reset_index()
+                )
                 stats = pairs.groupby("magnitude")["agree"].agg(["mean", "std"]).reset_index()
                 # an agreement lies in [0, 1]: the sd bars are cut there rather than drawn past what can happen
                 low = stats["mean"] - (stats["mean"] - stats["std"]).clip(lower=0.0)
                 high = (stats["mean"] + stats["std"]).clip(upper=1.0) - stats["mean"]
-                ax.errorbar(stats["magnitude"], stats["mean"], yerr=[low, high], marker="o", ms=3, capsize=2, color=colours[kind],
-                            label=f"{kind} to the data manifold")
+                ax.errorbar(
+                    stats["magnitude"],
+                    stats["mean"],
+                    yerr=[low, high],
+                    marker="o",
+                    ms=3,
+                    capsize=2,
+                    color=colours[kind],
+                    label=f"{kind} to the data manifold",
+                )
             ax.set_title(names.get(network, network))
             ax.set_xlabel("perturbation size (data spreads along the first tangent)")
             ax.axvline(1.0, color="grey", lw=0.8, ls=":")
@@ -211,16 +259,24 @@ def perturbation(agreement: pd.DataFrame, claims: pd.DataFrame) -> dict:
             ax.legend()
         axes[0].set_ylabel("agreement with the unperturbed prediction")
     n_images, n_dirs = agreement["image"].nunique(), agreement["index"].nunique()
-    return finish(fig, "M8 — output under perturbations along directions tangent vs normal to the data manifold", claims,
-                  f"Directions from the data, not from the networks: tangent = top principal directions of the image's nearest "
-                  f"training digits of the same class; normal = random directions orthogonal to their leading principal "
-                  f"directions, on the pixels that vary in the training digits. Size 1 (dotted): one spread of the neighbours "
-                  f"along the first tangent direction, the edge of the data cloud. Error bars: sd over the N = {n_images}×{n_dirs} image-direction pairs, cut at 0 and 1.")
+    return finish(
+        fig,
+        "M8 — output under perturbations along directions tangent vs normal to the data manifold",
+        claims,
+        f"Directions from the data, not from the networks: tangent = top principal directions of the image's nearest "
+        f"training digits of the same class; normal = random directions orthogonal to their leading principal "
+        f"directions, on the pixels that vary in the training digits. Size 1 (dotted): one spread of the neighbours "
+        f"along the first tangent direction, the edge of the data cloud. Error bars: sd over the N = {n_images}×{n_dirs} image-direction pairs, cut at 0 and 1.",
+    )
 
 
 def noise_spectra(spectra: pd.DataFrame, claims: pd.DataFrame, network: str) -> dict:
     """M9: spectra of two DBN and two AlexNet layers for inputs with increasing noise."""
-    panels = [(net, layer) for net in ("DBN", "AlexNet") for layer in sorted(spectra[spectra["network"] == net]["layer"].unique())]
+    panels = [
+        (net, layer)
+        for net in ("DBN", "AlexNet")
+        for layer in sorted(spectra[spectra["network"] == net]["layer"].unique())
+    ]
     with styled():
         fig = new_figure(4.0 * len(panels), 4.6)
         axes = np.atleast_1d(fig.subplots(1, len(panels)))
@@ -233,5 +289,7 @@ def noise_spectra(spectra: pd.DataFrame, claims: pd.DataFrame, network: str) -> 
             ax.set_title(f"{net if net == 'DBN' else NETWORK_TITLE[network]} layer {layer}", fontsize=10)
             ax.legend(title="noise sd", fontsize=7)
     units = "pixel units" if network == "mnist" else "normalised input units"
-    extra = f"DBN: after pre-training, noise in pixel units. AlexNet-shaped net: noise in {units}. " + NETWORK_NOTE[network]
+    extra = (
+        f"DBN: after pre-training, noise in pixel units. AlexNet-shaped net: noise in {units}. " + NETWORK_NOTE[network]
+    )
     return finish(fig, "M9 — spectra of noisy inputs, noise increasing: less is passed on", claims, extra)

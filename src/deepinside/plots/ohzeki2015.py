@@ -6,10 +6,12 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from .style import finish, new_figure, styled
+from deepinside.plots.style import finish, new_figure, styled
 
-MODEL_NOTE = ("Model: a reconstruction of Ohzeki 2015 (margin pre-training on unlabelled gap data, fine-tuning with labels, "
-              "replica-symmetric theory, message passing); the paper's body could not be consulted.")
+MODEL_NOTE = (
+    "Model: a reconstruction of Ohzeki 2015 (margin pre-training on unlabelled gap data, fine-tuning with labels, "
+    "replica-symmetric theory, message passing); the paper's body could not be consulted."
+)
 
 
 def _difficulty_colours(values) -> dict:
@@ -27,12 +29,27 @@ def _gamp_markers(ax, points: pd.DataFrame, colour, sizes: list[int]) -> None:
     for (size, init), part in _converged(points).groupby(["N", "init"]):
         stats = part.groupby("beta")["error"].agg(["mean", "std"]).reset_index()
         filled = init == "informative"
-        ax.errorbar(stats["beta"], stats["mean"], yerr=stats["std"], ls="none", marker=markers[size], ms=5, capsize=2,
-                    color=colour, markerfacecolor=colour if filled else "white", zorder=3)
+        ax.errorbar(
+            stats["beta"],
+            stats["mean"],
+            yerr=stats["std"],
+            ls="none",
+            marker=markers[size],
+            ms=5,
+            capsize=2,
+            color=colour,
+            markerfacecolor=colour if filled else "white",
+            zorder=3,
+        )
 
 
-def error_vs_beta(diagrams: list[pd.DataFrame], transitions: pd.DataFrame, points: list[pd.DataFrame],
-                  analogue: pd.DataFrame, claims: pd.DataFrame) -> dict:
+def error_vs_beta(
+    diagrams: list[pd.DataFrame],
+    transitions: pd.DataFrame,
+    points: list[pd.DataFrame],
+    analogue: pd.DataFrame,
+    claims: pd.DataFrame,
+) -> dict:
     """P1: ε vs β for several gaps κ, one panel per α: replica theory (equilibrium solid, metastable dashed,
     spinodals marked), GAMP points at two N and two initialisations; the former analogue in a third panel."""
     theory = pd.concat(diagrams, ignore_index=True)
@@ -48,9 +65,13 @@ def error_vs_beta(diagrams: list[pd.DataFrame], transitions: pd.DataFrame, point
                 colour = colours[kappa]
                 equilibrium = part[part["equilibrium"]].sort_values("beta")
                 ax.plot(equilibrium["beta"], equilibrium["error"], color=colour, lw=1.8, label=f"κ = {kappa:g}")
-                metastable = part[~part["equilibrium"]].merge(equilibrium[["beta", "q"]], on="beta", suffixes=("", "_eq"))
+                metastable = part[~part["equilibrium"]].merge(
+                    equilibrium[["beta", "q"]], on="beta", suffixes=("", "_eq")
+                )
                 for side in (metastable["q"] > metastable["q_eq"], metastable["q"] < metastable["q_eq"]):
-                    branch = metastable[side].sort_values("beta")  # above and below the equilibrium: two branches, drawn apart
+                    branch = metastable[side].sort_values(
+                        "beta"
+                    )  # above and below the equilibrium: two branches, drawn apart
                     if len(branch):
                         ax.plot(branch["beta"], branch["error"], ls="--", lw=1.2, color=colour)
                 row = transitions[(transitions["alpha"] == alpha) & (transitions["kappa"] == kappa)].iloc[0]
@@ -72,14 +93,22 @@ def error_vs_beta(diagrams: list[pd.DataFrame], transitions: pd.DataFrame, point
             ax.plot(part["beta"], part["error"], color=strength_colours[strength], lw=1.5, label=f"b = {strength:g}")
         ax.set_xscale("log")
         ax.set_xlabel("β")
-        ax.set_title(f"comparison, not the talk's model: Gaussian clusters,\nPCA + Hebbian (α = {analogue['alpha'].iloc[0]:g}, N → ∞)",
-                     fontsize=9)
+        ax.set_title(
+            f"comparison, not the talk's model: Gaussian clusters,\nPCA + Hebbian (α = {analogue['alpha'].iloc[0]:g}, N → ∞)",
+            fontsize=9,
+        )
         ax.set_ylim(-0.02, 0.52)
         ax.legend(fontsize=8, title="cluster strength b", title_fontsize=7)
     markers = ", ".join(f"{m} N = {n}" for m, n in zip(("circles", "squares", "triangles", "diamonds"), sizes))
-    left_out = f"{len(gamp) - len(_converged(gamp))} of {len(gamp)} runs did not converge and are not drawn. " if len(gamp) else ""
+    left_out = (
+        f"{len(gamp) - len(_converged(gamp))} of {len(gamp)} runs did not converge and are not drawn. "
+        if len(gamp)
+        else ""
+    )
     return finish(
-        fig, "P1 — generalisation error vs unlabelled data: a phase transition in β", claims,
+        fig,
+        "P1 — generalisation error vs unlabelled data: a phase transition in β",
+        claims,
         "Lines: replica-symmetric theory, equilibrium (solid), metastable branches (dashed), spinodals (dotted). "
         f"Points: message passing (GAMP), mean ± sd over instances ({markers}); filled: started near the teacher "
         "(informative, overlap 0.95), open: from a random vector (uninformative) — their gap inside the spinodals is the "
@@ -100,19 +129,46 @@ def error_vs_alpha(curves: pd.DataFrame, points: list[pd.DataFrame], claims: pd.
             colour = colours.get(beta, "tab:red")
             label = "without pre-training (β = 0)" if beta == 0 else f"pre-trained on β = {beta:g} N unlabelled"
             equilibrium = part[part["equilibrium"]].sort_values("alpha")
-            ax.plot(equilibrium["alpha"], equilibrium["error"], color=colour, lw=1.8, label=f"theory equilibrium, {label}")
+            ax.plot(
+                equilibrium["alpha"], equilibrium["error"], color=colour, lw=1.8, label=f"theory equilibrium, {label}"
+            )
             others = part[~part["equilibrium"]].sort_values("alpha")
             if len(others):
-                ax.plot(others["alpha"], others["error"], color=colour, lw=1.2, ls="--", marker=".",
-                        label=f"theory, other stable branch, {label}")
+                ax.plot(
+                    others["alpha"],
+                    others["error"],
+                    color=colour,
+                    lw=1.2,
+                    ls="--",
+                    marker=".",
+                    label=f"theory, other stable branch, {label}",
+                )
             reached = part[part["reached"]].sort_values("alpha")
-            ax.plot(reached["alpha"], reached["error"], color=colour, ls="none", marker="x", ms=7, mew=1.5,
-                    label=f"branch reached from an uninformative start, {label}")  # markers only: it jumps between branches
+            ax.plot(
+                reached["alpha"],
+                reached["error"],
+                color=colour,
+                ls="none",
+                marker="x",
+                ms=7,
+                mew=1.5,
+                label=f"branch reached from an uninformative start, {label}",
+            )  # markers only: it jumps between branches
             sim = _converged(gamp[gamp["beta"] == beta]) if len(gamp) else gamp
             for size, marker in zip(sorted(sim["N"].unique()) if len(sim) else [], ("o", "s")):
                 stats = sim[sim["N"] == size].groupby("alpha")["error"].agg(["mean", "std"]).reset_index()
-                ax.errorbar(stats["alpha"], stats["mean"], yerr=stats["std"], ls="none", marker=marker, ms=5, capsize=2, color=colour,
-                            markerfacecolor="white", label=f"GAMP, N = {size} (converged runs), {label}")
+                ax.errorbar(
+                    stats["alpha"],
+                    stats["mean"],
+                    yerr=stats["std"],
+                    ls="none",
+                    marker=marker,
+                    ms=5,
+                    capsize=2,
+                    color=colour,
+                    markerfacecolor="white",
+                    label=f"GAMP, N = {size} (converged runs), {label}",
+                )
         coexist = curves[(curves["beta"] > 0) & (curves["branches"] > 1)]["alpha"]
         if len(coexist):
             ax.axvspan(coexist.min(), coexist.max(), color="tab:red", alpha=0.07, lw=0)
@@ -121,9 +177,20 @@ def error_vs_alpha(curves: pd.DataFrame, points: list[pd.DataFrame], claims: pd.
         ax.set_ylabel("generalisation error ε")
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: it covered data points
     kappa = curves["kappa"].iloc[0]
-    left_out = f"{len(gamp) - len(_converged(gamp))} of {len(gamp)} GAMP runs did not converge and are not drawn. " if len(gamp) else ""
-    where = (f"Shaded: the α where two stable branches coexist at β = {curves['beta'].max():g} (a coexistence region, not a "
-             "continuous onset): learning from an uninformative start is predicted to stay on the higher-error branch there. "
-             if len(coexist) else "")
-    return finish(fig, f"P2 — error vs labelled data (gap κ = {kappa:g}): pre-training raises the potential", claims,
-                  where + left_out + MODEL_NOTE)
+    left_out = (
+        f"{len(gamp) - len(_converged(gamp))} of {len(gamp)} GAMP runs did not converge and are not drawn. "
+        if len(gamp)
+        else ""
+    )
+    where = (
+        f"Shaded: the α where two stable branches coexist at β = {curves['beta'].max():g} (a coexistence region, not a "
+        "continuous onset): learning from an uninformative start is predicted to stay on the higher-error branch there. "
+        if len(coexist)
+        else ""
+    )
+    return finish(
+        fig,
+        f"P2 — error vs labelled data (gap κ = {kappa:g}): pre-training raises the potential",
+        claims,
+        where + left_out + MODEL_NOTE,
+    )

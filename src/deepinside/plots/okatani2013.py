@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from .style import finish, mode_palette, new_figure, styled
+from deepinside.plots.style import finish, mode_palette, new_figure, styled
 
 
 def image_grid(container, images: np.ndarray, columns: int, symmetric: bool = False, titles=None) -> None:
@@ -51,16 +51,32 @@ def likelihood_curves(likelihood: pd.DataFrame, claims: pd.DataFrame) -> dict:
         ax = fig.subplots()
         for method in methods:
             rows = likelihood[likelihood["method"] == method]
-            ax.plot(rows["epoch"], rows["test_log_likelihood"], marker="o", ms=3, color=colours[method], label=f"{method} (test)")
-            ax.plot(rows["epoch"], rows["train_log_likelihood"], ls="--", color=colours[method], lw=1, label=f"{method} (train)")
+            ax.plot(
+                rows["epoch"],
+                rows["test_log_likelihood"],
+                marker="o",
+                ms=3,
+                color=colours[method],
+                label=f"{method} (test)",
+            )
+            ax.plot(
+                rows["epoch"],
+                rows["train_log_likelihood"],
+                ls="--",
+                color=colours[method],
+                lw=1,
+                label=f"{method} (train)",
+            )
         ax.set_xlabel("epoch")
         ax.set_ylabel("exact log-likelihood (nats per image)")
         low = likelihood[likelihood["epoch"] > 0]["test_log_likelihood"].min()
         high = likelihood["test_log_likelihood"].max()
         ax.set_ylim(low - 0.1 * (high - low), high + 0.1 * (high - low))
         ax.legend(fontsize=8, ncol=2)
-    n_hidden_note = ("Binarised MNIST; log Z computed exactly by enumerating all hidden states. Epoch 0: the initial weights, "
-                     "whose visible biases (the data's log-odds, Hinton's guide) already make an independent-pixel model.")
+    n_hidden_note = (
+        "Binarised MNIST; log Z computed exactly by enumerating all hidden states. Epoch 0: the initial weights, "
+        "whose visible biases (the data's log-odds, Hinton's guide) already make an independent-pixel model."
+    )
     return finish(fig, "O2 — CD-1 vs CD-k vs PCD on a small RBM with exact likelihood", claims, n_hidden_note)
 
 
@@ -74,9 +90,13 @@ def gibbs_samples(samples: dict, summary: pd.DataFrame, coverage: pd.DataFrame, 
     with styled():
         fig = new_figure(10, 2.9 * n_rows + 3.6)
         subs = fig.subfigures(n_rows + 1, 1, height_ratios=[2.9] * n_rows + [3.4])
-        for sub, name, images, probabilities in zip(subs[:-1], samples["names"], samples["images"], samples["probabilities"]):
+        for sub, name, images, probabilities in zip(
+            subs[:-1], samples["names"], samples["images"], samples["probabilities"]
+        ):
             entry = by_model.loc[name]
-            role = {"control": " — control", "comparison (not on the slide)": " — comparison, not on the slide"}.get(entry["role"], "")
+            role = {"control": " — control", "comparison (not on the slide)": " — comparison, not on the slide"}.get(
+                entry["role"], ""
+            )
             likelihood = ""
             if np.isfinite(entry.get("test_log_likelihood", np.nan)):
                 if entry.get("ais_short_by_at_least", 0.0) > 0:  # AIS shown to have missed states: an upper limit only
@@ -86,9 +106,14 @@ def gibbs_samples(samples: dict, summary: pd.DataFrame, coverage: pd.DataFrame, 
             sub.suptitle(
                 f"{'test-set digits (real)' if name == 'real digits' else 'samples of the ' + name}{role}: "
                 f"{entry['digit_fraction']:.0%} confident digits, {entry['classes']} classes{likelihood}",
-                fontsize=9, fontweight="bold", x=0.01, ha="left",
+                fontsize=9,
+                fontweight="bold",
+                x=0.01,
+                ha="left",
             )
-            titles = [("–" if p.argmax() == 10 else str(p.argmax())) + f" ({p.max():.2f})" for p in probabilities[:shown]]
+            titles = [
+                ("–" if p.argmax() == 10 else str(p.argmax())) + f" ({p.max():.2f})" for p in probabilities[:shown]
+            ]
             image_grid(sub, images[:shown].reshape(-1, 28, 28), columns, titles=titles)
         left, right = subs[-1].subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1], "wspace": 0.45})
         models = list(dict.fromkeys(coverage["model"]))
@@ -111,23 +136,57 @@ def gibbs_samples(samples: dict, summary: pd.DataFrame, coverage: pd.DataFrame, 
         y = np.arange(len(rated))
         for k, row in rated.iterrows():
             colour = colours.get(row["model"], "grey")
-            right.errorbar(row["test_log_likelihood"], k, xerr=row["log_z_se"], fmt="o", ms=7, color=colour, mfc="white",
-                           label="ours, AIS estimate ± s.e." if k == 0 else None)
+            right.errorbar(
+                row["test_log_likelihood"],
+                k,
+                xerr=row["log_z_se"],
+                fmt="o",
+                ms=7,
+                color=colour,
+                mfc="white",
+                label="ours, AIS estimate ± s.e." if k == 0 else None,
+            )
             if "test_log_likelihood_low" in row and np.isfinite(row["test_log_likelihood_low"]):
                 right.plot([row["test_log_likelihood_low"], row["test_log_likelihood"]], [k, k], color=colour, lw=1)
-                right.plot(row["test_log_likelihood_low"], k, marker="<", ms=8, color=colour, ls="none",
-                           label="ours, cautious: at most this (what the claim uses)" if k == 0 else None)
+                right.plot(
+                    row["test_log_likelihood_low"],
+                    k,
+                    marker="<",
+                    ms=8,
+                    color=colour,
+                    ls="none",
+                    label="ours, cautious: at most this (what the claim uses)" if k == 0 else None,
+                )
             if np.isfinite(row["paper_log_likelihood"]):
-                right.plot(row["paper_log_likelihood"], k, marker="D", ms=7, mfc="white", mec="black", ls="none",
-                           label="paper (S&H 2009)" if k == rated.index[np.isfinite(rated["paper_log_likelihood"])][0] else None)
+                right.plot(
+                    row["paper_log_likelihood"],
+                    k,
+                    marker="D",
+                    ms=7,
+                    mfc="white",
+                    mec="black",
+                    ls="none",
+                    label="paper (S&H 2009)"
+                    if k == rated.index[np.isfinite(rated["paper_log_likelihood"])][0]
+                    else None,
+                )
             short = row.get("ais_short_by_at_least", 0.0)
             if short > 0:  # AIS shown to have missed states: only an upper limit is known
                 text = f"AIS missed states (≥ {short:.1f} nats): at most {row['test_log_likelihood_low']:.1f}"
             else:
                 text = f"{row['test_log_likelihood']:.1f}, cautious {row['test_log_likelihood_low']:.1f}"
             text += f"  (paper {row['paper_log_likelihood']:.2f})" if np.isfinite(row["paper_log_likelihood"]) else ""
-            right.annotate(text, (row["test_log_likelihood"], k), xytext=(0, -13), textcoords="offset points", ha="center", fontsize=7)
-        values = np.concatenate([rated["test_log_likelihood"], rated["test_log_likelihood_low"], rated["paper_log_likelihood"].dropna()])
+            right.annotate(
+                text,
+                (row["test_log_likelihood"], k),
+                xytext=(0, -13),
+                textcoords="offset points",
+                ha="center",
+                fontsize=7,
+            )
+        values = np.concatenate(
+            [rated["test_log_likelihood"], rated["test_log_likelihood_low"], rated["paper_log_likelihood"].dropna()]
+        )
         span = max(values.max() - values.min(), 5.0)
         right.set_xlim(values.min() - 0.25 * span, values.max() + 0.25 * span)
         right.set_yticks(y)
@@ -160,8 +219,18 @@ def error_vs_training_size(errors: pd.DataFrame, claims: pd.DataFrame) -> dict:
         ax = fig.subplots()
         for init, rows in errors.groupby("init"):
             rows = rows.sort_values("n_train")
-            ax.plot(rows["n_train"], 100 * rows["test_error"], marker="o", color=colours.get(init), label=f"{init}: test")
-            ax.plot(rows["n_train"], 100 * rows["train_error"], marker="s", ms=4, ls="--", color=colours.get(init), label=f"{init}: train")
+            ax.plot(
+                rows["n_train"], 100 * rows["test_error"], marker="o", color=colours.get(init), label=f"{init}: test"
+            )
+            ax.plot(
+                rows["n_train"],
+                100 * rows["train_error"],
+                marker="s",
+                ms=4,
+                ls="--",
+                color=colours.get(init),
+                label=f"{init}: train",
+            )
         ax.set_xscale("log")
         ax.set_xticks(sizes)
         ax.set_xticklabels([f"{n:,}" for n in sizes])
@@ -170,7 +239,9 @@ def error_vs_training_size(errors: pd.DataFrame, claims: pd.DataFrame) -> dict:
         ax.set_ylabel("error (%)")
         ax.legend()
     return finish(
-        fig, "O4 — DBN pre-training vs random initialisation, same fine-tuning (Adam, early stopping)", claims,
+        fig,
+        "O4 — DBN pre-training vs random initialisation, same fine-tuning (Adam, early stopping)",
+        claims,
         "Each net is shown at its early-stopping epoch (lowest error on its held-out examples).",
     )
 
@@ -184,7 +255,9 @@ def learning_curves(history: pd.DataFrame, claims: pd.DataFrame) -> dict:
         trained = history[history["epoch"] > 0]
         ax.plot(trained["epoch"], 100 * trained["train_error"], marker="o", ms=3, color=colours[0], label="train")
         first = trained[trained["phase"] == trained["phase"].iloc[0]]
-        ax.plot(first["epoch"], 100 * first["validation_error"], marker="^", ms=3, color=colours[1], label="held-out batch")
+        ax.plot(
+            first["epoch"], 100 * first["validation_error"], marker="^", ms=3, color=colours[1], label="held-out batch"
+        )
         ax.plot(trained["epoch"], 100 * trained["test_error"], marker="o", ms=3, color=colours[2], label="test")
         ax.axhline(1.1, color="grey", ls=":", lw=1, label="talk: 1.1 % (cuda-convnet, full MNIST)")
         phases = list(dict.fromkeys(trained["phase"]))
@@ -194,15 +267,26 @@ def learning_curves(history: pd.DataFrame, claims: pd.DataFrame) -> dict:
             ax.text(start - 0.3, 0.98, f"→ {name}", transform=ax.get_xaxis_transform(), fontsize=8, va="top")
         best = history[history["selected"] & (history["phase"] == phases[0])]
         if len(best):
-            ax.plot(best["epoch"], 100 * best["validation_error"], marker="*", ms=12, color=colours[1], ls="none",
-                    label="best held-out epoch (weights kept)")
-        ax.set_yscale("symlog", linthresh=0.1, linscale=0.5)  # log above 0.1 %, linear below: a train error of 0 stays drawn
+            ax.plot(
+                best["epoch"],
+                100 * best["validation_error"],
+                marker="*",
+                ms=12,
+                color=colours[1],
+                ls="none",
+                label="best held-out epoch (weights kept)",
+            )
+        ax.set_yscale(
+            "symlog", linthresh=0.1, linscale=0.5
+        )  # log above 0.1 %, linear below: a train error of 0 stays drawn
         ax.set_ylim(bottom=0)
         ax.set_xlabel("epoch")
         ax.set_ylabel("error (%; log scale above 0.1 %, linear below)")
         ax.legend(fontsize=8)
     return finish(
-        fig, "O5 — LeNet-style CNN on MNIST, the talk's cuda-convnet recipe", claims,
+        fig,
+        "O5 — LeNet-style CNN on MNIST, the talk's cuda-convnet recipe",
+        claims,
         f"Phase 1: one of six training batches held out, training until its error stops falling; phase 2 (dashed line): "
         f"all batches, learning rate ×0.1, about ten epochs. Device: {history['device'].iloc[-1]}.",
     )

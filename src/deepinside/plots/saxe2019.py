@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from .style import finish, mode_palette, new_figure, styled
+from deepinside.plots.style import finish, mode_palette, new_figure, styled
 
 
 def hierarchy_svd(modes: dict, claims: pd.DataFrame) -> dict:
@@ -97,7 +97,9 @@ def progressive_differentiation(rsa: dict, distinctions: pd.DataFrame, claims: p
             ax.set_xlabel("item", fontsize=7)
             if k == 0:
                 ax.set_ylabel("item (leaf of the tree, in tree order)", fontsize=7)
-        fig.colorbar(image, ax=fig.axes, location="right", shrink=0.35, anchor=(0.0, 1.0), label="similarity / panel max")
+        fig.colorbar(
+            image, ax=fig.axes, location="right", shrink=0.35, anchor=(0.0, 1.0), label="similarity / panel max"
+        )
         ax = fig.add_subplot(grid[1, :])
         for colour, level in zip(colours, levels):
             rows = distinctions[distinctions["level"] == level]

@@ -15,7 +15,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from ..claims import caption
+from deepinside.pipeline.claims import caption
 
 CAPTION_WIDTH = 140
 
@@ -60,5 +60,14 @@ def add_footer(fig: Figure, text: str) -> None:
     fig.draw(renderer)  # lays the figure out, so the texts' extents are final
     height = fig.get_figheight() * fig.dpi
     bottom = min((t.get_window_extent(renderer).y0 for t in fig.texts), default=0.0) / height
-    fig.text(0.0, bottom - 0.01, textwrap.fill(text, CAPTION_WIDTH + 20), ha="left", va="top",
-             fontsize=6.5, color="0.45", family="sans-serif", transform=fig.transFigure)
+    fig.text(
+        0.0,
+        bottom - 0.01,
+        textwrap.fill(text, CAPTION_WIDTH + 20),
+        ha="left",
+        va="top",
+        fontsize=6.5,
+        color="0.45",
+        family="sans-serif",
+        transform=fig.transFigure,
+    )

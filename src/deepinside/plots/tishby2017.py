@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import LogNorm
 
-from .style import finish, mode_palette, new_figure, styled
+from deepinside.plots.style import finish, mode_palette, new_figure, styled
 
 
 def _plane(ax, information: pd.DataFrame, estimator: str = "binning", colorbar_fig=None) -> None:
@@ -15,14 +15,20 @@ def _plane(ax, information: pd.DataFrame, estimator: str = "binning", colorbar_f
     mean = part.groupby(["layer", "epoch"])[["I_XT", "I_TY"]].mean().reset_index()
     epochs = mean["epoch"].clip(lower=1)
     norm = LogNorm(vmin=epochs.min(), vmax=epochs.max())
-    for layer, rows in mean.groupby("layer"):
+    for _layer, rows in mean.groupby("layer"):
         rows = rows.sort_values("epoch")
         ax.plot(rows["I_XT"], rows["I_TY"], color="grey", lw=0.5, zorder=1)
     points = ax.scatter(mean["I_XT"], mean["I_TY"], c=epochs, cmap="viridis", norm=norm, s=12, zorder=2)
     last = mean[mean["epoch"] == mean["epoch"].max()].sort_values("I_TY")
     for rank, (_, row) in enumerate(last.iterrows()):  # staggered: layers that end close together stay readable
-        ax.annotate(f"L{int(row['layer'])}", (row["I_XT"], row["I_TY"]), fontsize=7, xytext=(6, -12 + 8 * rank),
-                    textcoords="offset points", arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "grey"})
+        ax.annotate(
+            f"L{int(row['layer'])}",
+            (row["I_XT"], row["I_TY"]),
+            fontsize=7,
+            xytext=(6, -12 + 8 * rank),
+            textcoords="offset points",
+            arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "grey"},
+        )
     ax.set_xlabel("I(X;T) (bits)")
     ax.set_ylabel("I(T;Y) (bits)")
     if colorbar_fig is not None:
@@ -38,8 +44,12 @@ def information_planes(runs: list[pd.DataFrame], claims: pd.DataFrame) -> dict:
         for ax, run in zip(axes, runs):
             _plane(ax, run, colorbar_fig=fig if run is runs[-1] else None)
             ax.set_title(f"train on {run['fraction'].iloc[0]:.0%} of the patterns ({run['member'].nunique()} networks)")
-    return finish(fig, "T1 — information plane of a 12-10-7-5-4-3-2 tanh network (binning, 30 bins)", claims,
-                  "Points: mean over networks per layer (L1 = first hidden layer) and recorded epoch; grey lines join epochs.")
+    return finish(
+        fig,
+        "T1 — information plane of a 12-10-7-5-4-3-2 tanh network (binning, 30 bins)",
+        claims,
+        "Points: mean over networks per layer (L1 = first hidden layer) and recorded epoch; grey lines join epochs.",
+    )
 
 
 def signal_and_noise(signal_noise: pd.DataFrame, switches: pd.DataFrame, claims: pd.DataFrame) -> dict:
@@ -59,8 +69,13 @@ def signal_and_noise(signal_noise: pd.DataFrame, switches: pd.DataFrame, claims:
             onsets = switches.dropna(subset=["compression_onset"])
             if len(onsets):
                 deepest = onsets.loc[onsets["layer"].idxmax()]
-                ax.axvline(max(deepest["compression_onset"], 1), color="black", lw=1.6, ls="-.",
-                           label=f"compression onset (peak of I(X;T), L{int(deepest['layer'])})")
+                ax.axvline(
+                    max(deepest["compression_onset"], 1),
+                    color="black",
+                    lw=1.6,
+                    ls="-.",
+                    label=f"compression onset (peak of I(X;T), L{int(deepest['layer'])})",
+                )
             ax.plot([], [], color="grey", lw=0.8, ls=":", label="sd > mean from here (per layer, its colour)")
             ax.set_xscale("log")
             ax.set_yscale("log")
@@ -68,13 +83,19 @@ def signal_and_noise(signal_noise: pd.DataFrame, switches: pd.DataFrame, claims:
             ax.set_title(f"gradient {what} over mini-batches", fontsize=10)
         axes[0].set_ylabel("norm of ∂E/∂W of the layer")
         axes[1].legend(ncol=2, fontsize=7)
-    return finish(fig, "T2 — gradient signal (left) and noise (right) per layer: drift, then diffusion", claims,
-                  "Dotted lines: epoch from which sd > mean in at least 80 % of later epochs (mean over networks). "
-                  "Dash-dotted black line: compression onset, the epoch at which the mean I(X;T) of the deepest hidden layer peaks. "
-                  "Gradient layer l feeds hidden layer l; the last one feeds the output.")
+    return finish(
+        fig,
+        "T2 — gradient signal (left) and noise (right) per layer: drift, then diffusion",
+        claims,
+        "Dotted lines: epoch from which sd > mean in at least 80 % of later epochs (mean over networks). "
+        "Dash-dotted black line: compression onset, the epoch at which the mean I(X;T) of the deepest hidden layer peaks. "
+        "Gradient layer l feeds hidden layer l; the last one feeds the output.",
+    )
 
 
-def depth_sweep(runs: list[pd.DataFrame], epochs: pd.DataFrame, claims: pd.DataFrame, test_loss_threshold: float) -> dict:
+def depth_sweep(
+    runs: list[pd.DataFrame], epochs: pd.DataFrame, claims: pd.DataFrame, test_loss_threshold: float
+) -> dict:
     """T3: information planes for 1…6 hidden layers and the epochs each needs to generalise."""
     runs = sorted(runs, key=lambda r: r["depth"].iloc[0])
     with styled():
@@ -97,7 +118,14 @@ def depth_sweep(runs: list[pd.DataFrame], epochs: pd.DataFrame, claims: pd.DataF
         finite = epochs["median_epochs"].replace(np.inf, np.nan)
         ax.bar(epochs["depth"], finite, color=mode_palette(len(epochs)))
         for d, e in zip(epochs["depth"], epochs["median_epochs"]):
-            ax.text(d, 0 if not np.isfinite(e) else e, "not reached" if not np.isfinite(e) else f"{e:g}", ha="center", va="bottom", fontsize=8)
+            ax.text(
+                d,
+                0 if not np.isfinite(e) else e,
+                "not reached" if not np.isfinite(e) else f"{e:g}",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
         ax.set_yscale("log")
         ax.set_xlabel("number of hidden layers")
         ax.set_ylabel(f"epochs to test loss ≤ {test_loss_threshold:g} (median)")
@@ -116,7 +144,11 @@ def relu_and_kde(tanh: pd.DataFrame, relu: pd.DataFrame, claims: pd.DataFrame) -
                 _plane(ax, run, estimator, colorbar_fig=fig if name == "ReLU" else None)
                 networks = run[run["estimator"] == estimator]["member"].nunique()
                 ax.set_title(f"{name}, {titles[estimator]} ({networks} networks)", fontsize=10)
-    return finish(fig, "T4 — tanh vs ReLU under three estimators (Saxe et al. 2018's critique)", claims,
-                  "Rows: 30 equal bins (tanh over [−1, 1], ReLU over [0, the layer's largest activity seen in training]); "
-                  "bins of fixed width for both (Saxe et al. 2018); the KDE upper bound. Binning is scale-dependent, "
-                  "so the first two can disagree for ReLU.")
+    return finish(
+        fig,
+        "T4 — tanh vs ReLU under three estimators (Saxe et al. 2018's critique)",
+        claims,
+        "Rows: 30 equal bins (tanh over [−1, 1], ReLU over [0, the layer's largest activity seen in training]); "
+        "bins of fixed width for both (Saxe et al. 2018); the KDE upper bound. Binning is scale-dependent, "
+        "so the first two can disagree for ReLU.",
+    )

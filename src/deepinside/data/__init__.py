@@ -1,0 +1,1 @@
+"""Data: the datasets of the talks, downloaded or embedded, checked, split."""

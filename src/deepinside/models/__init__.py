@@ -1,0 +1,1 @@
+"""Models and their training: RBMs, DBMs, DBNs, feed-forward nets, AlexNet, ensembles."""

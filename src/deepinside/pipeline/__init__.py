@@ -1,0 +1,1 @@
+"""Plumbing of the workflow: the step adapter, files, checkpoints, claims, provenance, configuration."""

@@ -1,0 +1,198 @@
+"""Run one package function for one Snakemake job.
+
+Every rule of the workflow names a function ``"module:function"`` in ``params.step``
+and its keyword arguments in ``params.kwargs``. :func:`run_step` reads the rule's
+named inputs (by extension, see :mod:`deepinside.pipeline.files`; a named input holding a list of
+files gives a list, one holding no files is left out so the function's default
+applies), calls the function with the inputs and the keyword arguments, and writes each entry of the returned dict to the
+rule's output of the same name, atomically. The function never touches files, so it
+can be unit-tested on arrays; the rule stays a table of contents.
+
+Standard error and standard output of the job (progress bars, messages) go to the
+rule's log file, and a failing job's log ends with the exception and its traceback.
+
+A rule may declare the SHA-256 sidecars of its outputs (``<output>.sha256``, see
+:mod:`deepinside.pipeline.files`) as outputs of their own, so that Snakemake's output cache keeps
+them with the file; the writer makes them, the function never returns them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import inspect
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from deepinside.pipeline import files, provenance
+
+
+def resolve(step: str) -> Callable[..., Mapping[str, Any]]:
+    """Import ``"package.module:function"`` (optionally ``…@<code fingerprint>``) and return the function."""
+    module_name, sep, function_name = step.split("@")[0].partition(":")
+    if not sep or not function_name:
+        raise ValueError(f"step must look like 'package.module:function', got {step!r}")
+    module = importlib.import_module(module_name)
+    try:
+        return getattr(module, function_name)
+    except AttributeError:
+        raise AttributeError(f"{module_name} has no function {function_name!r} (step {step!r})") from None
+
+
+def call(step: str, inputs: Mapping[str, Any], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Call the step function with inputs and keyword arguments; check what it returns."""
+    function = resolve(step)
+    overlap = set(inputs) & set(kwargs)
+    if overlap:
+        raise ValueError(f"{step}: names given both as input and as parameter: {sorted(overlap)}")
+    signature = inspect.signature(function)
+    try:
+        signature.bind(**inputs, **kwargs)
+    except TypeError as error:
+        raise TypeError(f"{step}: arguments do not match its signature {signature}: {error}") from None
+    result = function(**inputs, **kwargs)
+    if not isinstance(result, Mapping):
+        raise TypeError(f"{step} must return a dict of outputs, got {type(result).__name__}")
+    return dict(result)
+
+
+def run(
+    step: str,
+    inputs: Mapping[str, str],
+    outputs: Mapping[str, str],
+    kwargs: Mapping[str, Any] | None = None,
+    threads: int = 1,
+    context: Mapping[str, Any] | None = None,
+) -> None:
+    """Read ``inputs`` (name → path), run ``step``, write the result to ``outputs``.
+
+    ``context`` (``preset``, ``seeds``) goes into the provenance that claims tables
+    (columns) and figures (PNG text chunks and a footer line) carry.
+    """
+    kwargs = dict(kwargs or {})
+    limit_threads(threads)  # before numpy / torch load: they read it when imported
+    # a named input that resolves to no files is not passed: the function's default applies
+    loaded = {name: _read(path) for name, path in inputs.items() if path != []}
+    started = time.perf_counter()
+    print(f"[deepinside] {step} with {sorted(kwargs)} on {threads} thread(s)", file=sys.stderr, flush=True)
+    result = call(step, loaded, kwargs)
+    digests = {
+        name
+        for name, path in outputs.items()
+        if any(str(files.digest_path(other)) == str(path) for other in outputs.values())
+    }
+    outputs = {name: path for name, path in outputs.items() if name not in digests}
+    missing = set(outputs) - set(result)
+    extra = set(result) - set(outputs)
+    if missing or extra:
+        raise KeyError(
+            f"{step} returned outputs {sorted(result)}, but the rule declares {sorted(outputs)}"
+            f" (missing {sorted(missing)}, undeclared {sorted(extra)})"
+        )
+    fields = None  # read once, and only for a job that writes a claims table or a figure
+    for name, path in outputs.items():
+        obj, metadata = result[name], None
+        if _carries_provenance(obj):
+            fields = fields or provenance.record(step, **dict(context or {}))
+            obj, metadata = _with_provenance(obj, fields)
+        files.write(obj, path, metadata=metadata)
+    print(f"[deepinside] {step} done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+
+
+def run_step(job: Any) -> None:
+    """Entry point for ``workflow/scripts/step.py``: ``job`` is Snakemake's ``snakemake`` object."""
+    log = job.log[0] if len(job.log) else None
+    with _redirected(log):
+        run(
+            step=job.params.step,
+            inputs={name: _plain(value) for name, value in job.input.items()},
+            outputs=dict(job.output.items()),
+            kwargs=getattr(job.params, "kwargs", None) or {},
+            threads=job.threads,
+            context=_context(job),
+        )
+
+
+def _context(job: Any) -> dict[str, Any]:
+    """Preset and seeds of a job: the rule's ``params.seeds``, else its ``{seed}`` wildcard."""
+    seeds = getattr(job.params, "seeds", None)
+    if seeds is None and "seed" in job.wildcards.keys():
+        seeds = [int(job.wildcards.seed)]
+    if isinstance(seeds, str):
+        seeds = [seeds]
+    return {"preset": str(job.config.get("preset", "")), "seeds": seeds or []}
+
+
+def _is_claims_table(obj: Any) -> bool:
+    return hasattr(obj, "columns") and {"claim", "holds"} <= set(obj.columns)
+
+
+def _carries_provenance(obj: Any) -> bool:
+    """Claims tables and figures record what made them."""
+    return _is_claims_table(obj) or hasattr(obj, "savefig")
+
+
+def _with_provenance(obj: Any, fields: Mapping[str, str]) -> tuple[Any, dict[str, str] | None]:
+    """A claims table gains the provenance columns it lacks; a figure gains a footer and PNG text chunks."""
+    if _is_claims_table(obj):
+        obj = obj.copy()
+        for key in provenance.FIELDS:
+            if key not in obj.columns:
+                obj[key] = fields[key]
+        return obj, None
+    if hasattr(obj, "savefig"):
+        from deepinside.plots.style import add_footer
+
+        add_footer(obj, provenance.footer(fields))
+        return obj, provenance.png_metadata(fields)
+    return obj, None
+
+
+def _read(path: str | list[str]) -> Any:
+    """Read one input; a named input holding a list of files gives a list of objects."""
+    if isinstance(path, (list, tuple)):
+        return [files.read(p) for p in path]
+    return files.read(path)
+
+
+@contextlib.contextmanager
+def _redirected(log: str | None):
+    if log is None:
+        yield
+        return
+    Path(log).parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w", buffering=1) as handle, contextlib.redirect_stderr(handle), contextlib.redirect_stdout(handle):
+        try:
+            yield
+        except BaseException:  # the log Snakemake points to must say why the job failed
+            traceback.print_exc(file=handle)
+            raise
+
+
+def _plain(value: Any) -> str | list[str]:
+    """Snakemake gives a named input as a string or as a list-like of strings."""
+    return value if isinstance(value, str) else [str(v) for v in value]
+
+
+def limit_threads(threads: int) -> None:
+    """Give the job's thread count to the numerical libraries (OpenMP, MKL, OpenBLAS, torch).
+
+    Libraries not yet loaded read it from the environment when first imported (torch is not
+    imported here: a plotting job does not need its start-up time). numpy is already loaded
+    by then (this module's ``io`` imports it), and its OpenBLAS sized its pool from the
+    machine's cores, not from the job's ``threads``: threadpoolctl resizes the pools already
+    loaded, so that two one-thread jobs side by side do not each run two BLAS threads (or
+    64 on a 64-core node). If torch is already loaded, it is told directly.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threads = max(1, int(threads))
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[variable] = str(threads)
+    threadpool_limits(limits=threads)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)

@@ -1,0 +1,1 @@
+"""Theory: closed forms and message passing the talks compare simulations with."""
