@@ -168,7 +168,7 @@ def test_canonical_raw_md5s_match_the_shared_copy_when_present():
     skipped in a clone without it."""
     from pathlib import Path
 
-    folder = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+    folder = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
     if not (folder / "t10k-labels-idx1-ubyte.gz").is_file():
         pytest.skip("no shared full-MNIST copy beside this checkout")
     labels = mnist.read_verified(folder, "t10k-labels-idx1-ubyte", mnist.RAW_MD5["t10k-labels-idx1-ubyte"])
