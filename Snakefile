@@ -22,12 +22,16 @@ from snakemake.utils import min_version, validate
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from deepinside.pipeline.config_errors import describe
+from deepinside.pipeline.presets import expanded
 
 min_version("9.0")
 
 
 configfile: "config.yaml"
 
+
+# Every preset but `quick` holds only what differs from it: merged here, then checked whole.
+config["presets"] = expanded(config.get("presets") or {})
 
 try:
     validate(config, "workflow/schemas/config.schema.yaml")

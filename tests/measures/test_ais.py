@@ -4,12 +4,13 @@ import itertools
 import math
 
 import numpy as np
-import oracles
 import pytest
 import torch
 
 from deepinside.measures import ais, rbm_likelihood
 from deepinside.models import dbm
+
+import oracles
 
 
 def random_dbm(sizes, scale, seed=0):

@@ -1,12 +1,13 @@
 """Deep Boltzmann machines against brute force on models small enough to enumerate."""
 
 import numpy as np
-import oracles
 import pytest
 import torch
-from conftest import rbm_stack
 
 from deepinside.models import dbm
+
+import oracles
+from conftest import rbm_stack
 
 SIZES = [4, 3, 2]  # v, h1, h2: 2^9 joint states
 

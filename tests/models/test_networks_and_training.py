@@ -4,12 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import rbm_stack
 
 from deepinside.measures import receptive_fields
 from deepinside.models import dbn, digit_judge, networks
 from deepinside.models.classifier_training import Phase, epochs_for, train_classifier, validation_split
 from deepinside.pipeline.checkpointing import EpochCheckpoint
+
+from conftest import rbm_stack
 
 CPU = torch.device("cpu")
 

@@ -3,13 +3,14 @@
 import itertools
 
 import numpy as np
-import oracles
 import pytest
 import torch
 
 from deepinside.measures import rbm_likelihood
 from deepinside.models import rbm
 from deepinside.pipeline.checkpointing import EpochCheckpoint, fingerprint
+
+import oracles
 
 CPU = torch.device("cpu")
 

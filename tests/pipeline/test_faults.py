@@ -27,12 +27,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import REPO, TINY_CONFIG, run_snakemake
 
 from deepinside.data import download
 from deepinside.models import alexnet
 from deepinside.pipeline import claims, files, replicate_verdicts, results_bundle
 from deepinside.pipeline import step as workflow_step
+
+from conftest import REPO, TINY_CONFIG, run_snakemake
 
 # --- 1. a checkpoint belongs to the code as well as to the settings ----------------------
 

@@ -5,13 +5,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import rbm_stack
 
 from deepinside.data import images
 from deepinside.measures import embedding, manifold_directions, object_mask, perturbation, spectrum_measures
 from deepinside.models import alexnet
 from deepinside.pipeline import claims, code_version
 from deepinside.steps import mototake2015_claims
+
+from conftest import rbm_stack
 
 
 def test_knn_accuracy_separates_clusters_from_noise():

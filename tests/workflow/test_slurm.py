@@ -12,6 +12,7 @@ import subprocess
 
 import pandas as pd
 import pytest
+
 from conftest import TINY_CONFIG, snakemake_executable
 from slurm_cluster import LocalCluster, available
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import TINY_CONFIG, dry_run_jobs, run_snakemake
 
 from deepinside.pipeline import provenance, results_bundle
+
+from conftest import TINY_CONFIG, dry_run_jobs, run_snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -519,3 +520,16 @@ def test_python_is_formatted_and_lint_clean():
     assert lint.returncode == 0, lint.stdout + lint.stderr
     formatted = subprocess.run([ruff, "format", "--check", "--no-cache", "."], cwd=repo, capture_output=True, text=True)
     assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+
+
+def test_a_users_variant_is_a_small_overlay_and_its_bad_keys_are_named(workdir):
+    mine = workdir / "mine.yaml"
+    mine.write_text(
+        "preset: mine\npresets:\n  mine:\n    figures: figures/mine\n    saxe2019:\n      four_items:\n        t_max: 3.0\n"
+    )
+    run = run_snakemake(workdir, "-n", "--configfile", str(mine), "--", "saxe2019", tiny=False, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "figures/mine/saxe2019/S2_deep_mode_dynamics.png" in run.stdout
+    mine.write_text("presets:\n  paper:\n    saxe2019:\n      four_items:\n        tmax: 3\n")
+    bad = run_snakemake(workdir, "-n", "--configfile", str(mine), tiny=False, timeout=300)
+    assert bad.returncode != 0 and "presets.paper.saxe2019.four_items.tmax" in bad.stdout + bad.stderr

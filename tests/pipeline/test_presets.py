@@ -1,0 +1,45 @@
+"""Presets as overlays on the base preset."""
+
+import copy
+
+import pytest
+import yaml
+
+from deepinside.pipeline.presets import expanded, merged
+
+from conftest import REPO
+
+
+def test_an_overlay_merges_mappings_key_by_key_and_replaces_everything_else():
+    base = {"a": {"x": 1, "y": [1, 2]}, "b": 2, "c": {"deep": {"k": 1}}}
+    overlay = {"a": {"y": [3]}, "c": {"deep": {"j": 2}}, "d": None}
+    before = copy.deepcopy((base, overlay))
+    out = merged(base, overlay)
+    assert out == {"a": {"x": 1, "y": [3]}, "b": 2, "c": {"deep": {"k": 1, "j": 2}}, "d": None}
+    assert (base, overlay) == before  # neither argument changed
+    out["a"]["x"] = 9
+    assert base["a"]["x"] == 1  # no shared sub-dicts
+
+
+def test_every_preset_but_the_base_is_merged_onto_it():
+    full = expanded({"quick": {"n": 1, "s": {"e": 2}}, "paper": {"s": {"e": 5}}, "mine": {}})
+    assert full == {"quick": {"n": 1, "s": {"e": 2}}, "paper": {"n": 1, "s": {"e": 5}}, "mine": {"n": 1, "s": {"e": 2}}}
+    with pytest.raises(KeyError, match="presets.quick"):
+        expanded({"paper": {}})
+    with pytest.raises(TypeError, match="presets.paper"):
+        expanded({"quick": {}, "paper": [1]})
+
+
+def test_the_paper_preset_and_the_tiny_one_hold_only_what_differs():
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    tiny = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())["presets"]["tiny"]
+    quick = config["presets"]["quick"]
+
+    def leaves(d, prefix=""):
+        for k, v in d.items():
+            yield from leaves(v, f"{prefix}{k}.") if isinstance(v, dict) and v else [(f"{prefix}{k}", v)]
+
+    flat = dict(leaves(quick))
+    for name, overlay in (("paper", config["presets"]["paper"]), ("tiny", tiny)):
+        same = [key for key, value in leaves(overlay) if key in flat and flat[key] == value]
+        assert same == [], f"preset {name} repeats quick's values: {same}"
