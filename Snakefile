@@ -50,6 +50,7 @@ wildcard_constraints:
     talk="|".join(TALKS),
     seed="[0-9]+",
     figure_id="[A-Z][0-9]+",
+    figure="|".join(name for files in FIGURES.values() for name in files.values()),
     name="[A-Za-z0-9_]+",
     layer="[0-9]+",
     init="pretrained|random",
@@ -75,6 +76,7 @@ include: "workflow/rules/okatani2013.smk"
 include: "workflow/rules/mototake2015.smk"
 include: "workflow/rules/tishby2017.smk"
 include: "workflow/rules/ohzeki2015.smk"
+include: "workflow/rules/figures.smk"
 include: "workflow/rules/claims.smk"
 
 

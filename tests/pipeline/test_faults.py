@@ -32,6 +32,7 @@ from deepinside.data import download
 from deepinside.models import alexnet
 from deepinside.pipeline import claims, files, replicate_verdicts, results_bundle
 from deepinside.pipeline import step as workflow_step
+from deepinside.pipeline.presets import expanded
 
 from conftest import REPO, TINY_CONFIG, run_snakemake
 
@@ -240,19 +241,17 @@ def test_a_claims_table_with_a_missing_or_extra_row_is_refused_even_under_one_se
 def test_every_figure_has_its_expected_claim_rows():
     import yaml
 
+    from deepinside.pipeline import figure_table
     from deepinside.pipeline.expected_claims import rows
 
     config = yaml.safe_load((REPO / "config.yaml").read_text())
-    figures = [
-        line.split('"')[1]
-        for line in (REPO / "workflow/rules/common.smk").read_text().splitlines()
-        if line.strip().startswith('"') and '": "' in line and line.strip()[1] in "SOMTP"
-    ]
+    presets = expanded(config["presets"])
+    figures = [row["id"] for row in figure_table.rows(figure_table.load(REPO / "workflow/figures.yaml"))]
     assert len(figures) == 25
     for preset in ("quick", "paper"):
-        assert all(rows(figure, config["presets"][preset]) >= 1 for figure in figures)
+        assert all(rows(figure, presets[preset]) >= 1 for figure in figures)
     with pytest.raises(KeyError, match="X9"):
-        rows("X9", config["presets"]["quick"])
+        rows("X9", presets["quick"])
 
 
 # --- 6. a bundle unpacks all or nothing ------------------------------------------------------
@@ -344,6 +343,7 @@ def test_a_failing_job_log_ends_with_the_exception_and_its_traceback(tmp_path, m
         params=SimpleNamespace(step="fault_steps:step", kwargs={}),
         threads=1,
         wildcards={},
+        rule="fault_step",
         config={"preset": "tiny"},
     )
     with pytest.raises(ZeroDivisionError):

@@ -43,3 +43,19 @@ def test_the_paper_preset_and_the_tiny_one_hold_only_what_differs():
     for name, overlay in (("paper", config["presets"]["paper"]), ("tiny", tiny)):
         same = [key for key, value in leaves(overlay) if key in flat and flat[key] == value]
         assert same == [], f"preset {name} repeats quick's values: {same}"
+
+
+def test_the_figure_table_names_a_bad_entry_with_its_talk_and_id(tmp_path):
+    from deepinside.pipeline import figure_table
+
+    table = figure_table.load(REPO / "workflow/figures.yaml")
+    assert [len(figures) for figures in table.values()] == [5, 5, 9, 4, 2]
+    bad = tmp_path / "figures.yaml"
+    bad.write_text(
+        "saxe2019:\n  S1:\n    file: S2_wrong\n    shows: x\n    claim: y\n    plot: saxe2019:f\n    reads: {}\n"
+    )
+    with pytest.raises(ValueError, match="saxe2019.S1: file 'S2_wrong' must start with S1_"):
+        figure_table.load(bad)
+    bad.write_text("saxe2019:\n  S1:\n    file: S1_a\n    shows: x\n    claim: y\n    plot: saxe2019:f\n")
+    with pytest.raises(ValueError, match="saxe2019.S1: needs exactly"):
+        figure_table.load(bad)

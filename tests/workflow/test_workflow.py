@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from deepinside.pipeline import provenance, results_bundle
+from deepinside.pipeline import figure_table, provenance, results_bundle
 
-from conftest import TINY_CONFIG, dry_run_jobs, run_snakemake
+from conftest import REPO, TINY_CONFIG, dry_run_jobs, run_snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -22,18 +22,18 @@ pytestmark = pytest.mark.workflow
 CORES = "2"
 
 
+def figures_of(talk):
+    """The quick preset's paths of a talk's figures, from the figure table (workflow/figures.yaml)."""
+    table = figure_table.load(REPO / "workflow" / "figures.yaml")
+    return [f"figures/{talk}/{entry['file']}.png" for entry in table[talk].values()]
+
+
 def tiny(figure):
     """Where the tiny test preset puts a figure (its own folder, beside the quick ones)."""
     return figure.replace("figures/", "figures/tiny/", 1)
 
 
-SAXE_FIGURES = [
-    "figures/saxe2019/S1_hierarchy_svd.png",
-    "figures/saxe2019/S2_deep_mode_dynamics.png",
-    "figures/saxe2019/S3_shallow_mode_dynamics.png",
-    "figures/saxe2019/S4_low_rank_picture.png",
-    "figures/saxe2019/S5_progressive_differentiation.png",
-]
+SAXE_FIGURES = figures_of("saxe2019")
 
 
 @pytest.mark.parametrize("preset", ["quick", "paper"])
@@ -301,13 +301,7 @@ def test_a_preset_may_not_share_another_presets_figures_folder(workdir):
     assert result.returncode != 0 and "presets.quick.figures" in result.stdout + result.stderr
 
 
-OKATANI_FIGURES = [
-    "figures/okatani2013/O1_rbm_filters.png",
-    "figures/okatani2013/O2_cd_vs_pcd_likelihood.png",
-    "figures/okatani2013/O3_gibbs_samples.png",
-    "figures/okatani2013/O4_pretraining_vs_training_size.png",
-    "figures/okatani2013/O5_cnn_learning_curves.png",
-]
+OKATANI_FIGURES = figures_of("okatani2013")
 
 
 def test_okatani2013_end_to_end_on_the_tiny_preset(workdir):
@@ -347,17 +341,7 @@ def test_okatani2013_end_to_end_on_the_tiny_preset(workdir):
     assert not list((workdir / "results").rglob("checkpoints/*.pt"))
 
 
-MOTOTAKE_FIGURES = [
-    "figures/mototake2015/M1_tsne_3d.png",
-    "figures/mototake2015/M2_spectra_after_pretraining.png",
-    "figures/mototake2015/M3_singular_vectors_after_pretraining.png",
-    "figures/mototake2015/M4_spectra_after_finetuning.png",
-    "figures/mototake2015/M5_singular_vectors_after_finetuning.png",
-    "figures/mototake2015/M6_alexnet_spectra.png",
-    "figures/mototake2015/M7_alexnet_singular_vectors.png",
-    "figures/mototake2015/M8_perturbation_robustness.png",
-    "figures/mototake2015/M9_noise_spectra.png",
-]
+MOTOTAKE_FIGURES = figures_of("mototake2015")
 
 
 def test_mototake2015_end_to_end_on_the_tiny_preset(workdir):
@@ -384,12 +368,7 @@ def test_mototake2015_end_to_end_on_the_tiny_preset(workdir):
     assert all("untrained twin" in c for c in claims[claims["figure"].isin(["M6", "M7"])]["claim"])
 
 
-TISHBY_FIGURES = [
-    "figures/tishby2017/T1_information_plane.png",
-    "figures/tishby2017/T2_gradient_signal_and_noise.png",
-    "figures/tishby2017/T3_depth_sweep.png",
-    "figures/tishby2017/T4_relu_and_kde.png",
-]
+TISHBY_FIGURES = figures_of("tishby2017")
 
 
 def test_tishby2017_end_to_end_on_the_tiny_preset(workdir):

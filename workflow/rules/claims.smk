@@ -2,7 +2,7 @@
 # the README table; claims of every preset present side by side.
 
 
-rule replicate_claims:
+use rule step as replicate_claims with:
     input:
         tables=lambda wildcards: expand(
             claims_of(wildcards.talk, wildcards.figure_id),
@@ -12,10 +12,6 @@ rule replicate_claims:
         claims=result_path("{talk}/claims/{figure_id}.csv"),
     log:
         log_path("replicate_claims/{talk}_{figure_id}.log"),
-    conda:
-        ENV
-    resources:
-        mem_mb=500,
     params:
         step=versioned("deepinside.steps.gather:replicate_claims"),
         kwargs=lambda wildcards: {
@@ -24,45 +20,31 @@ rule replicate_claims:
             "preset": PRESET_NAME,
             "expected_rows": expected_claim_rows(wildcards.figure_id, PRESET),
         },
-    script:
-        STEP
 
 
-rule talk_claims:
+use rule step as talk_claims with:
     input:
         tables=lambda wildcards: talk_claim_files(wildcards.talk),
     output:
         claims=result_path("{talk}/claims.csv"),
     log:
         log_path("talk_claims/{talk}.log"),
-    conda:
-        ENV
-    resources:
-        mem_mb=500,
     params:
         step=versioned("deepinside.steps.gather:claims"),
-    script:
-        STEP
 
 
-rule claims_table:
+use rule step as claims_table with:
     input:
         tables=[path for talk in TALKS for path in talk_claim_files(talk)],
     output:
         claims=result_path("claims.csv"),
     log:
         log_path("claims_table.log"),
-    conda:
-        ENV
-    resources:
-        mem_mb=500,
     params:
         step=versioned("deepinside.steps.gather:claims"),
-    script:
-        STEP
 
 
-rule claims_page:
+use rule step as claims_page with:
     input:
         claims=rules.claims_table.output.claims,
     output:
@@ -74,17 +56,11 @@ rule claims_page:
         ),
     log:
         log_path("claims_page.log"),
-    conda:
-        ENV
-    resources:
-        mem_mb=500,
     params:
         step=versioned("deepinside.steps.gather:claims_page"),
-    script:
-        STEP
 
 
-rule talk_claims_page:
+use rule step as talk_claims_page with:
     input:
         claims=result_path("{talk}/claims.csv"),
     output:
@@ -96,78 +72,54 @@ rule talk_claims_page:
         ),
     log:
         log_path("claims_page/{talk}.log"),
-    conda:
-        ENV
-    resources:
-        mem_mb=500,
     params:
         step=versioned("deepinside.steps.gather:claims_page"),
-    script:
-        STEP
 
 
 # `snakemake --cores all readme`: the README's claims table, rewritten from this run's claims.
-rule readme:
+use rule step as readme with:
     input:
         claims=rules.claims_table.output.claims,
     output:
         table=result_path("readme_table.md"),
     log:
         log_path("readme.log"),
-    conda:
-        ENV
-    resources:
-        mem_mb=500,
     params:
         step=versioned("deepinside.pipeline.readme_claims:readme_table"),
         kwargs={"preset": PRESET_NAME, "readme": "README.md"},
-    script:
-        STEP
 
 
 # `snakemake --cores 1 compare_presets` (or results/claims_by_preset/<talk>.csv): each claim
 # under this preset and under every other preset whose claims a run has already made.
-rule compare_presets_of_talk:
+use rule step as compare_presets_of_talk with:
     input:
         tables=lambda wildcards: presets_with_claims(wildcards.talk),
     output:
         table="results/claims_by_preset/{talk}.csv",
     log:
         log_path("compare_presets/{talk}.log"),
-    conda:
-        ENV
-    resources:
-        mem_mb=500,
     params:
         step=versioned("deepinside.steps.gather:compare_presets"),
         kwargs=lambda wildcards, input: {
             "presets": [Path(path).parts[1] for path in input.tables]
         },
-    script:
-        STEP
 
 
-rule compare_presets:
+use rule step as compare_presets with:
     input:
         tables=expand("results/claims_by_preset/{talk}.csv", talk=TALKS),
     output:
         table="results/claims_by_preset.csv",
     log:
         log_path("compare_presets.log"),
-    conda:
-        ENV
-    resources:
-        mem_mb=500,
     params:
         step=versioned("deepinside.steps.gather:stack_tables"),
-    script:
-        STEP
 
 
 # `snakemake --cores 1 bundle`: this preset's results in one archive per talk, to unpack in
 # another clone (python -m deepinside.pipeline.results_bundle unpack results/bundles/<preset>-*.tar.gz)
 # so that only the figures are drawn there.
-rule bundle_talk:
+use rule step as bundle_talk with:
     input:
         claims=result_path("{talk}/claims.csv"),
     output:
@@ -175,8 +127,6 @@ rule bundle_talk:
         manifest=f"results/bundles/{PRESET_NAME}-{{talk}}.json",
     log:
         log_path("bundle/{talk}.log"),
-    conda:
-        ENV
     params:
         step=versioned("deepinside.pipeline.results_bundle:bundle"),
         kwargs=lambda wildcards: {
@@ -188,8 +138,6 @@ rule bundle_talk:
             "preset": PRESET_NAME,
             "seeds": REPLICATES[wildcards.talk],
         },
-    script:
-        STEP
 
 
 rule bundle:

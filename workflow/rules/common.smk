@@ -5,6 +5,7 @@ from snakemake.exceptions import WorkflowError
 from deepinside.pipeline.code_version import versioned
 from deepinside.pipeline.config_errors import checkout_subfolder, mnist_training_images
 from deepinside.pipeline.expected_claims import rows as expected_claim_rows
+from deepinside.pipeline.figure_table import load as load_figure_table
 
 if config["preset"] not in config["presets"]:
     raise WorkflowError(
@@ -164,43 +165,12 @@ STEP = "../scripts/step.py"
 # are relative to the rule file). Plain runs use the environment snakemake runs in.
 ENV = "../../envs/deepinside.yaml"
 
-# Figure catalogue (../shared/FIGURES.md): talk -> catalogue id -> file name.
+# The figure table (workflow/figures.yaml): talk -> figure id -> file, what it shows, its
+# claim, plot function, inputs. Every figure is drawn by the one rule of figures.smk.
+FIGURE_TABLE = load_figure_table(Path(workflow.basedir) / "workflow" / "figures.yaml")
 FIGURES = {
-    "saxe2019": {
-        "S1": "S1_hierarchy_svd",
-        "S2": "S2_deep_mode_dynamics",
-        "S3": "S3_shallow_mode_dynamics",
-        "S4": "S4_low_rank_picture",
-        "S5": "S5_progressive_differentiation",
-    },
-    "okatani2013": {
-        "O1": "O1_rbm_filters",
-        "O2": "O2_cd_vs_pcd_likelihood",
-        "O3": "O3_gibbs_samples",
-        "O4": "O4_pretraining_vs_training_size",
-        "O5": "O5_cnn_learning_curves",
-    },
-    "mototake2015": {
-        "M1": "M1_tsne_3d",
-        "M2": "M2_spectra_after_pretraining",
-        "M3": "M3_singular_vectors_after_pretraining",
-        "M4": "M4_spectra_after_finetuning",
-        "M5": "M5_singular_vectors_after_finetuning",
-        "M6": "M6_alexnet_spectra",
-        "M7": "M7_alexnet_singular_vectors",
-        "M8": "M8_perturbation_robustness",
-        "M9": "M9_noise_spectra",
-    },
-    "tishby2017": {
-        "T1": "T1_information_plane",
-        "T2": "T2_gradient_signal_and_noise",
-        "T3": "T3_depth_sweep",
-        "T4": "T4_relu_and_kde",
-    },
-    "ohzeki2015": {
-        "P1": "P1_error_vs_unlabelled_data",
-        "P2": "P2_error_vs_labelled_data",
-    },
+    talk: {figure_id: entry["file"] for figure_id, entry in figures.items()}
+    for talk, figures in FIGURE_TABLE.items()
 }
 TALKS = list(FIGURES)
 
@@ -210,14 +180,43 @@ def figure(talk, figure_id):
     return f"{FIGURES_DIR}/{talk}/{FIGURES[talk][figure_id]}.png"
 
 
-def figure_output(talk, figure_id):
-    """A figure as a rule output, flagged for `snakemake --report` with its caption file."""
-    return report(
-        figure(talk, figure_id),
-        caption=f"../report/{talk}/{figure_id}.rst",
-        category=talk,
-        labels={"figure": figure_id, "talk": talk},
-    )
+def figure_entry(wildcards):
+    """The figure table's entry of the figure a job draws (wildcards talk and figure)."""
+    figure_id = wildcards.figure.split("_")[0]
+    entry = FIGURE_TABLE[wildcards.talk].get(figure_id)
+    if entry is None or entry["file"] != wildcards.figure:
+        raise WorkflowError(
+            f"{wildcards.talk}/{wildcards.figure}.png is not in workflow/figures.yaml"
+        )
+    return figure_id, entry
+
+
+def figure_inputs(wildcards):
+    """What a figure reads: its table's `reads` from the first seed, and its combined claims."""
+    figure_id, entry = figure_entry(wildcards)
+    reads = {
+        name: first_seed(wildcards.talk, eval(expression, globals()))
+        for name, expression in entry["reads"].items()
+    }
+    return {**reads, "claims": combined_claims(wildcards.talk, figure_id)}
+
+
+def figure_step(wildcards):
+    """``deepinside.plots.<module>:<function>@<fingerprint>`` of a figure's plot function."""
+    return versioned(f"deepinside.plots.{figure_entry(wildcards)[1]['plot']}")
+
+
+def figure_kwargs(wildcards):
+    """A figure's plot keyword arguments; a value "=expr" is a setting of the preset."""
+    kwargs = figure_entry(wildcards)[1].get("kwargs") or {}
+    return {
+        key: (
+            eval(value[1:], globals())
+            if isinstance(value, str) and value.startswith("=")
+            else value
+        )
+        for key, value in kwargs.items()
+    }
 
 
 def claims_of(talk, figure_id):
@@ -252,11 +251,6 @@ def with_digests(**outputs):
         **outputs,
         **{f"{name}_sha256": f"{path}.sha256" for name, path in outputs.items()},
     }
-
-
-def checkpoint(name, wildcards):
-    """Private epoch checkpoint of a training job (not an output: see deepinside.pipeline.checkpointing)."""
-    return f"{RESULTS}/checkpoints/seed{wildcards.seed}/{name}.pt"
 
 
 def log_grid(grid):
@@ -434,3 +428,30 @@ def presets_with_claims(talk):
         if name != PRESET_NAME and Path(f"results/{name}/{talk}/claims.csv").exists()
     )
     return [f"{RESULTS}/{talk}/claims.csv"] + others
+
+
+# The template of every computing rule: its software environment and the adapter that
+# runs params.step (`use rule step as <name> with:` adds inputs, outputs, log and params).
+# It has no output of its own, so it never runs as it is.
+rule step:
+    conda:
+        ENV
+    script:
+        STEP
+
+
+# The template of the numerical rules (training, Jacobians, spectra, t-SNE): the step
+# template with the config's `threads`; their resources come from numerical().
+rule numerical_step:
+    conda:
+        ENV
+    threads: THREADS
+    script:
+        STEP
+
+
+def numerical(**resources):
+    """Resources of a numerical job: 4 GB and the config's `gpus` (a cluster request),
+    with what the rule states on top (its runtime; more memory; gpu=0 for CPU-only steps).
+    """
+    return {"mem_mb": 4000, "gpu": GPUS, **resources}

@@ -1,34 +1,26 @@
 # Raw inputs: downloaded (checksum verified) or unpacked from an installed package.
 
 
-rule image:
+use rule step as image with:
     output:
         image=result_path("data/images/{name}.npy"),
     log:
         log_path("image/{name}.log"),
-    conda:
-        ENV
     resources:
         runtime=10,
     params:
         step=versioned("deepinside.steps.data:image"),
         kwargs=lambda wildcards: image_source(wildcards.name),
-    script:
-        STEP
 
 
-rule mnist:
+use rule step as mnist with:
     output:
         mnist=result_path("data/mnist.npz"),
     log:
         log_path("mnist.log"),
-    conda:
-        ENV
     resources:
         mem_mb=2000,
         runtime=30,
     params:
         step=versioned("deepinside.steps.data:mnist"),
         kwargs={**PRESET["mnist"], "seed": SEED},
-    script:
-        STEP

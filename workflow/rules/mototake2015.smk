@@ -3,7 +3,7 @@
 # Constants and path helpers of this talk live in common.smk.
 
 
-rule mototake2015_dbn_spectra:
+use rule numerical_step as mototake2015_dbn_spectra with:
     input:
         mnist=rules.mnist.output.mnist,
         rbms=lambda wildcards: dbn_inputs(wildcards.stage)["rbms"],
@@ -18,27 +18,18 @@ rule mototake2015_dbn_spectra:
     log:
         log_path("seed{seed}/mototake2015_dbn_spectra/{stage}_noise{noise}.log"),
     cache: "omit-software"
-    conda:
-        ENV
-    threads: THREADS
     resources:
-        mem_mb=6000,
-        runtime=30,
-        gpu=GPUS,
+        **numerical(mem_mb=6000, runtime=30),
     params:
         step=versioned("deepinside.steps.mototake2015:dbn_spectra"),
         kwargs=lambda wildcards: {
             "stage": wildcards.stage,
             "n_images": JAC["n_images"],
             "noise": float(wildcards.noise),
-            "seed": int(wildcards.seed),
-            "device": DEVICE,
         },
-    script:
-        STEP
 
 
-rule mototake2015_dbn_noise_spectra:
+use rule numerical_step as mototake2015_dbn_noise_spectra with:
     input:
         mnist=rules.mnist.output.mnist,
         rbms=lambda wildcards: dbn_inputs(wildcards.stage)["rbms"],
@@ -50,13 +41,8 @@ rule mototake2015_dbn_noise_spectra:
     log:
         log_path("seed{seed}/mototake2015_dbn_noise_spectra/{stage}_noise{noise}.log"),
     cache: "omit-software"
-    conda:
-        ENV
-    threads: THREADS
     resources:
-        mem_mb=4000,
-        runtime=15,
-        gpu=GPUS,
+        **numerical(runtime=15),
     params:
         step=versioned("deepinside.steps.mototake2015:dbn_noise_spectra"),
         kwargs=lambda wildcards: {
@@ -64,14 +50,10 @@ rule mototake2015_dbn_noise_spectra:
             "n_images": JAC["n_images"],
             "noise": float(wildcards.noise),
             "layers": JAC["noise_layers"],
-            "seed": int(wildcards.seed),
-            "device": DEVICE,
         },
-    script:
-        STEP
 
 
-rule mototake2015_steep_spectrum:
+use rule step as mototake2015_steep_spectrum with:
     input:
         spectra=dbn_spectra("pretrained"),
     output:
@@ -79,15 +61,11 @@ rule mototake2015_steep_spectrum:
         claims=claims_of("mototake2015", "M2"),
     log:
         log_path("seed{seed}/mototake2015_steep_spectrum.log"),
-    conda:
-        ENV
     params:
         step=versioned("deepinside.steps.mototake2015_claims:steep_spectrum"),
-    script:
-        STEP
 
 
-rule mototake2015_vector_localisation:
+use rule step as mototake2015_vector_localisation with:
     input:
         vectors=dbn_vectors("pretrained"),
         mnist=rules.mnist.output.mnist,
@@ -96,16 +74,12 @@ rule mototake2015_vector_localisation:
         claims=claims_of("mototake2015", "M3"),
     log:
         log_path("seed{seed}/mototake2015_vector_localisation.log"),
-    conda:
-        ENV
     params:
         step=versioned("deepinside.steps.mototake2015_claims:vector_localisation"),
         kwargs={"layer": JAC["vector_layer"]},
-    script:
-        STEP
 
 
-rule mototake2015_finetuning_expansion:
+use rule step as mototake2015_finetuning_expansion with:
     input:
         pretrained=dbn_spectra("pretrained"),
         finetuned=dbn_spectra("finetuned"),
@@ -114,17 +88,11 @@ rule mototake2015_finetuning_expansion:
         claims=claims_of("mototake2015", "M4"),
     log:
         log_path("seed{seed}/mototake2015_finetuning_expansion.log"),
-    conda:
-        ENV
     params:
-        step=versioned(
-            "deepinside.steps.mototake2015_claims:finetuning_expansion"
-        ),
-    script:
-        STEP
+        step=versioned("deepinside.steps.mototake2015_claims:finetuning_expansion"),
 
 
-rule mototake2015_vector_blurring:
+use rule step as mototake2015_vector_blurring with:
     input:
         pretrained=dbn_vectors("pretrained"),
         finetuned=dbn_vectors("finetuned"),
@@ -134,16 +102,12 @@ rule mototake2015_vector_blurring:
         claims=claims_of("mototake2015", "M5"),
     log:
         log_path("seed{seed}/mototake2015_vector_blurring.log"),
-    conda:
-        ENV
     params:
         step=versioned("deepinside.steps.mototake2015_claims:vector_blurring"),
         kwargs={"layer": JAC["vector_layer"]},
-    script:
-        STEP
 
 
-rule mototake2015_tsne:
+use rule numerical_step as mototake2015_tsne with:
     input:
         mnist=rules.mnist.output.mnist,
         rbms=lambda wildcards: dbn_inputs(wildcards.features.split("_")[0])["rbms"],
@@ -155,25 +119,18 @@ rule mototake2015_tsne:
     log:
         log_path("seed{seed}/mototake2015_tsne/{features}.log"),
     cache: "omit-software"
-    conda:
-        ENV
-    threads: THREADS
     resources:
-        mem_mb=4000,
-        runtime=60,
+        **numerical(runtime=60, gpu=0),
     params:
         step=versioned("deepinside.steps.mototake2015:tsne_features"),
         kwargs=lambda wildcards, threads: {
             **MOTOTAKE["tsne"],
             "features": wildcards.features,
-            "seed": int(wildcards.seed),
             "threads": threads,
         },
-    script:
-        STEP
 
 
-rule mototake2015_digit_separation:
+use rule step as mototake2015_digit_separation with:
     input:
         embeddings=expand(
             run_path("mototake2015/tsne/{features}.npz"),
@@ -185,15 +142,11 @@ rule mototake2015_digit_separation:
         claims=claims_of("mototake2015", "M1"),
     log:
         log_path("seed{seed}/mototake2015_digit_separation.log"),
-    conda:
-        ENV
     params:
         step=versioned("deepinside.steps.mototake2015_claims:digit_separation"),
-    script:
-        STEP
 
 
-rule mototake2015_perturbation:
+use rule numerical_step as mototake2015_perturbation with:
     input:
         mnist=rules.mnist.output.mnist,
         model=lambda wildcards: (
@@ -207,26 +160,17 @@ rule mototake2015_perturbation:
     log:
         log_path("seed{seed}/mototake2015_perturbation/{network}.log"),
     cache: "omit-software"
-    conda:
-        ENV
-    threads: THREADS
     resources:
-        mem_mb=4000,
-        runtime=30,
-        gpu=GPUS,
+        **numerical(runtime=30),
     params:
         step=versioned("deepinside.steps.mototake2015:perturbation_robustness"),
         kwargs=lambda wildcards: {
             **MOTOTAKE["perturbation"],
             "network": wildcards.network,
-            "seed": int(wildcards.seed),
-            "device": DEVICE,
         },
-    script:
-        STEP
 
 
-rule mototake2015_perturbation_claims:
+use rule step as mototake2015_perturbation_claims with:
     input:
         agreements=expand(
             run_path("mototake2015/perturbation/{network}_agreement.csv"),
@@ -238,17 +182,11 @@ rule mototake2015_perturbation_claims:
         claims=claims_of("mototake2015", "M8"),
     log:
         log_path("seed{seed}/mototake2015_perturbation_claims.log"),
-    conda:
-        ENV
     params:
-        step=versioned(
-            "deepinside.steps.mototake2015_claims:perturbation_robustness"
-        ),
-    script:
-        STEP
+        step=versioned("deepinside.steps.mototake2015_claims:perturbation_robustness"),
 
 
-rule mototake2015_conv_net:
+use rule numerical_step as mototake2015_conv_net with:
     input:
         mnist=rules.mnist.output.mnist if ALEX["weights"] == "mnist" else [],
     output:
@@ -260,36 +198,24 @@ rule mototake2015_conv_net:
         log_path("seed{seed}/mototake2015_conv_net.log"),
     cache: "omit-software"
     priority: LONG_JOB_PRIORITY
-    conda:
-        ENV
-    threads: THREADS
     resources:
-        mem_mb=4000,
-        runtime=120,
-        gpu=GPUS,
+        **numerical(runtime=120),
     params:
         step=versioned("deepinside.steps.mototake2015:conv_net_weights"),
         kwargs=lambda wildcards: {
             "source": ALEX["weights"],
             "training": ALEX["training"],
-            "seed": int(wildcards.seed),
-            "device": DEVICE,
             "download_dir": "resources/downloads/torch",
-            "checkpoint": checkpoint("mototake2015_conv_net", wildcards),
         },
-    script:
-        STEP
 
 
-rule mototake2015_pictures:
+use rule step as mototake2015_pictures with:
     input:
         mnist=rules.mnist.output.mnist if ALEX["weights"] == "mnist" else [],
     output:
         pictures=f"{RUN}/mototake2015/pictures_{ALEX['weights']}.npz",
     log:
         log_path("seed{seed}/mototake2015_pictures.log"),
-    conda:
-        ENV
     resources:
         mem_mb=2000,
         runtime=10,
@@ -300,7 +226,7 @@ rule mototake2015_pictures:
             else "deepinside.steps.data:pictures"
         ),
         kwargs=lambda wildcards: (
-            {"count": ALEX["n_pictures"], "seed": int(wildcards.seed)}
+            {"count": ALEX["n_pictures"]}
             if ALEX["weights"] == "mnist"
             else {
                 "count": ALEX["n_pictures"],
@@ -309,11 +235,9 @@ rule mototake2015_pictures:
                 "folder": ALEX["picture_folder"],
             }
         ),
-    script:
-        STEP
 
 
-rule mototake2015_alexnet_spectra:
+use rule numerical_step as mototake2015_alexnet_spectra with:
     input:
         weights=rules.mototake2015_conv_net.output.weights,
         pictures=rules.mototake2015_pictures.output.pictures,
@@ -324,27 +248,18 @@ rule mototake2015_alexnet_spectra:
     log:
         log_path("seed{seed}/mototake2015_alexnet_spectra/noise{noise}.log"),
     cache: "omit-software"
-    conda:
-        ENV
-    threads: THREADS
     resources:
-        mem_mb=8000,
-        runtime=60,
-        gpu=GPUS,
+        **numerical(mem_mb=8000, runtime=60),
     params:
         step=versioned("deepinside.steps.mototake2015:alexnet_spectra"),
         kwargs=lambda wildcards: {
             **pick(ALEX, "top_k", "oversample", "power_iterations"),
             "layers": alexnet_layers(wildcards.noise),
             "noise": float(wildcards.noise),
-            "seed": int(wildcards.seed),
-            "device": DEVICE,
         },
-    script:
-        STEP
 
 
-rule mototake2015_conv_net_untrained:
+use rule step as mototake2015_conv_net_untrained with:
     """M6/M7's null: the same architecture untrained (the MNIST net's own initial state)."""
     input:
         weights=rules.mototake2015_conv_net.output.weights,
@@ -352,13 +267,8 @@ rule mototake2015_conv_net_untrained:
         weights=f"{RUN}/mototake2015/conv_net/{ALEX['weights']}_untrained.pt",
     log:
         log_path("seed{seed}/mototake2015_conv_net_untrained.log"),
-    conda:
-        ENV
     params:
         step=versioned("deepinside.steps.mototake2015:untrained_conv_net"),
-        kwargs=lambda wildcards: {"seed": int(wildcards.seed)},
-    script:
-        STEP
 
 
 use rule mototake2015_alexnet_spectra as mototake2015_alexnet_spectra_untrained with:
@@ -375,12 +285,10 @@ use rule mototake2015_alexnet_spectra as mototake2015_alexnet_spectra_untrained 
             **pick(ALEX, "top_k", "oversample", "power_iterations"),
             "layers": sorted({1, ALEX["steep_layer"]}),
             "noise": 0.0,
-            "seed": int(wildcards.seed),
-            "device": DEVICE,
         },
 
 
-rule mototake2015_alexnet_steepness:
+use rule step as mototake2015_alexnet_steepness with:
     input:
         spectra=[alexnet_spectra("0.0")],  # a list: the step concatenates tables
         untrained=rules.mototake2015_alexnet_spectra_untrained.output.spectra,
@@ -389,16 +297,12 @@ rule mototake2015_alexnet_steepness:
         claims=claims_of("mototake2015", "M6"),
     log:
         log_path("seed{seed}/mototake2015_alexnet_steepness.log"),
-    conda:
-        ENV
     params:
         step=versioned("deepinside.steps.mototake2015_claims:alexnet_steepness"),
         kwargs={"weights_source": ALEX["weights"], "steep_layer": ALEX["steep_layer"]},
-    script:
-        STEP
 
 
-rule mototake2015_alexnet_vectors:
+use rule numerical_step as mototake2015_alexnet_vectors with:
     input:
         weights=rules.mototake2015_conv_net.output.weights,
         pictures=rules.mototake2015_pictures.output.pictures,
@@ -409,23 +313,14 @@ rule mototake2015_alexnet_vectors:
     log:
         log_path("seed{seed}/mototake2015_alexnet_vectors.log"),
     cache: "omit-software"
-    conda:
-        ENV
-    threads: THREADS
     resources:
-        mem_mb=8000,
-        runtime=60,
-        gpu=GPUS,
+        **numerical(mem_mb=8000, runtime=60),
     params:
         step=versioned("deepinside.steps.mototake2015:alexnet_vectors"),
         kwargs=lambda wildcards: {
             **pick(ALEX, "top_k", "oversample", "power_iterations"),
             "layer": ALEX["vector_layer"],
-            "seed": int(wildcards.seed),
-            "device": DEVICE,
         },
-    script:
-        STEP
 
 
 use rule mototake2015_alexnet_vectors as mototake2015_alexnet_vectors_untrained with:
@@ -438,7 +333,7 @@ use rule mototake2015_alexnet_vectors as mototake2015_alexnet_vectors_untrained 
         log_path("seed{seed}/mototake2015_alexnet_vectors_untrained.log"),
 
 
-rule mototake2015_object_vectors:
+use rule step as mototake2015_object_vectors with:
     input:
         trained=rules.mototake2015_alexnet_vectors.output.vectors,
         untrained=rules.mototake2015_alexnet_vectors_untrained.output.vectors,
@@ -446,15 +341,11 @@ rule mototake2015_object_vectors:
         claims=claims_of("mototake2015", "M7"),
     log:
         log_path("seed{seed}/mototake2015_object_vectors.log"),
-    conda:
-        ENV
     params:
         step=versioned("deepinside.steps.mototake2015_claims:object_vectors"),
-    script:
-        STEP
 
 
-rule mototake2015_noise_information:
+use rule step as mototake2015_noise_information with:
     input:
         dbn=[dbn_noise_spectra("pretrained", noise) for noise in DBN_NOISE],
         alexnet=[alexnet_spectra(noise) for noise in ALEX_NOISE],
@@ -463,8 +354,6 @@ rule mototake2015_noise_information:
         claims=claims_of("mototake2015", "M9"),
     log:
         log_path("seed{seed}/mototake2015_noise_information.log"),
-    conda:
-        ENV
     resources:
         mem_mb=2000,
     params:
@@ -473,203 +362,3 @@ rule mototake2015_noise_information:
             "dbn_layers_shown": JAC["noise_layers"],
             "alexnet_layers_shown": ALEX["noise_layers"],
         },
-    script:
-        STEP
-
-
-# Figures: each draws from the tables above and nothing else.
-
-
-rule mototake2015_figure_M1:
-    input:
-        accuracy=first_seed(
-            "mototake2015", rules.mototake2015_digit_separation.output.accuracy
-        ),
-        embeddings=first_seed(
-            "mototake2015",
-            expand(
-                run_path("mototake2015/tsne/{features}.npz"),
-                allow_missing=True,
-                features=TSNE_FEATURES,
-            ),
-        ),
-        claims=combined_claims("mototake2015", "M1"),
-    output:
-        figure=figure_output("mototake2015", "M1"),
-    log:
-        log_path("figures/mototake2015_M1.log"),
-    conda:
-        ENV
-    resources:
-        mem_mb=2000,
-    params:
-        seeds=figure_seeds("mototake2015"),
-        step=versioned("deepinside.plots.mototake2015:tsne_3d"),
-    script:
-        STEP
-
-
-rule mototake2015_figure_M2:
-    input:
-        spectra=first_seed("mototake2015", dbn_spectra("pretrained")),
-        claims=combined_claims("mototake2015", "M2"),
-    output:
-        figure=figure_output("mototake2015", "M2"),
-    log:
-        log_path("figures/mototake2015_M2.log"),
-    conda:
-        ENV
-    resources:
-        mem_mb=2000,
-    params:
-        seeds=figure_seeds("mototake2015"),
-        step=versioned("deepinside.plots.mototake2015:spectra"),
-        kwargs={
-            "title": "M2 — singular values of input → layer Jacobians after pre-training (DBN, MNIST)"
-        },
-    script:
-        STEP
-
-
-rule mototake2015_figure_M3:
-    input:
-        vectors=first_seed("mototake2015", dbn_vectors("pretrained")),
-        claims=combined_claims("mototake2015", "M3"),
-    output:
-        figure=figure_output("mototake2015", "M3"),
-    log:
-        log_path("figures/mototake2015_M3.log"),
-    conda:
-        ENV
-    params:
-        seeds=figure_seeds("mototake2015"),
-        step=versioned("deepinside.plots.mototake2015:singular_vectors"),
-        kwargs={
-            "layer": JAC["vector_layer"],
-            "title": "M3 — right singular vectors after pre-training (1st, 2nd, last)",
-        },
-    script:
-        STEP
-
-
-rule mototake2015_figure_M4:
-    input:
-        spectra=first_seed(
-            "mototake2015", [dbn_spectra("pretrained"), dbn_spectra("finetuned")]
-        ),
-        claims=combined_claims("mototake2015", "M4"),
-    output:
-        figure=figure_output("mototake2015", "M4"),
-    log:
-        log_path("figures/mototake2015_M4.log"),
-    conda:
-        ENV
-    resources:
-        mem_mb=2000,
-    params:
-        seeds=figure_seeds("mototake2015"),
-        step=versioned("deepinside.plots.mototake2015:spectra_before_after"),
-    script:
-        STEP
-
-
-rule mototake2015_figure_M5:
-    input:
-        vectors=first_seed("mototake2015", dbn_vectors("finetuned")),
-        claims=combined_claims("mototake2015", "M5"),
-    output:
-        figure=figure_output("mototake2015", "M5"),
-    log:
-        log_path("figures/mototake2015_M5.log"),
-    conda:
-        ENV
-    params:
-        seeds=figure_seeds("mototake2015"),
-        step=versioned("deepinside.plots.mototake2015:singular_vectors"),
-        kwargs={
-            "layer": JAC["vector_layer"],
-            "title": "M5 — right singular vectors after fine-tuning (1st, 2nd, last)",
-        },
-    script:
-        STEP
-
-
-rule mototake2015_figure_M6:
-    input:
-        spectra=first_seed(
-            "mototake2015", rules.mototake2015_alexnet_steepness.output.spectra
-        ),
-        claims=combined_claims("mototake2015", "M6"),
-    output:
-        figure=figure_output("mototake2015", "M6"),
-    log:
-        log_path("figures/mototake2015_M6.log"),
-    conda:
-        ENV
-    params:
-        seeds=figure_seeds("mototake2015"),
-        step=versioned("deepinside.plots.mototake2015:alexnet_spectra"),
-        kwargs={"network": ALEX["weights"]},
-    script:
-        STEP
-
-
-rule mototake2015_figure_M7:
-    input:
-        vectors=first_seed(
-            "mototake2015", rules.mototake2015_alexnet_vectors.output.vectors
-        ),
-        claims=combined_claims("mototake2015", "M7"),
-    output:
-        figure=figure_output("mototake2015", "M7"),
-    log:
-        log_path("figures/mototake2015_M7.log"),
-    conda:
-        ENV
-    resources:
-        mem_mb=2000,
-    params:
-        seeds=figure_seeds("mototake2015"),
-        step=versioned("deepinside.plots.mototake2015:alexnet_vectors"),
-        kwargs={"layer": ALEX["vector_layer"]},
-    script:
-        STEP
-
-
-rule mototake2015_figure_M8:
-    input:
-        agreement=first_seed(
-            "mototake2015", rules.mototake2015_perturbation_claims.output.agreement
-        ),
-        claims=combined_claims("mototake2015", "M8"),
-    output:
-        figure=figure_output("mototake2015", "M8"),
-    log:
-        log_path("figures/mototake2015_M8.log"),
-    conda:
-        ENV
-    params:
-        seeds=figure_seeds("mototake2015"),
-        step=versioned("deepinside.plots.mototake2015:perturbation"),
-    script:
-        STEP
-
-
-rule mototake2015_figure_M9:
-    input:
-        spectra=first_seed(
-            "mototake2015", rules.mototake2015_noise_information.output.spectra
-        ),
-        claims=combined_claims("mototake2015", "M9"),
-    output:
-        figure=figure_output("mototake2015", "M9"),
-    log:
-        log_path("figures/mototake2015_M9.log"),
-    conda:
-        ENV
-    params:
-        seeds=figure_seeds("mototake2015"),
-        step=versioned("deepinside.plots.mototake2015:noise_spectra"),
-        kwargs={"network": ALEX["weights"]},
-    script:
-        STEP

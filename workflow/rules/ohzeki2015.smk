@@ -2,7 +2,7 @@
 # The model is a reconstruction (../shared/designs/ohzeki2015_model.md). Constants and path helpers live in common.smk.
 
 
-rule ohzeki2015_theory:
+use rule step as ohzeki2015_theory with:
     output:
         **with_digests(
             diagram=run_path("ohzeki2015/theory/k{kappa}_a{alpha}.csv"),
@@ -13,8 +13,6 @@ rule ohzeki2015_theory:
     log:
         log_path("seed{seed}/ohzeki2015_theory/k{kappa}_a{alpha}.log"),
     cache: "omit-software"
-    conda:
-        ENV
     resources:
         mem_mb=2000,
         runtime=10,
@@ -27,11 +25,9 @@ rule ohzeki2015_theory:
             "beta_max": OHZEKI["beta_grid"]["max"],
             "count": OHZEKI["beta_grid"]["count"],
         },
-    script:
-        STEP
 
 
-rule ohzeki2015_gamp:
+use rule step as ohzeki2015_gamp with:
     output:
         **with_digests(
             points=run_path("ohzeki2015/gamp/k{kappa}_a{alpha}_N{size}.csv"),
@@ -39,8 +35,6 @@ rule ohzeki2015_gamp:
     log:
         log_path("seed{seed}/ohzeki2015_gamp/k{kappa}_a{alpha}_N{size}.log"),
     cache: "omit-software"
-    conda:
-        ENV
     resources:
         mem_mb=4000,
         runtime=60,
@@ -59,19 +53,14 @@ rule ohzeki2015_gamp:
             "alpha": float(wildcards.alpha),
             "size": int(wildcards.size),
             "betas": log_grid(GAMP["beta_grid"]),
-            "seed": int(wildcards.seed),
         },
-    script:
-        STEP
 
 
-rule ohzeki2015_analogue:
+use rule step as ohzeki2015_analogue with:
     output:
         curves=run_path("ohzeki2015/analogue.csv"),
     log:
         log_path("seed{seed}/ohzeki2015_analogue.log"),
-    conda:
-        ENV
     params:
         step=versioned("deepinside.steps.ohzeki2015:analogue_curves"),
         kwargs={
@@ -81,11 +70,9 @@ rule ohzeki2015_analogue:
             "beta_max": OHZEKI["beta_grid"]["max"],
             "count": OHZEKI["beta_grid"]["count"],
         },
-    script:
-        STEP
 
 
-rule ohzeki2015_phase_transition:
+use rule step as ohzeki2015_phase_transition with:
     input:
         transitions=[
             ohzeki_theory(k, a, "_transitions")
@@ -103,25 +90,19 @@ rule ohzeki2015_phase_transition:
         claims=claims_of("ohzeki2015", "P1"),
     log:
         log_path("seed{seed}/ohzeki2015_phase_transition.log"),
-    conda:
-        ENV
     resources:
         mem_mb=2000,
         runtime=10,
     params:
         step=versioned("deepinside.steps.ohzeki2015:phase_transition"),
         kwargs={"informative_overlap": GAMP["informative_overlap"]},
-    script:
-        STEP
 
 
-rule ohzeki2015_p2_theory:
+use rule step as ohzeki2015_p2_theory with:
     output:
         curves=run_path("ohzeki2015/p2/theory.csv"),
     log:
         log_path("seed{seed}/ohzeki2015_p2_theory.log"),
-    conda:
-        ENV
     resources:
         mem_mb=2000,
         runtime=10,
@@ -132,11 +113,9 @@ rule ohzeki2015_p2_theory:
             "beta": P2["beta"],
             "alphas": log_grid(P2["alpha_grid"]),
         },
-    script:
-        STEP
 
 
-rule ohzeki2015_p2_gamp:
+use rule step as ohzeki2015_p2_gamp with:
     output:
         **with_digests(
             points=run_path("ohzeki2015/p2/gamp_N{size}.csv"),
@@ -144,8 +123,6 @@ rule ohzeki2015_p2_gamp:
     log:
         log_path("seed{seed}/ohzeki2015_p2_gamp/N{size}.log"),
     cache: "omit-software"
-    conda:
-        ENV
     resources:
         mem_mb=4000,
         runtime=60,
@@ -164,13 +141,10 @@ rule ohzeki2015_p2_gamp:
             "beta": P2["beta"],
             "alphas": log_grid(P2["alpha_grid"]),
             "size": int(wildcards.size),
-            "seed": int(wildcards.seed),
         },
-    script:
-        STEP
 
 
-rule ohzeki2015_potential:
+use rule step as ohzeki2015_potential with:
     input:
         curves=rules.ohzeki2015_p2_theory.output.curves,
         points=[f"{RUN}/ohzeki2015/p2/gamp_N{n}.csv" for n in GAMP["sizes"]],
@@ -179,55 +153,5 @@ rule ohzeki2015_potential:
         claims=claims_of("ohzeki2015", "P2"),
     log:
         log_path("seed{seed}/ohzeki2015_potential.log"),
-    conda:
-        ENV
     params:
         step=versioned("deepinside.steps.ohzeki2015:pretraining_potential"),
-    script:
-        STEP
-
-
-# Figures: each draws from the tables above and nothing else.
-
-
-rule ohzeki2015_figure_P1:
-    input:
-        diagrams=first_seed(
-            "ohzeki2015",
-            [ohzeki_theory(k, a) for k in OHZEKI["kappas"] for a in OHZEKI["alphas"]],
-        ),
-        transitions=first_seed(
-            "ohzeki2015", rules.ohzeki2015_phase_transition.output.transitions
-        ),
-        points=first_seed("ohzeki2015", rules.ohzeki2015_phase_transition.input.points),
-        analogue=first_seed("ohzeki2015", rules.ohzeki2015_analogue.output.curves),
-        claims=combined_claims("ohzeki2015", "P1"),
-    output:
-        figure=figure_output("ohzeki2015", "P1"),
-    log:
-        log_path("figures/ohzeki2015_P1.log"),
-    conda:
-        ENV
-    params:
-        seeds=figure_seeds("ohzeki2015"),
-        step=versioned("deepinside.plots.ohzeki2015:error_vs_beta"),
-    script:
-        STEP
-
-
-rule ohzeki2015_figure_P2:
-    input:
-        curves=first_seed("ohzeki2015", rules.ohzeki2015_potential.output.curves),
-        points=first_seed("ohzeki2015", rules.ohzeki2015_potential.input.points),
-        claims=combined_claims("ohzeki2015", "P2"),
-    output:
-        figure=figure_output("ohzeki2015", "P2"),
-    log:
-        log_path("figures/ohzeki2015_P2.log"),
-    conda:
-        ENV
-    params:
-        seeds=figure_seeds("ohzeki2015"),
-        step=versioned("deepinside.plots.ohzeki2015:error_vs_alpha"),
-    script:
-        STEP

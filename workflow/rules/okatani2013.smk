@@ -3,7 +3,7 @@
 # Constants and path helpers of this talk live in common.smk.
 
 
-rule okatani2013_pretrain_layer:
+use rule numerical_step as okatani2013_pretrain_layer with:
     input:
         mnist=rules.mnist.output.mnist,
         previous=lambda wildcards: rbm_stack(int(wildcards.layer) - 1),
@@ -15,29 +15,17 @@ rule okatani2013_pretrain_layer:
     log:
         log_path("seed{seed}/okatani2013_pretrain_layer/{layer}.log"),
     cache: "omit-software"
-    conda:
-        ENV
-    threads: THREADS
     resources:
-        mem_mb=4000,
-        runtime=120,
-        gpu=GPUS,
+        **numerical(runtime=120),
     params:
         step=versioned("deepinside.steps.okatani2013:pretrain_layer"),
         kwargs=lambda wildcards: {
             "n_hidden": DBN_SIZES[int(wildcards.layer)],
             "training": OKATANI["dbn"]["rbm"],
-            "seed": int(wildcards.seed),
-            "device": DEVICE,
-            "checkpoint": checkpoint(
-                f"okatani2013_rbm_layer{wildcards.layer}", wildcards
-            ),
         },
-    script:
-        STEP
 
 
-rule okatani2013_finetune:
+use rule numerical_step as okatani2013_finetune with:
     input:
         mnist=rules.mnist.output.mnist,
         rbms=lambda wildcards: rbm_stack() if wildcards.init == "pretrained" else [],
@@ -49,13 +37,8 @@ rule okatani2013_finetune:
     log:
         log_path("seed{seed}/okatani2013_finetune/{init}_n{n}.log"),
     cache: "omit-software"
-    conda:
-        ENV
-    threads: THREADS
     resources:
-        mem_mb=4000,
-        runtime=240,
-        gpu=GPUS,
+        **numerical(runtime=240),
     params:
         step=versioned("deepinside.steps.okatani2013:finetune"),
         kwargs=lambda wildcards: {
@@ -68,17 +51,10 @@ rule okatani2013_finetune:
                 for k, v in OKATANI["finetune"].items()
                 if k not in ("train_sizes", "random_init")
             },
-            "seed": int(wildcards.seed),
-            "device": DEVICE,
-            "checkpoint": checkpoint(
-                f"okatani2013_finetune_{wildcards.init}_n{wildcards.n}", wildcards
-            ),
         },
-    script:
-        STEP
 
 
-rule okatani2013_pretraining_benefit:
+use rule step as okatani2013_pretraining_benefit with:
     input:
         histories=expand(
             run_path("okatani2013/finetune/{init}_n{n}_history.csv"),
@@ -91,17 +67,11 @@ rule okatani2013_pretraining_benefit:
         claims=claims_of("okatani2013", "O4"),
     log:
         log_path("seed{seed}/okatani2013_pretraining_benefit.log"),
-    conda:
-        ENV
-    resources:
-        mem_mb=500,
     params:
         step=versioned("deepinside.steps.okatani2013:pretraining_benefit"),
-    script:
-        STEP
 
 
-rule okatani2013_filters:
+use rule step as okatani2013_filters with:
     input:
         rbm=rbm_path(1),
         mnist=rules.mnist.output.mnist,
@@ -110,16 +80,12 @@ rule okatani2013_filters:
         claims=claims_of("okatani2013", "O1"),
     log:
         log_path("seed{seed}/okatani2013_filters.log"),
-    conda:
-        ENV
     params:
         step=versioned("deepinside.steps.okatani2013:filters"),
-        kwargs=lambda wildcards: {**OKATANI["filters"], "seed": int(wildcards.seed)},
-    script:
-        STEP
+        kwargs=OKATANI["filters"],
 
 
-rule okatani2013_likelihood:
+use rule numerical_step as okatani2013_likelihood with:
     input:
         mnist=rules.mnist.output.mnist,
     output:
@@ -129,26 +95,17 @@ rule okatani2013_likelihood:
     log:
         log_path("seed{seed}/okatani2013_likelihood/{method}.log"),
     cache: "omit-software"
-    conda:
-        ENV
-    threads: THREADS
     resources:
-        mem_mb=4000,
-        runtime=60,
-        gpu=GPUS,
+        **numerical(runtime=60),
     params:
         step=versioned("deepinside.steps.okatani2013:likelihood_run"),
         kwargs=lambda wildcards: {
             **OKATANI["likelihood"],
             "method": wildcards.method,
-            "seed": int(wildcards.seed),
-            "device": DEVICE,
         },
-    script:
-        STEP
 
 
-rule okatani2013_likelihood_comparison:
+use rule step as okatani2013_likelihood_comparison with:
     input:
         histories=expand(
             run_path("okatani2013/likelihood/{method}.csv"),
@@ -160,17 +117,11 @@ rule okatani2013_likelihood_comparison:
         claims=claims_of("okatani2013", "O2"),
     log:
         log_path("seed{seed}/okatani2013_likelihood_comparison.log"),
-    conda:
-        ENV
-    resources:
-        mem_mb=500,
     params:
         step=versioned("deepinside.steps.okatani2013:likelihood_comparison"),
-    script:
-        STEP
 
 
-rule okatani2013_cnn:
+use rule numerical_step as okatani2013_cnn with:
     input:
         mnist=rules.mnist.output.mnist,
     output:
@@ -183,26 +134,16 @@ rule okatani2013_cnn:
         log_path("seed{seed}/okatani2013_cnn.log"),
     cache: "omit-software"
     priority: LONG_JOB_PRIORITY
-    conda:
-        ENV
-    threads: THREADS
     resources:
-        mem_mb=4000,
-        runtime=120,
-        gpu=GPUS,
+        **numerical(runtime=120),
     params:
         step=versioned("deepinside.steps.okatani2013:train_cnn"),
         kwargs=lambda wildcards: {
             **OKATANI["cnn"],
-            "seed": int(wildcards.seed),
-            "device": DEVICE,
-            "checkpoint": checkpoint("okatani2013_cnn", wildcards),
         },
-    script:
-        STEP
 
 
-rule okatani2013_judge:
+use rule numerical_step as okatani2013_judge with:
     input:
         mnist=rules.mnist.output.mnist,
     output:
@@ -214,26 +155,16 @@ rule okatani2013_judge:
         log_path("seed{seed}/okatani2013_judge.log"),
     cache: "omit-software"
     priority: LONG_JOB_PRIORITY
-    conda:
-        ENV
-    threads: THREADS
     resources:
-        mem_mb=4000,
-        runtime=120,
-        gpu=GPUS,
+        **numerical(runtime=120),
     params:
         step=versioned("deepinside.steps.okatani2013:train_judge"),
         kwargs=lambda wildcards: {
             **OKATANI["judge"],
-            "seed": int(wildcards.seed),
-            "device": DEVICE,
-            "checkpoint": checkpoint("okatani2013_judge", wildcards),
         },
-    script:
-        STEP
 
 
-rule okatani2013_generative_rbm:
+use rule numerical_step as okatani2013_generative_rbm with:
     input:
         mnist=rules.mnist.output.mnist,
     output:
@@ -244,26 +175,16 @@ rule okatani2013_generative_rbm:
     log:
         log_path("seed{seed}/okatani2013_generative_rbm.log"),
     cache: "omit-software"
-    conda:
-        ENV
-    threads: THREADS
     resources:
-        mem_mb=4000,
-        runtime=120,
-        gpu=GPUS,
+        **numerical(runtime=120),
     params:
         step=versioned("deepinside.steps.okatani2013:train_generative_rbm"),
         kwargs=lambda wildcards: {
             **SAMPLES["rbm"],
-            "seed": int(wildcards.seed),
-            "device": DEVICE,
-            "checkpoint": checkpoint("okatani2013_rbm_pcd", wildcards),
         },
-    script:
-        STEP
 
 
-rule okatani2013_dbm:
+use rule numerical_step as okatani2013_dbm with:
     input:
         mnist=rules.mnist.output.mnist,
     output:
@@ -275,29 +196,17 @@ rule okatani2013_dbm:
         log_path("seed{seed}/okatani2013_dbm/{layers}layers.log"),
     cache: "omit-software"
     priority: LONG_JOB_PRIORITY
-    conda:
-        ENV
-    threads: THREADS
     resources:
-        mem_mb=4000,
-        runtime=480,
-        gpu=GPUS,
+        **numerical(runtime=480),
     params:
         step=versioned("deepinside.steps.okatani2013:train_deep_boltzmann"),
         kwargs=lambda wildcards: {
             **{k: v for k, v in SAMPLES["dbm"].items() if k != "architectures"},
             "hidden_sizes": dbm_architecture(int(wildcards.layers)),
-            "seed": int(wildcards.seed),
-            "device": DEVICE,
-            "checkpoint": checkpoint(
-                f"okatani2013_dbm_{wildcards.layers}layers", wildcards
-            ),
         },
-    script:
-        STEP
 
 
-rule okatani2013_samples:
+use rule numerical_step as okatani2013_samples with:
     input:
         rbm=rules.okatani2013_generative_rbm.output.rbm,
         dbms=[dbm_path(n) for n in DBM_LAYERS],
@@ -311,13 +220,8 @@ rule okatani2013_samples:
         claims=claims_of("okatani2013", "O3"),
     log:
         log_path("seed{seed}/okatani2013_samples.log"),
-    conda:
-        ENV
-    threads: THREADS
     resources:
-        mem_mb=4000,
-        runtime=60,
-        gpu=GPUS,
+        **numerical(runtime=60),
     params:
         step=versioned("deepinside.steps.okatani2013_samples:gibbs_samples"),
         kwargs=lambda wildcards: {
@@ -327,102 +231,4 @@ rule okatani2013_samples:
             "ais_betas": SAMPLES["ais"]["betas"],
             "ais_runs": SAMPLES["ais"]["runs"],
             "dbm_sampled_inputs": SAMPLES["dbm"]["sampled_inputs"],
-            "seed": int(wildcards.seed),
-            "device": DEVICE,
         },
-    script:
-        STEP
-
-
-# Figures: each draws from the tables above and nothing else.
-
-
-rule okatani2013_figure_O1:
-    input:
-        filters=first_seed("okatani2013", rules.okatani2013_filters.output.filters),
-        claims=combined_claims("okatani2013", "O1"),
-    output:
-        figure=figure_output("okatani2013", "O1"),
-    log:
-        log_path("figures/okatani2013_O1.log"),
-    conda:
-        ENV
-    params:
-        seeds=figure_seeds("okatani2013"),
-        step=versioned("deepinside.plots.okatani2013:rbm_filters"),
-    script:
-        STEP
-
-
-rule okatani2013_figure_O2:
-    input:
-        likelihood=first_seed(
-            "okatani2013", rules.okatani2013_likelihood_comparison.output.likelihood
-        ),
-        claims=combined_claims("okatani2013", "O2"),
-    output:
-        figure=figure_output("okatani2013", "O2"),
-    log:
-        log_path("figures/okatani2013_O2.log"),
-    conda:
-        ENV
-    params:
-        seeds=figure_seeds("okatani2013"),
-        step=versioned("deepinside.plots.okatani2013:likelihood_curves"),
-    script:
-        STEP
-
-
-rule okatani2013_figure_O3:
-    input:
-        samples=first_seed("okatani2013", rules.okatani2013_samples.output.samples),
-        summary=first_seed("okatani2013", rules.okatani2013_samples.output.summary),
-        coverage=first_seed("okatani2013", rules.okatani2013_samples.output.coverage),
-        claims=combined_claims("okatani2013", "O3"),
-    output:
-        figure=figure_output("okatani2013", "O3"),
-    log:
-        log_path("figures/okatani2013_O3.log"),
-    conda:
-        ENV
-    params:
-        seeds=figure_seeds("okatani2013"),
-        step=versioned("deepinside.plots.okatani2013:gibbs_samples"),
-    script:
-        STEP
-
-
-rule okatani2013_figure_O4:
-    input:
-        errors=first_seed(
-            "okatani2013", rules.okatani2013_pretraining_benefit.output.errors
-        ),
-        claims=combined_claims("okatani2013", "O4"),
-    output:
-        figure=figure_output("okatani2013", "O4"),
-    log:
-        log_path("figures/okatani2013_O4.log"),
-    conda:
-        ENV
-    params:
-        seeds=figure_seeds("okatani2013"),
-        step=versioned("deepinside.plots.okatani2013:error_vs_training_size"),
-    script:
-        STEP
-
-
-rule okatani2013_figure_O5:
-    input:
-        history=first_seed("okatani2013", rules.okatani2013_cnn.output.history),
-        claims=combined_claims("okatani2013", "O5"),
-    output:
-        figure=figure_output("okatani2013", "O5"),
-    log:
-        log_path("figures/okatani2013_O5.log"),
-    conda:
-        ENV
-    params:
-        seeds=figure_seeds("okatani2013"),
-        step=versioned("deepinside.plots.okatani2013:learning_curves"),
-    script:
-        STEP

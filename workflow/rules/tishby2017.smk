@@ -2,22 +2,18 @@
 # Constants and path helpers of this talk live in common.smk.
 
 
-rule tishby2017_dataset:
+use rule step as tishby2017_dataset with:
     output:
         data=run_path("tishby2017/data/task.npz"),
         statistics=run_path("tishby2017/data/statistics.csv"),
     log:
         log_path("seed{seed}/tishby2017_dataset.log"),
-    conda:
-        ENV
     params:
         step=versioned("deepinside.steps.tishby2017:dataset"),
         kwargs=TISHBY["data"],
-    script:
-        STEP
 
 
-rule tishby2017_train:
+use rule numerical_step as tishby2017_train with:
     input:
         data=rules.tishby2017_dataset.output.data,
     output:
@@ -35,13 +31,8 @@ rule tishby2017_train:
     log:
         log_path("seed{seed}/tishby2017_train/{activation}_f{fraction}_d{depth}.log"),
     cache: "omit-software"
-    conda:
-        ENV
-    threads: THREADS
     resources:
-        mem_mb=4000,
-        runtime=120,
-        gpu=GPUS,
+        **numerical(runtime=120),
     params:
         step=versioned("deepinside.steps.tishby2017:train_run"),
         kwargs=lambda wildcards: {
@@ -56,14 +47,10 @@ rule tishby2017_train:
                 else 0
             ),
             "kde_variance": TISHBY["kde"]["variance"],
-            "seed": int(wildcards.seed),
-            "device": DEVICE,
         },
-    script:
-        STEP
 
 
-rule tishby2017_information_plane:
+use rule step as tishby2017_information_plane with:
     input:
         runs=[tishby_run("information", fraction=f) for f in FRACTIONS],
     output:
@@ -71,15 +58,11 @@ rule tishby2017_information_plane:
         claims=claims_of("tishby2017", "T1"),
     log:
         log_path("seed{seed}/tishby2017_information_plane.log"),
-    conda:
-        ENV
     params:
         step=versioned("deepinside.steps.tishby2017_claims:information_plane"),
-    script:
-        STEP
 
 
-rule tishby2017_gradient_phases:
+use rule step as tishby2017_gradient_phases with:
     input:
         gradients=tishby_run("gradients"),
         information=tishby_run("information"),
@@ -89,15 +72,11 @@ rule tishby2017_gradient_phases:
         claims=claims_of("tishby2017", "T2"),
     log:
         log_path("seed{seed}/tishby2017_gradient_phases.log"),
-    conda:
-        ENV
     params:
         step=versioned("deepinside.steps.tishby2017_claims:gradient_phases"),
-    script:
-        STEP
 
 
-rule tishby2017_depth_benefit:
+use rule step as tishby2017_depth_benefit with:
     input:
         runs=[tishby_run("losses", depth=d) for d in DEPTHS],
     output:
@@ -105,16 +84,12 @@ rule tishby2017_depth_benefit:
         claims=claims_of("tishby2017", "T3"),
     log:
         log_path("seed{seed}/tishby2017_depth_benefit.log"),
-    conda:
-        ENV
     params:
         step=versioned("deepinside.steps.tishby2017_claims:depth_benefit"),
         kwargs={"test_loss_threshold": TISHBY["test_loss_threshold"]},
-    script:
-        STEP
 
 
-rule tishby2017_relu_versus_tanh:
+use rule step as tishby2017_relu_versus_tanh with:
     input:
         tanh=tishby_run("information"),
         relu=tishby_run("information", activation="relu"),
@@ -123,92 +98,5 @@ rule tishby2017_relu_versus_tanh:
         claims=claims_of("tishby2017", "T4"),
     log:
         log_path("seed{seed}/tishby2017_relu_versus_tanh.log"),
-    conda:
-        ENV
     params:
         step=versioned("deepinside.steps.tishby2017_claims:relu_versus_tanh"),
-    script:
-        STEP
-
-
-# Figures: each draws from the tables above and nothing else.
-
-
-rule tishby2017_figure_T1:
-    input:
-        runs=first_seed(
-            "tishby2017", [tishby_run("information", fraction=f) for f in FRACTIONS]
-        ),
-        claims=combined_claims("tishby2017", "T1"),
-    output:
-        figure=figure_output("tishby2017", "T1"),
-    log:
-        log_path("figures/tishby2017_T1.log"),
-    conda:
-        ENV
-    params:
-        seeds=figure_seeds("tishby2017"),
-        step=versioned("deepinside.plots.tishby2017:information_planes"),
-    script:
-        STEP
-
-
-rule tishby2017_figure_T2:
-    input:
-        signal_noise=first_seed(
-            "tishby2017", rules.tishby2017_gradient_phases.output.signal_noise
-        ),
-        switches=first_seed(
-            "tishby2017", rules.tishby2017_gradient_phases.output.switches
-        ),
-        claims=combined_claims("tishby2017", "T2"),
-    output:
-        figure=figure_output("tishby2017", "T2"),
-    log:
-        log_path("figures/tishby2017_T2.log"),
-    conda:
-        ENV
-    params:
-        seeds=figure_seeds("tishby2017"),
-        step=versioned("deepinside.plots.tishby2017:signal_and_noise"),
-    script:
-        STEP
-
-
-rule tishby2017_figure_T3:
-    input:
-        runs=first_seed(
-            "tishby2017", [tishby_run("information", depth=d) for d in DEPTHS]
-        ),
-        epochs=first_seed("tishby2017", rules.tishby2017_depth_benefit.output.epochs),
-        claims=combined_claims("tishby2017", "T3"),
-    output:
-        figure=figure_output("tishby2017", "T3"),
-    log:
-        log_path("figures/tishby2017_T3.log"),
-    conda:
-        ENV
-    params:
-        seeds=figure_seeds("tishby2017"),
-        step=versioned("deepinside.plots.tishby2017:depth_sweep"),
-        kwargs={"test_loss_threshold": TISHBY["test_loss_threshold"]},
-    script:
-        STEP
-
-
-rule tishby2017_figure_T4:
-    input:
-        tanh=first_seed("tishby2017", tishby_run("information")),
-        relu=first_seed("tishby2017", tishby_run("information", activation="relu")),
-        claims=combined_claims("tishby2017", "T4"),
-    output:
-        figure=figure_output("tishby2017", "T4"),
-    log:
-        log_path("figures/tishby2017_T4.log"),
-    conda:
-        ENV
-    params:
-        seeds=figure_seeds("tishby2017"),
-        step=versioned("deepinside.plots.tishby2017:relu_and_kde"),
-    script:
-        STEP

@@ -11,6 +11,11 @@ can be unit-tested on arrays; the rule stays a table of contents.
 Standard error and standard output of the job (progress bars, messages) go to the
 rule's log file, and a failing job's log ends with the exception and its traceback.
 
+Three arguments are the same in every rule, so the adapter gives them (:func:`implicit`)
+to any function that takes them and whose rule does not: ``seed``, the job's ``{seed}``
+wildcard (the replicate); ``device``, the config's ``device``; and ``checkpoint``, the
+job's private epoch checkpoint, ``results/<preset>/checkpoints/<rule>/<wildcards>.pt``.
+
 A rule may declare the SHA-256 sidecars of its outputs (``<output>.sha256``, see
 :mod:`deepinside.pipeline.files`) as outputs of their own, so that Snakemake's output cache keeps
 them with the file; the writer makes them, the function never returns them.
@@ -67,14 +72,19 @@ def run(
     kwargs: Mapping[str, Any] | None = None,
     threads: int = 1,
     context: Mapping[str, Any] | None = None,
+    implicit: Mapping[str, Any] | None = None,
 ) -> None:
     """Read ``inputs`` (name → path), run ``step``, write the result to ``outputs``.
 
     ``context`` (``preset``, ``seeds``) goes into the provenance that claims tables
-    (columns) and figures (PNG text chunks and a footer line) carry.
+    (columns) and figures (PNG text chunks and a footer line) carry. ``implicit``: arguments
+    passed only where the function takes them and ``kwargs`` does not give them.
     """
     kwargs = dict(kwargs or {})
     limit_threads(threads)  # before numpy / torch load: they read it when imported
+    if implicit:
+        taken = inspect.signature(resolve(step)).parameters
+        kwargs = {**{k: v for k, v in implicit.items() if k in taken and k not in inputs}, **kwargs}
     # a named input that resolves to no files is not passed: the function's default applies
     loaded = {name: _read(path) for name, path in inputs.items() if path != []}
     started = time.perf_counter()
@@ -114,7 +124,22 @@ def run_step(job: Any) -> None:
             kwargs=getattr(job.params, "kwargs", None) or {},
             threads=job.threads,
             context=_context(job),
+            implicit=implicit(job),
         )
+
+
+def implicit(job: Any) -> dict[str, Any]:
+    """The arguments every rule would spell out alike: ``seed`` (the job's ``{seed}`` wildcard),
+    ``device`` (the config's) and ``checkpoint`` (the job's private checkpoint path)."""
+    wildcards = dict(job.wildcards.items())
+    out: dict[str, Any] = {"device": job.config.get("device", "auto")}
+    if "seed" in wildcards:
+        out["seed"] = int(wildcards["seed"])
+    named = "_".join(f"{key}{value}" for key, value in sorted(wildcards.items())) or "run"
+    out["checkpoint"] = str(
+        Path("results") / str(job.config.get("preset", "")) / "checkpoints" / job.rule / f"{named}.pt"
+    )
+    return out
 
 
 def _context(job: Any) -> dict[str, Any]:
