@@ -43,6 +43,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/templates.smk"
 
 
 # What each wildcard may match (talk names come from the figure catalogue in common.smk).

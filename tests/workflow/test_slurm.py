@@ -91,7 +91,7 @@ def test_small_target_runs_through_slurm(workdir, cluster):
         "image",
         "saxe2019_low_rank",
         "replicate_claims",
-        "saxe2019_figure_S4",
+        "figure",
         "mnist",
         "okatani2013_pretrain_layer",
     }

@@ -430,26 +430,6 @@ def presets_with_claims(talk):
     return [f"{RESULTS}/{talk}/claims.csv"] + others
 
 
-# The template of every computing rule: its software environment and the adapter that
-# runs params.step (`use rule step as <name> with:` adds inputs, outputs, log and params).
-# It has no output of its own, so it never runs as it is.
-rule step:
-    conda:
-        ENV
-    script:
-        STEP
-
-
-# The template of the numerical rules (training, Jacobians, spectra, t-SNE): the step
-# template with the config's `threads`; their resources come from numerical().
-rule numerical_step:
-    conda:
-        ENV
-    threads: THREADS
-    script:
-        STEP
-
-
 def numerical(**resources):
     """Resources of a numerical job: 4 GB and the config's `gpus` (a cluster request),
     with what the rule states on top (its runtime; more memory; gpu=0 for CPU-only steps).
