@@ -40,8 +40,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from deepinside.data import mnist
 from deepinside.measures import ais  # noqa: E402
-from deepinside.measures.evaluation import predict_probabilities  # noqa: E402
 from deepinside.models import dbm, digit_judge, networks
+from deepinside.models.evaluation import predict_probabilities  # noqa: E402
 from deepinside.pipeline import files
 
 

@@ -160,7 +160,7 @@ def early_stopping_run(patience=3, checkpoint=None, phases=None, noisy_labels=Tr
 
 
 def test_early_stopping_keeps_the_best_held_out_weights():
-    from deepinside.measures.evaluation import evaluate
+    from deepinside.models.evaluation import evaluate
 
     model, history, (x_val, y_val) = early_stopping_run()
     trained = history[history["epoch"] > 0]

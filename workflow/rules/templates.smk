@@ -13,12 +13,13 @@ rule step:
         STEP
 
 
+# The template of the numerical rules (training, Jacobians, spectra, t-SNE): the
+# config's `threads`; resources from numerical() in common.smk.
 rule numerical_step:
     log:
         log_path("templates/numerical_step.log"),
     conda:
         ENV
-    """The template of the numerical rules, with the config's `threads` (not a target)."""
     threads: THREADS
     script:
         STEP

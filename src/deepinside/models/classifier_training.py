@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import copy
 import math
-import sys
 import time
 from dataclasses import dataclass
 
@@ -36,9 +35,9 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from tqdm import tqdm
 
-from deepinside.measures.evaluation import evaluate
+from deepinside.models.evaluation import evaluate
+from deepinside.models.training import TrainingRun
 from deepinside.pipeline.checkpointing import EpochCheckpoint
 from deepinside.pipeline.device import describe
 from deepinside.pipeline.device import generator as make_generator
@@ -140,7 +139,7 @@ def train_classifier(
     # in a forked generator: the caller's state is left as it was, and checkpoints save the stream.
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(int(np.random.SeedSequence([seed, 1]).generate_state(1)[0]))
-        history: list[dict] = []
+        run = TrainingRun(run_name, checkpoint)
         progress = {
             "phase": 0,
             "epoch": 0,
@@ -150,15 +149,14 @@ def train_classifier(
             "best_state": None,
             "selected": [],
         }
-        if checkpoint is not None and (state := checkpoint.load()) is not None:
+        if (state := run.resume()) is not None:
             model.load_state_dict(state["model"])
             opt.load_state_dict(state["optimiser"])
             gen.set_state(state["generator"])
             _set_global_state(state["global_generator"], device)
-            history = [dict(row) for row in state["history"]]
             progress = state["progress"]
-        if progress["epoch"] == 0 and not history:
-            history.append(
+        if progress["epoch"] == 0 and not run.history:
+            run.history.append(
                 _row(
                     model,
                     x,
@@ -186,9 +184,7 @@ def train_classifier(
                 progress["phase_epoch"] += 1
                 epoch = progress["epoch"]
                 started = time.perf_counter()
-                loss = _one_epoch(
-                    model, opt, inputs, targets, batch_size, gen, f"{run_name} {phase.name} epoch {epoch}"
-                )
+                loss = _one_epoch(model, opt, inputs, targets, batch_size, gen, run, f"{phase.name} epoch {epoch}")
                 row = _row(
                     model,
                     x,
@@ -204,7 +200,6 @@ def train_classifier(
                     test_every_epoch,
                     train_every_epoch,
                 )
-                history.append(row)
                 if phase.patience is not None:
                     score = (row["validation_error"], row["validation_loss"])
                     if progress["best"] is None or score < tuple(progress["best"]):
@@ -217,27 +212,21 @@ def train_classifier(
                     else:
                         progress["since_best"] += 1
                 stop = early_stopping_fired(phase, progress)
-                print(
-                    f"[{run_name}] {phase.name} epoch {epoch}: loss {row['batch_loss']:.4f}"
+                run.record(
+                    row,
+                    f"{phase.name} epoch {epoch}: loss {row['batch_loss']:.4f}"
                     + (f", train error {row['train_error']:.4f}" if train_every_epoch else "")
                     + (f", validation error {row['validation_error']:.4f}" if validation is not None else "")
                     + (f", test error {row['test_error']:.4f}" if test_every_epoch else "")
                     + f" ({row['seconds']:.1f} s, {where})",
-                    file=sys.stderr,
-                    flush=True,
+                    lambda: {
+                        "model": model.state_dict(),
+                        "optimiser": opt.state_dict(),
+                        "generator": gen.get_state(),
+                        "global_generator": _global_state(device),
+                        "progress": progress,
+                    },
                 )
-                if checkpoint is not None and checkpoint.due():
-                    checkpoint.save(
-                        {
-                            "epoch": epoch,
-                            "model": model.state_dict(),
-                            "optimiser": opt.state_dict(),
-                            "generator": gen.get_state(),
-                            "global_generator": _global_state(device),
-                            "history": history,
-                            "progress": progress,
-                        }
-                    )
             selected = progress["epoch"]
             if phase.patience is not None and progress["best_state"] is not None:
                 model.load_state_dict(progress["best_state"])
@@ -245,9 +234,7 @@ def train_classifier(
             progress["selected"].append(selected)
             progress.update(phase=index + 1, phase_epoch=0, best=None, since_best=0, best_state=None)
         model.eval()
-        if checkpoint is not None:  # finished: a later run (e.g. after a code change) starts afresh
-            checkpoint.clear()
-        frame = pd.DataFrame(history)
+        frame = run.finish()
         frame["selected"] = frame["epoch"].isin(progress["selected"])
         last = frame.index[frame["selected"]][-1]
         if not train_every_epoch:
@@ -271,18 +258,15 @@ def _set_global_state(state: dict, device: torch.device) -> None:
         torch.cuda.set_rng_state(state["cuda"], device)
 
 
-def _one_epoch(model, opt, x, y, batch_size, gen, label) -> float:
+def _one_epoch(model, opt, x, y, batch_size, gen, run: TrainingRun, label: str) -> float:
     model.train()
     order = torch.randperm(len(y), generator=gen, device=x.device)
     total, seen = 0.0, 0
-    for first in tqdm(range(0, len(y), batch_size), desc=label, file=sys.stderr, leave=False):
+    for batch in run.batches(-(-len(y) // batch_size), label):
+        first = batch * batch_size
         index = order[first : first + batch_size]
         loss = nn.functional.cross_entropy(model(x[index]), y[index])
-        if not torch.isfinite(loss):
-            raise FloatingPointError(
-                f"{label}: training loss became {float(loss.detach())} (batch starting at example {first}); "
-                "lower the learning rate"
-            )
+        run.check_finite([loss.detach()], f"{label} (batch starting at example {first})", what="training loss")
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -45,16 +45,15 @@ Parameters are a dict ``{"W1": (n_0, n_1), …, "WL": …, "b0": (n_0,), …, "b
 from __future__ import annotations
 
 import itertools
-import sys
 import time
 
 import numpy as np
 import pandas as pd
 import torch
-from tqdm import tqdm
 
 from deepinside.models import binary_sampling
 from deepinside.models.rbm import hidden_probabilities, momentum_step, train_rbm
+from deepinside.models.training import TrainingRun
 from deepinside.pipeline.checkpointing import EpochCheckpoint
 from deepinside.pipeline.device import describe
 from deepinside.pipeline.device import generator as make_generator
@@ -414,7 +413,8 @@ def train_dbm(
         raise ValueError(f"{run_name}: batch_size {batch_size} exceeds the {n} training examples")
     targets = layer_targets(sparsity_targets, len(hidden_sizes))
     gen = make_generator(seed, device)
-    state = checkpoint.load() if checkpoint is not None else None
+    run = TrainingRun(run_name, checkpoint)
+    state = run.resume()
     if state is None:
         params, pre_history = pretrain(data, hidden_sizes, pretraining, seed, device, run_name)
         params = {k: v.to(device) for k, v in params.items()}
@@ -422,23 +422,22 @@ def train_dbm(
         velocity = {k: torch.zeros_like(v) for k, v in params.items()}
         fantasy = data_states(x[torch.randperm(n, generator=gen, device=device)[:particles]], params, gen)
         running = [torch.full((size,), target, device=device) for size, target in zip(hidden_sizes, targets)]
-        history, start_epoch = pre_history.to_dict("records"), 0
+        run.history = pre_history.to_dict("records")
     else:
         params = {k: v.to(device) for k, v in state["params"].items()}
         velocity = {k: v.to(device) for k, v in state["velocity"].items()}
         fantasy = [s.to(device) for s in state["fantasy"]]
         running = [m.to(device) for m in state["running_means"]]
         gen.set_state(state["generator"])
-        history, start_epoch = [dict(row) for row in state["history"]], state["epoch"]
     where = describe(device)
     n_batches = n // batch_size
-    if on_epoch is not None and start_epoch == 0:
+    if on_epoch is not None and run.start_epoch == 0:
         on_epoch(0, {k: v.cpu() for k, v in params.items()})
-    for epoch in range(start_epoch + 1, epochs + 1):
+    for epoch in run.epochs(epochs):
         started = time.perf_counter()
         order = torch.randperm(n, generator=gen, device=device)
         sweeps_used = 0
-        for batch in tqdm(range(n_batches), desc=f"{run_name} epoch {epoch}/{epochs}", file=sys.stderr, leave=False):
+        for batch in run.batches(n_batches, f"epoch {epoch}/{epochs}"):
             update = (epoch - 1) * n_batches + batch
             rate = learning_rate_at(update, learning_rate, rate_decay, min_learning_rate)
             momentum = initial_momentum if update < momentum_switch_update else final_momentum
@@ -463,10 +462,7 @@ def train_dbm(
                     negative_statistics=negative_statistics,
                 )
                 sweeps_used += used
-            if not all(bool(torch.isfinite(value).all()) for value in params.values()):
-                raise FloatingPointError(
-                    f"{run_name}: parameters became NaN/inf in epoch {epoch}, batch {batch + 1}/{n_batches}; lower the learning rate"
-                )
+            run.check_finite(params.values(), f"epoch {epoch}, batch {batch + 1}/{n_batches}")
         with torch.no_grad():
             monitor = x[:1000]
             mus, _ = mean_field(monitor, params, mean_field_iterations)
@@ -484,30 +480,21 @@ def train_dbm(
             "seconds": time.perf_counter() - started,
             "device": where,
         }
-        history.append(row)
-        print(
-            f"[{run_name}] joint epoch {epoch}/{epochs}: reconstruction error {error:.4f}, mean-field sweeps "
-            f"{row['mean_field_sweeps']:.1f}, rate {rate:.2e}, momentum {momentum} ({row['seconds']:.2f} s, {where})",
-            file=sys.stderr,
-            flush=True,
-        )
         if on_epoch is not None:
             on_epoch(epoch, {k: v.cpu() for k, v in params.items()})
-        if checkpoint is not None and checkpoint.due():
-            checkpoint.save(
-                {
-                    "epoch": epoch,
-                    "params": {k: v.cpu() for k, v in params.items()},
-                    "velocity": {k: v.cpu() for k, v in velocity.items()},
-                    "fantasy": [s.cpu() for s in fantasy],
-                    "running_means": [m.cpu() for m in running],
-                    "generator": gen.get_state(),
-                    "history": history,
-                }
-            )
-    if checkpoint is not None:
-        checkpoint.clear()
-    return {k: v.cpu() for k, v in params.items()}, pd.DataFrame(history)
+        run.record(
+            row,
+            f"joint epoch {epoch}/{epochs}: reconstruction error {error:.4f}, mean-field sweeps "
+            f"{row['mean_field_sweeps']:.1f}, rate {rate:.2e}, momentum {momentum} ({row['seconds']:.2f} s, {where})",
+            lambda fantasy=fantasy, running=running: {
+                "params": {k: v.cpu() for k, v in params.items()},
+                "velocity": {k: v.cpu() for k, v in velocity.items()},
+                "fantasy": [s.cpu() for s in fantasy],
+                "running_means": [m.cpu() for m in running],
+                "generator": gen.get_state(),
+            },
+        )
+    return {k: v.cpu() for k, v in params.items()}, run.finish()
 
 
 # ---------------------------------------------------------------- brute force, for tests on tiny DBMs

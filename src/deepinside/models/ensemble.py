@@ -32,7 +32,8 @@ import time
 import numpy as np
 import pandas as pd
 import torch
-from tqdm import tqdm
+
+from deepinside.models.training import TrainingRun
 
 ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu}
 MINUS_ONE = torch.tensor(-1.0)  # a 0-d constant: torch.add(MINUS_ONE, s, alpha=2) is 2s − 1 in one pass
@@ -240,7 +241,8 @@ def train_ensemble(
     if 0 in record:
         snapshot(0)
     started = time.perf_counter()
-    for epoch in tqdm(range(1, epochs + 1), desc=run_name, file=sys.stderr, mininterval=5):
+    run = TrainingRun(run_name)  # no checkpoint: a whole run takes minutes
+    for epoch in run.epoch_bar(epochs):
         orders = torch.stack([torch.randperm(n_train, generator=g, device=device) for g in generators])
         order = torch.gather(subsets, 1, orders)
         grad_sum = torch.zeros_like(flat.grad)  # the layers' weight gradients are views of these
@@ -257,8 +259,7 @@ def train_ensemble(
             grad_squares.addcmul_(flat.grad, flat.grad)
             optimiser.step()
             n_batches += 1
-        if not bool(torch.isfinite(flat.data).all()):
-            raise FloatingPointError(f"{run_name}: parameters became NaN/inf in epoch {epoch}")
+        run.check_finite([flat.data], f"epoch {epoch}")
         sums = [w for w, _ in flat.views(grad_sum)]
         squares = [w for w, _ in flat.views(grad_squares)]
         for l in range(n_layers):

@@ -31,15 +31,14 @@ Parameters are a dict ``{"W": (V, H), "b": (V,), "c": (H,)}`` of tensors.
 
 from __future__ import annotations
 
-import sys
 import time
 
 import numpy as np
 import pandas as pd
 import torch
-from tqdm import tqdm
 
 from deepinside.models import binary_sampling
+from deepinside.models.training import TrainingRun
 from deepinside.pipeline.checkpointing import EpochCheckpoint
 from deepinside.pipeline.device import describe
 from deepinside.pipeline.device import generator as make_generator
@@ -208,20 +207,17 @@ def train_rbm(
     params = initial_parameters(x, n_hidden, init_scale, gen)
     velocity = {name: torch.zeros_like(value) for name, value in params.items()}
     chain = binary_sampling.sample(x[:batch_size], gen) if persistent else None
-    history: list[dict] = []
-    start_epoch = 0
-    if checkpoint is not None and (state := checkpoint.load()) is not None:
+    run = TrainingRun(run_name, checkpoint)
+    if (state := run.resume()) is not None:
         params = {name: state["params"][name].to(device) for name in params}
         velocity = {name: state["velocity"][name].to(device) for name in params}
         chain = state["chain"].to(device) if persistent else None
         gen.set_state(state["generator"])
-        history = [dict(row) for row in state["history"]]
-        start_epoch = state["epoch"]
     where = describe(device)
     n_batches = n // batch_size
     monitor = x[:MONITOR_EXAMPLES]
-    if on_epoch is not None and start_epoch == 0:
-        history.append(
+    if on_epoch is not None and run.start_epoch == 0:
+        run.history.append(
             {
                 "epoch": 0,
                 "reconstruction_error": float("nan"),
@@ -231,14 +227,13 @@ def train_rbm(
                 **on_epoch(0, params),
             }
         )
-    for epoch in range(start_epoch + 1, epochs + 1):
+    for epoch in run.epochs(epochs):
         started = time.perf_counter()
         momentum = initial_momentum if epoch <= momentum_switch_epoch else final_momentum
         k_epoch = rising_k(k, epoch, k_rise_epochs)
         rate = learning_rate / k_epoch if k_rise_epochs > 0 else learning_rate
         order = torch.randperm(n, generator=gen, device=device)
-        bar = tqdm(range(n_batches), desc=f"{run_name} epoch {epoch}/{epochs}", file=sys.stderr, leave=False)
-        for batch in bar:
+        for batch in run.batches(n_batches, f"epoch {epoch}/{epochs}"):
             v = x[order[batch * batch_size : (batch + 1) * batch_size]]
             if sampled_inputs:
                 v = binary_sampling.sample(v, gen)
@@ -248,11 +243,7 @@ def train_rbm(
             if persistent:
                 chain = v_model
             momentum_step(params, velocity, gradient, momentum, rate, weight_cost)
-            if not torch.isfinite(torch.stack([value.sum() for value in params.values()])).all():
-                raise FloatingPointError(
-                    f"{run_name}: parameters became NaN/inf in epoch {epoch}, batch {batch + 1}/{n_batches}; "
-                    "lower the learning rate"
-                )
+            run.check_finite(params.values(), f"epoch {epoch}, batch {batch + 1}/{n_batches}")
         row = {
             "epoch": epoch,
             "reconstruction_error": reconstruction_error(monitor, params, up_scale, down_scale),
@@ -263,24 +254,15 @@ def train_rbm(
         }
         if on_epoch is not None:
             row.update(on_epoch(epoch, params))
-        history.append(row)
-        print(
-            f"[{run_name}] epoch {epoch}/{epochs}: reconstruction error {row['reconstruction_error']:.4f}"
+        run.record(
+            row,
+            f"epoch {epoch}/{epochs}: reconstruction error {row['reconstruction_error']:.4f}"
             f" ({row['seconds']:.2f} s, {where})",
-            file=sys.stderr,
-            flush=True,
+            lambda chain=chain: {
+                "params": {name: value.cpu() for name, value in params.items()},
+                "velocity": {name: value.cpu() for name, value in velocity.items()},
+                "chain": chain.cpu() if persistent else torch.zeros(0),
+                "generator": gen.get_state(),
+            },
         )
-        if checkpoint is not None and checkpoint.due():
-            checkpoint.save(
-                {
-                    "epoch": epoch,
-                    "params": {name: value.cpu() for name, value in params.items()},
-                    "velocity": {name: value.cpu() for name, value in velocity.items()},
-                    "chain": chain.cpu() if persistent else torch.zeros(0),
-                    "generator": gen.get_state(),
-                    "history": history,
-                }
-            )
-    if checkpoint is not None:  # finished: a later run (e.g. after a code change) starts afresh
-        checkpoint.clear()
-    return {name: value.cpu() for name, value in params.items()}, pd.DataFrame(history)
+    return {name: value.cpu() for name, value in params.items()}, run.finish()

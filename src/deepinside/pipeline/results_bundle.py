@@ -30,8 +30,8 @@ import time
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Mapping
 
-from deepinside.data.download import file_digest
 from deepinside.pipeline import provenance
+from deepinside.pipeline.files import file_sha256
 
 MANIFEST = "MANIFEST.json"
 SKIPPED = ("checkpoints",)  # private epoch checkpoints of running jobs
@@ -54,7 +54,7 @@ def manifest(files: Iterable[Path], root: Path, fields: Mapping[str, str]) -> di
         {
             "path": path.relative_to(root).as_posix(),
             "bytes": path.stat().st_size,
-            "sha256": file_digest(path),
+            "sha256": file_sha256(path),
             "mtime": path.stat().st_mtime,
         }
         for path in files
@@ -126,7 +126,7 @@ def unpack(archive: str | Path, destination: str | Path = ".", force: bool = Fal
                     " nothing was unpacked"
                 )
             target = destination / pure
-            if target.exists() and not force and file_digest(target) != entry["sha256"]:
+            if target.exists() and not force and file_sha256(target) != entry["sha256"]:
                 raise FileExistsError(
                     f"{target} exists with other contents; pass --force to replace it; nothing was unpacked"
                 )

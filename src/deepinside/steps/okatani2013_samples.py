@@ -13,8 +13,8 @@ import torch
 
 from deepinside.data import mnist as mnist_data
 from deepinside.measures import ais, rbm_likelihood
-from deepinside.measures.evaluation import predict_probabilities
 from deepinside.models import binary_sampling, dbm, dbn, digit_judge, networks
+from deepinside.models.evaluation import predict_probabilities
 from deepinside.pipeline import claims
 from deepinside.pipeline.device import generator, select_device
 
