@@ -5,9 +5,9 @@ Not a test and not part of the workflow: a long run whose results go into the do
 (``docs/dbm_full_mnist.md``). Two steps, so the measuring can run after (or beside) the
 training:
 
-    python bench/dbm_full_mnist.py train --mnist ../shared/data/mnist --out runs/dbm_full \\
+    python bench/dbm_full_mnist.py train --mnist ~/data/MNIST/raw --out runs/dbm_full \\
         --epochs 30 --pretraining-epochs 20 --every 5
-    python bench/dbm_full_mnist.py measure --mnist ../shared/data/mnist --out runs/dbm_full \\
+    python bench/dbm_full_mnist.py measure --mnist ~/data/MNIST/raw --out runs/dbm_full \\
         --judge results/quick/seed0/okatani2013/samples/digit_judge.pt
 
 ``train`` reads the four IDX files through the pipeline's local source (MD5-checked),

@@ -52,10 +52,25 @@ def test_the_figure_table_names_a_bad_entry_with_its_talk_and_id(tmp_path):
     assert [len(figures) for figures in table.values()] == [5, 5, 9, 4, 2]
     bad = tmp_path / "figures.yaml"
     bad.write_text(
-        "saxe2019:\n  S1:\n    file: S2_wrong\n    shows: x\n    claim: y\n    plot: saxe2019:f\n    reads: {}\n"
+        "saxe2019:\n  S1:\n    file: S2_wrong\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n    reads: {}\n"
     )
     with pytest.raises(ValueError, match="saxe2019.S1: file 'S2_wrong' must start with S1_"):
         figure_table.load(bad)
-    bad.write_text("saxe2019:\n  S1:\n    file: S1_a\n    shows: x\n    claim: y\n    plot: saxe2019:f\n")
+    bad.write_text("saxe2019:\n  S1:\n    file: S1_a\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n")
     with pytest.raises(ValueError, match="saxe2019.S1: needs exactly"):
         figure_table.load(bad)
+
+
+def test_a_runs_config_is_the_presets_own_or_says_overrides():
+    from deepinside.pipeline.presets import digest, effective, origin
+
+    defaults = {"preset": "quick", "seed": 0, "presets": {"quick": {"n": 1}, "paper": {"n": 2}}}
+    assert origin(defaults, defaults) == "quick"
+    assert origin({**defaults, "preset": "paper"}, defaults) == "paper"
+    changed = {**defaults, "presets": {"quick": {"n": 3}, "paper": {"n": 2}}}
+    assert origin(changed, defaults) == "quick + overrides"
+    assert origin({**defaults, "seed": 1}, defaults) == "quick + overrides"
+    assert origin({**defaults, "preset": "mine", "presets": {"quick": {"n": 1}, "mine": {}}}, defaults) == "mine"
+    assert effective({**defaults, "preset": "paper"})["settings"] == {"n": 2}
+    assert digest(defaults) == digest(dict(reversed(list(defaults.items()))))  # key order does not matter
+    assert digest(defaults) != digest(changed) and len(digest(defaults)) == 12

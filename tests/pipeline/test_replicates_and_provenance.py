@@ -8,8 +8,10 @@ import pytest
 
 from deepinside.pipeline import claims, provenance, replicate_verdicts
 from deepinside.pipeline import step as workflow_step
-from deepinside.pipeline.readme_claims import END, START, markdown, readme_table
+from deepinside.pipeline.readme_claims import END, START, markdown, readme_table, summary
 from deepinside.steps import gather
+
+from conftest import REPO
 
 
 def seed_table(measured, threshold=0.5, note=""):
@@ -83,10 +85,14 @@ def test_readme_table_states_preset_and_seeds_and_rewrites_only_between_markers(
     assert "| talk | F1 | the effect is large | 0.5 ± 0.57 | > 0.5 | 1 of 2 | no |" in table
     readme = tmp_path / "README.md"
     readme.write_text(f"# Title\n\nbefore\n{START}\nold table\n{END}\nafter\n")
-    out = readme_table(combined, "paper", str(readme))
+    out = readme_table(
+        combined, "paper", str(readme), str(REPO / "workflow/figures.yaml"), str(tmp_path / "docs"), "figures"
+    )
     text = readme.read_text()
     assert "old table" not in text and text.startswith("# Title\n\nbefore\n") and text.endswith(f"{END}\nafter\n")
-    assert out["table"].strip() in text
+    assert summary(combined, "paper") in text and out["table"].strip() == table
+    assert "| talk | F1 | the effect is large" in (tmp_path / "docs/claims.md").read_text()
+    assert "### S1:" in (tmp_path / "docs/figures.md").read_text()
 
 
 def test_presets_compared_row_by_row():

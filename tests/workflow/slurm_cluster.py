@@ -5,7 +5,7 @@ folders, logs, a munge key and socket, pid files. The daemons (munged, slurmctld
 slurmd) are started in the foreground as child processes so that they can be stopped by
 PID, whatever happens. The node declares one GPU backed by /dev/null, so that jobs asking
 for a GPU are scheduled (and run on the CPU) — enough to check that GPU requests reach
-sbatch. Recipe from ../shared/MEASURED.md (Debian 12: slurm-wlm 22.05.8, munge 0.5.15).
+sbatch. Recipe measured on this project's machines (Debian 12: slurm-wlm 22.05.8, munge 0.5.15; docs/cluster.md).
 """
 
 from __future__ import annotations

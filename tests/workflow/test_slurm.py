@@ -23,7 +23,7 @@ TARGETS = [
     "results/tiny/seed0/okatani2013/dbn/rbm_layer1.pt",  # a training job that asks for a GPU
 ]
 # The test cluster has no accounting database, so job states are read with squeue
-# (sacct would hang, see ../shared/MEASURED.md) and no account is given.
+# (sacct would hang on such a cluster, see docs/cluster.md) and no account is given.
 LOCAL_CLUSTER_FLAGS = [
     "--slurm-status-command",
     "squeue",

@@ -512,3 +512,17 @@ def test_a_users_variant_is_a_small_overlay_and_its_bad_keys_are_named(workdir):
     mine.write_text("presets:\n  paper:\n    saxe2019:\n      four_items:\n        tmax: 3\n")
     bad = run_snakemake(workdir, "-n", "--configfile", str(mine), tiny=False, timeout=300)
     assert bad.returncode != 0 and "presets.paper.saxe2019.four_items.tmax" in bad.stdout + bad.stderr
+
+
+def test_a_run_with_overrides_records_its_effective_config_and_says_so(workdir):
+    figure = "figures/saxe2019/S1_hierarchy_svd.png"
+    run = run_snakemake(workdir, "--cores", CORES, "--config", "seed=5", "--", figure, tiny=False, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    effective = (workdir / "results/quick/config.effective.yaml").read_text()
+    digest = effective.split()[2]
+    assert yaml.safe_load(effective)["seed"] == 5 and len(digest) == 12
+    meta = provenance.read_png_metadata(workdir / figure)
+    assert meta["preset"] == "quick + overrides" and meta["config"] == digest
+    rows = pd.read_csv(workdir / "results/quick/saxe2019/claims/S1.csv")
+    assert set(rows["config"]) == {digest} and set(rows["preset"]) == {"quick + overrides"}
+    assert "eligible for caching" not in run.stdout + run.stderr  # no --cache: no line per cacheable rule

@@ -1,0 +1,59 @@
+"""The documentation: no file links outside the repository, every relative link resolves, the README stays short."""
+
+import re
+import subprocess
+
+import pytest
+
+from conftest import REPO
+
+TEXT = (".md", ".py", ".smk", ".yaml", ".yml", ".rst", ".toml", ".cff", ".sh", ".txt")
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)|(?:src|href)=\"([^\"#]+)\"")
+OUTSIDE = re.compile(r"\.\./shared|/work/|\.\./\.\./\.\./")
+
+
+def tracked_text_files():
+    names = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+    return [REPO / name for name in names if name.endswith(TEXT) or name in ("Snakefile", "LICENSE")]
+
+
+@pytest.fixture(scope="module")
+def files():
+    found = tracked_text_files()
+    if not found:
+        pytest.skip("not a git checkout")
+    return found
+
+
+def test_no_file_points_outside_the_repository(files):
+    this = REPO / "tests/workflow/test_docs.py"
+    bad = [
+        f"{path.relative_to(REPO)}:{number}: {line.strip()[:100]}"
+        for path in files
+        if path != this
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1)
+        if OUTSIDE.search(line)
+    ]
+    assert bad == [], "\n".join(bad)
+
+
+def test_every_relative_link_of_the_docs_resolves(files):
+    broken = []
+    for path in files:
+        if path.suffix != ".md":
+            continue
+        for match in LINK.finditer(path.read_text()):
+            target = match.group(1) or match.group(2)
+            if re.match(r"^[a-z]+:", target):  # http:, https:, mailto:
+                continue
+            resolved = (path.parent / target).resolve()
+            if not resolved.exists() or REPO.resolve() not in [resolved, *resolved.parents]:
+                broken.append(f"{path.relative_to(REPO)}: {target}")
+    assert broken == [], "\n".join(broken)
+
+
+def test_the_readme_is_a_page_for_users():
+    readme = (REPO / "README.md").read_text()
+    assert len(readme.splitlines()) <= 200
+    for heading in ("## Two commands", "## Claims", "## Presets and knobs", "## Running on a cluster"):
+        assert heading in readme
