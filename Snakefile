@@ -22,7 +22,7 @@ from snakemake.utils import min_version, validate
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from deepinside.pipeline.config_errors import describe
-from deepinside.pipeline.presets import expanded
+from deepinside.pipeline.presets import expanded, write_effective_config
 
 min_version("9.0")
 
@@ -40,6 +40,12 @@ except WorkflowError as error:
 
 
 report: "workflow/report/workflow.rst"
+
+
+# What this run runs with (config.yaml and every --configfile / --config merged; its hash
+# is in every claims row and figure footer), written when jobs are about to run.
+onstart:
+    write_effective_config(config, f"results/{config['preset']}/config.effective.yaml")
 
 
 include: "workflow/rules/common.smk"
@@ -82,6 +88,7 @@ include: "workflow/rules/claims.smk"
 
 
 rule all:
+    """Every figure of the five talks and the claims table (the default target)."""
     default_target: True
     input:
         all_figures(),
@@ -90,6 +97,7 @@ rule all:
 
 
 rule saxe2019:
+    """The figures S1-S5 of saxe2019 and its claims."""
     input:
         talk_figures("saxe2019"),
         f"{RESULTS}/saxe2019/claims.csv",
@@ -97,6 +105,7 @@ rule saxe2019:
 
 
 rule okatani2013:
+    """The figures O1-O5 of okatani2013 and its claims."""
     input:
         talk_figures("okatani2013"),
         f"{RESULTS}/okatani2013/claims.csv",
@@ -104,6 +113,7 @@ rule okatani2013:
 
 
 rule mototake2015:
+    """The figures M1-M9 (trains okatani2013's DBN first) of mototake2015 and its claims."""
     input:
         talk_figures("mototake2015"),
         f"{RESULTS}/mototake2015/claims.csv",
@@ -111,6 +121,7 @@ rule mototake2015:
 
 
 rule tishby2017:
+    """The figures T1-T4 of tishby2017 and its claims."""
     input:
         talk_figures("tishby2017"),
         f"{RESULTS}/tishby2017/claims.csv",
@@ -118,6 +129,7 @@ rule tishby2017:
 
 
 rule ohzeki2015:
+    """The figures P1-P2 of ohzeki2015 and its claims."""
     input:
         talk_figures("ohzeki2015"),
         f"{RESULTS}/ohzeki2015/claims.csv",

@@ -17,7 +17,6 @@ use rule step as replicate_claims with:
         kwargs=lambda wildcards: {
             "seeds": REPLICATES[wildcards.talk],
             "rule": VERDICT,
-            "preset": PRESET_NAME,
             "expected_rows": expected_claim_rows(wildcards.figure_id, PRESET),
         },
 
@@ -34,6 +33,7 @@ use rule step as talk_claims with:
 
 
 use rule step as claims_table with:
+    """Every claim of the five talks in one table (results/<preset>/claims.csv)."""
     input:
         tables=[path for talk in TALKS for path in talk_claim_files(talk)],
     output:
@@ -45,6 +45,7 @@ use rule step as claims_table with:
 
 
 use rule step as claims_page with:
+    """The claims table as an HTML page (results/<preset>/claims.html)."""
     input:
         claims=rules.claims_table.output.claims,
     output:
@@ -76,8 +77,10 @@ use rule step as talk_claims_page with:
         step=versioned("deepinside.steps.gather:claims_page"),
 
 
-# `snakemake --cores all readme`: the README's claims table, rewritten from this run's claims.
+# `snakemake --cores 1 readme`: the README's claims summary, docs/claims.md and
+# docs/figures.md, rewritten from this run's claims and the figure table.
 use rule step as readme with:
+    """The README's claims summary, docs/claims.md and docs/figures.md, from this run."""
     input:
         claims=rules.claims_table.output.claims,
     output:
@@ -86,7 +89,13 @@ use rule step as readme with:
         log_path("readme.log"),
     params:
         step=versioned("deepinside.pipeline.readme_claims:readme_table"),
-        kwargs={"preset": PRESET_NAME, "readme": "README.md"},
+        kwargs={
+            "preset": PRESET_NAME,
+            "readme": "README.md",
+            "docs": "docs",
+            "figure_table": "workflow/figures.yaml",
+            "figures_folder": FIGURES_DIR,
+        },
 
 
 # `snakemake --cores 1 compare_presets` (or results/claims_by_preset/<talk>.csv): each claim
@@ -106,6 +115,7 @@ use rule step as compare_presets_of_talk with:
 
 
 use rule step as compare_presets with:
+    """Each claim under every preset run so far, side by side (results/claims_by_preset/)."""
     input:
         tables=expand("results/claims_by_preset/{talk}.csv", talk=TALKS),
     output:
@@ -141,5 +151,6 @@ use rule step as bundle_talk with:
 
 
 rule bundle:
+    """Archives of this preset's results, one per talk, for another clone (results/bundles/)."""
     input:
         expand(f"results/bundles/{PRESET_NAME}-{{talk}}.tar.gz", talk=TALKS),

@@ -148,6 +148,10 @@ GPUS = config[
     "gpus"
 ]  # the `gpu` resource of the training and Jacobian rules (cluster request)
 
+# The expensive steps may come from Snakemake's output cache (`--cache`); without the flag
+# they are not marked, so that a plain run does not print a line per cacheable rule.
+CACHE = "omit-software" if workflow.enable_cache else False
+
 # Jobs of a minute or more each (quick preset, one thread) whose only input is the MNIST
 # file: the DBMs, the LeNet, the digit judge, the AlexNet-shaped net. Snakemake's
 # scheduler prefers jobs with larger inputs, so it left these for late and the last DBM
@@ -189,6 +193,18 @@ def figure_entry(wildcards):
             f"{wildcards.talk}/{wildcards.figure}.png is not in workflow/figures.yaml"
         )
     return figure_id, entry
+
+
+def figure_labels(wildcards, input):
+    """A figure's labels in the report: its id, title and how many of its claims hold."""
+    import pandas
+
+    from deepinside.pipeline.claims import held
+
+    figure_id, entry = figure_entry(wildcards)
+    n_held, n_claims = held(pandas.read_csv(input.claims), "claim")
+    verdict = f"{n_held} of {n_claims} claims hold" if n_claims else "checks only"
+    return {"figure": figure_id, "title": entry["title"], "verdict": verdict}
 
 
 def figure_inputs(wildcards):

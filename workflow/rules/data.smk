@@ -14,6 +14,7 @@ use rule step as image with:
 
 
 use rule step as mnist with:
+    """The MNIST digits of this preset (embedded subset, download or a local folder), checked."""
     output:
         mnist=result_path("data/mnist.npz"),
     log:

@@ -11,7 +11,7 @@ use rule step as figure with:
             f"{FIGURES_DIR}/{{talk}}/{{figure}}.png",
             caption="../report/figure.rst",
             category="{talk}",
-            labels={"figure": "{figure}", "talk": "{talk}"},
+            labels=figure_labels,
         ),
     log:
         log_path("figures/{talk}/{figure}.log"),

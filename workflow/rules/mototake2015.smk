@@ -17,7 +17,7 @@ use rule numerical_step as mototake2015_dbn_spectra with:
         ),
     log:
         log_path("seed{seed}/mototake2015_dbn_spectra/{stage}_noise{noise}.log"),
-    cache: "omit-software"
+    cache: CACHE
     resources:
         **numerical(mem_mb=6000, runtime=30),
     params:
@@ -40,7 +40,7 @@ use rule numerical_step as mototake2015_dbn_noise_spectra with:
         ),
     log:
         log_path("seed{seed}/mototake2015_dbn_noise_spectra/{stage}_noise{noise}.log"),
-    cache: "omit-software"
+    cache: CACHE
     resources:
         **numerical(runtime=15),
     params:
@@ -118,7 +118,7 @@ use rule numerical_step as mototake2015_tsne with:
         ),
     log:
         log_path("seed{seed}/mototake2015_tsne/{features}.log"),
-    cache: "omit-software"
+    cache: CACHE
     resources:
         **numerical(runtime=60, gpu=0),
     params:
@@ -159,7 +159,7 @@ use rule numerical_step as mototake2015_perturbation with:
         ),
     log:
         log_path("seed{seed}/mototake2015_perturbation/{network}.log"),
-    cache: "omit-software"
+    cache: CACHE
     resources:
         **numerical(runtime=30),
     params:
@@ -196,7 +196,7 @@ use rule numerical_step as mototake2015_conv_net with:
         ),
     log:
         log_path("seed{seed}/mototake2015_conv_net.log"),
-    cache: "omit-software"
+    cache: CACHE
     priority: LONG_JOB_PRIORITY
     resources:
         **numerical(runtime=120),
@@ -247,7 +247,7 @@ use rule numerical_step as mototake2015_alexnet_spectra with:
         ),
     log:
         log_path("seed{seed}/mototake2015_alexnet_spectra/noise{noise}.log"),
-    cache: "omit-software"
+    cache: CACHE
     resources:
         **numerical(mem_mb=8000, runtime=60),
     params:
@@ -312,7 +312,7 @@ use rule numerical_step as mototake2015_alexnet_vectors with:
         ),
     log:
         log_path("seed{seed}/mototake2015_alexnet_vectors.log"),
-    cache: "omit-software"
+    cache: CACHE
     resources:
         **numerical(mem_mb=8000, runtime=60),
     params:

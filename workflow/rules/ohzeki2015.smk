@@ -1,5 +1,5 @@
 # ohzeki2015 (seed 003 section 2): margin pre-training meets fine-tuning — replica theory, message passing; P1, P2.
-# The model is a reconstruction (../shared/designs/ohzeki2015_model.md). Constants and path helpers live in common.smk.
+# The model is a reconstruction (docs/talks/ohzeki2015_model.md). Constants and path helpers live in common.smk.
 
 
 use rule step as ohzeki2015_theory with:
@@ -12,7 +12,7 @@ use rule step as ohzeki2015_theory with:
         ),
     log:
         log_path("seed{seed}/ohzeki2015_theory/k{kappa}_a{alpha}.log"),
-    cache: "omit-software"
+    cache: CACHE
     resources:
         mem_mb=2000,
         runtime=10,
@@ -34,7 +34,7 @@ use rule step as ohzeki2015_gamp with:
         ),
     log:
         log_path("seed{seed}/ohzeki2015_gamp/k{kappa}_a{alpha}_N{size}.log"),
-    cache: "omit-software"
+    cache: CACHE
     resources:
         mem_mb=4000,
         runtime=60,
@@ -122,7 +122,7 @@ use rule step as ohzeki2015_p2_gamp with:
         ),
     log:
         log_path("seed{seed}/ohzeki2015_p2_gamp/N{size}.log"),
-    cache: "omit-software"
+    cache: CACHE
     resources:
         mem_mb=4000,
         runtime=60,

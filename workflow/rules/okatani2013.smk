@@ -14,7 +14,7 @@ use rule numerical_step as okatani2013_pretrain_layer with:
         ),
     log:
         log_path("seed{seed}/okatani2013_pretrain_layer/{layer}.log"),
-    cache: "omit-software"
+    cache: CACHE
     resources:
         **numerical(runtime=120),
     params:
@@ -36,7 +36,7 @@ use rule numerical_step as okatani2013_finetune with:
         ),
     log:
         log_path("seed{seed}/okatani2013_finetune/{init}_n{n}.log"),
-    cache: "omit-software"
+    cache: CACHE
     resources:
         **numerical(runtime=240),
     params:
@@ -94,7 +94,7 @@ use rule numerical_step as okatani2013_likelihood with:
         ),
     log:
         log_path("seed{seed}/okatani2013_likelihood/{method}.log"),
-    cache: "omit-software"
+    cache: CACHE
     resources:
         **numerical(runtime=60),
     params:
@@ -132,7 +132,7 @@ use rule numerical_step as okatani2013_cnn with:
         ),
     log:
         log_path("seed{seed}/okatani2013_cnn.log"),
-    cache: "omit-software"
+    cache: CACHE
     priority: LONG_JOB_PRIORITY
     resources:
         **numerical(runtime=120),
@@ -153,7 +153,7 @@ use rule numerical_step as okatani2013_judge with:
         ),
     log:
         log_path("seed{seed}/okatani2013_judge.log"),
-    cache: "omit-software"
+    cache: CACHE
     priority: LONG_JOB_PRIORITY
     resources:
         **numerical(runtime=120),
@@ -174,7 +174,7 @@ use rule numerical_step as okatani2013_generative_rbm with:
         ),
     log:
         log_path("seed{seed}/okatani2013_generative_rbm.log"),
-    cache: "omit-software"
+    cache: CACHE
     resources:
         **numerical(runtime=120),
     params:
@@ -194,7 +194,7 @@ use rule numerical_step as okatani2013_dbm with:
         ),
     log:
         log_path("seed{seed}/okatani2013_dbm/{layers}layers.log"),
-    cache: "omit-software"
+    cache: CACHE
     priority: LONG_JOB_PRIORITY
     resources:
         **numerical(runtime=480),

@@ -4,7 +4,7 @@
 
 
 rule step:
-    """The template of every computing rule (not a target: it has no output)."""
+    """A computing step: the adapter runs params.step (a template, with no output of its own)."""
     log:
         log_path("templates/step.log"),
     conda:

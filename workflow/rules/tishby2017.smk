@@ -30,7 +30,7 @@ use rule numerical_step as tishby2017_train with:
         ),
     log:
         log_path("seed{seed}/tishby2017_train/{activation}_f{fraction}_d{depth}.log"),
-    cache: "omit-software"
+    cache: CACHE
     resources:
         **numerical(runtime=120),
     params:

@@ -3,7 +3,7 @@
 A teacher B ∈ ℝᴺ with |B|² = N labels inputs by y = sign(u₀), u₀ = B·x/√N. Inputs are
 standard Gaussian **conditioned on |u₀| ≥ κ**: an empty margin of half-width κ around
 the boundary, the "easy-to-separate structure" that unlabelled data carry (Ohzeki 2015;
-``../shared/designs/ohzeki2015_model.md``). Small κ is a hard task, large κ an easy one.
+``docs/talks/ohzeki2015_model.md``). Small κ is a hard task, large κ an easy one.
 
 Sampling is exact: u₀ is drawn from the standard normal truncated to |u₀| ≥ κ, and the
 part of x orthogonal to B from the standard normal on that subspace.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-FIELDS = {"file", "shows", "claim", "plot", "reads"}
+FIELDS = {"file", "title", "shows", "claim", "plot", "reads"}
 OPTIONAL = {"kwargs"}
 FIGURE_ID = re.compile(r"^[A-Z][0-9]+$")
 PLOT = re.compile(r"^[a-z0-9_]+:[a-z0-9_]+$")

@@ -10,6 +10,8 @@ bad key is still named with its full path.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from typing import Any, Mapping
 
 BASE = "quick"
@@ -36,3 +38,43 @@ def expanded(presets: Mapping[str, Any], base: str = BASE) -> dict:
             raise TypeError(f"config key 'presets.{name}': a preset is a mapping of the knobs it changes")
         full[name] = copy.deepcopy(dict(overlay)) if name == base else merged(presets[base], overlay or {})
     return full
+
+
+def effective(config: Mapping[str, Any]) -> dict:
+    """What a run ran with: the top-level settings and the active preset's knobs, merged
+    (``results/<preset>/config.effective.yaml``)."""
+    presets = config.get("presets") or {}
+    name = config.get("preset", BASE)
+    full = expanded(presets) if BASE in presets else dict(presets)
+    top = {key: copy.deepcopy(value) for key, value in config.items() if key != "presets"}
+    return {**top, "settings": full.get(name, {})}
+
+
+def digest(config: Mapping[str, Any]) -> str:
+    """12 hex digits of the SHA-256 of a run's effective config (key order does not matter)."""
+    text = json.dumps(effective(config), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def origin(config: Mapping[str, Any], defaults: Mapping[str, Any] | None) -> str:
+    """``quick`` when a run's effective config is its preset's own (config.yaml as it is),
+    ``quick + overrides`` when a --configfile or --config changed it; a preset that
+    config.yaml does not define is named as it is."""
+    name = str(config.get("preset", BASE))
+    if not defaults or name not in (defaults.get("presets") or {}):
+        return name
+    own = {**copy.deepcopy(dict(defaults)), "preset": name}
+    return name if effective(own) == effective(config) else f"{name} + overrides"
+
+
+def write_effective_config(config: Mapping[str, Any], path: str) -> None:
+    """Write :func:`effective` as YAML to ``path`` (atomically), its hash in the first line."""
+    import yaml
+
+    from deepinside.pipeline.files import atomic_output
+
+    with atomic_output(path) as tmp:
+        tmp.write_text(
+            f"# config {digest(config)}: the effective config of this run\n"
+            + yaml.safe_dump(effective(config), sort_keys=False, allow_unicode=True)
+        )

@@ -17,7 +17,8 @@ from typing import Iterable, Mapping
 
 from deepinside.pipeline.claims import PROVENANCE_COLUMNS
 
-FIELDS = tuple(PROVENANCE_COLUMNS)
+# ``config``: the hash of the run's effective config, one value per run (not joined per seed)
+FIELDS = (*PROVENANCE_COLUMNS[:2], "config", *PROVENANCE_COLUMNS[2:])
 
 # The files whose edits change what the workflow computes (a figure or table edited in
 # place does not make its own provenance dirty).
@@ -74,11 +75,15 @@ def format_seeds(seeds: Iterable[int | str]) -> str:
     return " ".join(str(seed) for seed in seeds)
 
 
-def record(step: str, preset: str = "", seeds: Iterable[int] = (), root: str | Path = ".") -> dict[str, str]:
-    """All fields of :data:`FIELDS` for one step's outputs."""
+def record(
+    step: str, preset: str = "", seeds: Iterable[int] = (), root: str | Path = ".", config: str = ""
+) -> dict[str, str]:
+    """All fields of :data:`FIELDS` for one step's outputs (``config``: the hash of the run's
+    effective config, :func:`deepinside.pipeline.presets.digest`)."""
     return {
         "preset": preset or "unknown",
         "seeds": format_seeds(seeds) or "unknown",
+        "config": config or "unknown",
         "commit": git_commit(root),
         "code": code_fingerprint(step),
         "device": device_used(),
@@ -90,7 +95,8 @@ def record(step: str, preset: str = "", seeds: Iterable[int] = (), root: str | P
 def footer(fields: Mapping[str, str]) -> str:
     """One line for under a figure."""
     return (
-        f"Made by deepinside: preset {fields['preset']}, seeds {fields['seeds']}, commit {fields['commit']}, "
+        f"Made by deepinside: preset {fields['preset']}, seeds {fields['seeds']}, config {fields.get('config', '?')}, "
+        f"commit {fields['commit']}, "
         f"code {fields['code']}, {fields['device']}, torch {fields['torch']}, numpy {fields['numpy']}."
     )
 

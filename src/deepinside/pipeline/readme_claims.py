@@ -1,11 +1,11 @@
-"""Write a run's claims table into the README as a Markdown table.
+"""Write a run's claims into the README (a summary) and into docs/ (the full table, the figure catalogue).
 
 The workflow's ``readme`` target does it (``snakemake --cores 1 readme``); by hand,
 
     python -m deepinside.pipeline.readme_claims results/quick/claims.csv --preset quick --update README.md
 
 replaces the text between the markers ``<!-- claims:start -->`` and
-``<!-- claims:end -->`` of the README; without ``--update`` the table is printed.
+``<!-- claims:end -->`` of the README with the summary; without ``--update`` the full table is printed.
 """
 
 from __future__ import annotations
@@ -65,19 +65,67 @@ def update(readme: str, table: str) -> str:
     return pattern.sub(lambda _: f"{START}\n{table}\n{END}", readme)
 
 
-def readme_table(claims: pd.DataFrame, preset: str, readme: str) -> dict:
-    """The workflow's ``readme`` step: the table for ``preset``, also written into ``readme`` in place.
+def summary(claims: pd.DataFrame, preset: str) -> str:
+    """The README's claims section: how many claims hold, per talk, and how many verdicts are fragile."""
+    from deepinside.pipeline.docs_pages import fragile
 
-    The one step that edits a file it does not declare as output: the README is the
-    project's own text around the table, so it cannot be a rule's output (Snakemake
-    removes outputs before it runs a job).
+    n_held, n_claims = held(claims, "claim")
+    c_held, n_checks = held(claims, "check")
+    shaky = sum(bool(fragile(row)) for _, row in claims.iterrows())
+    lines = [
+        f"Preset `{preset}`: **{n_held} of {n_claims} claims hold**, and {c_held} of {n_checks} checks pass;"
+        f" {shaky} verdicts are fragile (they hold in some seeds only).",
+        "",
+        "| talk | claims holding | checks passing |",
+        "|---|---|---|",
+    ]
+    for talk, rows in claims.groupby("talk", sort=False):
+        a, b = held(rows, "claim")
+        c, d = held(rows, "check")
+        lines.append(
+            f"| [{talk}](docs/talks/{talk}.md) | {a} of {b} | {c} of {d} |"
+            if d
+            else f"| [{talk}](docs/talks/{talk}.md) | {a} of {b} | — |"
+        )
+    text = provenance_summary(claims)
+    if text:
+        lines += ["", f"<sub>Made by {text}.</sub>"]
+    return "\n".join(lines)
+
+
+def readme_table(
+    claims: pd.DataFrame,
+    preset: str,
+    readme: str,
+    figure_table: str,
+    docs: str,
+    figures_folder: str,
+    other: pd.DataFrame | None = None,
+) -> dict:
+    """The workflow's ``readme`` step: the README's claims summary, ``docs/claims.md`` (the full
+    table) and ``docs/figures.md`` (the catalogue), all written in place.
+
+    The one step that edits files it does not declare as outputs: the README and the docs
+    are the project's own pages around the tables, so they cannot be a rule's outputs
+    (Snakemake removes outputs before it runs a job).
     """
-    table = markdown(claims, preset)
+    from deepinside.pipeline import docs_pages
+    from deepinside.pipeline import figure_table as table_of_figures
+
     path = Path(readme)
-    text = update(path.read_text(), table)
+    text = update(path.read_text(), summary(claims, preset))
     with atomic_output(path) as tmp:
         tmp.write_text(text)
-    return {"table": table + "\n"}
+    pages = {
+        Path(docs) / "claims.md": docs_pages.claims_page(claims, preset, other),
+        Path(docs) / "figures.md": docs_pages.figures_page(
+            table_of_figures.rows(table_of_figures.load(figure_table)), claims, preset, figures_folder
+        ),
+    }
+    for page, content in pages.items():
+        with atomic_output(page) as tmp:
+            tmp.write_text(content)
+    return {"table": markdown(claims, preset) + "\n"}
 
 
 def main() -> None:
@@ -90,7 +138,7 @@ def main() -> None:
     if args.update is None:
         print(markdown(claims, args.preset))
         return
-    readme_table(claims, args.preset, str(args.update))
+    args.update.write_text(update(args.update.read_text(), summary(claims, args.preset)))
 
 
 if __name__ == "__main__":

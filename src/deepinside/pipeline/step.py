@@ -143,13 +143,25 @@ def implicit(job: Any) -> dict[str, Any]:
 
 
 def _context(job: Any) -> dict[str, Any]:
-    """Preset and seeds of a job: the rule's ``params.seeds``, else its ``{seed}`` wildcard."""
+    """Preset, config hash and seeds of a job: the rule's ``params.seeds``, else its ``{seed}`` wildcard."""
     seeds = getattr(job.params, "seeds", None)
     if seeds is None and "seed" in job.wildcards.keys():
         seeds = [int(job.wildcards.seed)]
     if isinstance(seeds, str):
         seeds = [seeds]
-    return {"preset": str(job.config.get("preset", "")), "seeds": seeds or []}
+    return {**run_config(job.config), "seeds": seeds or []}
+
+
+def run_config(config: Mapping[str, Any], defaults_path: str | os.PathLike = "config.yaml") -> dict[str, str]:
+    """``preset`` (``quick``, or ``quick + overrides`` when the run's config is not the preset's
+    own) and ``config`` (the hash of the effective config) of a job, for its provenance."""
+    import yaml
+
+    from deepinside.pipeline import presets
+
+    path = Path(defaults_path)
+    defaults = yaml.safe_load(path.read_text()) if path.is_file() else None
+    return {"preset": presets.origin(config, defaults), "config": presets.digest(config)}
 
 
 def _is_claims_table(obj: Any) -> bool:

@@ -10,8 +10,19 @@ from deepinside.pipeline.provenance import format_seeds
 
 
 def claims(tables: list[pd.DataFrame]) -> dict:
-    """Stack the claim rows of many figures into one table (``results/claims.csv``)."""
-    return {"claims": claim_rows.concatenate(tables)}
+    """Stack the claim rows of many figures into one table (``results/claims.csv``), keeping
+    each run's config hash (a provenance column :func:`deepinside.pipeline.claims.concatenate`
+    does not know)."""
+    out = claim_rows.concatenate(tables)
+    if tables and all("config" in table.columns for table in tables):
+        stacked = pd.concat(tables, ignore_index=True)
+        order = stacked.sort_values(["talk", "figure"], kind="stable").index  # concatenate's order
+        out.insert(
+            list(out.columns).index("seeds") + 1 if "seeds" in out else len(out.columns),
+            "config",
+            stacked.loc[order, "config"].to_numpy(),
+        )
+    return {"claims": out}
 
 
 def claims_page(claims: pd.DataFrame) -> dict:
@@ -20,12 +31,14 @@ def claims_page(claims: pd.DataFrame) -> dict:
 
 
 def replicate_claims(
-    tables: list[pd.DataFrame], seeds: list[int], rule: str, preset: str, expected_rows: int | None = None
+    tables: list[pd.DataFrame], seeds: list[int], rule: str, preset: str | None = None, expected_rows: int | None = None
 ) -> dict:
     """One figure's claim rows from its runs under ``seeds`` combined into one verdict per claim
     (each run must have made ``expected_rows`` rows, see :mod:`deepinside.pipeline.expected_claims`)."""
     combined = replicate_verdicts.combine(tables, seeds, rule, expected_rows)
-    combined.insert(len(combined.columns), "preset", preset)
+    # without `preset` the adapter adds it (with "+ overrides" when the run changed the preset's config)
+    if preset is not None:
+        combined.insert(len(combined.columns), "preset", preset)
     combined.insert(len(combined.columns), "seeds", format_seeds(seeds))
     return {"claims": combined}
 

@@ -1,6 +1,6 @@
 """Steps of the ohzeki2015 talk (seed 003 §2): margin pre-training and fine-tuning, replica theory and GAMP.
 
-The model (``../shared/designs/ohzeki2015_model.md``) is a reconstruction of Ohzeki 2015
+The model (``docs/talks/ohzeki2015_model.md``) is a reconstruction of Ohzeki 2015
 (J. Phys. Soc. Jpn. 84, 034003), whose body could not be consulted: gap data
 (:mod:`deepinside.data.gap_data`), the margin posterior, its replica-symmetric theory
 (:mod:`deepinside.theory.margin_replica`) and message passing at finite N

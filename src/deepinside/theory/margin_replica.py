@@ -1,6 +1,6 @@
 """Replica-symmetric theory of margin pre-training and fine-tuning (the ohzeki2015 model, a reconstruction).
 
-Model (``../shared/designs/ohzeki2015_model.md``; Ohzeki 2015, J. Phys. Soc. Jpn. 84,
+Model (``docs/talks/ohzeki2015_model.md``; Ohzeki 2015, J. Phys. Soc. Jpn. 84,
 034003, whose body could not be consulted): a spherical student w, βN unlabelled inputs
 that must fall outside the margin (|λ| ≥ κ, λ = w·x/√N), αN labelled ones that must fall
 on their side (yλ ≥ κ), data with a gap κ around the teacher's boundary
