@@ -1,4 +1,4 @@
-# saxe2019 (seed 004): semantic development in deep linear networks, figures S1-S5.
+# saxe2019 (source text 004): semantic development in deep linear networks, figures S1-S5.
 
 
 use rule step as saxe2019_hierarchy_svd with:
