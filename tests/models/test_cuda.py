@@ -10,6 +10,7 @@ and DBM, and the loss of an ensemble, within a tolerance that the test states.
 import numpy as np
 import pytest
 import torch
+from test_dbm import two_mode_case
 
 from deepinside.measures import jacobian, rbm_likelihood
 from deepinside.models import dbm, ensemble, rbm
@@ -91,47 +92,8 @@ def test_rbm_training_reaches_the_same_likelihood_on_cuda():
 
 
 def _dbm_reached(device, seed=2) -> float:
-    rng = np.random.default_rng(0)
-    prototypes = np.array([[1, 1, 1, 0, 0, 0], [0, 0, 0, 1, 1, 1]], dtype=np.float32)
-    data = prototypes[rng.integers(0, 2, 400)]
-    data = np.where(rng.random(data.shape) < 0.05, 1 - data, data).astype(np.float32)
-    pretraining = dict(
-        epochs=5,
-        learning_rate=0.1,
-        initial_momentum=0.5,
-        final_momentum=0.9,
-        momentum_switch_epoch=2,
-        weight_cost=2e-4,
-        batch_size=20,
-        k=1,
-        init_scale=0.01,
-        sampled_states=True,
-        k_rise_epochs=2,
-    )
-    params, _ = dbm.train_dbm(
-        data,
-        hidden_sizes=[5, 4],
-        pretraining=pretraining,
-        epochs=20,
-        learning_rate=0.002,
-        rate_decay=1.0005,
-        min_learning_rate=0.0005,
-        initial_momentum=0.5,
-        final_momentum=0.9,
-        momentum_switch_update=40,
-        weight_cost=2e-4,
-        sparsity_targets=[0.2, 0.1],
-        sparsity_cost=1e-3,
-        sparsity_damping=0.9,
-        batch_size=20,
-        particles=400,
-        gibbs_steps=3,
-        mean_field_iterations=10,
-        sampled_inputs=True,
-        negative_statistics="probabilities",
-        seed=seed,
-        device=device,
-    )
+    data, settings = two_mode_case(device, seed)
+    params, _ = dbm.train_dbm(data, **settings)
     v = torch.as_tensor(data, dtype=torch.float64)
     return float(oracles.brute_force_data_statistics(v, {k: t.double().cpu() for k, t in params.items()})[1])
 

@@ -140,9 +140,9 @@ def test_compose_takes_weights_as_trained_and_sums_shared_biases():
         torch.testing.assert_close(params[f"W{l}"], rbms[l - 1]["W"])
 
 
-def test_joint_training_raises_the_exact_likelihood_and_resumes_exactly(tmp_path):
-    from deepinside.pipeline.checkpointing import EpochCheckpoint
-
+def two_mode_case(device="cpu", seed=2):
+    """Data of two far-apart 6-bit modes and joint-training settings of a 6-5-4 DBM on it
+    (also run on CUDA by tests/models/test_cuda.py)."""
     rng = np.random.default_rng(0)
     prototypes = np.array([[1, 1, 1, 0, 0, 0], [0, 0, 0, 1, 1, 1]], dtype=np.float32)
     data = prototypes[rng.integers(0, 2, 400)]
@@ -183,9 +183,16 @@ def test_joint_training_raises_the_exact_likelihood_and_resumes_exactly(tmp_path
         mean_field_iterations=10,
         sampled_inputs=True,
         negative_statistics="probabilities",
-        seed=2,
-        device=torch.device("cpu"),
+        seed=seed,
+        device=torch.device(device),
     )
+    return data, settings
+
+
+def test_joint_training_raises_the_exact_likelihood_and_resumes_exactly(tmp_path):
+    from deepinside.pipeline.checkpointing import EpochCheckpoint
+
+    data, settings = two_mode_case()
     exact = lambda params: float(
         oracles.brute_force_data_statistics(
             torch.as_tensor(data, dtype=torch.float64), {k: v.double() for k, v in params.items()}
