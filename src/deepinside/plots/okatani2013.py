@@ -71,7 +71,18 @@ def likelihood_curves(likelihood: pd.DataFrame, claims: pd.DataFrame) -> dict:
         ax.set_ylabel("exact log-likelihood (nats per image)")
         low = likelihood[likelihood["epoch"] > 0]["test_log_likelihood"].min()
         high = likelihood["test_log_likelihood"].max()
-        ax.set_ylim(low - 0.1 * (high - low), high + 0.1 * (high - low))
+        bottom = low - 0.1 * (high - low)
+        ax.set_ylim(bottom, high + 0.1 * (high - low))
+        start = likelihood[likelihood["epoch"] == 0]["test_log_likelihood"]
+        if len(start) and start.min() < bottom:
+            ax.annotate(
+                f"epoch 0 (initial weights): {start.min():.1f}, below the axis",
+                xy=(0, bottom),
+                xytext=(4, 4),
+                textcoords="offset points",
+                fontsize=8,
+                color="0.3",
+            )
         ax.legend(fontsize=8, ncol=2)
     n_hidden_note = (
         "Binarised MNIST; log Z computed exactly by enumerating all hidden states. Epoch 0: the initial weights, "
