@@ -103,6 +103,32 @@ def test_presets_compared_row_by_row():
     assert list(table["paper_seeds_holding"]) == ["0 of 2", "2 of 2"]
 
 
+def figure_table(figure, values, wording="the effect is large"):
+    """A combined per-figure claims table with one claim per value."""
+    rows = [claims.claim("talk", figure, f"{wording} {i}", value, ">", 0.5) for i, value in enumerate(values)]
+    return gather.replicate_claims([claims.table(rows)], [0], "all", "paper")["claims"]
+
+
+def test_a_partly_run_preset_compares_on_the_figures_it_made():
+    quick = pd.concat([figure_table("F1", [0.9, 0.9]), figure_table("F2", [0.1])], ignore_index=True)
+    # paper made F1 only, and F3 (a figure quick's table lacks), as two per-figure tables
+    paper_f1, paper_f3 = figure_table("F1", [0.2, 0.8], "at N = 2000"), figure_table("F3", [0.7])
+    table = gather.compare_presets([quick, paper_f1, paper_f3], ["quick", "paper", "paper"])["table"]
+    assert list(table["figure"]) == ["F1", "F1", "F2", "F3"]
+    assert list(table["claim"][:2]) == ["the effect is large 0", "the effect is large 1"]  # the first preset's wording
+    assert list(table["quick_holds"]) == ["yes", "yes", "no", "not run"]
+    assert list(table["paper_holds"]) == ["no", "yes", "not run", "yes"]
+    assert table["claim"].iloc[3] == "the effect is large 0" and table["quick_measured"].isna().iloc[3]
+    # a figure run by the other preset with fewer rows: the missing row is named, not "not run"
+    short = gather.compare_presets([quick, figure_table("F1", [0.9])], ["quick", "paper"])["table"]
+    assert list(short["paper_holds"]) == ["yes", "no such claim", "not run"]
+
+
+def test_a_figure_in_two_tables_of_one_preset_is_refused():
+    with pytest.raises(ValueError, match="F1"):
+        gather.compare_presets([figure_table("F1", [0.9]), figure_table("F1", [0.9])], ["paper", "paper"])
+
+
 # ---------------------------------------------------------------- provenance
 
 

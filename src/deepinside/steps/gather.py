@@ -46,27 +46,47 @@ def replicate_claims(
 def compare_presets(tables: list[pd.DataFrame], presets: list[str]) -> dict:
     """Each claim under every preset given: measured value, seeds holding and verdict side by side.
 
+    ``presets`` names the preset of each table; tables of one preset are stacked, so that a
+    preset run for some figures of a talk only (its per-figure claims) compares on those.
     Rows are matched by talk, figure and position within the figure (a preset makes
-    the same claims; its wording may quote its own sizes). The first preset's wording is kept.
+    the same claims; its wording may quote its own sizes); the first preset's wording is kept.
+    A preset's verdict reads "not run" where it has no rows of that figure, and "no such claim"
+    where it ran the figure without making that row.
     """
     if len(tables) != len(presets):
-        raise ValueError(f"need one claims table per preset, got {len(tables)} for {presets}")
-    keyed = []
-    for table in tables:
-        table = table.copy()
-        table["row"] = table.groupby(["talk", "figure"]).cumcount()
-        keyed.append(table.set_index(["talk", "figure", "row"]))
-    out = keyed[0][["kind", "claim"]].copy()
-    for preset, table in zip(presets, keyed):
-        out[f"{preset}_measured"] = table["measured"]
-        out[f"{preset}_seeds_holding"] = table.apply(claim_rows.seeds_text, axis=1) if "n_seeds" in table else ""
-        out[f"{preset}_holds"] = table["holds"]
-    for preset, table in zip(presets[1:], keyed[1:]):
-        missing = table.index.difference(out.index)
-        if len(missing):
-            raise ValueError(f"preset {preset} has claim rows the first preset lacks: {list(missing)[:5]}")
-    out = out.reset_index().drop(columns="row")
-    return {"table": out.fillna({f"{p}_holds": "not run" for p in presets})}
+        raise ValueError(f"need one preset name per claims table, got {len(tables)} tables for {presets}")
+    names = list(dict.fromkeys(presets))
+    keyed = {}
+    for name in names:
+        parts = [table for table, preset in zip(tables, presets) if preset == name]
+        stacked = pd.concat(parts, ignore_index=True)
+        figures_per_table = [set(zip(part["talk"], part["figure"])) for part in parts]
+        seen: set = set()
+        for figures in figures_per_table:
+            if seen & figures:
+                raise ValueError(f"preset {name}: figure {sorted(seen & figures)[0]} is in two of its claims tables")
+            seen |= figures
+        stacked["row"] = stacked.groupby(["talk", "figure"]).cumcount()
+        keyed[name] = stacked.set_index(["talk", "figure", "row"])
+    index = keyed[names[0]].index
+    for name in names[1:]:
+        index = index.append(keyed[name].index.difference(index))
+    out = pd.DataFrame(index=index, columns=["kind", "claim"])
+    for name in reversed(names):  # the first preset's wording wins
+        table = keyed[name]
+        out.loc[table.index, ["kind", "claim"]] = table[["kind", "claim"]].to_numpy()
+    for name in names:
+        table = keyed[name].reindex(index)
+        figures_run = set(keyed[name].index.droplevel("row"))
+        ran = pd.Series([figure in figures_run for figure in index.droplevel("row")], index=index)
+        out[f"{name}_measured"] = table["measured"]
+        out[f"{name}_seeds_holding"] = (
+            table.apply(lambda row: claim_rows.seeds_text(row) if pd.notna(row["holds"]) else "", axis=1)
+            if "n_seeds" in table
+            else ""
+        )
+        out[f"{name}_holds"] = table["holds"].where(table["holds"].notna(), ran.map({True: "no such claim", False: "not run"}))
+    return {"table": out.reset_index().drop(columns="row")}
 
 
 def stack_tables(tables: list[pd.DataFrame]) -> dict:
