@@ -2,9 +2,11 @@
 
 import copy
 
+import numpy as np
 import pytest
 import yaml
 
+from deepinside.pipeline.grids import log_grid
 from deepinside.pipeline.presets import expanded, merged
 
 from conftest import REPO
@@ -74,3 +76,9 @@ def test_a_runs_config_is_the_presets_own_or_says_overrides():
     assert effective({**defaults, "preset": "paper"})["settings"] == {"n": 2}
     assert digest(defaults) == digest(dict(reversed(list(defaults.items()))))  # key order does not matter
     assert digest(defaults) != digest(changed) and len(digest(defaults)) == 12
+
+
+def test_log_grid_spans_min_to_max_in_equal_ratios():
+    values = log_grid({"min": 0.5, "max": 32.0, "count": 7})
+    assert values[0] == pytest.approx(0.5) and values[-1] == pytest.approx(32.0)
+    assert np.allclose(np.array(values[1:]) / np.array(values[:-1]), 2.0)

@@ -6,6 +6,7 @@ from deepinside.pipeline.code_version import versioned
 from deepinside.pipeline.config_errors import checkout_subfolder, mnist_training_images
 from deepinside.pipeline.expected_claims import rows as expected_claim_rows
 from deepinside.pipeline.figure_table import load as load_figure_table
+from deepinside.pipeline.grids import log_grid
 
 if config["preset"] not in config["presets"]:
     raise WorkflowError(
@@ -267,14 +268,6 @@ def with_digests(**outputs):
         **outputs,
         **{f"{name}_sha256": f"{path}.sha256" for name, path in outputs.items()},
     }
-
-
-def log_grid(grid):
-    """``count`` log-spaced values from ``min`` to ``max`` (config section {min, max, count})."""
-    from math import log10
-
-    low, high, count = log10(grid["min"]), log10(grid["max"]), grid["count"]
-    return [10 ** (low + i * (high - low) / (count - 1)) for i in range(count)]
 
 
 def pick(section, *keys, **extra):
