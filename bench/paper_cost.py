@@ -171,7 +171,7 @@ def gamp_cost_model(n, units, low=(1.0, 4.0), high=(1.0, 30.0)):
     timed = [((alpha + beta) * n, seconds_per(gamp_iteration(n, alpha, beta), units)) for alpha, beta in (low, high)]
     (r0, t0), (r1, t1) = timed
     slope = (t1 - t0) / (r1 - r0)
-    return lambda rows: max(t0 + slope * (rows - r0), 0.0)
+    return lambda rows: max(t0 + slope * (rows - r0), t0 * rows / r0)  # below the timed rows: proportional
 
 
 def main() -> None:

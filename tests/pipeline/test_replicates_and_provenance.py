@@ -122,6 +122,9 @@ def test_a_partly_run_preset_compares_on_the_figures_it_made():
     # a figure run by the other preset with fewer rows: the missing row is named, not "not run"
     short = gather.compare_presets([quick, figure_table("F1", [0.9])], ["quick", "paper"])["table"]
     assert list(short["paper_holds"]) == ["yes", "no such claim", "not run"]
+    # a later preset's extra row stays within its figure
+    longer = gather.compare_presets([quick, figure_table("F1", [0.9, 0.9, 0.9])], ["quick", "paper"])["table"]
+    assert list(longer["figure"]) == ["F1", "F1", "F1", "F2"] and longer["quick_holds"].iloc[2] == "no such claim"
 
 
 def test_a_figure_in_two_tables_of_one_preset_is_refused():

@@ -16,9 +16,7 @@ def curves(start):
     rows = []
     for method, trained in (("CD-1", [-170.0, -160.0]), ("PCD", [-165.0, -150.0])):
         for epoch, value in enumerate([start, *trained]):
-            rows.append(
-                {"method": method, "epoch": epoch, "train_log_likelihood": value, "test_log_likelihood": value}
-            )
+            rows.append({"method": method, "epoch": epoch, "train_log_likelihood": value, "test_log_likelihood": value})
     return pd.DataFrame(rows)
 
 

@@ -431,13 +431,16 @@ def ohzeki_gamp(kappa, alpha, size):
 
 def presets_with_claims(talk):
     """This preset's claims of ``talk`` and every other preset's that a run has already made:
-    its talk table, or, where a run made only some of the talk's figures, their claims."""
+    its talk table, or, where a run made only some of the talk's figures, their claims.
+    """
     others = []
     for name in sorted(config["presets"]):
         if name == PRESET_NAME:
             continue
         table = Path(f"results/{name}/{talk}/claims.csv")
-        figures = sorted(str(path) for path in Path(f"results/{name}/{talk}/claims").glob("*.csv"))
+        figures = sorted(
+            str(path) for path in Path(f"results/{name}/{talk}/claims").glob("*.csv")
+        )
         others.extend([str(table)] if table.exists() else figures)
     return [f"{RESULTS}/{talk}/claims.csv"] + others
 

@@ -71,6 +71,8 @@ def compare_presets(tables: list[pd.DataFrame], presets: list[str]) -> dict:
     index = keyed[names[0]].index
     for name in names[1:]:
         index = index.append(keyed[name].index.difference(index))
+    if len(names) > 1:
+        index = index.sort_values()  # a later preset's extra rows within their figure (talk tables are sorted so)
     out = pd.DataFrame(index=index, columns=["kind", "claim"])
     for name in reversed(names):  # the first preset's wording wins
         table = keyed[name]
@@ -85,7 +87,9 @@ def compare_presets(tables: list[pd.DataFrame], presets: list[str]) -> dict:
             if "n_seeds" in table
             else ""
         )
-        out[f"{name}_holds"] = table["holds"].where(table["holds"].notna(), ran.map({True: "no such claim", False: "not run"}))
+        out[f"{name}_holds"] = table["holds"].where(
+            table["holds"].notna(), ran.map({True: "no such claim", False: "not run"})
+        )
     return {"table": out.reset_index().drop(columns="row")}
 
 
