@@ -275,20 +275,24 @@ def test_a_second_preset_runs_beside_the_first_and_the_two_are_compared(workdir)
             tiny=False,
         )
         assert run.returncode == 0, run.stderr[-3000:]
-    compared = run_snakemake(
-        workdir,
-        "--cores",
-        "1",
-        "--configfile",
-        str(config),
-        "--config",
-        "preset=other",
-        "--",
-        "results/claims_by_preset/saxe2019.csv",
-        tiny=False,
-    )
-    assert compared.returncode == 0, compared.stderr[-3000:]
-    table = pd.read_csv(workdir / "results/claims_by_preset/saxe2019.csv")
+
+    def compare():
+        compared = run_snakemake(
+            workdir,
+            "--cores",
+            "1",
+            "--configfile",
+            str(config),
+            "--config",
+            "preset=other",
+            "--",
+            "results/claims_by_preset/saxe2019.csv",
+            tiny=False,
+        )
+        assert compared.returncode == 0, compared.stderr[-3000:]
+        return pd.read_csv(workdir / "results/claims_by_preset/saxe2019.csv")
+
+    table = compare()
     assert {"other_holds", "tiny_holds", "other_seeds_holding", "tiny_seeds_holding"} <= set(table.columns)
     assert set(table["tiny_seeds_holding"].str.split(" of ").str[1]) == {"2"}
     assert set(table["other_seeds_holding"].str.split(" of ").str[1]) == {"1"}
@@ -296,20 +300,7 @@ def test_a_second_preset_runs_beside_the_first_and_the_two_are_compared(workdir)
     # a preset that made only some of the talk's figures (no talk table) compares on those
     (workdir / "results/tiny/saxe2019/claims.csv").unlink()
     (workdir / "results/tiny/saxe2019/claims/S4.csv").unlink()
-    compared = run_snakemake(
-        workdir,
-        "--cores",
-        "1",
-        "--configfile",
-        str(config),
-        "--config",
-        "preset=other",
-        "--",
-        "results/claims_by_preset/saxe2019.csv",
-        tiny=False,
-    )
-    assert compared.returncode == 0, compared.stderr[-3000:]
-    partly = pd.read_csv(workdir / "results/claims_by_preset/saxe2019.csv")
+    partly = compare()
     assert len(partly) == len(table)
     assert set(partly.loc[partly["figure"] == "S4", "tiny_holds"]) == {"not run"}
     assert not set(partly.loc[partly["figure"] != "S4", "tiny_holds"]) & {"not run", "no such claim"}

@@ -438,10 +438,12 @@ def presets_with_claims(talk):
         if name == PRESET_NAME:
             continue
         table = Path(f"results/{name}/{talk}/claims.csv")
-        figures = sorted(
-            str(path) for path in Path(f"results/{name}/{talk}/claims").glob("*.csv")
-        )
-        others.extend([str(table)] if table.exists() else figures)
+        if table.exists():
+            others.append(str(table))
+        else:
+            others.extend(
+                sorted(str(path) for path in table.with_suffix("").glob("*.csv"))
+            )
     return [f"{RESULTS}/{talk}/claims.csv"] + others
 
 

@@ -59,13 +59,11 @@ def compare_presets(tables: list[pd.DataFrame], presets: list[str]) -> dict:
     keyed = {}
     for name in names:
         parts = [table for table, preset in zip(tables, presets) if preset == name]
+        figures = [figure for part in parts for figure in set(zip(part["talk"], part["figure"]))]
+        repeated = sorted({figure for figure in figures if figures.count(figure) > 1})
+        if repeated:
+            raise ValueError(f"preset {name}: figure {repeated[0]} is in two of its claims tables")
         stacked = pd.concat(parts, ignore_index=True)
-        figures_per_table = [set(zip(part["talk"], part["figure"])) for part in parts]
-        seen: set = set()
-        for figures in figures_per_table:
-            if seen & figures:
-                raise ValueError(f"preset {name}: figure {sorted(seen & figures)[0]} is in two of its claims tables")
-            seen |= figures
         stacked["row"] = stacked.groupby(["talk", "figure"]).cumcount()
         keyed[name] = stacked.set_index(["talk", "figure", "row"])
     index = keyed[names[0]].index
@@ -79,8 +77,7 @@ def compare_presets(tables: list[pd.DataFrame], presets: list[str]) -> dict:
         out.loc[table.index, ["kind", "claim"]] = table[["kind", "claim"]].to_numpy()
     for name in names:
         table = keyed[name].reindex(index)
-        figures_run = set(keyed[name].index.droplevel("row"))
-        ran = pd.Series([figure in figures_run for figure in index.droplevel("row")], index=index)
+        ran = pd.Series(index.droplevel("row").isin(keyed[name].index.droplevel("row")), index=index)
         out[f"{name}_measured"] = table["measured"]
         out[f"{name}_seeds_holding"] = (
             table.apply(lambda row: claim_rows.seeds_text(row) if pd.notna(row["holds"]) else "", axis=1)
