@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.lines import Line2D
 
 from deepinside.plots.style import finish, new_figure, styled
 
@@ -24,13 +25,24 @@ def _converged(points: pd.DataFrame) -> pd.DataFrame:
     return points[points["converged"].astype(bool)] if "converged" in points else points
 
 
+SIZE_MARKERS = ("o", "s", "^", "D")
+
+
+def size_offsets(sizes: list[int], spread: float = 0.03) -> dict:
+    """A factor per system size that moves its points apart on a log β axis (the smallest N left, the largest
+    right, at most ``spread`` in log10 between neighbours), so points of two N at one β do not hide each other."""
+    middle = (len(sizes) - 1) / 2
+    return {size: 10 ** (spread * (i - middle)) for i, size in enumerate(sizes)}
+
+
 def _gamp_markers(ax, points: pd.DataFrame, colour, sizes: list[int]) -> None:
-    markers = dict(zip(sizes, ("o", "s", "^", "D")))
+    markers = dict(zip(sizes, SIZE_MARKERS))
+    offsets = size_offsets(sizes)
     for (size, init), part in _converged(points).groupby(["N", "init"]):
         stats = part.groupby("beta")["error"].agg(["mean", "std"]).reset_index()
         filled = init == "informative"
         ax.errorbar(
-            stats["beta"],
+            stats["beta"] * offsets[size],
             stats["mean"],
             yerr=stats["std"],
             ls="none",
@@ -41,6 +53,21 @@ def _gamp_markers(ax, points: pd.DataFrame, colour, sizes: list[int]) -> None:
             markerfacecolor=colour if filled else "white",
             zorder=3,
         )
+
+
+def _marker_legend(ax, sizes: list[int]) -> None:
+    """A second legend for what the GAMP markers mean: shape = N, filled/open = the start."""
+    handles = [
+        Line2D([], [], ls="none", marker=marker, color="grey", markerfacecolor="white", label=f"GAMP, N = {size}")
+        for size, marker in zip(sizes, SIZE_MARKERS)
+    ] + [
+        Line2D([], [], ls="none", marker="o", color="grey", markerfacecolor="grey", label="started near the teacher"),
+        Line2D([], [], ls="none", marker="o", color="grey", markerfacecolor="white", label="from a random vector"),
+    ]
+    first = ax.get_legend()
+    ax.legend(handles=handles, fontsize=8, loc="upper right", title="points (converged runs)", title_fontsize=7)
+    if first is not None:
+        ax.add_artist(first)
 
 
 def error_vs_beta(
@@ -87,6 +114,8 @@ def error_vs_beta(
             ax.set_title(f"α = {alpha:g} labelled examples / N")
             ax.set_ylim(-0.02, 0.52)
             ax.legend(fontsize=8, title="gap κ (red easy → blue hard)", title_fontsize=7)
+        if sizes:
+            _marker_legend(axes[len(alphas) - 1], sizes)
         ax = axes[-1]
         strength_colours = _difficulty_colours(analogue["strength"].unique())
         for strength, part in analogue.groupby("strength"):
@@ -110,7 +139,8 @@ def error_vs_beta(
         "P1 — generalisation error vs unlabelled data: a phase transition in β",
         claims,
         "Lines: replica-symmetric theory, equilibrium (solid), metastable branches (dashed), spinodals (dotted). "
-        f"Points: message passing (GAMP), mean ± sd over instances ({markers}); filled: started near the teacher "
+        f"Points: message passing (GAMP), mean ± sd over instances ({markers}; sizes moved a little apart in β so both "
+        "show); filled: started near the teacher "
         "(informative, overlap 0.95), open: from a random vector (uninformative) — their gap inside the spinodals is the "
         f"hysteresis. {left_out}" + MODEL_NOTE,
     )
