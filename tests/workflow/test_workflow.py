@@ -227,69 +227,29 @@ def test_a_second_preset_runs_beside_the_first_and_the_two_are_compared(workdir)
     settings["presets"]["other"] = other
     config = workdir / "two_presets.yaml"
     config.write_text(yaml.safe_dump(settings))
-    first = run_snakemake(
-        workdir,
-        "--cores",
-        CORES,
-        "--configfile",
-        str(config),
-        "--",
-        "figures/tiny/saxe2019/S4_low_rank_picture.png",
-        tiny=False,
-    )
-    assert first.returncode == 0, first.stderr[-3000:]
-    made = {path: path.read_bytes() for path in (workdir / "results/tiny").rglob("*") if path.is_file()}
-    made[workdir / "figures/tiny/saxe2019/S4_low_rank_picture.png"] = (
-        workdir / "figures/tiny/saxe2019/S4_low_rank_picture.png"
-    ).read_bytes()
 
-    second = run_snakemake(
-        workdir,
-        "--cores",
-        CORES,
-        "--configfile",
-        str(config),
-        "--config",
-        "preset=other",
-        "--",
-        "figures/other/saxe2019/S4_low_rank_picture.png",
-        tiny=False,
-    )
-    assert second.returncode == 0, second.stderr[-3000:]
+    def build(target, preset=None, cores=CORES):
+        """Make ``target`` under the two-preset config (its default preset unless ``preset`` is given)."""
+        chosen = ("--config", f"preset={preset}") if preset else ()
+        run = run_snakemake(workdir, "--cores", cores, "--configfile", str(config), *chosen, "--", target, tiny=False)
+        assert run.returncode == 0, run.stderr[-3000:]
+
+    build("figures/tiny/saxe2019/S4_low_rank_picture.png")
+    made = {path: path.read_bytes() for path in (workdir / "results/tiny").rglob("*") if path.is_file()}
+    first_figure = workdir / "figures/tiny/saxe2019/S4_low_rank_picture.png"
+    made[first_figure] = first_figure.read_bytes()
+
+    build("figures/other/saxe2019/S4_low_rank_picture.png", "other")
     assert (workdir / "results/other/seed5/saxe2019/low_rank/errors.csv").exists()
     assert {path: path.read_bytes() for path in made} == made  # the first preset's files, byte for byte
     assert provenance.read_png_metadata(workdir / "figures/other/saxe2019/S4_low_rank_picture.png")["preset"] == "other"
 
     # claims of both presets side by side (each preset's saxe2019 claims are needed)
     for preset in ("tiny", "other"):
-        run = run_snakemake(
-            workdir,
-            "--cores",
-            CORES,
-            "--configfile",
-            str(config),
-            "--config",
-            f"preset={preset}",
-            "--",
-            f"results/{preset}/saxe2019/claims.csv",
-            tiny=False,
-        )
-        assert run.returncode == 0, run.stderr[-3000:]
+        build(f"results/{preset}/saxe2019/claims.csv", preset)
 
     def compare():
-        compared = run_snakemake(
-            workdir,
-            "--cores",
-            "1",
-            "--configfile",
-            str(config),
-            "--config",
-            "preset=other",
-            "--",
-            "results/claims_by_preset/saxe2019.csv",
-            tiny=False,
-        )
-        assert compared.returncode == 0, compared.stderr[-3000:]
+        build("results/claims_by_preset/saxe2019.csv", "other", cores="1")
         return pd.read_csv(workdir / "results/claims_by_preset/saxe2019.csv")
 
     table = compare()
