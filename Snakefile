@@ -63,7 +63,7 @@ wildcard_constraints:
     init="pretrained|random",
     n="[0-9]+|all",
     method="cd1|cdk|pcd",
-    stage="pretrained|finetuned",
+    stage="untrained|pretrained|finetuned",
     noise="[0-9]+[.][0-9]+",
     features="input|(pretrained|finetuned)_h[0-9]+",
     activation="tanh|relu",

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from claim_rows import judged
 
 from deepinside.data import sphere_task
 from deepinside.measures import mutual_information as mi
@@ -303,10 +304,10 @@ def test_switch_is_compared_with_the_compression_onset_and_can_fail():
     )
     assert tishby2017_claims.compression_onset(information, 2) == 30
     near = tishby2017_claims.gradient_phases(_gradient_rows({1: 30, 2: 30, 3: 100}, epochs), information)
-    assert list(near["claims"]["holds"]) == ["yes", "yes"]
+    assert list(judged("tishby2017", "T2", near["claims"])["verdict"]) == ["holds", "holds"]
     assert near["switches"].set_index("layer").loc[2, "compression_onset"] == 30
     # switching two decades after the onset fails the second row; a layer that never switches fails the first
     late = tishby2017_claims.gradient_phases(_gradient_rows({1: 3000, 2: 3000, 3: None}, epochs), information)
-    assert list(late["claims"]["holds"]) == ["no", "no"]
+    assert list(judged("tishby2017", "T2", late["claims"])["verdict"]) == ["fails", "fails"]
     assert late["claims"]["measured"].iloc[0] == pytest.approx(2 / 3)
     assert "L3: no switch" in late["claims"]["note"].iloc[0]

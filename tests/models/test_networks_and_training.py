@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from claim_rows import judged
 
 from deepinside.measures import receptive_fields
 from deepinside.models import dbn, digit_judge, networks
@@ -307,66 +308,41 @@ def test_digit_judge_helpers():
     )
 
 
-def test_o3_claims_fail_for_a_model_that_draws_one_digit():
-    from deepinside.steps import okatani2013_samples as okatani2013
+def _o3_values(summary):
+    from deepinside.steps import okatani2013_claims
 
+    summary = summary.assign(noise_digit_fraction=0.0)
+    return okatani2013_claims.sample_values(summary, 0.9, 100, 1000, 100, 10)["claims"]
+
+
+def _o3_model(model, digit_fraction, classes, role="claim", **extra):
+    return {
+        "model": model,
+        "role": role,
+        "digit_fraction": digit_fraction,
+        "classes": classes,
+        "label_entropy_bits": 3.0,
+        "shuffled_digit_fraction": 0.0,
+        "paper_log_likelihood": np.nan,
+        **extra,
+    }
+
+
+def test_o3_claims_fail_for_a_model_that_draws_one_digit():
     summary = pd.DataFrame(
         [
-            {
-                "model": "real digits",
-                "role": "control",
-                "digit_fraction": 0.95,
-                "classes": 10,
-                "label_entropy_bits": 3.3,
-                "shuffled_digit_fraction": 0.0,
-            },
-            {
-                "model": "mode collapse",
-                "role": "claim",
-                "digit_fraction": 0.9,
-                "classes": 1,
-                "label_entropy_bits": 0.0,
-                "shuffled_digit_fraction": 0.0,
-            },
-            {
-                "model": "good model",
-                "role": "claim",
-                "digit_fraction": 0.7,
-                "classes": 9,
-                "label_entropy_bits": 3.1,
-                "shuffled_digit_fraction": 0.0,
-            },
-            {
-                "model": "blurs",
-                "role": "claim",
-                "digit_fraction": 0.1,
-                "classes": 4,
-                "label_entropy_bits": 1.5,
-                "shuffled_digit_fraction": 0.0,
-            },
-            {
-                "model": "a DBN",
-                "role": "comparison (not on the slide)",
-                "digit_fraction": 0.9,
-                "classes": 10,
-                "label_entropy_bits": 3.3,
-                "shuffled_digit_fraction": 0.0,
-            },
+            _o3_model("real digits", 0.95, 10, role="control"),
+            _o3_model("RBM (PCD)", 0.9, 1),  # mode collapse: confident, one class
+            _o3_model("2-layer DBM", 0.7, 9),  # a good model
+            _o3_model("3-layer DBM", 0.1, 4),  # blurs
+            _o3_model("3-layer DBN", 0.9, 10, role="comparison (not on the slide)"),
         ]
     )
-    rows = okatani2013.sample_claims(summary, 0.9)
-    holds = {row.claim: row.holds for row in rows.itertuples()}
-    assert (
-        holds["samples of the mode collapse look like digits (fraction the judge calls a digit with confidence > 0.9)"]
-        == "yes"
-    )
-    assert (
-        holds["samples of the mode collapse cover the digit classes (classes among its confident digits, of 10)"]
-        == "no"
-    )
-    assert [holds[k] for k in holds if "good model" in k] == ["yes", "yes"]
-    assert [holds[k] for k in holds if "blurs" in k] == ["no", "no"]
-    assert not any("DBN" in k or "real" in k for k in holds) and len(rows) == 6
+    verdict = judged("okatani2013", "O3", _o3_values(summary))["verdict"]
+    assert verdict["look_like_digits"] == "holds" and verdict["cover_classes"] == "fails"
+    assert [verdict["dbm_look_like_digits[2]"], verdict["dbm_cover_classes[2]"]] == ["holds", "holds"]
+    assert [verdict["dbm_look_like_digits[3]"], verdict["dbm_cover_classes[3]"]] == ["fails", "fails"]
+    assert len(verdict) == 6  # the DBN's comparison row and the real digits are no claims
 
 
 def _dropout_net(seed=0):
@@ -414,58 +390,45 @@ def test_training_leaves_the_global_generator_alone():
 
 
 def test_o3_likelihood_claim_holds_at_the_papers_value_and_fails_far_below_it():
-    from deepinside.steps import okatani2013_samples as okatani2013
-
-    base = {
-        "role": "claim",
-        "digit_fraction": 0.9,
-        "classes": 10,
-        "label_entropy_bits": 3.3,
-        "shuffled_digit_fraction": 0.0,
+    ais = {
         "log_z": 350.0,
         "log_z_se": 0.1,
         "log_z_lower_bound": 349.0,
         "ais_short_by_at_least": 0.0,
         "test_digits": 10000,
-        "likelihood_kind": "variational lower bound",
         "test_binarisation": "sampled once",
     }
-    summary = lambda two_layer_low: pd.DataFrame(
+    summary = lambda two_layer_low, short=0.0: pd.DataFrame(
         [
-            {
-                "model": "real digits",
-                "role": "control",
-                "digit_fraction": 0.95,
-                "classes": 10,
-                "label_entropy_bits": 3.3,
-                "shuffled_digit_fraction": 0.0,
-                "test_log_likelihood": np.nan,
-            },
-            {**base, "model": "2-layer DBM", "test_log_likelihood": -84.9, "test_log_likelihood_low": two_layer_low},
-            {
-                **base,
-                "model": "3-layer DBM",
-                "test_log_likelihood": -120.0,
-                "test_log_likelihood_low": -120.3,
-            },  # under-trained
-            {
-                **base,
-                "model": "RBM (PCD)",
-                "test_log_likelihood": -90.0,
-                "test_log_likelihood_low": -90.3,
-            },  # no paper number
+            _o3_model("real digits", 0.95, 10, role="control", test_log_likelihood=np.nan),
+            _o3_model("RBM (PCD)", 0.9, 10, **ais, test_log_likelihood=-90.0, test_log_likelihood_low=-90.3),
+            _o3_model(
+                "2-layer DBM",
+                0.9,
+                10,
+                **{**ais, "ais_short_by_at_least": short},
+                test_log_likelihood=-84.9,
+                test_log_likelihood_low=two_layer_low,
+                paper_log_likelihood=-84.62,
+            ),
+            _o3_model(  # under-trained
+                "3-layer DBM",
+                0.9,
+                10,
+                **ais,
+                test_log_likelihood=-120.0,
+                test_log_likelihood_low=-120.3,
+                paper_log_likelihood=-85.18,
+            ),
         ]
     )
-    rows = okatani2013.sample_claims(summary(-85.2), 0.9)  # within a nat of -84.62 even at log Z's upper end
-    likelihood = rows[rows["claim"].str.contains("test log-likelihood")]
-    assert len(likelihood) == 2
-    holds = dict(zip(likelihood["claim"].str.extract(r"the (\S+ DBM)")[0], likelihood["holds"]))
-    assert holds == {"2-layer DBM": "yes", "3-layer DBM": "no"}
-    assert "-35.12 nats from the paper's" in likelihood[likelihood["holds"] == "no"]["note"].iloc[0]
+    rows = judged("okatani2013", "O3", _o3_values(summary(-85.2)))  # within a nat of -84.62 at log Z's upper end
+    assert rows.loc["dbm_likelihood[2]", "verdict"] == "holds" and rows.loc["dbm_likelihood[3]", "verdict"] == "fails"
+    assert rows.loc["dbm_likelihood[3]", "measured"] == pytest.approx(-35.12)
+    assert "paper's -84.62 nats" in rows.loc["dbm_likelihood[2]", "claim"]
     # an uncertain log Z (few AIS runs) may not pass on its point estimate alone
-    uncertain = okatani2013.sample_claims(summary(-87.0), 0.9)
-    assert uncertain[uncertain["claim"].str.contains("2-layer DBM reaches")]["holds"].iloc[0] == "no"
-    # AIS shown short of a certain lower bound on log Z: no value to hold with, whatever its estimate says
-    short = summary(-80.0).assign(ais_short_by_at_least=[np.nan, 3.0, 0.0, 0.0], log_z_lower_bound=353.0)
-    row = okatani2013.sample_claims(short, 0.9).set_index("claim").filter(like="2-layer DBM reaches", axis=0).iloc[0]
-    assert row["holds"] == "no" and np.isnan(row["measured"]) and row["note"].startswith("not established")
+    uncertain = judged("okatani2013", "O3", _o3_values(summary(-87.0)))
+    assert uncertain.loc["dbm_likelihood[2]", "verdict"] == "fails"
+    # AIS shown short of a certain lower bound on log Z: not established, whatever its estimate says
+    short = judged("okatani2013", "O3", _o3_values(summary(-80.0, short=3.0))).loc["dbm_likelihood[2]"]
+    assert short["verdict"] == "not established" and "AIS's log Z fell at least 3.00 nats" in short["note"]

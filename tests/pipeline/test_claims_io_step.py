@@ -6,35 +6,32 @@ import stat
 import numpy as np
 import pandas as pd
 import pytest
+from claim_rows import claim_row, claim_table
 
-from deepinside.pipeline import claims, files
+from deepinside.claims import tables
+from deepinside.pipeline import files
 from deepinside.pipeline import step as workflow_step
 
 
-def test_claim_verdict_is_computed_not_passed():
-    assert claims.claim("t", "X1", "c", 0.2, "<", 0.5)["holds"] == "yes"
-    assert claims.claim("t", "X1", "c", 0.7, "<", 0.5)["holds"] == "no"
-    assert claims.claim("t", "X1", "c", float("nan"), ">=", 0.0)["holds"] == "no"
-    with pytest.raises(ValueError):
-        claims.check(1.0, "=~", 1.0)
-
-
-def test_caption_states_value_and_verdict():
-    table = claims.table([claims.claim("t", "X1", "errors fall", 0.123456, "<=", 0.2, "a note")])
-    text = claims.caption(table)
-    assert "0.1235" in text and "holds" in text and "a note" in text
-    table = claims.table([claims.claim("t", "X1", "errors fall", 0.3, "<=", 0.2)])
-    assert "does NOT hold" in claims.caption(table)
+def test_caption_states_kind_value_and_verdict():
+    table = claim_table([claim_row("t", "X1", "errors fall", 0.123456, "<=", 0.2, "a note")])
+    text = tables.caption(table)
+    assert "0.1235" in text and "HOLDS" in text and "a note" in text
+    table = claim_table([claim_row("t", "X1", "errors fall", 0.3, "<=", 0.2)])
+    assert "FAILS" in tables.caption(table)
+    table = claim_table([claim_row("t", "X1", "errors fall", [0.1, 0.3], "<=", 0.2, seeds=(0, 1))])
+    text = tables.caption(table)
+    assert "NOT ESTABLISHED" in text and "holds in 1 of 2" in text and "the seeds disagree" in text
 
 
 def test_concatenate_sorts_and_checks_columns():
-    a = claims.table([claims.claim("b", "B1", "x", 1, ">", 0)])
-    b = claims.table([claims.claim("a", "A2", "y", 1, ">", 0), claims.claim("a", "A1", "z", 1, ">", 0)])
-    out = claims.concatenate([a, b])
+    a = claim_table([claim_row("b", "B1", "x", 1, ">", 0)])
+    b = claim_table([claim_row("a", "A2", "y", 1, ">", 0), claim_row("a", "A1", "z", 1, ">", 0)])
+    out = tables.concatenate([a, b])
     assert list(out["figure"]) == ["A2", "A1", "B1"] or list(out["figure"]) == ["A1", "A2", "B1"]
     assert list(out["talk"]) == ["a", "a", "b"]
     with pytest.raises(ValueError, match="lacks"):
-        claims.concatenate([pd.DataFrame({"talk": ["x"]})])
+        tables.concatenate([pd.DataFrame({"talk": ["x"]})])
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):
@@ -133,13 +130,10 @@ def test_a_job_limits_every_thread_pool_already_loaded_to_its_threads():
 def test_readme_claims_table_replaces_only_its_section():
     from deepinside.pipeline import readme_claims
 
-    table = claims.table(
-        [claims.claim("t", "X1", "a | b", 0.123456, "<", 1.0), claims.claim("t", "X2", "c", 2.0, "<", 1.0)]
-    )
+    table = claim_table([claim_row("t", "X1", "a | b", 0.123456, "<", 1.0), claim_row("t", "X2", "c", 2.0, "<", 1.0)])
     text = readme_claims.markdown(table, "quick")
-    assert (
-        "1 of 2 claims hold" in text and "a \\| b" in text and "| 0.1235 | < 1 | — | yes |" in text
-    )  # one run: no seeds column value
+    assert "1 of 2 claims hold (1 fail, 0 not established)" in text and "a \\| b" in text
+    assert "| 0.1235 | < 1 | 1 of 1 | holds |" in text
     readme = f"intro\n{readme_claims.START}\nSTALE TABLE\n{readme_claims.END}\noutro\n"
     new = readme_claims.update(readme, text)
     assert new.startswith("intro\n") and new.endswith("outro\n") and "STALE TABLE" not in new and text in new
@@ -148,34 +142,35 @@ def test_readme_claims_table_replaces_only_its_section():
 
 
 def test_claims_page_escapes_and_counts():
-    table = claims.table([claims.claim("t", "X1", "a < b & c", 0.5, "<", 1.0, "n<o>te")])
-    page = claims.html_table(table)
+    table = claim_table([claim_row("t", "X1", "a < b & c", 0.5, "<", 1.0, "n<o>te")])
+    page = tables.html_table(table)
     assert "1 of 1 claims hold" in page and "a &lt; b &amp; c" in page and "n&lt;o&gt;te" in page
     assert page.startswith("<!doctype html>")
 
 
-def test_checks_are_kept_apart_from_claims_and_never_counted_as_claims():
+def test_rows_that_are_not_claims_are_kept_apart_and_never_counted_as_claims():
     from deepinside.pipeline import readme_claims
 
-    table = claims.concatenate(
+    table = tables.concatenate(
         [
-            claims.table(
+            claim_table(
                 [
-                    claims.claim("t", "X1", "the talk says so", 0.7, ">", 0.5),
-                    claims.claim("t", "X1", "the integrator matches its closed form", 0.1, "<", 0.01, kind="check"),
-                    claims.claim("t", "X2", "another statement", 0.2, ">", 0.5),
+                    claim_row("t", "X1", "the talk says so", 0.7, ">", 0.5),
+                    claim_row("t", "X1", "the integrator matches its closed form", 0.1, "<", 0.01, kind="check"),
+                    claim_row("t", "X1", "our theory predicts it", 0.3, ">", 0.1, kind="theory"),
+                    claim_row("t", "X1", "a substitute model does it", 0.3, ">", 0.1, kind="stand-in"),
+                    claim_row("t", "X2", "another statement", 0.2, ">", 0.5),
                 ]
             )
         ]
     )
-    assert claims.held(table, "claim") == (1, 2) and claims.held(table, "check") == (0, 1)
+    assert tables.counts(table, "claim") == {"holds": 1, "fails": 1, "not established": 0, "rows": 2}
+    line = tables.summary_line(table)
+    assert line.startswith("1 of 2 claims hold (1 fail, 0 not established); not counted: 1 check (0 hold)")
+    assert "1 theory row (1 hold)" in line and "1 stand-in row (1 hold)" in line
     text = readme_claims.markdown(table, "quick")
-    assert text.startswith("Preset `quick`: 1 of 2 claims hold (0 of 1 checks pass")
-    assert text.index("another statement") < text.index("**Checks**") < text.index("closed form")
-    page = claims.html_table(table)
-    assert "1 of 2 claims hold; 0 of 1 checks pass" in page
-    assert "[check]" in claims.caption(table[table["kind"] == "check"])
-    with pytest.raises(ValueError, match="kind"):
-        claims.claim("t", "X1", "x", 1, ">", 0, kind="fact")
+    assert text.index("another statement") < text.index("**Stand-in") < text.index("**Theory") < text.index("**Checks")
+    assert "[check]" in tables.caption(table[table["kind"] == "check"])
+    assert "[theory]" in tables.caption(table[table["kind"] == "theory"])
     with pytest.raises(ValueError, match="unknown kind"):
-        claims.concatenate([table.assign(kind="other")])
+        tables.concatenate([table.assign(kind="other")])

@@ -28,9 +28,10 @@ import pandas as pd
 import pytest
 import torch
 
+from deepinside.claims import values, verdicts
 from deepinside.data import download
 from deepinside.models import alexnet
-from deepinside.pipeline import claims, files, replicate_verdicts, results_bundle
+from deepinside.pipeline import files, results_bundle
 from deepinside.pipeline import step as workflow_step
 from deepinside.pipeline.presets import expanded
 
@@ -226,32 +227,53 @@ def test_a_crafted_file_in_the_imagenet_download_cache_does_not_run(tmp_path):
 # --- 5. a lost claim row is refused whatever the number of seeds --------------------------
 
 
-def _rows(n):
-    return claims.table([claims.claim("talk", "F1", f"claim {i}", 1.0, ">", 0.5) for i in range(n)])
+def _declared(n):
+    rows = [
+        {
+            "talk": "talk",
+            "figure": "F1",
+            "id": f"c{i}",
+            "key": "",
+            "statement": f"claim {i}",
+            "kind": "claim",
+            "why": "",
+            "null": "a null",
+            "compare": ">",
+            "threshold": 0.5,
+            "measured_threshold": "",
+        }
+        for i in range(n)
+    ]
+    return rows
+
+
+def _values(n):
+    return values.table([values.value(f"c{i}", 1.0) for i in range(n)])
 
 
 def test_a_claims_table_with_a_missing_or_extra_row_is_refused_even_under_one_seed():
-    assert len(replicate_verdicts.combine([_rows(3)], [0], expected_rows=3)) == 3
-    with pytest.raises(ValueError, match="make 3 claim rows, but seed.* 0 made 2"):
-        replicate_verdicts.combine([_rows(2)], [0], expected_rows=3)
-    with pytest.raises(ValueError, match="1 made 4"):
-        replicate_verdicts.combine([_rows(3), _rows(4)], [0, 1], expected_rows=3)
+    assert len(verdicts.combine([_values(3)], [0], _declared(3))) == 3
+    with pytest.raises(ValueError, match=r"run 0 measured rows that do not match.*missing \[c2\]"):
+        verdicts.combine([_values(2)], [0], _declared(3))
+    with pytest.raises(ValueError, match=r"run 1 .*not declared \[c3\]"):
+        verdicts.combine([_values(3), _values(4)], [0, 1], _declared(3))
 
 
-def test_every_figure_has_its_expected_claim_rows():
+def test_every_figure_has_its_declared_claim_rows_under_both_presets():
     import yaml
 
+    from deepinside.claims import declared
     from deepinside.pipeline import figure_table
-    from deepinside.pipeline.expected_claims import rows
 
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     presets = expanded(config["presets"])
-    figures = [row["id"] for row in figure_table.rows(figure_table.load(REPO / "workflow/figures.yaml"))]
-    assert len(figures) == 25
-    for preset in ("quick", "paper"):
-        assert all(rows(figure, presets[preset]) >= 1 for figure in figures)
-    with pytest.raises(KeyError, match="X9"):
-        rows("X9", presets["quick"])
+    figures = figure_table.load(REPO / "workflow/figures.yaml")
+    tables = declared.talk_tables(REPO / "workflow/claims")
+    for talk, by_id in figures.items():
+        assert set(tables[talk]) == set(by_id)
+        for figure_id in by_id:
+            for preset in ("quick", "paper"):
+                assert declared.expected_rows(tables[talk][figure_id], presets[preset], talk, figure_id)
 
 
 # --- 6. a bundle unpacks all or nothing ------------------------------------------------------
@@ -408,16 +430,16 @@ def test_jobs_import_the_package_of_their_own_checkout(workdir):
     step.write_text(
         step.read_text() + '\n\ndef run_step(job):\n    raise RuntimeError("the second clone\'s code ran")\n'
     )
-    target = "results/tiny/seed0/saxe2019/svd/four_items_modes.npz"
+    target = "results/tiny/saxe2019/svd/four_items_modes.npz"
     result = run_snakemake(workdir, "--cores", "1", "--", target, timeout=600)
     assert result.returncode != 0
-    log = workdir / "logs/tiny/seed0/saxe2019_hierarchy_svd.log"
+    log = workdir / "logs/tiny/saxe2019_hierarchy_svd.log"
     assert "the second clone's code ran" in result.stdout + result.stderr + (log.read_text() if log.exists() else "")
 
 
 @pytest.mark.workflow
 def test_a_corrupt_intermediate_stops_the_downstream_job_with_a_message_naming_it(workdir):
-    target = "results/tiny/seed0/saxe2019/svd/four_items_modes.npz"
+    target = "results/tiny/saxe2019/svd/four_items_modes.npz"
     made = run_snakemake(workdir, "--cores", "1", "--", target, timeout=600)
     assert made.returncode == 0, made.stderr[-3000:]
     _flip_one_bit(workdir / target, offset=60)

@@ -6,83 +6,103 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepinside.pipeline import claims, provenance, replicate_verdicts
+from deepinside.claims import tables, values
+from deepinside.pipeline import provenance
 from deepinside.pipeline import step as workflow_step
 from deepinside.pipeline.readme_claims import END, START, markdown, readme_table, summary
 from deepinside.steps import gather
 
 from conftest import REPO
 
+DECLARED = [
+    {
+        "talk": "talk",
+        "figure": "F1",
+        "id": "large",
+        "key": "",
+        "statement": "the effect is large",
+        "kind": "claim",
+        "why": "",
+        "null": "an untrained twin",
+        "compare": ">",
+        "threshold": 0.5,
+        "measured_threshold": "",
+    },
+    {
+        "talk": "talk",
+        "figure": "F1",
+        "id": "identity",
+        "key": "",
+        "statement": "an identity",
+        "kind": "check",
+        "why": "holds by construction",
+        "null": "",
+        "compare": "<",
+        "threshold": 1e-6,
+        "measured_threshold": "",
+    },
+]
 
-def seed_table(measured, threshold=0.5, note=""):
-    """One figure's rows as a step makes them under one seed."""
-    return claims.table(
-        [
-            claims.claim("talk", "F1", "the effect is large", measured[0], ">", threshold, note),
-            claims.claim("talk", "F1", "an identity", measured[1], "<", 1e-6, kind="check"),
-        ]
-    )
+
+def seed_values(measured, note=""):
+    """One figure's values as its step measures them under one seed."""
+    return values.table([values.value("large", measured[0], note=note), values.value("identity", measured[1])])
 
 
-def test_a_claim_that_holds_in_two_of_three_seeds_fails_under_all_and_holds_under_majority():
-    tables = [seed_table([0.9, 0.0]), seed_table([0.7, 0.0]), seed_table([0.2, 0.0])]
-    strict = replicate_verdicts.combine(tables, [0, 1, 2], "all")
-    lenient = replicate_verdicts.combine(tables, [0, 1, 2], "majority")
+def seed_table(measured):
+    """A figure's combined claims from one run."""
+    return gather.replicate_claims([seed_values(measured)], [0], "all", DECLARED)["claims"]
+
+
+def test_a_claim_that_holds_in_two_of_three_seeds_is_not_established_under_all_and_holds_under_majority():
+    tables = [seed_values([0.9, 0.0]), seed_values([0.7, 0.0]), seed_values([0.2, 0.0])]
+    strict = gather.replicate_claims(tables, [0, 1, 2], "all", DECLARED)["claims"]
+    lenient = gather.replicate_claims(tables, [0, 1, 2], "majority", DECLARED)["claims"]
     row = strict.iloc[0]
-    assert (row["holds_in"], row["n_seeds"], row["holds"]) == (2, 3, "no")
-    assert lenient.iloc[0]["holds"] == "yes"
+    assert (row["holds_in"], row["n_seeds"], row["verdict"]) == (2, 3, "not established")
+    assert lenient.iloc[0]["verdict"] == "holds"
     assert row["measured"] == pytest.approx(0.6) and row["spread"] == pytest.approx(np.std([0.9, 0.7, 0.2], ddof=1))
-    assert "holds in 2 of 3 seeds" in row["note"] and "2: 0.2 (no)" in row["note"]
+    assert "the seeds disagree (2 holds, 1 fails of 3 runs)" in row["note"] and "2: 0.2 (fails)" in row["note"]
     # the check held everywhere; kinds survive the combination
-    assert list(strict["kind"]) == ["claim", "check"] and strict.iloc[1]["holds"] == "yes"
-
-
-def test_majority_needs_more_than_half():
-    assert not replicate_verdicts.verdict(1, 2, "majority")
-    assert replicate_verdicts.verdict(2, 3, "majority") and not replicate_verdicts.verdict(2, 3, "all")
-    with pytest.raises(ValueError):
-        replicate_verdicts.verdict(1, 3, "most")
+    assert list(strict["kind"]) == ["claim", "check"] and strict.iloc[1]["verdict"] == "holds"
 
 
 def test_one_seed_gives_the_single_run_verdict_with_zero_spread():
-    combined = replicate_verdicts.combine([seed_table([0.4, 0.0], note="why")], [7], "all")
-    assert combined.iloc[0]["holds"] == "no" and combined.iloc[0]["spread"] == 0.0
-    assert combined.iloc[0]["note"] == "seed 7: why" and combined.iloc[1]["note"] == "seed 7"
+    combined = gather.replicate_claims([seed_values([0.4, 0.0], note="why")], [7], "all", DECLARED)["claims"]
+    assert combined.iloc[0]["verdict"] == "fails" and combined.iloc[0]["spread"] == 0.0
+    assert combined.iloc[0]["note"] == "null: an untrained twin; why"
+    assert combined.iloc[1]["note"] == "check: holds by construction"
 
 
-def test_seeds_that_make_different_claims_are_refused():
-    short = claims.table([claims.claim("talk", "F1", "the effect is large", 0.9, ">", 0.5)])
-    with pytest.raises(ValueError, match="different numbers of claim rows"):
-        replicate_verdicts.combine([seed_table([0.9, 0.0]), short], [0, 1])
-    with pytest.raises(ValueError, match="one claims table per seed"):
-        replicate_verdicts.combine([seed_table([0.9, 0.0])], [0, 1])
-
-
-def test_data_dependent_thresholds_are_named_in_the_note():
-    combined = replicate_verdicts.combine([seed_table([0.9, 0.0], 0.5), seed_table([0.9, 0.0], 0.6)], [0, 1])
-    assert "threshold depends on the data" in combined.iloc[0]["note"]
+def test_seeds_that_measure_other_claims_are_refused():
+    short = values.table([values.value("large", 0.9)])
+    with pytest.raises(ValueError, match=r"run 1 measured rows that do not match .*missing \[identity\]"):
+        gather.replicate_claims([seed_values([0.9, 0.0]), short], [0, 1], "all", DECLARED)
+    with pytest.raises(ValueError, match="one table of values per seed"):
+        gather.replicate_claims([seed_values([0.9, 0.0])], [0, 1], "all", DECLARED)
 
 
 def test_gathered_rows_carry_preset_and_seeds_and_caption_says_how_many_held():
-    out = gather.replicate_claims([seed_table([0.9, 0.0]), seed_table([0.1, 0.0])], [3, 4], "all", "quick")["claims"]
+    out = gather.replicate_claims([seed_values([0.9, 0.0]), seed_values([0.1, 0.0])], [3, 4], "all", DECLARED, "quick")[
+        "claims"
+    ]
     assert set(out["preset"]) == {"quick"} and set(out["seeds"]) == {"3 4"}
-    text = claims.caption(out)
-    assert "mean 0.5 ± 0.57 over 2 seeds" in text and "holds in 1 of 2 seeds" in text and "does NOT hold" in text
-    assert "rule: a claim must hold in every seed" in text and "verdict: holds" not in text  # the rule, not a verdict
-    one = gather.replicate_claims([seed_table([0.9, 0.0])], [3], "all", "quick")["claims"]
-    assert "measured 0.9 (one seed)" in claims.caption(one) and "mean" not in claims.caption(one)
+    text = tables.caption(out)
+    assert "mean 0.5 ± 0.57 over 2 seeds, holds in 1 of 2" in text and "NOT ESTABLISHED" in text
+    one = gather.replicate_claims([seed_values([0.9, 0.0])], [3], "all", DECLARED, "quick")["claims"]
+    assert "measured 0.9 (one run)" in tables.caption(one) and "mean" not in tables.caption(one)
     # stacking keeps the replicate and provenance columns
-    stacked = claims.concatenate([out, out])
-    assert {"holds_in", "n_seeds", "preset", "seeds"} <= set(stacked.columns)
+    stacked = tables.concatenate([out, out])
+    assert {"holds_in", "n_seeds", "margins", "preset", "seeds"} <= set(stacked.columns)
 
 
 def test_readme_table_states_preset_and_seeds_and_rewrites_only_between_markers(tmp_path):
-    combined = gather.replicate_claims([seed_table([0.9, 0.0]), seed_table([0.1, 0.0])], [0, 1], "all", "paper")[
-        "claims"
-    ]
+    combined = gather.replicate_claims(
+        [seed_values([0.9, 0.0]), seed_values([0.1, 0.0])], [0, 1], "all", DECLARED, "paper"
+    )["claims"]
     table = markdown(combined, "paper")
-    assert table.startswith("Preset `paper`: 0 of 1 claims hold (1 of 1 checks pass")
-    assert "| talk | F1 | the effect is large | 0.5 ± 0.57 | > 0.5 | 1 of 2 | no |" in table
+    assert table.startswith("Preset `paper`: 0 of 1 claims hold (0 fail, 1 not established); not counted: 1 check")
+    assert "| talk | F1 | the effect is large | 0.5 ± 0.57 | > 0.5 | 1 of 2 | not established |" in table
     readme = tmp_path / "README.md"
     readme.write_text(f"# Title\n\nbefore\n{START}\nold table\n{END}\nafter\n")
     out = readme_table(
@@ -95,18 +115,24 @@ def test_readme_table_states_preset_and_seeds_and_rewrites_only_between_markers(
     assert "### S1:" in (tmp_path / "docs/figures.md").read_text()
 
 
-def test_presets_compared_row_by_row():
-    quick = gather.replicate_claims([seed_table([0.9, 0.0])], [0], "all", "quick")["claims"]
-    paper = gather.replicate_claims([seed_table([0.2, 0.0]), seed_table([0.3, 0.0])], [0, 1], "all", "paper")["claims"]
+def test_presets_compared_claim_by_claim_with_margins():
+    quick = gather.replicate_claims([seed_values([0.9, 0.0])], [0], "all", DECLARED, "quick")["claims"]
+    paper = gather.replicate_claims(
+        [seed_values([0.2, 0.0]), seed_values([0.3, 0.0])], [0, 1], "all", DECLARED, "paper"
+    )["claims"]
     table = gather.compare_presets([quick, paper], ["quick", "paper"])["table"]
-    assert list(table["quick_holds"]) == ["yes", "yes"] and list(table["paper_holds"]) == ["no", "yes"]
+    assert list(table["quick_verdict"]) == ["holds", "holds"] and list(table["paper_verdict"]) == ["fails", "holds"]
     assert list(table["paper_seeds_holding"]) == ["0 of 2", "2 of 2"]
+    assert table["paper_margins"].iloc[0] == "0: -0.3, 1: -0.2"
 
 
-def figure_table(figure, values, wording="the effect is large"):
+def figure_table(figure, measured, wording="the effect is large"):
     """A combined per-figure claims table with one claim per value."""
-    rows = [claims.claim("talk", figure, f"{wording} {i}", value, ">", 0.5) for i, value in enumerate(values)]
-    return gather.replicate_claims([claims.table(rows)], [0], "all", "paper")["claims"]
+    declared = [
+        {**DECLARED[0], "figure": figure, "id": f"c{i}", "statement": f"{wording} {i}"} for i in range(len(measured))
+    ]
+    rows = values.table([values.value(f"c{i}", value) for i, value in enumerate(measured)])
+    return gather.replicate_claims([rows], [0], "all", declared, "paper")["claims"]
 
 
 def test_a_partly_run_preset_compares_on_the_figures_it_made():
@@ -116,15 +142,15 @@ def test_a_partly_run_preset_compares_on_the_figures_it_made():
     table = gather.compare_presets([quick, paper_f1, paper_f3], ["quick", "paper", "paper"])["table"]
     assert list(table["figure"]) == ["F1", "F1", "F2", "F3"]
     assert list(table["claim"][:2]) == ["the effect is large 0", "the effect is large 1"]  # the first preset's wording
-    assert list(table["quick_holds"]) == ["yes", "yes", "no", "not run"]
-    assert list(table["paper_holds"]) == ["no", "yes", "not run", "yes"]
+    assert list(table["quick_verdict"]) == ["holds", "holds", "fails", "not run"]
+    assert list(table["paper_verdict"]) == ["fails", "holds", "not run", "holds"]
     assert table["claim"].iloc[3] == "the effect is large 0" and table["quick_measured"].isna().iloc[3]
     # a figure run by the other preset with fewer rows: the missing row is named, not "not run"
     short = gather.compare_presets([quick, figure_table("F1", [0.9])], ["quick", "paper"])["table"]
-    assert list(short["paper_holds"]) == ["yes", "no such claim", "not run"]
+    assert list(short["paper_verdict"]) == ["holds", "no such claim", "not run"]
     # a later preset's extra row stays within its figure
     longer = gather.compare_presets([quick, figure_table("F1", [0.9, 0.9, 0.9])], ["quick", "paper"])["table"]
-    assert list(longer["figure"]) == ["F1", "F1", "F1", "F2"] and longer["quick_holds"].iloc[2] == "no such claim"
+    assert list(longer["figure"]) == ["F1", "F1", "F1", "F2"] and longer["quick_verdict"].iloc[2] == "no such claim"
 
 
 def test_a_figure_in_two_tables_of_one_preset_is_refused():
@@ -175,7 +201,7 @@ def figure_step() -> dict:
 
 
 def table_step() -> dict:
-    return {"claims": seed_table([0.9, 0.0]), "other": pd.DataFrame({"x": [1]})}
+    return {"claims": seed_values([0.9, 0.0]), "other": pd.DataFrame({"x": [1]})}
 
 
 def test_figures_and_claims_written_by_a_step_carry_provenance(tmp_path):
@@ -248,3 +274,23 @@ def test_footer_sits_below_the_caption(tmp_path):
     caption, footer = fig.texts[-2], fig.texts[-1]
     assert footer.get_text().startswith("Made by")
     assert footer.get_window_extent(renderer).y1 <= caption.get_window_extent(renderer).y0 + 1e-6
+
+
+def test_readme_takes_another_machines_table_as_the_rule_reads_it(tmp_path):
+    """The rule's optional input arrives as a list of one table; rows are matched by claim id."""
+    combined = gather.replicate_claims([seed_values([0.9, 0.0])], [0], "all", DECLARED, "quick")["claims"]
+    elsewhere = combined.assign(measured=[0.4, 0.0], verdict=["fails", "holds"])
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{START}\n{END}\n")
+    readme_table(
+        combined,
+        "quick",
+        str(readme),
+        str(REPO / "workflow/figures.yaml"),
+        str(tmp_path / "docs"),
+        "figures",
+        other=[elsewhere],
+        other_name="machine B",
+    )
+    page = (tmp_path / "docs/claims.md").read_text()
+    assert "0.4 (fails)" in page and "fails on the other machine" in page and "machine B" in page

@@ -7,8 +7,8 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
+from claim_rows import claim_row, claim_table
 
-from deepinside.pipeline import claims
 from deepinside.plots.ohzeki2015 import error_vs_beta, size_offsets
 
 BETAS = [1.0, 2.0, 4.0]
@@ -53,7 +53,7 @@ def draw(sizes):
         [{"kappa": 0.5, "alpha": a, "spinodal_low": np.nan, "spinodal_high": np.nan} for a in alphas]
     )
     analogue = pd.DataFrame({"strength": 1.0, "alpha": 0.25, "beta": BETAS, "error": [0.4, 0.3, 0.2]})
-    table = claims.table([claims.claim("ohzeki2015", "P1", "a transition", 1.0, ">", 0.0)])
+    table = claim_table([claim_row("ohzeki2015", "P1", "a transition", 1.0, ">", 0.0)])
     sims = [points(0.5, a, sizes) for a in alphas] if sizes else []
     return error_vs_beta([diagram(0.5, a) for a in alphas], transitions, sims, analogue, table)["figure"]
 

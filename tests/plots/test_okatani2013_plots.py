@@ -6,8 +6,8 @@ matplotlib.use("Agg")
 
 import pandas as pd
 import pytest
+from claim_rows import claim_row, claim_table
 
-from deepinside.pipeline import claims
 from deepinside.plots.okatani2013 import likelihood_curves
 
 
@@ -26,7 +26,7 @@ def texts(figure):
 
 @pytest.fixture
 def o2_claims():
-    return claims.table([claims.claim("okatani2013", "O2", "PCD beats CD-1", 10.0, ">", 0.0)])
+    return claim_table([claim_row("okatani2013", "O2", "PCD beats CD-1", 10.0, ">", 0.0)])
 
 
 def test_a_start_below_the_axis_is_named_with_its_value(o2_claims):

@@ -5,11 +5,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from claim_rows import judged
 
+from deepinside.claims import values
 from deepinside.data import images
 from deepinside.measures import embedding, manifold_directions, object_mask, perturbation, spectrum_measures
 from deepinside.models import alexnet
-from deepinside.pipeline import claims, code_version
+from deepinside.pipeline import code_version
 from deepinside.steps import mototake2015_claims
 
 from conftest import rbm_stack
@@ -145,19 +147,18 @@ def test_robustness_claim_comes_out_either_way():
         distance = (z - z @ projector).norm(dim=-1)
         return torch.stack([0.5 - distance, distance - 0.5], -1)
 
-    result = mototake2015_claims.perturbation_robustness(
-        [table(in_plane, "reads the manifold"), table(across, "reads the normal space")]
+    # "dbn" reads the manifold, "conv" only the normal space
+    result = mototake2015_claims.perturbation_robustness([table(in_plane, "dbn"), table(across, "conv")])
+    rows = judged("mototake2015", "M8", result["claims"])
+    manifold, normal_space = rows.loc["tangent_robust"], rows.loc["conv_tangent_robust"]
+    assert manifold["verdict"] == "fails" and "more robust: normal" in manifold["note"]
+    assert normal_space["verdict"] == "holds" and "more robust: tangent" in normal_space["note"]
+    assert "the report's reading (normal more robust) holds" in manifold["note"]
+    # a classifier both kinds leave alone: the difference is inside its band, not established
+    alike = mototake2015_claims.perturbation_robustness(
+        [table(lambda z: torch.stack([z[:, 0] * 0 + 1, z[:, 0] * 0], -1), "dbn")]
     )
-    rows = result["claims"].set_index(result["claims"]["claim"].str.extract(r"the (.*)'s output")[0])
-    assert (
-        rows.loc["reads the manifold", "holds"] == "no"
-        and "more robust: normal" in rows.loc["reads the manifold", "note"]
-    )
-    assert (
-        rows.loc["reads the normal space", "holds"] == "yes"
-        and "more robust: tangent" in rows.loc["reads the normal space", "note"]
-    )
-    assert "seed 003 §3's reading (normal more robust) holds" in rows.loc["reads the manifold", "note"]
+    assert judged("mototake2015", "M8", alike["claims"]).loc["tangent_robust", "verdict"] == "not established"
 
 
 def test_normal_directions_stay_on_the_pixels_that_vary_and_sizes_can_differ_per_image():
@@ -218,20 +219,19 @@ def test_noise_claim_reads_the_paired_drop_in_log_volume_and_can_fail():
         return pd.DataFrame(rows)
 
     alex = spectra({0.0: 1.0, 1.0: 0.5}).drop(columns=["stage", "map"])
-    shrinking = mototake2015_claims.noise_information([spectra({0.0: 1.0, 1.0: 0.5})], [alex], [1], [1])["claims"]
-    growing = mototake2015_claims.noise_information([spectra({0.0: 1.0, 1.0: 2.0})], [alex], [1], [1])["claims"]
-    dbn_row = lambda c: c[c["claim"].str.contains("DBN")].iloc[0]
-    assert dbn_row(shrinking)["holds"] == "yes" and dbn_row(shrinking)["measured"] == pytest.approx(10 * np.log10(2))
-    assert dbn_row(growing)["holds"] == "no"
-    # the conv net's layer 1 (convolution + ReLU) is reported in the deep layer's note, not asked
-    alex5 = pd.concat([alex, alex.assign(layer=5)])
-    both = mototake2015_claims.noise_information([spectra({0.0: 1.0, 1.0: 0.5})], [alex5], [1], [1, 5])["claims"]
-    alex_rows = both[both["claim"].str.contains("AlexNet")]
-    assert (
-        len(alex_rows) == 1
-        and "layer 5" in alex_rows["claim"].iloc[0]
-        and "layer 1 (a convolution and a ReLU" in alex_rows["note"].iloc[0]
+    rows = lambda dbn, alexnet=alex, layers=(1,): judged(
+        "mototake2015", "M9", mototake2015_claims.noise_information([dbn], [alexnet], [1], list(layers))["claims"]
     )
+    shrinking = rows(spectra({0.0: 1.0, 1.0: 0.5}))
+    assert shrinking.loc["dbn_transfer[1]", "verdict"] == "holds"
+    assert shrinking.loc["dbn_transfer[1]", "measured"] == pytest.approx(10 * np.log10(2))  # top 10 values, each halved
+    assert rows(spectra({0.0: 1.0, 1.0: 2.0})).loc["dbn_transfer[1]", "verdict"] == "fails"
+    # a fall that is not monotone over the noise levels: its rising step fails it
+    bumpy = rows(spectra({0.0: 1.0, 0.5: 0.4, 1.0: 0.5}))
+    assert bumpy.loc["dbn_transfer[1]", "verdict"] == "fails" and "step 0.5 → 1" in bumpy.loc["dbn_transfer[1]", "note"]
+    # every AlexNet layer shown is a row of its own, none reported aside
+    both = rows(spectra({0.0: 1.0, 1.0: 0.5}), pd.concat([alex, alex.assign(layer=5)]), (1, 5))
+    assert {"alexnet_transfer[1]", "alexnet_transfer[5]"} <= set(both.index)
 
 
 def test_imagenet_input_round_trip():
@@ -243,7 +243,7 @@ def test_imagenet_input_round_trip():
 
 
 def test_paired_difference():
-    mean, two_se = claims.paired_difference([2.0, 3.0, 4.0], [1.0, 1.0, 1.0])
+    mean, two_se = values.paired_difference([2.0, 3.0, 4.0], [1.0, 1.0, 1.0])
     assert mean == pytest.approx(2.0) and two_se == pytest.approx(2 * 1.0 / np.sqrt(3))
 
 
@@ -312,8 +312,8 @@ def test_alexnet_spectra_of_a_layer_do_not_depend_on_the_other_layers_of_the_job
 def _spectra(per_image_values: dict) -> pd.DataFrame:
     """A spectra table: {layer: (images, k) singular values}."""
     rows = []
-    for layer, values in per_image_values.items():
-        for image, row in enumerate(values):
+    for layer, per_layer in per_image_values.items():
+        for image, row in enumerate(per_layer):
             rows += [
                 {"noise": 0.0, "layer": layer, "image": image, "index": j + 1, "singular_value": v}
                 for j, v in enumerate(row)
@@ -330,9 +330,10 @@ def test_m6_holds_only_where_learning_steepens_beyond_the_untrained_twin():
     trained = _spectra({1: flat(12), 5: steep(12)})
     same_as_trained = _spectra({1: flat(12), 5: steep(12)})  # the architecture alone steepens as much: fails
     flat_twin = _spectra({1: flat(12), 5: flat(12)})  # the twin stays flat: learning did it, holds
-    fails = mc.alexnet_steepness([trained], same_as_trained, "mnist", 5)["claims"].iloc[0]
-    holds = mc.alexnet_steepness([trained], flat_twin, "mnist", 5)["claims"].iloc[0]
-    assert fails["holds"] == "no" and holds["holds"] == "yes" and "untrained twin" in holds["claim"]
+    verdict = lambda twin: judged("mototake2015", "M6", mc.alexnet_steepness([trained], twin, 5)["claims"]).iloc[0]
+    assert verdict(same_as_trained)["verdict"] == "not established"  # the null equals the trained value
+    holds = verdict(flat_twin)
+    assert holds["verdict"] == "holds" and "untrained twin" in holds["claim"]
 
 
 def test_m7_compares_the_object_share_with_the_untrained_twins():
@@ -346,8 +347,9 @@ def test_m7_compares_the_object_share_with_the_untrained_twins():
         "shares": share + 0.01 * rng.random((10, 2)),
     }
     on_object, also_on_object = vectors(0.8), vectors(0.8)
-    assert mc.object_vectors(on_object, also_on_object)["claims"].iloc[0]["holds"] == "no"
-    assert mc.object_vectors(on_object, vectors(0.3))["claims"].iloc[0]["holds"] == "yes"
+    verdict = lambda twin: judged("mototake2015", "M7", mc.object_vectors(on_object, twin)["claims"])["verdict"].iloc[0]
+    assert verdict(also_on_object) != "holds"  # the null equals the trained value
+    assert verdict(vectors(0.3)) == "holds"
 
 
 def test_m1_every_layer_rise_must_beat_its_standard_error():
@@ -357,11 +359,40 @@ def test_m1_every_layer_rise_must_beat_its_standard_error():
         names = ["input"] + [f"finetuned_h{t}" for t in range(1, len(path))]
         return [{"features": name, "knn_accuracy": a, "labels": np.zeros(n)} for name, a in zip(names, path)]
 
-    noisy = mc.digit_separation(embeddings([0.80, 0.88, 0.93, 0.932]))["claims"]  # last step +0.002: inside 2 s.e.
-    clear = mc.digit_separation(embeddings([0.70, 0.80, 0.88, 0.95]))["claims"]
-    every = lambda table: table[table["claim"].str.startswith("it rises at every layer")].iloc[0]
-    assert every(noisy)["holds"] == "no" and every(noisy)["measured"] == pytest.approx(2 / 3)
-    assert every(clear)["holds"] == "yes"
+    noisy = judged("mototake2015", "M1", mc.digit_separation(embeddings([0.80, 0.88, 0.93, 0.932]))["claims"])
+    clear = judged("mototake2015", "M1", mc.digit_separation(embeddings([0.70, 0.80, 0.88, 0.95]))["claims"])
+    every = lambda table: table.loc["rises_every_layer"]  # last step of `noisy` +0.002: inside 2 s.e.
+    assert every(noisy)["verdict"] == "fails" and every(noisy)["measured"] == pytest.approx(2 / 3)
+    assert every(clear)["verdict"] == "holds"
+    assert clear.loc["pixels_separate", "kind"] == "check"  # a property of the data, not counted as a claim
+
+
+def test_m2_compares_the_deepest_layer_with_the_untrained_twin():
+    from deepinside.steps import mototake2015_claims as mc
+
+    def spectra(stage, decay_by_layer):
+        rows = []
+        for layer, decay in decay_by_layer.items():
+            for image in range(4):
+                for index in range(1, 51):
+                    rows.append(
+                        {
+                            "stage": stage,
+                            "noise": 0.0,
+                            "map": f"input→h{layer}",
+                            "layer": layer,
+                            "image": image,
+                            "index": index,
+                            "singular_value": 3.0 * np.exp(-decay * index) * (1 + 0.01 * image),
+                        }
+                    )
+        return pd.DataFrame(rows)
+
+    trained = spectra("pretrained", {1: 0.01, 2: 0.05, 3: 0.3})
+    verdict = lambda twin: judged("mototake2015", "M2", mc.steep_spectrum(trained, twin)["claims"]).loc["steepest"]
+    # a twin that steepens with depth as much as the trained stack: the null equals the trained value, it fails
+    assert verdict(spectra("untrained", {1: 0.01, 2: 0.05, 3: 0.3}))["verdict"] == "fails"
+    assert verdict(spectra("untrained", {1: 0.01, 2: 0.02, 3: 0.03}))["verdict"] == "holds"
 
 
 def test_class_templates_are_signed_whole_digit_patterns():

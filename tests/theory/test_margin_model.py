@@ -3,9 +3,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from claim_rows import judged
 
 from deepinside.data import gap_data
-from deepinside.steps import ohzeki2015
+from deepinside.steps import ohzeki2015, ohzeki2015_claims
 from deepinside.theory import margin_gamp
 from deepinside.theory import margin_replica as mr
 
@@ -132,12 +133,13 @@ def test_p1_claims_read_the_transitions_and_can_fail():
             (1.0, 2.0, False, 0.0, 0.3, np.nan, np.nan),
         ]
     ]
-    rows = ohzeki2015.phase_transition(found, [])["claims"]
-    assert list(rows["holds"]) == ["yes", "yes", "yes"]
+    verdict = lambda tables: judged("ohzeki2015", "P1", ohzeki2015_claims.phase_transition(tables, [])["claims"])
+    rows = verdict(found)
+    assert list(rows["verdict"]) == ["holds", "holds", "holds"] and set(rows["kind"]) == {"theory"}
     continuous = [f.assign(first_order=False, jump=0.0) for f in found]
-    assert ohzeki2015.phase_transition(continuous, [])["claims"]["holds"].iloc[0] == "no"
+    assert verdict(continuous)["verdict"].iloc[0] == "fails"
     reversed_trend = [f.assign(beta_transition=1.0 / f["beta_transition"]) for f in found]
-    assert ohzeki2015.phase_transition(reversed_trend, [])["claims"]["holds"].iloc[1] == "no"
+    assert verdict(reversed_trend)["verdict"].iloc[1] == "fails"
 
 
 @pytest.mark.parametrize(
@@ -228,16 +230,12 @@ def test_p2_claims_compare_gamp_with_the_reached_branch_and_leave_out_unconverge
             for b, a, e in [(0.0, 0.05, 0.40), (0.0, 1.0, 0.10), (4.0, 0.05, error_small), (4.0, 1.0, 0.01)]
         ]
     )
-    rows = lambda *points: ohzeki2015.pretraining_potential(curves, list(points))["claims"].set_index("claim")["holds"]
+    rows = lambda *points: judged(
+        "ohzeki2015", "P2", ohzeki2015_claims.pretraining_potential(curves, list(points))["claims"]
+    )["verdict"]
     on_reached = rows(gamp(0.28))
-    assert list(on_reached) == [
-        "yes",
-        "yes",
-        "yes",
-        "yes",
-    ]  # two checks, stuck (0.28 − 0.02 > 0.01), GAMP on the reached branch
-    assert rows(gamp(0.02)).iloc[-1] == "no"  # at the equilibrium instead: not where message passing should end
+    # two checks, stuck (0.28 − 0.02 > 0.01, a theory row), GAMP on the reached branch
+    assert list(on_reached) == ["holds"] * 4
+    assert rows(gamp(0.02)).iloc[-1] == "fails"  # at the equilibrium instead: not where message passing should end
     unconverged = gamp(0.9, converged=False)
-    assert (
-        rows(pd.concat([gamp(0.28), unconverged.assign(instance=1)])).iloc[-1] == "yes"
-    )  # a non-converged run is left out
+    assert rows(pd.concat([gamp(0.28), unconverged.assign(instance=1)])).iloc[-1] == "holds"  # left out

@@ -2,11 +2,14 @@
 # the README table; claims of every preset present side by side.
 
 
+# A figure's claims: the values each seed's run measured, judged against the claims table
+# (workflow/claims/<talk>.yaml). Editing a statement or a threshold there re-runs this job,
+# the figure and the pages only.
 use rule step as replicate_claims with:
     input:
         tables=lambda wildcards: expand(
             claims_of(wildcards.talk, wildcards.figure_id),
-            seed=REPLICATES[wildcards.talk],
+            seed=claim_seeds(wildcards.talk, wildcards.figure_id),
         ),
     output:
         claims=result_path("{talk}/claims/{figure_id}.csv"),
@@ -15,9 +18,9 @@ use rule step as replicate_claims with:
     params:
         step=versioned("deepinside.steps.gather:replicate_claims"),
         kwargs=lambda wildcards: {
-            "seeds": REPLICATES[wildcards.talk],
+            "seeds": claim_seeds(wildcards.talk, wildcards.figure_id),
             "rule": VERDICT,
-            "expected_rows": expected_claim_rows(wildcards.figure_id, PRESET),
+            "declared": declared_claims(wildcards.talk, wildcards.figure_id),
         },
 
 
@@ -83,6 +86,12 @@ use rule step as readme with:
     """The README's claims summary, docs/claims.md and docs/figures.md, from this run."""
     input:
         claims=rules.claims_table.output.claims,
+        # the same preset's claims made on another machine, where the docs hold one
+        other=lambda wildcards: [
+            path
+            for path in [f"docs/other_machine/{PRESET_NAME}_claims.csv"]
+            if Path(path).exists()
+        ],
     output:
         table=result_path("readme_table.md"),
     log:
@@ -95,6 +104,8 @@ use rule step as readme with:
             "docs": "docs",
             "figure_table": "workflow/figures.yaml",
             "figures_folder": FIGURES_DIR,
+            "rule": VERDICT,
+            "other_name": f"`docs/other_machine/{PRESET_NAME}_claims.csv` (what made it: docs/other_machine/README.md)",
         },
 
 

@@ -2,9 +2,9 @@
 
 from snakemake.exceptions import WorkflowError
 
+from deepinside.claims.declared import expected_rows, talk_tables
 from deepinside.pipeline.code_version import versioned
 from deepinside.pipeline.config_errors import checkout_subfolder, mnist_training_images
-from deepinside.pipeline.expected_claims import rows as expected_claim_rows
 from deepinside.pipeline.figure_table import load as load_figure_table
 from deepinside.pipeline.grids import log_grid
 
@@ -128,8 +128,10 @@ def first_seed(talk, paths):
     return [path.replace("{seed}", seed) for path in paths]
 
 
-def figure_seeds(talk):
+def figure_seeds(talk, figure_id=None):
     """The provenance of a figure: the seeds of its claims, and the one drawn."""
+    if figure_id is not None and runs_once(talk, figure_id):
+        return f"{SEED} (deterministic: one run)"
     seeds = " ".join(str(seed) for seed in REPLICATES[talk])
     return f"{seeds} (drawn: seed {REPLICATES[talk][0]})"
 
@@ -200,11 +202,15 @@ def figure_labels(wildcards, input):
     """A figure's labels in the report: its id, title and how many of its claims hold."""
     import pandas
 
-    from deepinside.pipeline.claims import held
+    from deepinside.claims.tables import counts
 
     figure_id, entry = figure_entry(wildcards)
-    n_held, n_claims = held(pandas.read_csv(input.claims), "claim")
-    verdict = f"{n_held} of {n_claims} claims hold" if n_claims else "checks only"
+    claims = counts(pandas.read_csv(input.claims), "claim")
+    verdict = (
+        f"{claims['holds']} of {claims['rows']} claims hold"
+        if claims["rows"]
+        else "no claim (checks, theory or stand-in rows)"
+    )
     return {"figure": figure_id, "title": entry["title"], "verdict": verdict}
 
 
@@ -236,9 +242,40 @@ def figure_kwargs(wildcards):
     }
 
 
+# The claims tables (workflow/claims/<talk>.yaml): every claim's statement, kind, null and
+# threshold, declared once; each figure of the figure table has its entry there.
+CLAIMS_TABLES = talk_tables(Path(workflow.basedir) / "workflow" / "claims")
+for talk, figures in FIGURE_TABLE.items():
+    if set(CLAIMS_TABLES.get(talk, {})) != set(figures):
+        raise WorkflowError(
+            f"workflow/claims/{talk}.yaml must declare the claims of exactly the figures "
+            f"{sorted(figures)} of workflow/figures.yaml, has {sorted(CLAIMS_TABLES.get(talk, {}))}"
+        )
+
+# Figures whose steps are deterministic: they run once, not once per seed.
+ONCE = {"saxe2019": {"S1", "S4"}}
+
+
+def runs_once(talk, figure_id):
+    return figure_id in ONCE.get(talk, set())
+
+
 def claims_of(talk, figure_id):
-    """Path of a figure's claim rows measured in one replicate (pattern with `{seed}`)."""
-    return f"{RUN}/{talk}/claims/{figure_id}.csv"
+    """Path of the claim values a figure's run measured (a pattern with `{seed}`, except for a
+    figure that runs once)."""
+    if runs_once(talk, figure_id):
+        return f"{RESULTS}/{talk}/values/{figure_id}.csv"
+    return f"{RUN}/{talk}/values/{figure_id}.csv"
+
+
+def claim_seeds(talk, figure_id):
+    """The seeds of a figure's runs: the talk's replicates, or the data seed for a figure run once."""
+    return [SEED] if runs_once(talk, figure_id) else REPLICATES[talk]
+
+
+def declared_claims(talk, figure_id):
+    """The rows the claims table declares for a figure under this preset's settings."""
+    return expected_rows(CLAIMS_TABLES[talk][figure_id], PRESET, talk, figure_id)
 
 
 def combined_claims(talk, figure_id):
@@ -320,6 +357,25 @@ def dbm_architecture(layers):
     )
 
 
+# Salakhutdinov's reference code (dbm_mf.m) trains the DBMs for 300 epochs of 600 mini-batches of 100.
+REFERENCE_DBM_UPDATES = 300 * 600
+
+
+def dbm_updates_note():
+    """O3's header when this preset's DBMs made fewer joint updates than the reference's."""
+    import math
+
+    dbm = SAMPLES["dbm"]
+    updates = dbm["epochs"] * math.ceil(N_TRAIN_IMAGES / dbm["batch_size"])
+    if updates >= REFERENCE_DBM_UPDATES:
+        return ""
+    return (
+        f"{PRESET_NAME} preset: the DBMs made {updates:,} of the reference's {REFERENCE_DBM_UPDATES:,} joint updates "
+        "(Salakhutdinov's code: 300 epochs of 600 mini-batches), so they are not expected to draw digits yet; "
+        "the talk's scale: figures/paper/okatani2013/O3_gibbs_samples.png"
+    )
+
+
 def dbm_path(layers):
     return f"{RUN}/okatani2013/samples/dbm_{layers}layers.pt"
 
@@ -356,6 +412,15 @@ def dbn_inputs(stage):
     if stage == "finetuned":
         return {"rbms": [], "model": finetuned("pretrained", "all")}
     return {"rbms": [], "model": []}  # pixels
+
+
+def dbn_twin(wildcards):
+    """The untrained twin's settings (stage `untrained`, M2's null): the DBN's sizes and the
+    RBMs' initial weight scale, seeded by the replicate."""
+    if wildcards.stage != "untrained":
+        return {}
+    twin = {"sizes": DBN_SIZES, "init_scale": OKATANI["dbn"]["rbm"]["init_scale"]}
+    return {"twin": {**twin, "seed": int(wildcards.seed)}}
 
 
 def dbn_spectra(stage, noise="0.0"):

@@ -16,7 +16,7 @@ use rule step as figure with:
     log:
         log_path("figures/{talk}/{figure}.log"),
     params:
-        seeds=lambda wildcards: figure_seeds(wildcards.talk),
+        seeds=lambda wildcards: figure_seeds(wildcards.talk, figure_entry(wildcards)[0]),
         step=figure_step,
         kwargs=figure_kwargs,
         shows=lambda wildcards: figure_entry(wildcards)[1]["shows"],

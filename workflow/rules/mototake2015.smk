@@ -26,6 +26,7 @@ use rule numerical_step as mototake2015_dbn_spectra with:
             "stage": wildcards.stage,
             "n_images": JAC["n_images"],
             "noise": float(wildcards.noise),
+            **dbn_twin(wildcards),
         },
 
 
@@ -56,6 +57,7 @@ use rule numerical_step as mototake2015_dbn_noise_spectra with:
 use rule step as mototake2015_steep_spectrum with:
     input:
         spectra=dbn_spectra("pretrained"),
+        twin=dbn_spectra("untrained"),
     output:
         summary=run_path("mototake2015/dbn_spectra/pretrained_summary.csv"),
         claims=claims_of("mototake2015", "M2"),
@@ -294,12 +296,13 @@ use rule step as mototake2015_alexnet_steepness with:
         untrained=rules.mototake2015_alexnet_spectra_untrained.output.spectra,
     output:
         spectra=run_path("mototake2015/alexnet/spectra_clean.csv"),
+        twin=run_path("mototake2015/alexnet/spectra_untrained_twin.csv"),
         claims=claims_of("mototake2015", "M6"),
     log:
         log_path("seed{seed}/mototake2015_alexnet_steepness.log"),
     params:
         step=versioned("deepinside.steps.mototake2015_claims:alexnet_steepness"),
-        kwargs={"weights_source": ALEX["weights"], "steep_layer": ALEX["steep_layer"]},
+        kwargs={"steep_layer": ALEX["steep_layer"]},
 
 
 use rule numerical_step as mototake2015_alexnet_vectors with:

@@ -94,7 +94,7 @@ use rule step as ohzeki2015_phase_transition with:
         mem_mb=2000,
         runtime=10,
     params:
-        step=versioned("deepinside.steps.ohzeki2015:phase_transition"),
+        step=versioned("deepinside.steps.ohzeki2015_claims:phase_transition"),
         kwargs={"informative_overlap": GAMP["informative_overlap"]},
 
 
@@ -154,4 +154,4 @@ use rule step as ohzeki2015_potential with:
     log:
         log_path("seed{seed}/ohzeki2015_potential.log"),
     params:
-        step=versioned("deepinside.steps.ohzeki2015:pretraining_potential"),
+        step=versioned("deepinside.steps.ohzeki2015_claims:pretraining_potential"),

@@ -68,7 +68,7 @@ use rule step as okatani2013_pretraining_benefit with:
     log:
         log_path("seed{seed}/okatani2013_pretraining_benefit.log"),
     params:
-        step=versioned("deepinside.steps.okatani2013:pretraining_benefit"),
+        step=versioned("deepinside.steps.okatani2013_claims:pretraining_benefit"),
 
 
 use rule step as okatani2013_filters with:
@@ -81,7 +81,7 @@ use rule step as okatani2013_filters with:
     log:
         log_path("seed{seed}/okatani2013_filters.log"),
     params:
-        step=versioned("deepinside.steps.okatani2013:filters"),
+        step=versioned("deepinside.steps.okatani2013_claims:filters"),
         kwargs=OKATANI["filters"],
 
 
@@ -118,7 +118,7 @@ use rule step as okatani2013_likelihood_comparison with:
     log:
         log_path("seed{seed}/okatani2013_likelihood_comparison.log"),
     params:
-        step=versioned("deepinside.steps.okatani2013:likelihood_comparison"),
+        step=versioned("deepinside.steps.okatani2013_claims:likelihood_comparison"),
 
 
 use rule numerical_step as okatani2013_cnn with:
@@ -128,7 +128,6 @@ use rule numerical_step as okatani2013_cnn with:
         **with_digests(
             model=run_path("okatani2013/cnn/lenet.pt"),
             history=run_path("okatani2013/cnn/history.csv"),
-            claims=claims_of("okatani2013", "O5"),
         ),
     log:
         log_path("seed{seed}/okatani2013_cnn.log"),
@@ -217,7 +216,6 @@ use rule numerical_step as okatani2013_samples with:
         samples=run_path("okatani2013/samples/gibbs_samples.npz"),
         summary=run_path("okatani2013/samples/judged.csv"),
         coverage=run_path("okatani2013/samples/coverage.csv"),
-        claims=claims_of("okatani2013", "O3"),
     log:
         log_path("seed{seed}/okatani2013_samples.log"),
     resources:
@@ -231,4 +229,37 @@ use rule numerical_step as okatani2013_samples with:
             "ais_betas": SAMPLES["ais"]["betas"],
             "ais_runs": SAMPLES["ais"]["runs"],
             "dbm_sampled_inputs": SAMPLES["dbm"]["sampled_inputs"],
+        },
+
+
+# Claim values measured from the trained models' tables (statements and thresholds:
+# workflow/claims/okatani2013.yaml); O1, O2 and O4's are measured by their steps above.
+
+
+use rule step as okatani2013_O5_values with:
+    input:
+        history=rules.okatani2013_cnn.output.history,
+        mnist=rules.mnist.output.mnist,
+    output:
+        claims=claims_of("okatani2013", "O5"),
+    log:
+        log_path("seed{seed}/okatani2013_O5_values.log"),
+    params:
+        step=versioned("deepinside.steps.okatani2013_claims:cnn_error"),
+        kwargs=pick(OKATANI["cnn"], "validation_fraction"),
+
+
+use rule step as okatani2013_O3_values with:
+    input:
+        summary=rules.okatani2013_samples.output.summary,
+    output:
+        claims=claims_of("okatani2013", "O3"),
+    log:
+        log_path("seed{seed}/okatani2013_O3_values.log"),
+    params:
+        step=versioned("deepinside.steps.okatani2013_claims:sample_values"),
+        kwargs={
+            **pick(SAMPLES, "confidence", "n_samples", "gibbs_steps"),
+            "ais_betas": SAMPLES["ais"]["betas"],
+            "ais_runs": SAMPLES["ais"]["runs"],
         },

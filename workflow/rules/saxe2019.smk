@@ -1,12 +1,12 @@
 # saxe2019 (source text 004): semantic development in deep linear networks, figures S1-S5.
+# S1 and S4 are deterministic: they run once, not once per seed.
 
 
 use rule step as saxe2019_hierarchy_svd with:
     output:
-        modes=run_path("saxe2019/svd/four_items_modes.npz"),
-        claims=claims_of("saxe2019", "S1"),
+        modes=result_path("saxe2019/svd/four_items_modes.npz"),
     log:
-        log_path("seed{seed}/saxe2019_hierarchy_svd.log"),
+        log_path("saxe2019_hierarchy_svd.log"),
     params:
         step=versioned("deepinside.steps.saxe2019:hierarchy_svd"),
 
@@ -14,7 +14,6 @@ use rule step as saxe2019_hierarchy_svd with:
 use rule step as saxe2019_deep_dynamics with:
     output:
         trajectory=run_path("saxe2019/dynamics/deep.csv"),
-        claims=claims_of("saxe2019", "S2"),
     log:
         log_path("seed{seed}/saxe2019_deep_dynamics.log"),
     resources:
@@ -27,7 +26,6 @@ use rule step as saxe2019_deep_dynamics with:
 use rule step as saxe2019_shallow_dynamics with:
     output:
         trajectory=run_path("saxe2019/dynamics/shallow.csv"),
-        claims=claims_of("saxe2019", "S3"),
     log:
         log_path("seed{seed}/saxe2019_shallow_dynamics.log"),
     resources:
@@ -48,11 +46,10 @@ use rule step as saxe2019_low_rank with:
     input:
         image=f"{RESULTS}/data/images/{SAXE['picture']['name']}.npy",
     output:
-        approximations=run_path("saxe2019/low_rank/approximations.npz"),
-        errors=run_path("saxe2019/low_rank/errors.csv"),
-        claims=claims_of("saxe2019", "S4"),
+        approximations=result_path("saxe2019/low_rank/approximations.npz"),
+        errors=result_path("saxe2019/low_rank/errors.csv"),
     log:
-        log_path("seed{seed}/saxe2019_low_rank.log"),
+        log_path("saxe2019_low_rank.log"),
     resources:
         mem_mb=2000,
         runtime=10,
@@ -83,7 +80,6 @@ use rule step as saxe2019_progressive_differentiation with:
     output:
         rsa=run_path("saxe2019/branching/similarity.npz"),
         distinctions=run_path("saxe2019/branching/distinctions.csv"),
-        claims=claims_of("saxe2019", "S5"),
     log:
         log_path("seed{seed}/saxe2019_progressive_differentiation.log"),
     resources:
@@ -100,3 +96,62 @@ use rule step as saxe2019_progressive_differentiation with:
             "t_max",
             "record_every",
         ),
+
+
+# The claim values of each figure, measured from the outputs above (statements and
+# thresholds: workflow/claims/saxe2019.yaml).
+
+
+use rule step as saxe2019_S1_values with:
+    input:
+        modes=rules.saxe2019_hierarchy_svd.output.modes,
+    output:
+        claims=claims_of("saxe2019", "S1"),
+    log:
+        log_path("saxe2019_S1_values.log"),
+    params:
+        step=versioned("deepinside.steps.saxe2019_claims:hierarchy_modes"),
+
+
+use rule step as saxe2019_S2_values with:
+    input:
+        trajectory=rules.saxe2019_deep_dynamics.output.trajectory,
+    output:
+        claims=claims_of("saxe2019", "S2"),
+    log:
+        log_path("seed{seed}/saxe2019_S2_values.log"),
+    params:
+        step=versioned("deepinside.steps.saxe2019_claims:deep_modes"),
+
+
+use rule step as saxe2019_S3_values with:
+    input:
+        trajectory=rules.saxe2019_shallow_dynamics.output.trajectory,
+    output:
+        claims=claims_of("saxe2019", "S3"),
+    log:
+        log_path("seed{seed}/saxe2019_S3_values.log"),
+    params:
+        step=versioned("deepinside.steps.saxe2019_claims:shallow_modes"),
+
+
+use rule step as saxe2019_S4_values with:
+    input:
+        errors=rules.saxe2019_low_rank.output.errors,
+    output:
+        claims=claims_of("saxe2019", "S4"),
+    log:
+        log_path("saxe2019_S4_values.log"),
+    params:
+        step=versioned("deepinside.steps.saxe2019_claims:low_rank_errors"),
+
+
+use rule step as saxe2019_S5_values with:
+    input:
+        distinctions=rules.saxe2019_progressive_differentiation.output.distinctions,
+    output:
+        claims=claims_of("saxe2019", "S5"),
+    log:
+        log_path("seed{seed}/saxe2019_S5_values.log"),
+    params:
+        step=versioned("deepinside.steps.saxe2019_claims:differentiation_order"),

@@ -15,10 +15,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from deepinside.pipeline.claims import PROVENANCE_COLUMNS
+from deepinside.claims.tables import PROVENANCE_COLUMNS
 
 # ``config``: the hash of the run's effective config, one value per run (not joined per seed)
-FIELDS = (*PROVENANCE_COLUMNS[:2], "config", *PROVENANCE_COLUMNS[2:])
+FIELDS = tuple(PROVENANCE_COLUMNS)
 
 # The files whose edits change what the workflow computes (a figure or table edited in
 # place does not make its own provenance dirty).

@@ -16,24 +16,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from deepinside.pipeline.claims import by_kind, held, measured_text, provenance_summary, seeds_text
+from deepinside.claims.tables import (
+    KIND_TITLES,
+    by_kind,
+    counts,
+    measured_text,
+    provenance_summary,
+    seeds_text,
+    summary_line,
+)
 from deepinside.pipeline.files import atomic_output
 
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
 
 
 def markdown(claims: pd.DataFrame, preset: str) -> str:
-    """The claims (talk, figure, claim, measured value, threshold, verdict), then the checks."""
-    n_held, n_claims = held(claims, "claim")
-    c_held, n_checks = held(claims, "check")
-    lines = [
-        f"Preset `{preset}`: {n_held} of {n_claims} claims hold ({c_held} of {n_checks} checks pass, listed after the claims)."
-    ]
-    if "n_seeds" in claims.columns:
-        lines[0] += (
-            " Measured values are means ± standard deviations over the seeds; a claim holds when it"
-            " holds in the number of seeds the run's `verdict` rule asks for (see below)."
-        )
+    """Every row by kind: talk, figure, statement, measured value, threshold, seeds holding, verdict."""
+    lines = [f"Preset `{preset}`: {summary_line(claims)}."]
     summary = provenance_summary(claims)
     if summary:
         lines += ["", f"<sub>Made by {summary}.</sub>"]
@@ -42,17 +41,15 @@ def markdown(claims: pd.DataFrame, preset: str) -> str:
             continue
         lines += [
             "",
-            "**Claims of the talks**"
-            if kind == "claim"
-            else "**Checks** (hold by construction when the code is right; not replications)",
+            f"**{KIND_TITLES[kind]}**",
             "",
-            f"| talk | figure | {kind} | measured | needs | seeds holding | holds |",
+            "| talk | figure | statement | measured | needs | seeds holding | verdict |",
             "|---|---|---|---|---|---|---|",
         ]
         for row in rows.itertuples(index=False):
             text = str(row.claim).replace("|", "\\|")
             lines.append(
-                f"| {row.talk} | {row.figure} | {text} | {measured_text(row)} | {row.threshold} | {seeds_text(row) or '—'} | {row.holds} |"
+                f"| {row.talk} | {row.figure} | {text} | {measured_text(row)} | {row.threshold} | {seeds_text(row) or '—'} | {row.verdict} |"
             )
     return "\n".join(lines)
 
@@ -66,26 +63,24 @@ def update(readme: str, table: str) -> str:
 
 
 def summary(claims: pd.DataFrame, preset: str) -> str:
-    """The README's claims section: how many claims hold, per talk, and how many verdicts are fragile."""
+    """The README's claims section: how many claims hold, per talk, with the rows that are not claims apart."""
     from deepinside.pipeline.docs_pages import fragile
 
-    n_held, n_claims = held(claims, "claim")
-    c_held, n_checks = held(claims, "check")
-    shaky = sum(bool(fragile(row)) for _, row in claims.iterrows())
+    shaky = sum(bool(fragile(row)) for _, row in claims[claims["kind"] == "claim"].iterrows())
     lines = [
-        f"Preset `{preset}`: **{n_held} of {n_claims} claims hold**, and {c_held} of {n_checks} checks pass;"
-        f" {shaky} verdicts are fragile (they hold in some seeds only).",
+        f"Preset `{preset}`: **{summary_line(claims)}**; {shaky} claim verdicts are fragile (they hold in some seeds only).",
         "",
-        "| talk | claims holding | checks passing |",
-        "|---|---|---|",
+        "| talk | claims holding | failing | not established | checks | theory rows | stand-in rows |",
+        "|---|---|---|---|---|---|---|",
     ]
     for talk, rows in claims.groupby("talk", sort=False):
-        a, b = held(rows, "claim")
-        c, d = held(rows, "check")
+        c = counts(rows, "claim")
+        other = [counts(rows, kind) for kind in ("check", "theory", "stand-in")]
+        cells = [f"{k['holds']} of {k['rows']} hold" if k["rows"] else "—" for k in other]
         lines.append(
-            f"| [{talk}](docs/talks/{talk}.md) | {a} of {b} | {c} of {d} |"
-            if d
-            else f"| [{talk}](docs/talks/{talk}.md) | {a} of {b} | — |"
+            f"| [{talk}](docs/talks/{talk}.md) | {c['holds']} of {c['rows']} | {c['fails']} | {c['not established']} | "
+            + " | ".join(cells)
+            + " |"
         )
     text = provenance_summary(claims)
     if text:
@@ -101,6 +96,8 @@ def readme_table(
     docs: str,
     figures_folder: str,
     other: pd.DataFrame | None = None,
+    other_name: str = "",
+    rule: str = "all",
 ) -> dict:
     """The workflow's ``readme`` step: the README's claims summary, ``docs/claims.md`` (the full
     table) and ``docs/figures.md`` (the catalogue), all written in place.
@@ -112,12 +109,14 @@ def readme_table(
     from deepinside.pipeline import docs_pages
     from deepinside.pipeline import figure_table as table_of_figures
 
+    if isinstance(other, list):  # a named input holding one file is read as a list of one table
+        other = pd.concat(other, ignore_index=True) if other else None
     path = Path(readme)
     text = update(path.read_text(), summary(claims, preset))
     with atomic_output(path) as tmp:
         tmp.write_text(text)
     pages = {
-        Path(docs) / "claims.md": docs_pages.claims_page(claims, preset, other),
+        Path(docs) / "claims.md": docs_pages.claims_page(claims, preset, other, other_name, rule),
         Path(docs) / "figures.md": docs_pages.figures_page(
             table_of_figures.rows(table_of_figures.load(figure_table)), claims, preset, figures_folder
         ),

@@ -165,7 +165,10 @@ def run_config(config: Mapping[str, Any], defaults_path: str | os.PathLike = "co
 
 
 def _is_claims_table(obj: Any) -> bool:
-    return hasattr(obj, "columns") and {"claim", "holds"} <= set(obj.columns)
+    """A figure's claim values of one run, or its claims combined over runs."""
+    return hasattr(obj, "columns") and (
+        {"id", "measured", "untrusted"} <= set(obj.columns) or {"claim", "verdict"} <= set(obj.columns)
+    )
 
 
 def _carries_provenance(obj: Any) -> bool:

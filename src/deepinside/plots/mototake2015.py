@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -37,17 +39,109 @@ def _readable_log_axis(ax) -> None:
         ax.tick_params(axis="y", which="minor", labelsize=7)
 
 
-def _spectrum_panel(ax, spectra: pd.DataFrame, label_by: str, colours: dict, styles: dict | None = None) -> None:
-    """Geometric mean of σ over images with a band of ± one sd of log10 σ (symmetric on the log axis)."""
+def _expanded(group: pd.DataFrame) -> float:
+    """Mean over images of the number of singular values above 1 (the directions the map expands)."""
+    return float((group["singular_value"] > 1.0).groupby(group["image"]).sum().mean())
+
+
+def _log_index_axis(ax, last: int, label: str = "index of singular value (sorted, largest first; log scale)") -> None:
+    """A log axis on the index: the few σ > 1 at the first indices get a third of the width, not 1/80 of it."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_xscale("log")
+    ax.set_xlim(0.9, last * 1.1)
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel(label)
+
+
+TWIN_LABEL = "untrained twin"
+
+
+def _twin_lines(ax, twin: pd.DataFrame, label_by: str, names: dict | None = None, gap: float = 0.055) -> None:
+    """The untrained twin's geometric-mean spectra: thin grey dashed lines (darker = earlier map), no band.
+
+    One legend entry, ``untrained twin``, for all of them; each line is named at its right end (``names``
+    maps a key to that name, else the key itself), the names at least ``gap`` of the axes' height apart and
+    on a white ground, so that they stay readable where the lines end close together or cross others.
+    Draw on a log y axis whose other curves are drawn already (the names' heights are fractions of it)."""
+    keys = list(dict.fromkeys(twin[label_by]))
+    greys = np.linspace(0.15, 0.5, len(keys)) if len(keys) > 1 else [0.4]
+    ends = []
+    for n, key in enumerate(keys):
+        stats = _log_stats(twin[twin[label_by] == key])
+        colour = str(round(float(greys[n]), 2))
+        ax.plot(
+            stats["index"],
+            stats["centre"],
+            "--",
+            color=colour,
+            lw=0.9,
+            label=TWIN_LABEL if n == 0 else "_nolegend_",
+            zorder=1.5,
+        )
+        ends.append((key, colour, float(stats["index"].iloc[-1]), float(stats["centre"].iloc[-1])))
+    low, high = np.log10(ax.get_ylim())
+    heights = [(np.log10(value) - low) / (high - low) for *_, value in ends]
+    order = np.argsort(heights)
+    placed = np.empty(len(ends))
+    floor = -np.inf
+    for n in order:  # from the lowest end up: each name at least ``gap`` above the one below it
+        placed[n] = floor = max(heights[n], floor + gap)
+    placed -= max(0.0, placed.max() - 0.97)  # and none above the top
+    for (key, colour, index, _), height in zip(ends, placed):
+        ax.annotate(
+            (names or {}).get(key, str(key)),
+            (index, height),
+            xycoords=("data", "axes fraction"),
+            ha="right",
+            va="center",
+            fontsize=7,
+            color=colour,
+            bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+            zorder=4,
+        )
+
+
+def _spectrum_panel(
+    ax,
+    spectra: pd.DataFrame,
+    label_by: str,
+    colours: dict,
+    styles: dict | None = None,
+    log_index: bool = False,
+    twin: pd.DataFrame | None = None,
+    twin_names: dict | None = None,
+) -> None:
+    """Geometric mean of σ over images with a band of ± one sd of log10 σ (symmetric on the log axis).
+
+    ``log_index``: the index axis on a log scale, σ = 1 labelled, and each curve's legend entry with its
+    mean number of σ > 1 per image (what the σ > 1 claims count). ``twin``: the untrained twin's spectra,
+    grey dashed (:func:`_twin_lines`), named by ``twin_names``."""
     for key, group in spectra.groupby(label_by, sort=False):
         stats = _log_stats(group)
         style = (styles or {}).get(key, "-")
-        ax.plot(stats["index"], stats["centre"], style, color=colours[key], lw=1.5, label=str(key))
+        label = f"{key}: {_expanded(group):.1f} σ > 1 per image" if log_index else str(key)
+        ax.plot(stats["index"], stats["centre"], style, color=colours[key], lw=1.5, label=label)
         ax.fill_between(stats["index"], stats["low"], stats["high"], color=colours[key], alpha=0.2)
-    ax.axhline(1.0, color="black", lw=0.8, ls=":")
+    ax.axhline(1.0, color="black", lw=1.0 if log_index else 0.8, ls=":")
     ax.set_yscale("log")
+    if twin is not None and not twin.empty:
+        _twin_lines(ax, twin, label_by, twin_names)
     ax.set_xlabel("index of singular value (sorted, largest first)")
     ax.set_ylabel("singular value σ (geometric mean, band: ± sd of log σ)")
+    if log_index:
+        _log_index_axis(ax, int(spectra["index"].max()))
+        ax.text(
+            0.99,
+            1.0,
+            "σ = 1",
+            transform=ax.get_yaxis_transform(),
+            ha="right",
+            va="bottom",
+            fontsize=8,
+        )
     _readable_log_axis(ax)
 
 
@@ -99,29 +193,48 @@ def tsne_3d(accuracy: pd.DataFrame, embeddings: list[dict], claims: pd.DataFrame
     return finish(fig, "M1 — 3-D t-SNE of MNIST test images: pixels and each DBN layer", claims)
 
 
-def spectra(spectra: pd.DataFrame, claims: pd.DataFrame, title: str) -> dict:
-    """M2: input → layer spectra (mean ± sd over images, log scale, σ = 1 marked)."""
+def spectra(spectra: pd.DataFrame, claims: pd.DataFrame, title: str, twin: pd.DataFrame | None = None) -> dict:
+    """M2: input → layer spectra (mean ± sd over images, log scale, σ = 1 marked).
+
+    ``twin``: the untrained twin's spectra (stage ``untrained``: the same stack with the RBMs' initial
+    weights, the same images), its input → h(t) maps drawn grey dashed in the left panel: the claim's null."""
     maps = spectra[spectra["map"].str.startswith("input")]
     layers = sorted(maps["layer"].unique())
     colours = dict(zip([f"input→h{t}" for t in layers], mode_palette(len(layers))))
     between = spectra[~spectra["map"].str.startswith("input")]
+    twin_maps = None if twin is None else twin[twin["map"].str.startswith("input")].sort_values("layer", kind="stable")
     with styled():
         fig = new_figure(12, 4.8)
         left, right = fig.subplots(1, 2)
-        _spectrum_panel(left, maps, "map", colours)
+        _spectrum_panel(
+            left,
+            maps,
+            "map",
+            colours,
+            log_index=True,
+            twin=twin_maps,
+            twin_names={key: f"twin {key.split('→')[-1]}" for key in colours},
+        )
         left.set_title(f"input → layer t (N = {maps['image'].nunique()} images)")
         left.legend()
         if not between.empty:
             colours_between = dict(zip(between["map"].unique(), mode_palette(between["map"].nunique())))
-            _spectrum_panel(right, between, "map", colours_between)
+            _spectrum_panel(right, between, "map", colours_between, log_index=True)
             right.set_title("layer t → layer t+1")
             right.legend()
-    return finish(
-        fig,
-        title,
-        claims,
-        f"Dotted line: σ = 1 (expanded above, compressed below). Device: {spectra['device'].iloc[0]}.",
+    note = (
+        "Dotted line: σ = 1 (expanded above, compressed below); index on a log scale, so that the few σ > 1 "
+        "(the first indices) can be read. "
     )
+    if twin_maps is not None and not twin_maps.empty:
+        note += (
+            "Grey dashed (left): the untrained twin, the same stack with the RBMs' initial random weights on the "
+            "same images (geometric mean; darker = shallower layer): a stack of random sigmoid layers already "
+            "steepens with depth, so the claim compares the deepest layer's effective-rank ratio (its effective "
+            "rank over the smallest of the shallower layers') with the twin's, and its count of σ > 1 with the "
+            "twin's deepest layer. "
+        )
+    return finish(fig, title, claims, note + f"Device: {spectra['device'].iloc[0]}.")
 
 
 def spectra_before_after(spectra: list[pd.DataFrame], claims: pd.DataFrame) -> dict:
@@ -134,10 +247,19 @@ def spectra_before_after(spectra: list[pd.DataFrame], claims: pd.DataFrame) -> d
         axes = np.atleast_1d(fig.subplots(1, len(layers), sharey=True))
         colours = {"pretrained": "tab:blue", "finetuned": "tab:red"}
         for ax, layer in zip(axes, layers):
-            _spectrum_panel(ax, table[table["layer"] == layer], "stage", colours)
+            _spectrum_panel(ax, table[table["layer"] == layer], "stage", colours, log_index=True)
+            ax.set_xlabel("index of σ (largest first; log scale)")
             ax.set_title(f"input → h{layer}")
             ax.legend(title="after", fontsize=8)
-    return finish(fig, "M4 — spectra after fine-tuning (red) over those after pre-training (blue)", claims)
+        for ax in axes[1:]:
+            ax.set_ylabel("")  # shared with the first panel
+    return finish(
+        fig,
+        "M4 — spectra after fine-tuning (red) over those after pre-training (blue)",
+        claims,
+        "Dotted line: σ = 1. Index on a log scale, so that the few σ > 1 (the first indices) can be read; "
+        "the legend gives each curve's mean number of σ > 1 per image.",
+    )
 
 
 def singular_vectors(vectors: dict, claims: pd.DataFrame, layer: int, title: str) -> dict:
@@ -162,57 +284,106 @@ def singular_vectors(vectors: dict, claims: pd.DataFrame, layer: int, title: str
     )
 
 
-def alexnet_spectra(spectra: pd.DataFrame, claims: pd.DataFrame, network: str) -> dict:
-    """M6: top-k singular values of input → layer t of the AlexNet-shaped net, t = 1…7."""
+def alexnet_spectra(
+    spectra: pd.DataFrame, claims: pd.DataFrame, network: str, twin: pd.DataFrame | None = None
+) -> dict:
+    """M6: top-k singular values of input → layer t of the AlexNet-shaped net, t = 1…7.
+
+    ``twin``: the untrained twin's spectra (same architecture at its initial random weights, same
+    inputs) of layer 1 and the steep layer, drawn grey dashed: the claim's null."""
     layers = sorted(spectra["layer"].unique())
     colours = dict(zip(spectra.sort_values("layer")["map"].unique(), mode_palette(len(layers))))
+    if twin is not None and "noise" in twin:
+        twin = twin[twin["noise"] == 0]
+    if twin is not None:
+        twin = twin.sort_values("layer", kind="stable")
     with styled():
         fig = new_figure(8, 5)
         ax = fig.subplots()
-        _spectrum_panel(ax, spectra.sort_values("layer"), "map", colours)
+        _spectrum_panel(
+            ax,
+            spectra.sort_values("layer"),
+            "map",
+            colours,
+            twin=twin,
+            twin_names=None if twin is None else {key: f"twin {key.split('→')[-1]}" for key in twin["map"].unique()},
+        )
         ax.set_title(
             f"N = {spectra['image'].nunique()} images, top {spectra['index'].max()} singular values (randomised SVD)"
         )
         ax.legend(fontsize=8)
+    note = NETWORK_NOTE[network]
+    if twin is not None and not twin.empty:
+        twin_layers = " and ".join(str(t) for t in sorted(twin["layer"].unique()))
+        note = (
+            f"Grey dashed: the untrained twin (the same network at its initial random weights, the same inputs), "
+            f"layers {twin_layers} (darker = shallower): a random net already steepens with depth, so the claim "
+            f"compares the steepening from layer 1 to the steep layer (log σ1/σk) with the twin's. " + note
+        )
     return finish(
         fig,
         f"M6 — {NETWORK_TITLE[network]}, layers 1–7: singular values of input → layer Jacobians",
         claims,
-        NETWORK_NOTE[network],
+        note,
     )
 
 
-def alexnet_vectors(vectors: dict, claims: pd.DataFrame, layer: int) -> dict:
-    """M7: each input beside the energy of its top-2 singular vectors, the object region outlined, with the top-5 classes."""
+def alexnet_vectors(vectors: dict, claims: pd.DataFrame, layer: int, twin: dict | None = None) -> dict:
+    """M7: each input beside the energy of its top-2 singular vectors, the object region outlined, with the top-5 classes.
+
+    One panel per input (input, v1, v2, the top-5 classes below), at most four panels a row. ``twin``:
+    the untrained twin's vectors (same structure as ``vectors``): each vector's title gives the twin's
+    share of energy in the region beside the trained one."""
     kind = str(vectors["kind"])
     shown = min(8, len(vectors["images"]))
+    rows = int(np.ceil(shown / 4))
+    per_row = int(np.ceil(shown / rows))  # rows as even as can be: 6 inputs make 2 rows of 3
+    top5 = [textwrap.fill("top-5: " + " · ".join(str(t).split(" | ")), 60) for t in vectors["top5"][:shown]]
+    lines = max(text.count("\n") + 1 for text in top5)
     with styled():
-        fig = new_figure(11, 2.4 * shown + 0.6)
-        axes = fig.subplots(shown, 4, gridspec_kw={"width_ratios": [1, 1, 1, 1.6]})
-        for i in range(shown):
+        fig = new_figure(4.0 * per_row, (1.85 + 0.17 * lines) * rows + 0.4)
+        panels = np.atleast_1d(fig.subfigures(rows, per_row, wspace=0.03, hspace=0.03)).ravel()
+        for i, panel in enumerate(panels[:shown]):
+            axes = panel.subplots(1, 3)
             image = vectors["images"][i]
             if kind == "mnist":
-                axes[i, 0].imshow(image.reshape(28, 28), cmap="gray", vmin=0, vmax=1)
+                axes[0].imshow(image.reshape(28, 28), cmap="gray", vmin=0, vmax=1)
             else:
-                axes[i, 0].imshow(from_imagenet_input(image))
-            axes[i, 0].set_title(str(vectors["names"][i]), fontsize=8)
+                axes[0].imshow(from_imagenet_input(image))
+            axes[0].set_title("input", fontsize=8)
             for j in range(2):
                 v = vectors["vectors"][i, j]
                 energy = (v**2).reshape(28, 28) if kind == "mnist" else (v**2).sum(0)
-                axes[i, j + 1].imshow(energy, cmap="magma")
-                axes[i, j + 1].contour(vectors["masks"][i], levels=[0.5], colors="cyan", linewidths=1.0)
-                axes[i, j + 1].set_title(
-                    f"v{j + 1}: {vectors['shares'][i, j]:.2f} of its energy\nin the region ({vectors['areas'][i]:.2f} of the area)",
-                    fontsize=7,
+                axes[j + 1].imshow(energy, cmap="magma")
+                axes[j + 1].contour(vectors["masks"][i], levels=[0.5], colors="cyan", linewidths=1.0)
+                share = vectors["shares"][i, j]
+                axes[j + 1].set_title(
+                    f"v{j + 1}: {share:.0%} of its\nenergy in the region"
+                    if twin is None
+                    else f"v{j + 1}: {share:.0%} in region\nuntrained twin: {twin['shares'][i, j]:.0%}",
+                    fontsize=8,
                 )
-            axes[i, 3].text(0.0, 0.5, "top-5: " + str(vectors["top5"][i]).replace(" | ", "\n"), fontsize=7, va="center")
-            for ax in axes[i]:
+            for ax in axes:
                 ax.set_axis_off()
+            panel.suptitle(
+                f"{vectors['names'][i]} — object region: {vectors['areas'][i]:.0%} of the image",
+                fontsize=9,
+                fontweight="bold",
+            )
+            panel.supxlabel(top5[i], fontsize=8)
     region = "the digit's own pixels" if kind == "mnist" else "pixels far from the border colour (Otsu)"
     extra = (
         f"Cyan contour: the object region, made from the input alone ({region}), not from the network. "
-        f"Vectors of the input → layer {layer} map. " + NETWORK_NOTE[kind]
+        f"Vectors of the input → layer {layer} map; above each energy map, the share of the vector's energy inside "
+        f"the region (compare with the region's share of the image). "
     )
+    if twin is not None:
+        extra += (
+            "Second line of each title: the same share for the untrained twin's vector (the same network at its "
+            "initial random weights, the same input): its vectors already lean on the object, where the input varies, so the claim compares "
+            "the trained shares with the twin's, paired over inputs. "
+        )
+    extra += NETWORK_NOTE[kind]
     return finish(
         fig,
         f"M7 — {NETWORK_TITLE[kind]}: top-2 right singular vectors (layer {layer}) beside each input",

@@ -91,18 +91,148 @@ def likelihood_curves(likelihood: pd.DataFrame, claims: pd.DataFrame) -> dict:
     return finish(fig, "O2 — CD-1 vs CD-k vs PCD on a small RBM with exact likelihood", claims, n_hidden_note)
 
 
-def gibbs_samples(samples: dict, summary: pd.DataFrame, coverage: pd.DataFrame, claims: pd.DataFrame) -> dict:
+UNCERTIFIED = "0.6"  # the grey of a likelihood that AIS cannot certify
+
+
+def _certified(row) -> bool:
+    """Whether AIS's likelihood of a summary row stands: a value, and AIS not below a certain lower bound of log Z."""
+    value = row.get("test_log_likelihood", np.nan)
+    short = row.get("ais_short_by_at_least", 0.0)
+    return bool(np.isfinite(value) and not (np.isfinite(short) and short > 0))
+
+
+def _likelihood_panel(ax, summary: pd.DataFrame, colours: dict) -> None:
+    """Each model's AIS test log-likelihood beside the paper's; one AIS cannot certify is drawn grey and hollow."""
+    value = summary.get("test_log_likelihood", pd.Series(np.nan, index=summary.index))
+    rated = summary[np.isfinite(value) | np.isfinite(summary["paper_log_likelihood"])].reset_index(drop=True)
+    labelled = set()
+
+    def once(label: str) -> str | None:  # each legend entry once
+        if label in labelled:
+            return None
+        labelled.add(label)
+        return label
+
+    for k, row in rated.iterrows():
+        estimate = row.get("test_log_likelihood", np.nan)
+        low = row.get("test_log_likelihood_low", np.nan)
+        paper = row["paper_log_likelihood"]
+        if _certified(row):
+            colour = colours.get(row["model"], "grey")
+            ax.errorbar(
+                estimate,
+                k,
+                xerr=row["log_z_se"],
+                fmt="o",
+                ms=7,
+                color=colour,
+                mfc="white",
+                label=once("ours, AIS estimate ± s.e."),
+            )
+            if np.isfinite(low):
+                ax.plot([low, estimate], [k, k], color=colour, lw=1)
+                ax.plot(
+                    low,
+                    k,
+                    marker="<",
+                    ms=8,
+                    color=colour,
+                    ls="none",
+                    label=once("ours, cautious: at most this (what the claim uses)"),
+                )
+            text = f"{estimate:.1f}, cautious {low:.1f}"
+            anchor = estimate
+        elif np.isfinite(estimate):  # AIS fell below a certain lower bound of log Z: only an upper limit is known
+            ax.plot(
+                estimate,
+                k,
+                marker="o",
+                ms=7,
+                mfc="none",
+                mec=UNCERTIFIED,
+                color=UNCERTIFIED,
+                ls="none",
+                label=once("not certified by AIS (grey): AIS's estimate"),
+            )
+            if np.isfinite(low):
+                ax.plot([low, estimate], [k, k], color=UNCERTIFIED, lw=1, ls="--")
+                ax.plot(
+                    low,
+                    k,
+                    marker="<",
+                    ms=8,
+                    mfc="none",
+                    mec=UNCERTIFIED,
+                    color=UNCERTIFIED,
+                    ls="none",
+                    label=once("not certified by AIS: at most this"),
+                )
+            short = row.get("ais_short_by_at_least", np.nan)
+            text = f"not certified by AIS (≥ {short:.1f} nats short): at most {low:.1f}"
+            anchor = estimate
+        else:
+            text = "ours: no estimate, not certified by AIS"
+            anchor = paper
+        if np.isfinite(paper):
+            ax.plot(paper, k, marker="D", ms=7, mfc="white", mec="black", ls="none", label=once("paper (S&H 2009)"))
+            text += f"  (paper {paper:.2f})"
+        ax.annotate(
+            text,
+            (anchor, k),
+            xytext=(0, -13),
+            textcoords="offset points",
+            ha="center",
+            fontsize=7,
+            color="black" if _certified(row) else "0.35",
+        )
+    values = pd.concat(
+        [
+            rated.get("test_log_likelihood", pd.Series(dtype=float)),
+            rated.get("test_log_likelihood_low", pd.Series(dtype=float)),
+            rated["paper_log_likelihood"],
+        ]
+    )
+    values = values[np.isfinite(values)].to_numpy()
+    if len(values):
+        span = max(values.max() - values.min(), 5.0)
+        ax.set_xlim(values.min() - 0.3 * span, values.max() + 0.3 * span)
+    ax.set_yticks(np.arange(len(rated)))
+    ax.set_yticklabels(rated["model"], fontsize=8)
+    ax.set_ylim(len(rated) - 0.4, -0.5)
+    ax.set_xlabel("test log-likelihood, nats per digit (DBMs: their variational bound)")
+    ax.set_title("likelihood: ours beside the paper's (higher is better)", fontsize=9)
+    handles, labels = ax.get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda i: ("not certified" in labels[i], "paper" in labels[i]))
+    # outside the axes, at the right: it hides no point; ours and the paper's first, then what is not certified
+    ax.legend(
+        [handles[i] for i in order],
+        [labels[i] for i in order],
+        fontsize=7,
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        borderaxespad=0.0,
+    )
+
+
+def gibbs_samples(
+    samples: dict, summary: pd.DataFrame, coverage: pd.DataFrame, claims: pd.DataFrame, updates_note: str = ""
+) -> dict:
     """O3: real digits and Gibbs samples of the RBM, the DBMs (and the DBN for comparison), each with the judge's
-    label; below, class coverage of the same chains against Gibbs steps and each model's AIS test log-likelihood
-    beside the paper's."""
-    columns, shown = 10, 20
+    label, one row of samples per model; below, class coverage of the same chains against Gibbs steps and each
+    model's AIS test log-likelihood beside the paper's. ``updates_note``, when given, is written under the title
+    (e.g. how far the preset's training is from the reference's)."""
+    columns = shown = 20
     by_model = summary.set_index("model")
     n_rows = len(samples["names"])
+    row_height = 1.2
     with styled():
-        fig = new_figure(10, 2.9 * n_rows + 3.6)
-        subs = fig.subfigures(n_rows + 1, 1, height_ratios=[2.9] * n_rows + [3.4])
+        fig = new_figure(15, row_height * n_rows + 3.9 + (0.3 if updates_note else 0.0))
+        top, bottom = fig.subfigures(2, 1, height_ratios=[row_height * n_rows + (0.3 if updates_note else 0.0), 3.9])
+        if updates_note:
+            top.suptitle(updates_note, fontsize=9, style="italic", color="0.3")
+        model_rows = np.atleast_1d(top.subfigures(n_rows, 1))
         for sub, name, images, probabilities in zip(
-            subs[:-1], samples["names"], samples["images"], samples["probabilities"]
+            model_rows, samples["names"], samples["images"], samples["probabilities"]
         ):
             entry = by_model.loc[name]
             role = {"control": " — control", "comparison (not on the slide)": " — comparison, not on the slide"}.get(
@@ -110,8 +240,10 @@ def gibbs_samples(samples: dict, summary: pd.DataFrame, coverage: pd.DataFrame, 
             )
             likelihood = ""
             if np.isfinite(entry.get("test_log_likelihood", np.nan)):
-                if entry.get("ais_short_by_at_least", 0.0) > 0:  # AIS shown to have missed states: an upper limit only
-                    likelihood = f", test log-lik. at most {entry['test_log_likelihood_low']:.1f} (AIS missed states)"
+                if not _certified(entry):  # AIS shown to have missed states: an upper limit only
+                    likelihood = (
+                        f", test log-lik. at most {entry['test_log_likelihood_low']:.1f} (not certified by AIS)"
+                    )
                 else:
                     likelihood = f", test log-lik. {entry['test_log_likelihood_low']:.1f} (cautious)"
             sub.suptitle(
@@ -119,14 +251,14 @@ def gibbs_samples(samples: dict, summary: pd.DataFrame, coverage: pd.DataFrame, 
                 f"{entry['digit_fraction']:.0%} confident digits, {entry['classes']} classes{likelihood}",
                 fontsize=9,
                 fontweight="bold",
-                x=0.01,
+                x=0.005,
                 ha="left",
             )
             titles = [
                 ("–" if p.argmax() == 10 else str(p.argmax())) + f" ({p.max():.2f})" for p in probabilities[:shown]
             ]
             image_grid(sub, images[:shown].reshape(-1, 28, 28), columns, titles=titles)
-        left, right = subs[-1].subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1], "wspace": 0.45})
+        left, right = bottom.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25], "wspace": 0.1})
         models = list(dict.fromkeys(coverage["model"]))
         colours = dict(zip(models, sns.color_palette("deep", len(models))))
         for model in models:
@@ -140,72 +272,10 @@ def gibbs_samples(samples: dict, summary: pd.DataFrame, coverage: pd.DataFrame, 
         left.minorticks_off()
         left.set_ylim(-0.3, 10.5)
         left.set_xlabel("Gibbs steps from random states (the same chains)")
-        left.set_ylabel("digit classes among confident samples")
+        left.set_ylabel("digit classes among\nconfident samples")
         left.set_title("coverage of the classes as the chains mix", fontsize=9)
-        left.legend(fontsize=7, loc="upper left")
-        rated = summary[np.isfinite(summary.get("test_log_likelihood", pd.Series(dtype=float)))].reset_index(drop=True)
-        y = np.arange(len(rated))
-        for k, row in rated.iterrows():
-            colour = colours.get(row["model"], "grey")
-            right.errorbar(
-                row["test_log_likelihood"],
-                k,
-                xerr=row["log_z_se"],
-                fmt="o",
-                ms=7,
-                color=colour,
-                mfc="white",
-                label="ours, AIS estimate ± s.e." if k == 0 else None,
-            )
-            if "test_log_likelihood_low" in row and np.isfinite(row["test_log_likelihood_low"]):
-                right.plot([row["test_log_likelihood_low"], row["test_log_likelihood"]], [k, k], color=colour, lw=1)
-                right.plot(
-                    row["test_log_likelihood_low"],
-                    k,
-                    marker="<",
-                    ms=8,
-                    color=colour,
-                    ls="none",
-                    label="ours, cautious: at most this (what the claim uses)" if k == 0 else None,
-                )
-            if np.isfinite(row["paper_log_likelihood"]):
-                right.plot(
-                    row["paper_log_likelihood"],
-                    k,
-                    marker="D",
-                    ms=7,
-                    mfc="white",
-                    mec="black",
-                    ls="none",
-                    label="paper (S&H 2009)"
-                    if k == rated.index[np.isfinite(rated["paper_log_likelihood"])][0]
-                    else None,
-                )
-            short = row.get("ais_short_by_at_least", 0.0)
-            if short > 0:  # AIS shown to have missed states: only an upper limit is known
-                text = f"AIS missed states (≥ {short:.1f} nats): at most {row['test_log_likelihood_low']:.1f}"
-            else:
-                text = f"{row['test_log_likelihood']:.1f}, cautious {row['test_log_likelihood_low']:.1f}"
-            text += f"  (paper {row['paper_log_likelihood']:.2f})" if np.isfinite(row["paper_log_likelihood"]) else ""
-            right.annotate(
-                text,
-                (row["test_log_likelihood"], k),
-                xytext=(0, -13),
-                textcoords="offset points",
-                ha="center",
-                fontsize=7,
-            )
-        values = np.concatenate(
-            [rated["test_log_likelihood"], rated["test_log_likelihood_low"], rated["paper_log_likelihood"].dropna()]
-        )
-        span = max(values.max() - values.min(), 5.0)
-        right.set_xlim(values.min() - 0.25 * span, values.max() + 0.25 * span)
-        right.set_yticks(y)
-        right.set_yticklabels(rated["model"], fontsize=8)
-        right.set_ylim(len(rated) - 0.4, -1.3)  # room above the first row for the legend
-        right.set_xlabel("test log-likelihood, nats per digit (DBMs: their variational bound)")
-        right.set_title("likelihood: ours beside the paper's (higher is better)", fontsize=9)
-        right.legend(fontsize=7, loc="upper center", ncol=2)
+        left.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+        _likelihood_panel(right, summary, colours)
     return finish(
         fig,
         "O3 — Gibbs samples of an RBM and of 2- and 3-layer Deep Boltzmann Machines (MNIST), beside real digits",
@@ -217,7 +287,9 @@ def gibbs_samples(samples: dict, summary: pd.DataFrame, coverage: pd.DataFrame, 
         "uses, with log Z at its upper 3-s.e. end or at the certain lower bound from states near the test digits, whichever "
         "is larger — AIS errs low when its chains miss the heaviest states), on test digits binarised "
         "as each model's training digits (the PCD RBM: thresholded at ½; the DBMs: drawn once from the grey levels, as "
-        "the reference code does). The paper trained its DBMs for 300-500 epochs on 60,000 digits.",
+        "the reference code does). Grey, hollow: not certified by AIS — its log Z fell below that certain lower bound "
+        "(or there is no estimate), so only an upper limit on the likelihood is known. "
+        "The paper trained its DBMs for 300-500 epochs on 60,000 digits.",
     )
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from deepinside.pipeline.claims import caption
+from deepinside.claims.tables import caption
 
 CAPTION_WIDTH = 140
 

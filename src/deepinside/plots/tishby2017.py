@@ -9,8 +9,10 @@ from matplotlib.colors import LogNorm
 from deepinside.plots.style import finish, mode_palette, new_figure, styled
 
 
-def _plane(ax, information: pd.DataFrame, estimator: str = "binning", colorbar_fig=None) -> None:
-    """Information plane: mean over networks of (I(X;T), I(T;Y)) per layer and epoch, coloured by epoch."""
+def _plane(ax, information: pd.DataFrame, estimator: str = "binning", colorbar_fig=None) -> list:
+    """Information plane: mean over networks of (I(X;T), I(T;Y)) per layer and epoch, coloured by epoch.
+
+    Returns the layer labels (``L1``, ``L2``, …) placed beside each layer's last epoch."""
     part = information[information["estimator"] == estimator]
     mean = part.groupby(["layer", "epoch"])[["I_XT", "I_TY"]].mean().reset_index()
     epochs = mean["epoch"].clip(lower=1)
@@ -20,8 +22,9 @@ def _plane(ax, information: pd.DataFrame, estimator: str = "binning", colorbar_f
         ax.plot(rows["I_XT"], rows["I_TY"], color="grey", lw=0.5, zorder=1)
     points = ax.scatter(mean["I_XT"], mean["I_TY"], c=epochs, cmap="viridis", norm=norm, s=12, zorder=2)
     last = mean[mean["epoch"] == mean["epoch"].max()].sort_values("I_TY")
+    labels = []
     for rank, (_, row) in enumerate(last.iterrows()):  # staggered: layers that end close together stay readable
-        ax.annotate(
+        label = ax.annotate(
             f"L{int(row['layer'])}",
             (row["I_XT"], row["I_TY"]),
             fontsize=7,
@@ -29,10 +32,62 @@ def _plane(ax, information: pd.DataFrame, estimator: str = "binning", colorbar_f
             textcoords="offset points",
             arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "grey"},
         )
+        labels.append(label)
     ax.set_xlabel("I(X;T) (bits)")
     ax.set_ylabel("I(T;Y) (bits)")
     if colorbar_fig is not None:
         colorbar_fig.colorbar(points, ax=ax, label="epoch")
+    return labels
+
+
+def _labels_inside(fig, labels_by_axes: dict, margin: float = 4.0) -> None:
+    """Move the layer labels that stick out of their axes back inside (``margin`` points from the edges).
+
+    A label above the top would run into the panel's title, one past the right edge into the next
+    panel or the colour bar. The figure is laid out once to measure the labels; the labels of an axes
+    move down together (their staggering is kept), and each moves sideways on its own.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)  # lays the figure out, so that the extents are final
+    to_points = 72.0 / fig.dpi
+    pad = margin / to_points
+    for ax, labels in labels_by_axes.items():
+        frame = ax.get_window_extent(renderer)
+        boxes = [label.get_window_extent(renderer) for label in labels]
+        down = max([box.y1 - (frame.y1 - pad) for box in boxes] + [0.0])
+        for label, box in zip(labels, boxes):
+            dx, dy = label.xyann
+            up = max(0.0, (frame.y0 + pad) - (box.y0 - down))
+            left = max(0.0, box.x1 - (frame.x1 - pad)) - max(0.0, (frame.x0 + pad) - box.x0)
+            label.xyann = (dx - left * to_points, dy + (up - down) * to_points)
+
+
+def _single_dots(ax, means: pd.DataFrame, xlim: tuple, ylim: tuple, share: float = 0.03) -> None:
+    """Ring and name the layers whose whole trajectory fits in one dot (``share`` of the axes' spans)."""
+    spans = means.groupby("layer")[["I_XT", "I_TY"]].agg(lambda v: v.max() - v.min())
+    still = spans[(spans["I_XT"] <= share * (xlim[1] - xlim[0])) & (spans["I_TY"] <= share * (ylim[1] - ylim[0]))]
+    if still.empty:
+        return
+    lines = []
+    for layer in still.index:
+        rows = means[means["layer"] == layer]
+        x, y = rows["I_XT"].mean(), rows["I_TY"].mean()
+        ax.scatter([x], [y], s=260, facecolors="none", edgecolors="black", linewidths=1.0, zorder=3)
+        lines.append(f"L{int(layer)}: I(X;T) ≈ {x:.2f}, I(T;Y) ≈ {y:.2f}")
+    n_epochs = means["epoch"].nunique()
+    head = "a single dot (ringed):" if len(lines) == 1 else "single dots (ringed):"
+    ax.text(
+        0.04,
+        0.04,
+        f"{head} all {n_epochs} recorded epochs\nat the same place\n" + "\n".join(lines),
+        transform=ax.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize=8,
+        bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "0.7"},
+    )
 
 
 def information_planes(runs: list[pd.DataFrame], claims: pd.DataFrame) -> dict:
@@ -41,9 +96,11 @@ def information_planes(runs: list[pd.DataFrame], claims: pd.DataFrame) -> dict:
     with styled():
         fig = new_figure(5.0 * len(runs), 4.6)
         axes = np.atleast_1d(fig.subplots(1, len(runs), sharey=True))
+        labels = {}
         for ax, run in zip(axes, runs):
-            _plane(ax, run, colorbar_fig=fig if run is runs[-1] else None)
+            labels[ax] = _plane(ax, run, colorbar_fig=fig if run is runs[-1] else None)
             ax.set_title(f"train on {run['fraction'].iloc[0]:.0%} of the patterns ({run['member'].nunique()} networks)")
+        _labels_inside(fig, labels)  # labels of layers ending at the top ran into the titles
     return finish(
         fig,
         "T1 — information plane of a 12-10-7-5-4-3-2 tanh network (binning, 30 bins)",
@@ -105,16 +162,20 @@ def depth_sweep(
         means = binned.groupby(["depth", "layer", "epoch"])[["I_XT", "I_TY"]].mean()
         pad = lambda lo, hi: (lo - 0.05 * (hi - lo or 1.0), hi + 0.05 * (hi - lo or 1.0))
         xlim, ylim = pad(means["I_XT"].min(), means["I_XT"].max()), pad(means["I_TY"].min(), means["I_TY"].max())
+        labels = {}
         for k, run in enumerate(runs):
             ax = fig.add_subplot(grid[0, k])
-            _plane(ax, run)
+            labels[ax] = _plane(ax, run)
             ax.set_xlim(*xlim)  # one scale for every depth, so that depths can be compared
             ax.set_ylim(*ylim)
             ax.ticklabel_format(useOffset=False)
+            depth = run["depth"].iloc[0]
+            _single_dots(ax, means.loc[depth].reset_index(), xlim, ylim)
             if k > 0:
                 ax.set_ylabel("")
-            ax.set_title(f"{run['depth'].iloc[0]} hidden layer(s)", fontsize=9)
+            ax.set_title(f"{depth} hidden layer(s)", fontsize=9)
         ax = fig.add_subplot(grid[1, :])
+        # a linear axis from 0: bar heights are in proportion to the epochs (a log axis exaggerated differences)
         finite = epochs["median_epochs"].replace(np.inf, np.nan)
         ax.bar(epochs["depth"], finite, color=mode_palette(len(epochs)))
         for d, e in zip(epochs["depth"], epochs["median_epochs"]):
@@ -124,11 +185,16 @@ def depth_sweep(
                 "not reached" if not np.isfinite(e) else f"{e:g}",
                 ha="center",
                 va="bottom",
-                fontsize=8,
+                fontsize=9,
             )
-        ax.set_yscale("log")
+        highest = finite.max()
+        ax.set_ylim(0, 1.15 * highest if np.isfinite(highest) and highest > 0 else 1.0)
+        ax.set_xticks(epochs["depth"])
+        # every depth on the axis, also one without a bar ("not reached")
+        ax.set_xlim(epochs["depth"].min() - 0.6, epochs["depth"].max() + 0.6)
         ax.set_xlabel("number of hidden layers")
         ax.set_ylabel(f"epochs to test loss ≤ {test_loss_threshold:g} (median)")
+        _labels_inside(fig, labels)
     return finish(fig, "T3 — more hidden layers: information planes and epochs to good generalisation", claims)
 
 
@@ -139,11 +205,13 @@ def relu_and_kde(tanh: pd.DataFrame, relu: pd.DataFrame, claims: pd.DataFrame) -
     with styled():
         fig = new_figure(10, 4.4 * len(estimators))
         axes = np.atleast_2d(fig.subplots(len(estimators), 2))
+        labels = {}
         for row, estimator in zip(axes, estimators):
             for ax, (name, run) in zip(row, (("tanh", tanh), ("ReLU", relu))):
-                _plane(ax, run, estimator, colorbar_fig=fig if name == "ReLU" else None)
+                labels[ax] = _plane(ax, run, estimator, colorbar_fig=fig if name == "ReLU" else None)
                 networks = run[run["estimator"] == estimator]["member"].nunique()
                 ax.set_title(f"{name}, {titles[estimator]} ({networks} networks)", fontsize=10)
+        _labels_inside(fig, labels)  # the labels of layers ending at the top ran into the titles
     return finish(
         fig,
         "T4 — tanh vs ReLU under three estimators (Saxe et al. 2018's critique)",

@@ -22,21 +22,32 @@ from deepinside.pipeline.checkpointing import for_run
 from deepinside.pipeline.device import describe, generator, select_device
 
 TALK = "mototake2015"
-STAGES = ("pretrained", "finetuned")
+STAGES = ("untrained", "pretrained", "finetuned")
 
 
 # ---------------------------------------------------------------- the DBN as layer maps
 
 
 def dbn_layers(
-    stage: str, rbms: list[dict] | None = None, model: dict | None = None
+    stage: str, rbms: list[dict] | None = None, model: dict | None = None, twin: dict | None = None
 ) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Hidden layers of the DBN as (weight, bias) pairs: h(t+1) = σ(W(t) h(t) + B(t)).
 
     ``pretrained``: from the RBM stack (W = Wᵀ_RBM, B = hidden bias). ``finetuned``: the
     hidden layers of the fine-tuned network's state dict (the softmax output layer is
-    not a hidden layer and is left out).
+    not a hidden layer and is left out). ``untrained``: the stack before any learning,
+    the RBMs' initial state (Hinton 2010's guide, as :func:`deepinside.models.rbm.initial_parameters`):
+    W ~ N(0, init_scale²), hidden biases 0; ``twin`` gives ``sizes``, ``init_scale`` and ``seed``.
     """
+    if stage == "untrained":
+        if not twin:
+            raise ValueError("the untrained twin needs the DBN's sizes, init_scale and seed")
+        gen = torch.Generator().manual_seed(int(twin["seed"]))
+        sizes = list(twin["sizes"])
+        return [
+            (torch.randn(n_out, n_in, generator=gen) * float(twin["init_scale"]), torch.zeros(n_out))
+            for n_in, n_out in zip(sizes[:-1], sizes[1:])
+        ]
     if stage == "pretrained":
         if not rbms:
             raise ValueError("the pre-trained DBN needs its RBM stack")
@@ -89,10 +100,11 @@ def _dbn_and_images(
     noise: float,
     seed: int,
     dev: torch.device,
+    twin: dict | None = None,
 ) -> tuple[list[tuple[torch.Tensor, torch.Tensor]], torch.Tensor, np.ndarray]:
     """The DBN's hidden layers and the n (noisy) test images, in float64 on ``dev``; and their labels."""
     # float64: the spectra span ten decades; in float32 everything below ~1e-7 σ1 is rounding noise
-    layers = [(w.to(dev, torch.float64), b.to(dev, torch.float64)) for w, b in dbn_layers(stage, rbms, model)]
+    layers = [(w.to(dev, torch.float64), b.to(dev, torch.float64)) for w, b in dbn_layers(stage, rbms, model, twin)]
     x, labels = _test_images(mnist, n_images, seed)
     return layers, torch.as_tensor(_noisy(x, noise, seed), device=dev, dtype=torch.float64), labels
 
@@ -106,14 +118,16 @@ def dbn_spectra(
     device: str,
     rbms: list[dict] | None = None,
     model: dict | None = None,
+    twin: dict | None = None,
 ) -> dict:
     """Singular values of input → h(t) and h(t) → h(t+1) Jacobians for n test images (float64).
 
     Also keeps, for every input → h(t) map, the right singular vectors of the 1st, 2nd
-    and last singular value of each image (28×28 images in input space).
+    and last singular value of each image (28×28 images in input space). ``twin``: the
+    untrained stack's sizes and init scale (stage ``untrained``, M2's null).
     """
     dev = select_device(device)
-    layers, x, labels = _dbn_and_images(stage, rbms, model, mnist, n_images, noise, seed, dev)
+    layers, x, labels = _dbn_and_images(stage, rbms, model, mnist, n_images, noise, seed, dev, twin)
     started = time.perf_counter()
     with torch.no_grad():
         input_maps = jacobian.input_jacobians(layers, x)
@@ -222,6 +236,10 @@ def tsne_features(
 # ---------------------------------------------------------------- perturbations (M8)
 
 
+MAX_DOUBLINGS = 6  # M8's largest size: at most 2⁶ × max_spread
+HALF_AGREEMENT = 0.5  # M8's sizes reach until one kind of perturbation falls to this agreement
+
+
 def perturbation_robustness(
     mnist: dict,
     network: str,
@@ -244,7 +262,9 @@ def perturbation_robustness(
     random directions orthogonal to their first ``tangent_dimension`` principal
     directions, on the pixels that vary in the training data (normal). Both kinds get
     the same sizes, 0 … ``max_spread`` in units of the patch's spread along its first
-    tangent direction (1 = the edge of the data cloud). ``network`` is ``dbn`` (the
+    tangent direction (1 = the edge of the data cloud), the range doubled until one kind's
+    mean agreement falls to one half (and cut at the first size where it does): inside a
+    range where both kinds keep nearly every output the comparison cannot decide. ``network`` is ``dbn`` (the
     fine-tuned DBN, ``model``) or ``conv`` (the AlexNet-shaped net, ``weights``).
     """
     dev = select_device(device)
@@ -270,17 +290,28 @@ def perturbation_robustness(
         )
     )
     x_t = torch.as_tensor(x, device=dev)
-    units = np.linspace(0.0, max_spread, n_magnitudes)
-    sizes = np.asarray(spread)[:, None] * units[None, :]  # per image: multiples of its patch's tangent spread
-    rows = []
-    for kind, directions in (("tangent", tangent), ("normal", normal)):
-        d = torch.as_tensor(np.stack(directions), device=dev, dtype=x_t.dtype)
-        agree = (
-            perturbation.agreement(predict, x_t, d, torch.as_tensor(sizes, device=dev, dtype=x_t.dtype)).cpu().numpy()
+    kinds = {"tangent": tangent, "normal": normal}
+    directions = {kind: torch.as_tensor(np.stack(d), device=dev, dtype=x_t.dtype) for kind, d in kinds.items()}
+    # The sizes reach until one kind of perturbation falls to half agreement, so that the two
+    # kinds can differ: the range doubles (at most MAX_DOUBLINGS times) until it does.
+    for doubling in range(MAX_DOUBLINGS + 1):
+        units = np.linspace(0.0, max_spread * 2**doubling, n_magnitudes)
+        sizes = np.asarray(spread)[:, None] * units[None, :]  # per image: multiples of its patch's tangent spread
+        size_t = torch.as_tensor(sizes, device=dev, dtype=x_t.dtype)
+        agree = {kind: perturbation.agreement(predict, x_t, d, size_t).cpu().numpy() for kind, d in directions.items()}
+        lowest = np.min([a.mean(axis=(0, 1)) for a in agree.values()], axis=0)  # per size, the less robust kind
+        print(
+            f"[M8 {network}] sizes up to {units[-1]:g} spreads: lowest mean agreement {lowest[-1]:.3f}",
+            file=sys.stderr,
         )
-        for i in range(agree.shape[0]):
-            for j in range(agree.shape[1]):
-                for m, unit in enumerate(units):
+        if lowest[-1] <= HALF_AGREEMENT:
+            break
+    last = int(np.argmax(lowest <= HALF_AGREEMENT)) if (lowest <= HALF_AGREEMENT).any() else len(units) - 1
+    rows = []
+    for kind, a in agree.items():
+        for i in range(a.shape[0]):
+            for j in range(a.shape[1]):
+                for m, unit in enumerate(units[: last + 1]):
                     rows.append(
                         {
                             "network": network,
@@ -289,7 +320,7 @@ def perturbation_robustness(
                             "index": j + 1,
                             "magnitude": float(unit),
                             "size_l2": float(sizes[i, m]),
-                            "agree": bool(agree[i, j, m]),
+                            "agree": bool(a[i, j, m]),
                         }
                     )
     return {"agreement": pd.DataFrame(rows)}

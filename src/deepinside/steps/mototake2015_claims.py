@@ -10,11 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from deepinside.claims import values
 from deepinside.data import mnist as mnist_data
 from deepinside.measures import spectrum_measures
-from deepinside.pipeline import claims
-
-TALK = "mototake2015"
 
 
 def _per_image(spectra: pd.DataFrame, measure, **select) -> pd.Series:
@@ -26,12 +24,9 @@ def _per_image(spectra: pd.DataFrame, measure, **select) -> pd.Series:
     return pd.Series(measure(values.to_numpy()), index=values.index)
 
 
-def _paired_claim(figure: str, text: str, after: pd.Series, before: pd.Series, note: str) -> dict:
-    """A claim that ``after − before`` (paired by image) is positive beyond two standard errors."""
-    mean, two_se = claims.paired_difference(after.sort_index(), before.sort_index())
-    return claims.claim(
-        TALK, figure, text, mean, ">", round(two_se, 6), note + "; threshold = 2 standard errors of the paired mean"
-    )
+def _paired(claim_id: str, after: pd.Series, before: pd.Series, note: str, **kwargs) -> dict:
+    """The value of a claim that ``after − before`` (paired by image) is positive beyond two standard errors."""
+    return values.paired(claim_id, after.sort_index(), before.sort_index(), note=note, **kwargs)
 
 
 def _layer_summary(spectra: pd.DataFrame) -> pd.DataFrame:
@@ -55,36 +50,43 @@ def _layer_summary(spectra: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def steep_spectrum(spectra: pd.DataFrame) -> dict:
-    """M2 claims: after pre-training the deepest layer has the steepest spectrum and few σ > 1."""
-    summary = _layer_summary(spectra)
-    by_layer = summary.set_index("layer")
-    deepest = by_layer.index.max()
-    others = by_layer.drop(index=deepest)
+def steep_spectrum(spectra: pd.DataFrame, twin: pd.DataFrame) -> dict:
+    """M2: after pre-training the deepest layer has the steepest spectrum, against the untrained
+    twin (the same stack with the RBMs' initial weights: a stack of random sigmoid layers
+    already steepens with depth), and few σ > 1."""
+    summary = _layer_summary(pd.concat([spectra, twin], ignore_index=True))
+
+    def ratio(stage):
+        by_layer = summary[summary["stage"] == stage].set_index("layer")
+        deepest = by_layer.index.max()
+        return (
+            deepest,
+            by_layer,
+            by_layer.loc[deepest, "effective_rank"] / by_layer.drop(index=deepest)["effective_rank"].min(),
+        )
+
+    deepest, by_layer, trained = ratio("pretrained")
+    _, twin_layers, untrained = ratio("untrained")
     note = "; ".join(
         f"layer {layer}: {row.count_above_1:.1f} σ>1, effective rank {row.effective_rank:.1f}"
         for layer, row in by_layer.iterrows()
     )
+    note += "; untrained twin: " + "; ".join(
+        f"layer {layer}: {row.count_above_1:.1f} σ>1, effective rank {row.effective_rank:.1f}"
+        for layer, row in twin_layers.iterrows()
+    )
     rows = [
-        claims.claim(
-            TALK,
-            "M2",
-            f"the deepest layer (h{deepest}) has the steepest spectrum (its effective rank / the smallest of the other layers')",
-            by_layer.loc[deepest, "effective_rank"] / others["effective_rank"].min(),
-            "<",
-            1.0,
-            note,
+        values.value(
+            "steepest", trained, threshold=min(1.0, untrained), null=untrained, note=note, deepest=int(deepest)
         ),
-        claims.claim(
-            TALK,
-            "M2",
-            f"few directions are expanded at layer {deepest} (mean number of σ > 1 over images; talk: at most 5)",
+        values.value(
+            "few_expanded",
             by_layer.loc[deepest, "count_above_1"],
-            "<=",
-            5.0,
+            null=twin_layers.loc[deepest, "count_above_1"],
+            deepest=int(deepest),
         ),
     ]
-    return {"summary": summary, "claims": claims.table(rows)}
+    return {"summary": summary, "claims": values.table(rows)}
 
 
 def finetuning_expansion(pretrained: pd.DataFrame, finetuned: pd.DataFrame) -> dict:
@@ -97,15 +99,16 @@ def finetuning_expansion(pretrained: pd.DataFrame, finetuned: pd.DataFrame) -> d
         before = _per_image(pretrained, spectrum_measures.count_above, layer=t, map=f"input→h{t}")
         after = _per_image(finetuned, spectrum_measures.count_above, layer=t, map=f"input→h{t}")
         rows.append(
-            _paired_claim(
-                "M4",
-                f"fine-tuning increases the number of σ > 1 of input → h{t} (after − before, mean over images)",
+            _paired(
+                "more_expanded",
                 after,
                 before,
                 f"layer {t}: {counts.loc[t, 'pretrained']:.1f} → {counts.loc[t, 'finetuned']:.1f} σ > 1",
+                key=t,
+                null=0.0,
             )
         )
-    return {"summary": summary, "claims": claims.table(rows)}
+    return {"summary": summary, "claims": values.table(rows)}
 
 
 def _vector_measures(vectors: dict, layer: int, support: np.ndarray) -> dict:
@@ -121,9 +124,9 @@ def _vector_measures(vectors: dict, layer: int, support: np.ndarray) -> dict:
 
 def _measure_table(measures: dict, suffix: str = "") -> pd.DataFrame:
     columns = {}
-    for name, values in measures.items():
+    for name, per_vector in measures.items():
         for j, vector in enumerate(("v1", "v2", "last")):
-            columns[f"{name}_{vector}{suffix}"] = values[:, j]
+            columns[f"{name}_{vector}{suffix}"] = per_vector[:, j]
     return pd.DataFrame({"image": np.arange(len(next(iter(measures.values())))), **columns})
 
 
@@ -138,26 +141,24 @@ def vector_localisation(vectors: dict, mnist: dict, layer: int) -> dict:
     m = _vector_measures(vectors, layer, support)
     area = float(support.mean())
     rows = [
-        _paired_claim(
-            "M3",
-            f"the top singular vector (layer {layer}) lies on the digits: energy share of mean-removed v1 inside the MNIST "
-            "mean-image support, minus the support's area share",
+        _paired(
+            "on_the_digits",
             pd.Series(m["stroke_share"][:, 0]),
             pd.Series(np.full(len(m["stroke_share"]), area)),
             f"v1 {m['stroke_share'][:, 0].mean():.3f}, v2 {m['stroke_share'][:, 1].mean():.3f}, last {m['stroke_share'][:, 2].mean():.3f}, "
             f"support {area:.3f} of the image; share of v1's energy left after removing its mean {m['mean_removed'][:, 0].mean():.2f} "
             "(a uniform wash: 0)",
+            layer=layer,
         ),
-        _paired_claim(
-            "M3",
-            "the top vectors are smooth strokes, the last is noise (lag-1 spatial autocorrelation, v1 − last)",
+        _paired(
+            "smooth_strokes",
             pd.Series(m["smoothness"][:, 0]),
             pd.Series(m["smoothness"][:, 2]),
             f"v1 {m['smoothness'][:, 0].mean():.3f}, v2 {m['smoothness'][:, 1].mean():.3f}, last {m['smoothness'][:, 2].mean():.3f} "
             "(white noise ≈ 0)",
         ),
     ]
-    return {"energy": _measure_table(m), "claims": claims.table(rows)}
+    return {"energy": _measure_table(m), "claims": values.table(rows)}
 
 
 def vector_blurring(pretrained: dict, finetuned: dict, mnist: dict, layer: int) -> dict:
@@ -165,59 +166,58 @@ def vector_blurring(pretrained: dict, finetuned: dict, mnist: dict, layer: int) 
     support = spectrum_measures.digit_support(mnist_data.to_unit_interval(mnist["x_train"]))
     before, after = _vector_measures(pretrained, layer, support), _vector_measures(finetuned, layer, support)
     rows = [
-        _paired_claim(
-            "M5",
-            f"after fine-tuning the top vectors (layer {layer}) are less sharp: stroke share of v1 (energy of mean-removed v1 "
-            "on the digit support), before − after",
+        _paired(
+            "less_sharp",
             pd.Series(before["stroke_share"][:, 0]),
             pd.Series(after["stroke_share"][:, 0]),
             f"v1 stroke share {before['stroke_share'][:, 0].mean():.3f} → {after['stroke_share'][:, 0].mean():.3f}, "
             f"smoothness {before['smoothness'][:, 0].mean():.3f} → {after['smoothness'][:, 0].mean():.3f}; "
             f"v2 stroke share {before['stroke_share'][:, 1].mean():.3f} → {after['stroke_share'][:, 1].mean():.3f}",
+            layer=layer,
         )
     ]
     table = _measure_table(before, "_before").merge(_measure_table(after, "_after"), on="image")
-    return {"energy": table, "claims": claims.table(rows)}
+    return {"energy": table, "claims": values.table(rows)}
 
 
 def perturbation_robustness(agreements: list[pd.DataFrame]) -> dict:
-    """M8 claims, per network: is the output more robust to tangent than to normal perturbations?
+    """M8, per network: is the output more robust to tangent than to normal perturbations?
 
-    Per image, the agreement is averaged over its directions and the perturbation
-    sizes (in units of the data patch's tangent spread); tangent − normal is compared,
-    paired over images, with two standard errors. The claim is the slide's (seed 000:
-    the output is robust along tangent directions); the note says which was, and how
-    the report's reading fares (seed 003 §3: perturbing the extracted directions
-    disturbs the output, perturbing the discarded ones leaves it robust — the opposite).
+    Per image, the agreement is averaged over its directions and the perturbation sizes
+    (in units of the data patch's tangent spread, up to the size at which one kind first
+    falls to half agreement: see :func:`deepinside.steps.mototake2015.perturbation_robustness`);
+    tangent − normal is compared, paired over images, with two standard errors. The claim
+    is the slide's (the output is robust along tangent directions); the note says which
+    was, and how the report's reading fares (perturbing the extracted directions disturbs
+    the output, perturbing the discarded ones leaves it robust — the opposite).
     """
     table = pd.concat(agreements, ignore_index=True)
-    names = {"dbn": "fine-tuned DBN", "conv": "AlexNet-shaped net"}
     rows = []
     for network, part in table.groupby("network", sort=False):
         per_image = part.groupby(["direction", "image"])["agree"].mean().unstack("direction")
-        mean, two_se = claims.paired_difference(per_image["tangent"], per_image["normal"])
+        mean, two_se = values.paired_difference(per_image["tangent"], per_image["normal"])
         verdict = "tangent" if mean > two_se else "normal" if mean < -two_se else "neither (within 2 standard errors)"
         largest = part["magnitude"].max()
+        at_largest = part[part["magnitude"] == largest].groupby("direction")["agree"].mean()
         rows.append(
-            claims.claim(
-                TALK,
-                "M8",
-                f"the {names.get(network, network)}'s output is more robust to tangent than to normal perturbations "
-                f"(seed 000's slide; mean agreement over sizes 0-{largest:g} tangent spreads of the data, tangent − normal)",
+            values.value(
+                "tangent_robust" if network == "dbn" else "conv_tangent_robust",
                 mean,
-                ">",
-                round(two_se, 6),
-                f"agreement: tangent {per_image['tangent'].mean():.3f}, normal {per_image['normal'].mean():.3f} → more robust: {verdict}; "
-                f"seed 003 §3's reading (normal more robust) {'holds' if verdict == 'normal' else 'does not hold'}; "
+                threshold=two_se,
+                null=0.0,
+                note=f"sizes 0–{largest:g} tangent spreads; agreement: tangent {per_image['tangent'].mean():.3f}, "
+                f"normal {per_image['normal'].mean():.3f} → more robust: "
+                f"{verdict}; at the largest size: tangent {at_largest['tangent']:.3f}, normal {at_largest['normal']:.3f}; "
+                f"the report's reading (normal more robust) {'holds' if verdict == 'normal' else 'does not hold'}; "
                 f"directions from the data (local PCA of same-class neighbours; normal ones on the pixels that vary in the data), "
-                f"N = {per_image.shape[0]}×{part['index'].nunique()} per kind; threshold = 2 standard errors of the paired mean",
+                f"N = {per_image.shape[0]}×{part['index'].nunique()} per kind",
             )
         )
-    return {"agreement": table, "claims": claims.table(rows)}
+    return {"agreement": table, "claims": values.table(rows)}
 
 
 def digit_separation(embeddings: list[dict]) -> dict:
-    """M1 claims: 10-NN accuracy in the embedding per layer; it rises with depth after fine-tuning."""
+    """M1: 10-NN accuracy in the embedding per layer; it rises with depth after fine-tuning."""
     table = pd.DataFrame(
         [
             {"features": str(e["features"]), "knn_accuracy": float(e["knn_accuracy"]), "points": len(e["labels"])}
@@ -237,43 +237,27 @@ def digit_separation(embeddings: list[dict]) -> dict:
             [f"{accuracy['input']:.3f}"] + [f"{accuracy[f'pretrained_h{t}']:.3f}" for t in depth]
         )
     rows = [
-        claims.claim(
-            TALK, "M1", "digits separate in the 3-D t-SNE of the pixels (10-NN accuracy)", accuracy["input"], ">", 0.5
-        ),
-        claims.claim(
-            TALK,
-            "M1",
-            f"separation rises with depth after fine-tuning (10-NN accuracy, h{depth[-1]} − pixels)",
+        values.value("pixels_separate", accuracy["input"], null=0.1),
+        values.value(
+            "rises_with_depth",
             path[-1] - path[0],
-            ">",
-            0.0,
-            note,
+            null=0.0,
+            note=note,
+            deepest=depth[-1],
         ),
-        claims.claim(
-            TALK,
-            "M1",
-            "it rises at every layer after fine-tuning (fraction of layer-to-layer steps that raise it by more than 2 standard errors)",
+        values.value(
+            "rises_every_layer",
             float(np.mean(np.diff(path) > 2 * step_se)),
-            ">=",
-            1.0,
-            "steps: "
+            note="steps: "
             + ", ".join(f"{d:+.3f} (2 s.e. {2 * e:.3f})" for d, e in zip(np.diff(path), step_se))
             + f"; s.e. of a step: √(p(1−p)/n) of both accuracies combined, n = {n_points} points",
         ),
     ]
-    return {"accuracy": table, "claims": claims.table(rows)}
+    return {"accuracy": table, "claims": values.table(rows)}
 
 
-NETWORKS = {
-    "imagenet": "AlexNet with ImageNet weights",
-    "mnist": "AlexNet-shaped net trained on MNIST (offline stand-in for ImageNet AlexNet)",
-}
-
-
-def alexnet_steepness(
-    spectra: list[pd.DataFrame], untrained: pd.DataFrame, weights_source: str, steep_layer: int
-) -> dict:
-    """M6 claim: learning makes the spectrum steep by layer 5 — log(σ1/σk) of the top k, layer 5
+def alexnet_steepness(spectra: list[pd.DataFrame], untrained: pd.DataFrame, steep_layer: int) -> dict:
+    """M6: learning makes the spectrum steep by layer 5 — log(σ1/σk) of the top k, layer 5
     minus layer 1, of the trained net minus that of its untrained twin, paired over inputs.
 
     The untrained twin (same architecture, same inputs) is the null: a randomly initialised
@@ -288,57 +272,52 @@ def alexnet_steepness(
     trained_rise, twin_rise = decay[steep_layer] - decay[1], twin[steep_layer] - twin[1]
     note = (
         ", ".join(f"L{k}: {v.mean():.3f}" for k, v in decay.items()) + " (mean log σ1/σk, trained); "
-        f"layer {steep_layer} − layer 1: trained {trained_rise.mean():.3f}, untrained twin {twin_rise.mean():.3f}; {NETWORKS[weights_source]}"
+        f"layer {steep_layer} − layer 1: trained {trained_rise.mean():.3f}, untrained twin {twin_rise.mean():.3f}"
     )
-    rows = [
-        _paired_claim(
-            "M6",
-            f"learning makes the spectrum steep by layer {steep_layer} (log σ1/σk of the top k, layer {steep_layer} − layer 1, "
-            "trained net − its untrained twin)",
-            trained_rise,
-            twin_rise,
-            note,
-        )
-    ]
-    return {"spectra": table, "claims": claims.table(rows)}
+    row = _paired("learned_steepening", trained_rise, twin_rise, note, null=0.0, layer=steep_layer)
+    return {
+        "spectra": table,
+        "twin": untrained[untrained["layer"].isin([1, steep_layer])],
+        "claims": values.table([row]),
+    }
 
 
 def object_vectors(trained: dict, untrained: dict) -> dict:
-    """M7 claim: learning puts the top singular vectors on the object — the share of v1, v2's
+    """M7: learning puts the top singular vectors on the object — the share of v1, v2's
     energy inside the object region, trained net minus its untrained twin, paired over inputs
     (the twin's vectors already lean on the object, which is where the input varies)."""
     kind, layer = str(trained["kind"]), int(trained["layer"])
-    network = "AlexNet (ImageNet)" if kind == "imagenet" else "AlexNet-shaped net trained on MNIST"
     region = "the object region (border-colour contrast, Otsu)" if kind == "imagenet" else "the digit's own pixels"
     shares, twin, areas = np.asarray(trained["shares"]), np.asarray(untrained["shares"]), np.asarray(trained["areas"])
-    rows = [
-        _paired_claim(
-            "M7",
-            f"learning puts the top singular vectors (layer {layer}) on the object: energy share of v1, v2 inside {region}, "
-            f"trained − untrained twin ({network})",
-            pd.Series(shares.mean(1)),
-            pd.Series(twin.mean(1)),
-            f"trained v1 {shares[:, 0].mean():.3f}, v2 {shares[:, 1].mean():.3f}; untrained twin v1 {twin[:, 0].mean():.3f}, "
-            f"v2 {twin[:, 1].mean():.3f}; region {areas.mean():.3f} of the image (from the image, not from the network)",
-        )
-    ]
-    return {"claims": claims.table(rows)}
+    row = _paired(
+        "learned_object",
+        pd.Series(shares.mean(1)),
+        pd.Series(twin.mean(1)),
+        f"trained v1 {shares[:, 0].mean():.3f}, v2 {shares[:, 1].mean():.3f}; untrained twin v1 {twin[:, 0].mean():.3f}, "
+        f"v2 {twin[:, 1].mean():.3f}; region {areas.mean():.3f} of the image (from the image, not from the network)",
+        null=0.0,
+        layer=layer,
+        region=region,
+    )
+    return {"claims": values.table([row])}
+
+
+TOP_K = 10  # M9's information-carrying directions: the 10 largest singular values (AlexNet's spectra keep 10)
 
 
 def noise_information(
     dbn: list[pd.DataFrame], alexnet: list[pd.DataFrame], dbn_layers_shown: list[int], alexnet_layers_shown: list[int]
 ) -> dict:
-    """M9 claims: added noise impedes information transfer (情報の伝達が阻害) — the singular values that carry it fall.
+    """M9: added noise impedes information transfer (情報の伝達が阻害) — the singular values that carry it fall.
 
-    Per network and layer, paired over images: Σ log10 σ of the input → layer map at no
-    noise minus at the largest noise (positive: noise shrinks the map, less is passed on).
-    The number of σ > 1 is reported beside it.
-
-    The talk's mechanism is saturation: noise pushes sigmoid units into their flat tails,
-    so their derivatives and the map's singular values fall. It applies to the DBN's
-    layers and, through the stack of ReLUs and max-pools, to a deep conv layer; at the
-    conv net's first layer (one convolution and a ReLU) noise instead switches more units
-    on, which raises Σ log σ by construction, so that layer is reported, not asked.
+    Per network and layer, on the directions that carry the information — the
+    :data:`TOP_K` largest singular values of the input → layer map (the rest, down to
+    1e-8, are directions the map discards) — Σ log10 σ per image at each noise level.
+    The claim asks for a monotone fall: every step from one noise level to the next
+    lowers it, paired over images; the value is the least significant step's mean drop
+    (its threshold two standard errors of that step), or, where a step rises significantly,
+    that step's: a significant rise anywhere fails it. Every
+    layer shown is a row.
     """
     dbn_table = pd.concat(dbn, ignore_index=True)
     dbn_table = dbn_table[dbn_table["map"].str.startswith("input") & dbn_table["layer"].isin(dbn_layers_shown)]
@@ -348,33 +327,43 @@ def noise_information(
     table = pd.concat(
         [dbn_table.assign(network="DBN")[keep], alex_table.assign(network="AlexNet")[keep]], ignore_index=True
     )
-    rows, reported = [], ""
-    for (network, layer), group in table.groupby(["network", "layer"]):
+    top = table[table["index"] <= TOP_K]
+    rows = []
+    for (network, layer), group in top.groupby(["network", "layer"]):
         levels = sorted(group["noise"].unique())
         volume = {n: _per_image(group, spectrum_measures.log_volume, noise=n) for n in levels}
-        count = {n: _per_image(group, spectrum_measures.count_above, noise=n).mean() for n in levels}
-        spectrum = "full spectrum" if network == "DBN" else f"top {group['index'].max()} values"
-        if network == "AlexNet" and layer == 1:
-            reported = (
-                "; layer 1 (a convolution and a ReLU: noise switches units on, raising Σ log σ by construction) reported, "
-                "not asked: Σ log10 σ " + ", ".join(f"noise {n:g}: {volume[n].mean():.2f}" for n in levels)
-            )
-            continue
+        count = {
+            n: _per_image(
+                table[(table["network"] == network) & (table["layer"] == layer)], spectrum_measures.count_above, noise=n
+            ).mean()
+            for n in levels
+        }
+        steps = [
+            values.paired_difference(volume[a].sort_index(), volume[b].sort_index()) for a, b in zip(levels, levels[1:])
+        ]
+        rising = [j for j, (d, e) in enumerate(steps) if d < -e]  # a significant rise anywhere decides: it fails
+        weakest = (
+            min(rising, key=lambda j: steps[j][0] + steps[j][1])
+            if rising
+            else min(range(len(steps)), key=lambda j: steps[j][0] - steps[j][1])
+        )
+        drop, two_se = steps[weakest]
         rows.append(
-            _paired_claim(
-                "M9",
-                f"added noise impedes information transfer in the {'DBN' if network == 'DBN' else 'AlexNet-shaped net'} at layer {layer} "
-                f"(Σ log10 σ of input → layer, {spectrum}: at noise 0 − at noise {levels[-1]:g})",
-                volume[levels[0]],
-                volume[levels[-1]],
-                "Σ log10 σ: "
+            values.value(
+                "dbn_transfer" if network == "DBN" else "alexnet_transfer",
+                drop,
+                key=int(layer),
+                threshold=two_se,
+                null=0.0,
+                note=f"least significant step {levels[weakest]:g} → {levels[weakest + 1]:g}; Σ log10 σ of the top {TOP_K}: "
                 + ", ".join(f"noise {n:g}: {volume[n].mean():.2f}" for n in levels)
+                + "; drop per step: "
+                + ", ".join(
+                    f"{levels[j]:g}→{levels[j + 1]:g}: {d:+.2f} (2 s.e. {e:.2f})" for j, (d, e) in enumerate(steps)
+                )
                 + "; σ > 1: "
                 + ", ".join(f"{count[n]:.1f}" for n in levels),
+                k=TOP_K,
             )
         )
-    if reported:
-        for row in rows:
-            if "AlexNet" in row["claim"]:
-                row["note"] += reported
-    return {"spectra": table, "claims": claims.table(rows)}
+    return {"spectra": table, "claims": values.table(rows)}

@@ -7,19 +7,16 @@ mototake2015 steps analyse.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import torch
 
 from deepinside.data import mnist as mnist_data
-from deepinside.measures import rbm_likelihood, receptive_fields
+from deepinside.measures import rbm_likelihood
 from deepinside.models import dbm, dbn, digit_judge, networks
 from deepinside.models.classifier_training import Phase, epochs_for, train_classifier, validation_split
 from deepinside.models.rbm import train_rbm
-from deepinside.pipeline import claims
 from deepinside.pipeline.checkpointing import for_run
 from deepinside.pipeline.device import generator, select_device
 
-TALK = "okatani2013"
 N_CLASSES = 10
 
 
@@ -139,108 +136,6 @@ def finetune(
     return {"model": {k: v.cpu() for k, v in model.state_dict().items()}, "history": history}
 
 
-TRAINED = 0.2  # a net whose train error stays above this never left its plateau
-
-
-def pretraining_benefit(histories: list[pd.DataFrame]) -> dict:
-    """O4: test error of pre-trained vs random init at each net's early-stopping epoch, per training-set size."""
-    chosen = []
-    for history in histories:
-        row = history[history["selected"]].iloc[-1]
-        chosen.append(
-            {
-                "init": row["init"],
-                "n_train": int(row["n_train"]),
-                "epoch": int(row["epoch"]),
-                "epochs_run": int(history["epoch"].max()),
-                "train_error": row["train_error"],
-                "validation_error": row["validation_error"],
-                "test_error": row["test_error"],
-            }
-        )
-    table = pd.DataFrame(chosen).sort_values(["n_train", "init"]).reset_index(drop=True)
-    pivot = table.pivot(index="n_train", columns="init", values="test_error")
-    if not {"pretrained", "random"} <= set(pivot.columns):
-        raise ValueError("O4 needs fine-tuning runs of both inits")
-    benefit = (pivot["random"] - pivot["pretrained"]).sort_index()
-    per_size = ", ".join(f"n={n}: {100 * b:+.1f} pt" for n, b in benefit.items())
-    worst = table.loc[table["train_error"].idxmax()]
-    rows = [
-        claims.claim(
-            TALK,
-            "O4",
-            f"pre-training lowers the test error with the fewest labels (random − pre-trained error at n={benefit.index[0]}, %-points)",
-            100 * benefit.iloc[0],
-            ">",
-            0.0,
-            per_size + "; both nets at their early-stopping epoch",
-        ),
-        claims.claim(
-            TALK,
-            "O4",
-            "the benefit is largest with little data (benefit at the smallest n − at the largest n, %-points)",
-            100 * (benefit.iloc[0] - benefit.iloc[-1]),
-            ">",
-            0.0,
-            per_size,
-        ),
-        claims.claim(
-            TALK,
-            "O4",
-            "both nets trained at every size (largest train error at the selected epoch, %; a net on its plateau would be near 90 %)",
-            100 * table["train_error"].max(),
-            "<",
-            100 * TRAINED,
-            f"worst: {worst['init']} at n={worst['n_train']} ({100 * worst['train_error']:.1f} %)",
-            kind="check",
-        ),
-    ]
-    return {"errors": table, "claims": claims.table(rows)}
-
-
-def filters(rbm: dict, mnist: dict, window: int, n_show: int, seed: int) -> dict:
-    """O1: first-layer RBM filters and how local they are (window energy share)."""
-    weights = rbm["W"].T.numpy().reshape(-1, mnist_data.IMAGE_SIDE, mnist_data.IMAGE_SIDE)
-    share = receptive_fields.window_energy_share(weights, window)
-    null = receptive_fields.window_energy_share(receptive_fields.permuted(weights, seed), window)
-    templates = receptive_fields.class_templates(mnist_data.to_unit_interval(mnist["x_train"]), mnist["y_train"])
-    template_shares = receptive_fields.window_energy_share(
-        templates.reshape(-1, mnist_data.IMAGE_SIDE, mnist_data.IMAGE_SIDE), window
-    )
-    digit_wide = float(template_shares.mean())
-    rows = [
-        claims.claim(
-            TALK,
-            "O1",
-            f"filters are structured, not noise (mean share of energy in the best {window}×{window} window, vs the same filters with shuffled pixels)",
-            share.mean(),
-            ">",
-            round(float(null.mean()), 4),
-        ),
-        claims.claim(
-            TALK,
-            "O1",
-            f"filters are localized stroke detectors (mean {window}×{window} energy share, vs whole-digit templates: "
-            "the ten class means, less the mean digit)",
-            share.mean(),
-            ">",
-            round(digit_wide, 4),
-            f"median {np.median(share):.3f}; {np.mean(share > digit_wide):.0%} of filters above the templates' mean; "
-            f"templates {template_shares.min():.3f}–{template_shares.max():.3f} (a global template scores this high, so only "
-            "a higher share shows locality)",
-        ),
-    ]
-    return {
-        "filters": {
-            "weights": weights[:n_show],
-            "share": share[:n_show],
-            "all_shares": share,
-            "window": np.array(window),
-        },
-        "claims": claims.table(rows),
-    }
-
-
 LIKELIHOOD_METHODS = ("cd1", "cdk", "pcd")
 
 
@@ -301,35 +196,6 @@ def likelihood_run(
     )
     history.insert(0, "method", label)
     return {"history": history}
-
-
-def likelihood_comparison(histories: list[pd.DataFrame]) -> dict:
-    """O2 claims: CD-1 gets most of CD-k's gain; PCD ends higher than CD-1 (exact test log-likelihood)."""
-    table = pd.concat(histories, ignore_index=True)
-    final = table[table["epoch"] == table["epoch"].max()].set_index("method")["test_log_likelihood"]
-    start = table[table["epoch"] == 0]["test_log_likelihood"].iloc[0]
-    cdk = next(m for m in final.index if m.startswith("CD-") and m != "CD-1")
-    gain_ratio = (final["CD-1"] - start) / (final[cdk] - start)
-    rows = [
-        claims.claim(
-            TALK,
-            "O2",
-            f"RBM learns well even with T = 1 (CD-1's gain in exact test log-likelihood as a fraction of {cdk}'s)",
-            gain_ratio,
-            ">=",
-            0.9,
-            f"nats/image: start {start:.1f}, CD-1 {final['CD-1']:.1f}, {cdk} {final[cdk]:.1f}, PCD {final['PCD']:.1f}",
-        ),
-        claims.claim(
-            TALK,
-            "O2",
-            "PCD reaches a higher likelihood than CD-1 (final exact test log-likelihood, PCD − CD-1, nats/image)",
-            final["PCD"] - final["CD-1"],
-            ">",
-            0.0,
-        ),
-    ]
-    return {"likelihood": table, "claims": claims.table(rows)}
 
 
 def train_generative_rbm(
@@ -482,22 +348,7 @@ def train_cnn(
         y_val=y[held_out],
         checkpoint=for_run(checkpoint, __name__, x=x, y=y, seed=seed, **settings),
     )
-    final = history.iloc[-1]
-    source = str(mnist["source"])
-    rows = [
-        claims.claim(
-            TALK,
-            "O5",
-            "a CNN reaches about 1 % test error on MNIST (final test error, %; talk: 1.1 % with cuda-convnet)",
-            100 * final["test_error"],
-            "<=",
-            1.5,
-            f"trained on {len(y)} images ({len(held_out)} held out in phase 1), tested on {len(mnist['y_test'])} ({source} MNIST)"
-            + ("; the quick preset's 4,000 training images are too few for 1 %" if source == "embedded" else ""),
-        )
-    ]
     return {
         "model": {k: v.cpu() for k, v in model.state_dict().items()},
         "history": history,
-        "claims": claims.table(rows),
     }

@@ -15,17 +15,11 @@ from deepinside.data import mnist as mnist_data
 from deepinside.measures import ais, rbm_likelihood
 from deepinside.models import binary_sampling, dbm, dbn, digit_judge, networks
 from deepinside.models.evaluation import predict_probabilities
-from deepinside.pipeline import claims
 from deepinside.pipeline.device import generator, select_device
-
-TALK = "okatani2013"
-
-MIN_CLASSES = 8  # of 10: the talk's slides show every digit; 100 samples may miss two rare ones
 
 # Salakhutdinov & Hinton 2009, Table 1: AIS estimates of the variational lower bound on the
 # MNIST test log-probability (nats per digit) of the DBMs O3's slide shows.
 PAPER_LOG_LIKELIHOOD = {"2-layer DBM": -84.62, "3-layer DBM": -85.18}
-LIKELIHOOD_TOLERANCE = 1.0  # nats: "reaches the paper's" = within 1 nat of it or above (its bound is ~0.5 nat tight)
 TEST_BINARISATION_SEED = 30  # the reference code binarises the test digits once, with a fixed seed
 LOWER_BOUND_DRAWS = 5  # posterior samples per test digit whose states bound log Z from below
 
@@ -134,16 +128,8 @@ def gibbs_samples(
         "images": np.stack(images_by_model),
         "probabilities": np.stack(probabilities_by_model),
     }
-    setting = (
-        f"noise judged a digit {noise_fraction:.0%}; {n_samples} chains from random states, {gibbs_steps} Gibbs steps"
-    )
-    ais_setting = f"AIS: {ais_betas} intermediate distributions, {ais_runs} runs"
-    return {
-        "samples": out,
-        "summary": table,
-        "coverage": pd.DataFrame(coverage),
-        "claims": sample_claims(table, confidence, setting, ais_setting),
-    }
+    table["noise_digit_fraction"] = noise_fraction
+    return {"samples": out, "summary": table, "coverage": pd.DataFrame(coverage)}
 
 
 def model_likelihoods(
@@ -207,68 +193,3 @@ def model_likelihoods(
             }
         )
     return pd.DataFrame(rows)
-
-
-def sample_claims(summary: pd.DataFrame, confidence: float, setting: str = "", ais_setting: str = "") -> pd.DataFrame:
-    """O3 claim rows for every model whose ``role`` is ``claim``: most samples are confident
-    digits, they cover at least :data:`MIN_CLASSES` of the ten classes, and (DBMs with a
-    number in the paper) the AIS test log-likelihood bound reaches the paper's."""
-    by_model = summary.set_index("model")
-    real = by_model.loc["real digits"]
-    rows = []
-    for name, entry in by_model[by_model["role"] == "claim"].iterrows():
-        note = (
-            f"controls: real test digits {real['digit_fraction']:.0%} ({real['classes']} classes), these samples "
-            f"pixel-shuffled {entry['shuffled_digit_fraction']:.0%}; {setting}"
-        )
-        rows.append(
-            claims.claim(
-                TALK,
-                "O3",
-                f"samples of the {name} look like digits (fraction the judge calls a digit with confidence > {confidence})",
-                entry["digit_fraction"],
-                ">=",
-                0.5,
-                note,
-            )
-        )
-        rows.append(
-            claims.claim(
-                TALK,
-                "O3",
-                f"samples of the {name} cover the digit classes (classes among its confident digits, of 10)",
-                entry["classes"],
-                ">=",
-                MIN_CLASSES,
-                f"label entropy {entry['label_entropy_bits']:.2f} bits (real digits {real['label_entropy_bits']:.2f})",
-            )
-        )
-        paper = PAPER_LOG_LIKELIHOOD.get(name)
-        if paper is not None and "test_log_likelihood" in entry:
-            value, low = entry["test_log_likelihood"], entry["test_log_likelihood_low"]
-            short = entry["ais_short_by_at_least"]
-            # AIS shown to have missed states of the model (its log Z below a certain lower bound): its log Z, and so the
-            # likelihood, may be off by any amount in the flattering direction, so the claim has no value to hold with
-            reliable = not short > 0
-            rows.append(
-                claims.claim(
-                    TALK,
-                    "O3",
-                    f"the {name} reaches the paper's test log-likelihood (AIS variational lower bound, nats per digit, "
-                    f"with log Z at its upper 3-s.e. end or a certain lower bound, whichever is larger; paper {paper}, within "
-                    f"{LIKELIHOOD_TOLERANCE:g} nat)",
-                    low if reliable else float("nan"),
-                    ">=",
-                    paper - LIKELIHOOD_TOLERANCE,
-                    (
-                        ""
-                        if reliable
-                        else f"not established: AIS's log Z fell at least {short:.2f} nats below a certain lower bound, so "
-                        f"it missed states of the model and the likelihood is at most {low:.2f}, by an unknown amount less; "
-                    )
-                    + f"{low - paper:+.2f} nats from the paper's; at the estimate of log Z {value:.2f} (log Z {entry['log_z']:.2f} ± "
-                    f"{entry['log_z_se']:.2f} s.e.; certainly ≥ {entry['log_z_lower_bound']:.2f} from states near the test digits"
-                    + f"); {int(entry['test_digits'])} test digits, {entry['test_binarisation']}; {ais_setting}",
-                )
-            )
-    return claims.table(rows)

@@ -20,9 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from deepinside.pipeline import claims
-
-TALK = "tishby2017"
+from deepinside.claims import values
 
 
 def _curves(information: pd.DataFrame, layer: int, estimator: str = "binning") -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -59,13 +57,10 @@ def compression_onset(information: pd.DataFrame, layer: int, estimator: str = "b
     return int(i_xt.mean(axis=1).idxmax())
 
 
-def _significant(text: str, figure: str, values: pd.Series, note: str, kind: str = "claim") -> dict:
-    values = np.asarray(values, dtype=float)
-    mean = float(values.mean())
-    two_se = float(2 * values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else float("inf")
-    return claims.claim(
-        TALK, figure, text, mean, ">", round(two_se, 6), note + "; threshold = 2 standard errors over networks", kind
-    )
+def _significant(claim_id: str, per_network: pd.Series, note: str, **fields) -> dict:
+    """The value of a claim that the mean over networks is positive beyond two standard errors."""
+    mean, two_se = values.mean_and_two_se(per_network)
+    return values.value(claim_id, mean, threshold=two_se, null=0.0, note=note, **fields)
 
 
 def _summary(information: pd.DataFrame) -> pd.DataFrame:
@@ -101,30 +96,29 @@ def information_plane(runs: list[pd.DataFrame]) -> dict:
     least = phases(information[information["fraction"] == fractions[0]], deepest)
     rows = [
         _significant(
-            f"fitting: I(T;Y) of the deepest hidden layer rises first (train {fractions[-1]:.0%}; bits gained by t_fit = epoch {most['t_fit']})",
-            "T1",
+            "fitting",
             most["fitting"],
-            f"mean I(T;Y) gain {most['fitting'].mean():.3f} bits; a check: it holds whenever a network learns anything",
-            kind="check",
+            f"mean I(T;Y) gain {most['fitting'].mean():.3f} bits by t_fit = epoch {most['t_fit']}",
+            most=f"{fractions[-1]:.0%}",
         ),
         _significant(
-            f"then compression: I(X;T) falls after fitting (tanh, train {fractions[-1]:.0%}; I(X;T) at t_fit − at the end, bits)",
-            "T1",
+            "compression",
             most["compression"],
             "per fraction: "
             + ", ".join(
                 f"{f:.0%}: {phases(information[information['fraction'] == f], deepest)['compression'].mean():+.3f}"
                 for f in fractions
             ),
+            most=f"{fractions[-1]:.0%}",
         ),
         _significant(
-            f"with {fractions[0]:.0%} of the data I(T;Y) later falls (over-fitting; I(T;Y) at t_fit − at the end, bits)",
-            "T1",
+            "overfitting",
             least["overfitting"],
             f"same measure with {fractions[-1]:.0%}: {most['overfitting'].mean():+.3f} bits",
+            least=f"{fractions[0]:.0%}",
         ),
     ]
-    return {"summary": _summary(information), "claims": claims.table(rows)}
+    return {"summary": _summary(information), "claims": values.table(rows)}
 
 
 def switch_epoch(mean_norm: pd.Series, std_norm: pd.Series, hold: float = 0.8) -> float:
@@ -172,29 +166,16 @@ def gradient_phases(gradients: pd.DataFrame, information: pd.DataFrame) -> dict:
         for r in table.itertuples()
     )
     rows = [
-        claims.claim(
-            TALK,
-            "T2",
-            "every layer shows a drift phase (mean > sd) followed by a diffusion phase (sd > mean) (fraction of layers)",
-            float(table["switches"].mean()),
-            ">=",
-            1.0,
-            per_layer,
-        ),
-        claims.claim(
-            TALK,
-            "T2",
-            "the switch comes near the start of compression (|log10(median switch epoch / compression onset)|, "
-            "onset = peak of the mean I(X;T) of the deepest hidden layer)",
+        values.value("drift_then_diffusion", float(table["switches"].mean()), note=per_layer),
+        values.value(
+            "switch_at_compression",
             distance,
-            "<=",
-            0.5,
-            f"median switch epoch {median_switch:g}, compression onset {onset} (L{deepest_hidden}); onsets per hidden layer: "
+            note=f"median switch epoch {median_switch:g}, compression onset {onset} (L{deepest_hidden}); onsets per hidden layer: "
             + ", ".join(f"L{l}: {e}" for l, e in onsets.items())
             + "; threshold: within a factor √10 ≈ 3.2",
         ),
     ]
-    return {"switches": table, "signal_noise": stats, "claims": claims.table(rows)}
+    return {"switches": table, "signal_noise": stats, "claims": values.table(rows)}
 
 
 def depth_benefit(runs: list[pd.DataFrame], test_loss_threshold: float) -> dict:
@@ -217,18 +198,10 @@ def depth_benefit(runs: list[pd.DataFrame], test_loss_threshold: float) -> dict:
     table = pd.DataFrame(rows).sort_values("depth")
     rho = spearmanr(table["depth"], table["median_epochs"].replace(np.inf, 1e12)).statistic
     note = ", ".join(f"{d} hidden: {e:g}" for d, e in zip(table["depth"], table["median_epochs"]))
-    rows = [
-        claims.claim(
-            TALK,
-            "T3",
-            f"more hidden layers reach test loss ≤ {test_loss_threshold:g} in fewer epochs (Spearman ρ of depth vs median epochs)",
-            rho,
-            "<",
-            0.0,
-            "median epochs: " + note + " (inf: not reached)",
-        )
-    ]
-    return {"epochs": table, "claims": claims.table(rows)}
+    row = values.value(
+        "deeper_faster", rho, null=0.0, note="median epochs: " + note + " (inf: not reached)", loss=test_loss_threshold
+    )
+    return {"epochs": table, "claims": values.table([row])}
 
 
 ESTIMATORS = {
@@ -251,19 +224,16 @@ def relu_versus_tanh(tanh: pd.DataFrame, relu: pd.DataFrame) -> dict:
             continue
         a = phases(tanh, deepest, estimator)["compression"].to_numpy()
         b = phases(relu, deepest, estimator)["compression"].to_numpy()
-        difference = a.mean() - b.mean()
-        two_se = 2 * np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)) if min(len(a), len(b)) > 1 else np.inf
+        difference, two_se = values.two_sample(a, b)
         rows.append(
-            claims.claim(
-                TALK,
-                "T4",
-                f"with ReLU compression is absent or much weaker ({estimator}: tanh compression − ReLU compression, bits)",
+            values.value(
+                f"relu_weaker_{estimator}",
                 difference,
-                ">",
-                round(float(two_se), 6),
-                f"estimator: {description}; compression tanh {a.mean():+.3f}, ReLU {b.mean():+.3f} bits (deepest hidden layer, "
-                f"{len(a)} / {len(b)} networks); threshold = 2 standard errors (Welch)",
+                threshold=float(two_se),
+                null=0.0,
+                note=f"estimator: {description}; compression tanh {a.mean():+.3f}, ReLU {b.mean():+.3f} bits (deepest hidden layer, "
+                f"{len(a)} / {len(b)} networks); 2 standard errors of the difference (Welch)",
             )
         )
     summary = _summary(pd.concat([tanh, relu], ignore_index=True))
-    return {"summary": summary, "claims": claims.table(rows)}
+    return {"summary": summary, "claims": values.table(rows)}

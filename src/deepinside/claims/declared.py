@@ -1,0 +1,195 @@
+"""The claims tables (``workflow/claims/<talk>.yaml``): each claim of a talk, declared once.
+
+Per figure id, a list of entries::
+
+    M2:
+      - id: steepest                      # unique within the figure
+        statement: "the deepest layer (h{deepest}) has the steepest spectrum (...)"
+        kind: claim                       # claim | check | theory | stand-in
+        against: "the untrained twin (...)"  # a claim's null: what it is compared with, measured in the same run
+        compare: "<"                      # <, <=, >, >=
+        threshold: the null               # a number, "the null" or "2 s.e." (both measured by the run)
+
+Optional keys:
+
+* ``why`` — for a check, a theory row or a stand-in: why it is not counted as a claim;
+* ``null_value`` — for a claim with a numeric threshold, the value its null gives (chance, no
+  difference): a test checks that it does not pass the threshold, so the claim can fail;
+* ``repeat`` — one row per value of a setting: ``{values: <path>}`` (each value),
+  ``{layers: <path>}`` (1 … len − 1: the hidden layers of a list of sizes) or
+  ``{lengths: <path>, only: [2, 3]}`` (the length of each entry); the statement's
+  ``{key}`` is that value;
+* ``when`` — the row exists only under settings: ``{<path>: value}`` or
+  ``{<path>: {length_at_least: n}}`` / ``{<path>: {at_least: n}}``;
+* ``stand_in`` — ``{when: {...}, why: "..."}``: under those settings the row is measured
+  on a substitute for the talk's model or data, and counts as a stand-in row.
+
+``<path>`` is a dotted key of the preset's settings (``mototake2015.alexnet.weights``).
+The table is the one source of a claim's prose, threshold and row count:
+:func:`expected_rows` resolves it under a preset, and :mod:`deepinside.claims.verdicts`
+refuses measured values that do not match it row for row.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from deepinside.claims.values import key_text
+
+KINDS = ("claim", "check", "theory", "stand-in")
+COMPARISONS = ("<", "<=", ">", ">=")
+# Thresholds a run measures: the null's value, or two standard errors of a difference.
+MEASURED_THRESHOLDS = {"the null": "null", "2 s.e.": "2se"}
+REQUIRED = {"id", "statement", "kind", "compare", "threshold"}
+OPTIONAL = {"against", "null_value", "why", "repeat", "when", "stand_in"}
+ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class ClaimsTableError(ValueError):
+    """A claims table that cannot be read; the message names the file and the entry."""
+
+
+def load(path: str | os.PathLike) -> dict[str, list[dict]]:
+    """figure id -> its entries, in the table's order; refuses a bad entry, naming it."""
+    path = Path(path)
+    try:
+        table = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise ClaimsTableError(f"{path}: cannot be read as YAML: {error}") from None
+    if not isinstance(table, dict) or not table:
+        raise ClaimsTableError(f"{path}: expected figure ids mapping to lists of claims")
+    for figure_id, entries in table.items():
+        if not isinstance(entries, list) or not entries:
+            raise ClaimsTableError(f"{path}: {figure_id}: expected a list of claims")
+        seen = set()
+        for entry in entries:
+            where = f"{path}: {figure_id}.{entry.get('id', '?') if isinstance(entry, dict) else '?'}"
+            _check(entry, where)
+            if entry["id"] in seen:
+                raise ClaimsTableError(f"{where}: the id {entry['id']!r} is used twice in this figure")
+            seen.add(entry["id"])
+    return table
+
+
+def _check(entry: Any, where: str) -> None:
+    if not isinstance(entry, dict):
+        raise ClaimsTableError(f"{where}: a claim is a mapping with keys {sorted(REQUIRED)}")
+    missing, unknown = REQUIRED - set(entry), set(entry) - REQUIRED - OPTIONAL
+    if missing or unknown:
+        raise ClaimsTableError(
+            f"{where}: needs {sorted(REQUIRED)} (optional {sorted(OPTIONAL)}); missing {sorted(missing)}, unknown {sorted(unknown)}"
+        )
+    if not ID.match(str(entry["id"])):
+        raise ClaimsTableError(f"{where}: an id is lower-case letters, digits and _ (got {entry['id']!r})")
+    if entry["kind"] not in KINDS:
+        raise ClaimsTableError(f"{where}: kind must be one of {KINDS}, got {entry['kind']!r}")
+    if entry["compare"] not in COMPARISONS:
+        raise ClaimsTableError(f"{where}: compare must be one of {COMPARISONS}, got {entry['compare']!r}")
+    threshold = entry["threshold"]
+    if (
+        not (isinstance(threshold, (int, float)) and not isinstance(threshold, bool))
+        and threshold not in MEASURED_THRESHOLDS
+    ):
+        raise ClaimsTableError(
+            f"{where}: threshold must be a number or one of {sorted(MEASURED_THRESHOLDS)}, got {threshold!r}"
+        )
+    if threshold == "2 s.e." and entry["compare"] not in (">", ">="):
+        raise ClaimsTableError(
+            f"{where}: a '2 s.e.' threshold asks a difference to be positive beyond two standard errors: compare '>' or '>='"
+        )
+    if entry["kind"] == "claim" and not entry.get("against"):
+        raise ClaimsTableError(
+            f"{where}: a claim names its null in 'against' (what it is compared with, measured in the same run)"
+        )
+    if entry["kind"] != "claim" and not entry.get("why"):
+        raise ClaimsTableError(f"{where}: a {entry['kind']} row says why it is not counted as a claim (key 'why')")
+    null_value = entry.get("null_value")
+    if null_value is not None and (isinstance(null_value, bool) or not isinstance(null_value, (int, float))):
+        raise ClaimsTableError(f"{where}: null_value must be a number, got {null_value!r}")
+    if threshold == "the null" and not entry.get("against"):
+        raise ClaimsTableError(f"{where}: threshold 'the null' needs the null named (key 'against')")
+
+
+def setting(preset: Mapping[str, Any], path: str) -> Any:
+    """The preset's value at a dotted path; KeyError naming the path when it is not there."""
+    node: Any = preset
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            raise KeyError(f"claims table refers to setting {path!r}, which the preset does not have")
+        node = node[part]
+    return node
+
+
+def _holds(condition: Mapping[str, Any], preset: Mapping[str, Any]) -> bool:
+    for path, wanted in condition.items():
+        actual = setting(preset, path)
+        if isinstance(wanted, Mapping):
+            (test, bound), *rest = wanted.items()
+            if rest or test not in ("length_at_least", "at_least"):
+                raise ClaimsTableError(f"condition on {path}: use {{length_at_least: n}} or {{at_least: n}}")
+            size = len(set(map(str, actual))) if test == "length_at_least" else actual
+            if size < bound:
+                return False
+        elif actual != wanted:
+            return False
+    return True
+
+
+def _keys(repeat: Mapping[str, Any] | None, preset: Mapping[str, Any]) -> list[str]:
+    if not repeat:
+        return [""]
+    if "values" in repeat:
+        values = setting(preset, repeat["values"])
+        return [key_text(v) for v in sorted(set(values))]
+    if "layers" in repeat:
+        return [str(t) for t in range(1, len(setting(preset, repeat["layers"])))]
+    if "lengths" in repeat:
+        lengths = [len(v) for v in setting(preset, repeat["lengths"])]
+        only = repeat.get("only")
+        return [str(n) for n in lengths if only is None or n in only]
+    raise ClaimsTableError(f"repeat must give 'values', 'layers' or 'lengths', got {sorted(repeat)}")
+
+
+def row(
+    entry: Mapping[str, Any], talk: str, figure: str, key: str = "", kind: str | None = None, why: str | None = None
+) -> dict:
+    """One expected row of an entry: its statement template, kind, comparison and threshold."""
+    threshold = entry["threshold"]
+    return {
+        "talk": talk,
+        "figure": figure,
+        "id": entry["id"],
+        "key": key,
+        "statement": entry["statement"],
+        "kind": kind or entry["kind"],
+        "why": entry.get("why", "") if why is None else why,
+        "null": entry.get("against", ""),
+        "compare": entry["compare"],
+        "threshold": None if threshold in MEASURED_THRESHOLDS else float(threshold),
+        "measured_threshold": MEASURED_THRESHOLDS.get(threshold, ""),
+    }
+
+
+def expected_rows(entries: list[dict], preset: Mapping[str, Any], talk: str, figure: str) -> list[dict]:
+    """The rows a figure makes under a preset's settings, each with its statement template,
+    kind (a stand-in where the settings use a substitute), comparison and threshold."""
+    rows = []
+    for entry in entries:
+        if entry.get("when") and not _holds(entry["when"], preset):
+            continue
+        kind, why = entry["kind"], entry.get("why", "")
+        stand_in = entry.get("stand_in")
+        if stand_in and _holds(stand_in["when"], preset):
+            kind, why = "stand-in", stand_in["why"]
+        rows.extend(row(entry, talk, figure, key, kind, why) for key in _keys(entry.get("repeat"), preset))
+    return rows
+
+
+def talk_tables(folder: str | os.PathLike) -> dict[str, dict[str, list[dict]]]:
+    """talk -> figure id -> entries, for every ``<talk>.yaml`` in ``folder``."""
+    return {path.stem: load(path) for path in sorted(Path(folder).glob("*.yaml"))}
