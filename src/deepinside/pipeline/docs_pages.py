@@ -93,8 +93,9 @@ def claims_page(
     if other is not None:
         lines += [
             "",
-            f"*Other machine*: {other_name or 'the same preset on another machine'}; rows are matched by statement,",
-            "so a row whose measure changed since has no value there (—).",
+            f"*Other machine*: {other_name or 'the same preset on another machine'}; rows are matched by claim id",
+            "(by statement for a table made before claims had ids), so a row whose measure changed since has no",
+            "value there (—).",
         ]
     else:
         lines += ["", "*Other machine*: no second machine's run of this preset was compared (—)."]
