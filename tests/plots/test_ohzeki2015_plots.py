@@ -37,7 +37,7 @@ def points(kappa, alpha, sizes):
             "init": init,
             "instance": i,
             "error": 0.3,
-            "converged": True,
+            "stationary": True,
         }
         for beta in BETAS
         for size in sizes

@@ -28,6 +28,10 @@ use rule step as ohzeki2015_theory with:
 
 
 use rule step as ohzeki2015_gamp with:
+    input:
+        transitions=lambda wildcards: ohzeki_theory(
+            wildcards.kappa, wildcards.alpha, "_transitions"
+        ),
     output:
         **with_digests(
             points=run_path("ohzeki2015/gamp/k{kappa}_a{alpha}_N{size}.csv"),
@@ -46,7 +50,8 @@ use rule step as ohzeki2015_gamp with:
                 "instances",
                 "iterations",
                 "damping",
-                "tolerance",
+                "stationary",
+                "inside_spinodal",
                 "informative_overlap",
             ),
             "kappa": float(wildcards.kappa),
@@ -134,7 +139,7 @@ use rule step as ohzeki2015_p2_gamp with:
                 "instances",
                 "iterations",
                 "damping",
-                "tolerance",
+                "stationary",
                 "informative_overlap",
             ),
             "kappa": P2["kappa"],

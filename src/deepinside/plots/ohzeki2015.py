@@ -21,8 +21,9 @@ def _difficulty_colours(values) -> dict:
     return dict(zip(ordered, sns.color_palette("coolwarm", len(ordered))))
 
 
-def _converged(points: pd.DataFrame) -> pd.DataFrame:
-    return points[points["converged"].astype(bool)] if "converged" in points else points
+def _unsettled_runs(points: pd.DataFrame) -> int:
+    """Runs that did not reach a stationary state (they are drawn too: their last window's average)."""
+    return int((~points["stationary"].astype(bool)).sum()) if "stationary" in points else 0
 
 
 SIZE_MARKERS = ("o", "s", "^", "D")
@@ -38,7 +39,7 @@ def size_offsets(sizes: list[int], spread: float = 0.03) -> dict:
 def _gamp_markers(ax, points: pd.DataFrame, colour, sizes: list[int]) -> None:
     markers = dict(zip(sizes, SIZE_MARKERS))
     offsets = size_offsets(sizes)
-    for (size, init), part in _converged(points).groupby(["N", "init"]):
+    for (size, init), part in points.groupby(["N", "init"]):
         stats = part.groupby("beta")["error"].agg(["mean", "std"]).reset_index()
         filled = init == "informative"
         ax.errorbar(
@@ -65,7 +66,7 @@ def _marker_legend(ax, sizes: list[int]) -> None:
         Line2D([], [], ls="none", marker="o", color="grey", markerfacecolor="white", label="from a random vector"),
     ]
     first = ax.get_legend()
-    ax.legend(handles=handles, fontsize=8, loc="upper right", title="points (converged runs)", title_fontsize=7)
+    ax.legend(handles=handles, fontsize=8, loc="upper right", title="points (every run)", title_fontsize=7)
     if first is not None:
         ax.add_artist(first)
 
@@ -130,7 +131,8 @@ def error_vs_beta(
         ax.legend(fontsize=8, title="cluster strength b", title_fontsize=7)
     markers = ", ".join(f"{m} N = {n}" for m, n in zip(("circles", "squares", "triangles", "diamonds"), sizes))
     left_out = (
-        f"{len(gamp) - len(_converged(gamp))} of {len(gamp)} runs did not converge and are not drawn. "
+        f"Every run is drawn (R and ε averaged over its last window); {_unsettled_runs(gamp)} of {len(gamp)} runs did not "
+        "reach a stationary state within the iteration cap. "
         if len(gamp)
         else ""
     )
@@ -149,7 +151,7 @@ def error_vs_beta(
 def error_vs_alpha(curves: pd.DataFrame, points: list[pd.DataFrame], claims: pd.DataFrame) -> dict:
     """P2: ε vs α at a fixed β past the transition, and without pre-training: every stable branch of the theory
     (equilibrium solid, the others dashed), the branch message passing reaches from an uninformative start
-    (state evolution, thin line with crosses), and GAMP's converged runs."""
+    (state evolution, thin line with crosses), and every GAMP run."""
     gamp = pd.concat(points, ignore_index=True) if points else pd.DataFrame()
     colours = {0.0: "tab:grey"}
     with styled():
@@ -184,7 +186,7 @@ def error_vs_alpha(curves: pd.DataFrame, points: list[pd.DataFrame], claims: pd.
                 mew=1.5,
                 label=f"branch reached from an uninformative start, {label}",
             )  # markers only: it jumps between branches
-            sim = _converged(gamp[gamp["beta"] == beta]) if len(gamp) else gamp
+            sim = gamp[gamp["beta"] == beta] if len(gamp) else gamp
             for size, marker in zip(sorted(sim["N"].unique()) if len(sim) else [], ("o", "s")):
                 stats = sim[sim["N"] == size].groupby("alpha")["error"].agg(["mean", "std"]).reset_index()
                 ax.errorbar(
@@ -197,7 +199,7 @@ def error_vs_alpha(curves: pd.DataFrame, points: list[pd.DataFrame], claims: pd.
                     capsize=2,
                     color=colour,
                     markerfacecolor="white",
-                    label=f"GAMP, N = {size} (converged runs), {label}",
+                    label=f"GAMP, N = {size} (every run), {label}",
                 )
         coexist = curves[(curves["beta"] > 0) & (curves["branches"] > 1)]["alpha"]
         if len(coexist):
@@ -208,7 +210,8 @@ def error_vs_alpha(curves: pd.DataFrame, points: list[pd.DataFrame], claims: pd.
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: it covered data points
     kappa = curves["kappa"].iloc[0]
     left_out = (
-        f"{len(gamp) - len(_converged(gamp))} of {len(gamp)} GAMP runs did not converge and are not drawn. "
+        f"Every GAMP run is drawn (ε averaged over its last window); {_unsettled_runs(gamp)} of {len(gamp)} runs did not "
+        "reach a stationary state within the iteration cap. "
         if len(gamp)
         else ""
     )

@@ -16,9 +16,11 @@ import time
 
 import numpy as np
 import pandas as pd
+import torch
 
 from deepinside.data import gap_data
 from deepinside.models import perceptron_pretraining
+from deepinside.pipeline.device import select_device
 from deepinside.theory import margin_gamp, margin_replica
 
 INITS = ("uninformative", "informative")
@@ -92,31 +94,63 @@ def informative_start(teacher: np.ndarray, overlap: float, rng: np.random.Genera
     return overlap * teacher + np.sqrt(overlap * (1.0 - overlap)) * z
 
 
-def _run(
-    teacher, unlabelled, labelled, y, kappa, init, rng, iterations, damping, tolerance, informative_overlap
-) -> dict:
-    size = len(teacher)
-    start = (
-        informative_start(teacher, informative_overlap, rng)
-        if init == "informative"
-        else 1e-3 * rng.standard_normal(size)
-    )
-    out = margin_gamp.pretrain_then_finetune(unlabelled, labelled, y, kappa, start, iterations, damping, tolerance)
-    m = out["m"]
-    last = out["stages"]["finetuning" if "finetuning" in out["stages"] else "pretraining"]
-    r = float(m @ teacher / size)
-    return {
-        "R": r,
-        "q": float(m @ m / size),
-        "error": float(margin_replica.generalisation_error(max(r, 0.0), kappa)[0]),
-        "iterations": last[0],
-        "converged": all(stage[1] for stage in out["stages"].values()),
-    }
-
-
 def start_overlap(init: str, informative_overlap: float) -> float:
     """q of a start (what state evolution starts from)."""
     return informative_overlap if init == "informative" else UNINFORMATIVE_Q0
+
+
+def _start(teacher: np.ndarray, init: str, rng: np.random.Generator, informative_overlap: float) -> np.ndarray:
+    if init == "informative":
+        return informative_start(teacher, informative_overlap, rng)
+    return 1e-3 * rng.standard_normal(len(teacher))
+
+
+def refined_betas(
+    betas: list[float], transitions: pd.DataFrame | None, kappa: float, alpha: float, inside: int
+) -> list[float]:
+    """The β grid plus ``inside`` log-spaced values strictly inside the theory's spinodal interval of (κ, α)
+    (none where the transition is continuous), so that hysteresis is measured where it can exist."""
+    extra: list[float] = []
+    if transitions is not None and inside > 0:
+        row = transitions[np.isclose(transitions["kappa"], kappa) & np.isclose(transitions["alpha"], alpha)]
+        if len(row) and np.isfinite(row["spinodal_low"].iloc[0]) and np.isfinite(row["spinodal_high"].iloc[0]):
+            low, high = float(row["spinodal_low"].iloc[0]), float(row["spinodal_high"].iloc[0])
+            extra = list(np.geomspace(low, high, inside + 2)[1:-1])
+    return sorted({float(b) for b in betas} | set(extra))
+
+
+def _runs(data: dict, runs: list[dict], kappa: float, settings: dict, device: str) -> list[dict]:
+    """All runs of one instance at once (:func:`deepinside.theory.margin_gamp.run_batch`), one row each."""
+    dev = select_device(device)
+    as_tensor = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float64), device=dev)
+    out = margin_gamp.run_batch(
+        as_tensor(data["unlabelled"]),
+        as_tensor(data["labelled"]),
+        as_tensor(data["y"]),
+        kappa,
+        [r["n_unlabelled"] for r in runs],
+        [r["n_labelled"] for r in runs],
+        as_tensor(np.stack([r["start"] for r in runs], axis=1)),
+        as_tensor(data["teacher"]),
+        **settings,
+    )
+    rows = []
+    for i, run in enumerate(runs):
+        r = float(out["R"][i])
+        rows.append(
+            {
+                **{k: v for k, v in run.items() if k not in ("start", "n_unlabelled", "n_labelled")},
+                "R": r,
+                "q": float(out["q"][i]),
+                "error": float(margin_replica.generalisation_error(max(r, 0.0), kappa)[0]),
+                "R_last": float(out["R_last"][i]),
+                "rms_step": float(out["rms_step"][i]),
+                "iterations_pretraining": int(out["iterations_pretraining"][i]),
+                "iterations_finetuning": int(out["iterations_finetuning"][i]),
+                "stationary": bool(out["stationary_pretraining"][i] and out["stationary_finetuning"][i]),
+            }
+        )
+    return rows
 
 
 def gamp_points(
@@ -127,17 +161,25 @@ def gamp_points(
     instances: int,
     iterations: int,
     damping: float,
-    tolerance: float,
+    stationary: dict,
     seed: int,
     informative_overlap: float = 0.95,
+    transitions: pd.DataFrame | None = None,
+    inside_spinodal: int = 3,
+    device: str = "cpu",
 ) -> dict:
-    """GAMP on ``instances`` data sets of N = ``size`` for each β, from both initialisations.
+    """GAMP on ``instances`` data sets of N = ``size`` for each β, from both starts.
 
-    The unlabelled sets are nested (the first βN inputs of one pool), so the points of one
-    instance form a curve. ``uninformative`` starts at a tiny random vector; ``informative``
-    near the teacher (overlap ``informative_overlap``, :func:`informative_start`). Each
-    row says whether every stage converged.
+    The β grid is refined inside the theory's spinodal interval (:func:`refined_betas`). The
+    unlabelled sets are nested (the first βN inputs of one pool), so the runs of one instance
+    form a curve and advance together (:func:`deepinside.theory.margin_gamp.run_batch`).
+    ``uninformative`` starts at a tiny random vector; ``informative`` near the teacher (overlap
+    ``informative_overlap``, :func:`informative_start`). Every run is reported: R and ε averaged
+    over its last window (``stationary``: window, tolerance, growth), its iterations per stage
+    and whether both stages reached a stationary state.
     """
+    betas = refined_betas(betas, transitions, kappa, alpha, inside_spinodal)
+    settings = {"iterations": iterations, "damping": damping, **stationary}
     rows = []
     started = time.perf_counter()
     for instance in range(instances):
@@ -145,35 +187,25 @@ def gamp_points(
         teacher, pool, x_labelled, y = _instance(
             kappa, size, int(round(max(betas) * size)), int(round(alpha * size)), rng
         )
-        for beta in betas:
-            unlabelled = pool[: int(round(beta * size))]
-            for init in INITS:
-                result = _run(
-                    teacher,
-                    unlabelled,
-                    x_labelled,
-                    y,
-                    kappa,
-                    init,
-                    rng,
-                    iterations,
-                    damping,
-                    tolerance,
-                    informative_overlap,
-                )
-                rows.append(
-                    {
-                        "kappa": kappa,
-                        "alpha": alpha,
-                        "N": size,
-                        "beta": float(beta),
-                        "instance": instance,
-                        "init": init,
-                        **result,
-                    }
-                )
+        runs = [
+            {
+                "kappa": kappa,
+                "alpha": alpha,
+                "N": size,
+                "beta": float(beta),
+                "instance": instance,
+                "init": init,
+                "n_unlabelled": int(round(beta * size)),
+                "n_labelled": len(y),
+                "start": _start(teacher, init, rng, informative_overlap),
+            }
+            for beta in betas
+            for init in INITS
+        ]
+        data = {"unlabelled": pool, "labelled": x_labelled, "y": y, "teacher": teacher}
+        rows += _runs(data, runs, kappa, settings, device)
         print(
-            f"[GAMP κ={kappa}, α={alpha}, N={size}] instance {instance + 1}/{instances} "
+            f"[GAMP κ={kappa}, α={alpha}, N={size}] instance {instance + 1}/{instances}, {len(runs)} runs "
             f"({time.perf_counter() - started:.1f} s)",
             file=sys.stderr,
             flush=True,
@@ -189,36 +221,36 @@ def gamp_versus_alpha(
     instances: int,
     iterations: int,
     damping: float,
-    tolerance: float,
+    stationary: dict,
     seed: int,
     informative_overlap: float = 0.95,
+    device: str = "cpu",
 ) -> dict:
-    """P2 at finite N: GAMP from the uninformative start, with pre-training at β and without, per α."""
+    """P2 at finite N: GAMP from the uninformative start, with pre-training at β and without, per α
+    (every run of an instance at once; nested labelled sets)."""
+    settings = {"iterations": iterations, "damping": damping, **stationary}
     rows = []
     for instance in range(instances):
         rng = np.random.default_rng([seed, instance, size, 2])
         teacher, pool, labelled_pool, y_pool = _instance(
             kappa, size, int(round(beta * size)), int(round(max(alphas) * size)), rng
         )
-        for b in (0.0, beta):
-            for alpha in alphas:
-                k = int(round(alpha * size))
-                result = _run(
-                    teacher,
-                    pool[: int(round(b * size))],
-                    labelled_pool[:k],
-                    y_pool[:k],
-                    kappa,
-                    "uninformative",
-                    rng,
-                    iterations,
-                    damping,
-                    tolerance,
-                    informative_overlap,
-                )
-                rows.append(
-                    {"kappa": kappa, "beta": b, "alpha": float(alpha), "N": size, "instance": instance, **result}
-                )
+        runs = [
+            {
+                "kappa": kappa,
+                "beta": b,
+                "alpha": float(alpha),
+                "N": size,
+                "instance": instance,
+                "n_unlabelled": int(round(b * size)),
+                "n_labelled": int(round(alpha * size)),
+                "start": _start(teacher, "uninformative", rng, informative_overlap),
+            }
+            for b in (0.0, beta)
+            for alpha in alphas
+        ]
+        data = {"unlabelled": pool, "labelled": labelled_pool, "y": y_pool, "teacher": teacher}
+        rows += _runs(data, runs, kappa, settings, device)
     return {"points": pd.DataFrame(rows)}
 
 

@@ -23,11 +23,29 @@ def _reached(channels: margin_replica.Channels, tables: dict, alpha: float, beta
     }
 
 
-def _converged_only(gamp: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """The runs whose every stage converged, and a note counting those left out."""
-    kept = gamp[gamp["converged"].astype(bool)]
-    left = len(gamp) - len(kept)
-    return kept, f"{left} of {len(gamp)} runs did not converge and are left out"
+MIN_STATIONARY = 0.5  # a point rests on its runs only where at least half of them reached a stationary state
+
+
+def _points(gamp: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
+    """Per point, the mean of ``value`` over every run, the runs, and how many reached a stationary state."""
+    return (
+        gamp.assign(stationary=gamp["stationary"].astype(bool))
+        .groupby(keys)
+        .agg(mean=(value, "mean"), runs=(value, "size"), stationary=("stationary", "sum"))
+        .reset_index()
+    )
+
+
+def _unsettled(points: pd.DataFrame) -> pd.DataFrame:
+    """The points where fewer than half of the runs reached a stationary state."""
+    return points[points["stationary"] < MIN_STATIONARY * points["runs"]]
+
+
+def _count_note(points: pd.DataFrame) -> str:
+    return (
+        f"every run used (R and ε averaged over its last window); {int(points['stationary'].sum())} of "
+        f"{int(points['runs'].sum())} runs reached a stationary state"
+    )
 
 
 def phase_transition(
@@ -82,8 +100,7 @@ def phase_transition(
     if gamp.empty:
         return {"transitions": found, "claims": values.table(rows)}
     largest = int(gamp["N"].max())
-    converged, left_out = _converged_only(gamp[gamp["N"] == largest])
-    mean = converged.groupby(["kappa", "alpha", "beta", "init"])["R"].agg(["mean", "std", "count"]).reset_index()
+    mean = _points(gamp[gamp["N"] == largest], ["kappa", "alpha", "beta", "init"], "R")
     deviations = []
     theory = {}  # the channel integrals depend on κ only: tabulated once per κ
     for (kappa, alpha, init), part in mean.groupby(["kappa", "alpha", "init"]):
@@ -96,13 +113,20 @@ def phase_transition(
             deviations.append((abs(row.mean - predicted), kappa, alpha, row.beta, row.init, row.mean, predicted))
     worst = max(deviations) if deviations else (float("nan"),) * 7
     sizes = np.array([d[0] for d in deviations])
+    unsettled = _unsettled(mean)
     rows.append(
         values.value(
             "gamp_follows_theory",
             worst[0],
+            untrusted=(
+                f"{len(unsettled)} of {len(mean)} (κ, α, β, start) points have fewer than half of their runs in a "
+                "stationary state"
+                if len(unsettled)
+                else ""
+            ),
             note=f"median deviation {np.median(sizes):.3f}, {np.mean(sizes <= 0.1):.0%} of {len(sizes)} (κ, α, β, start) points within 0.1; "
             f"worst at κ = {worst[1]:g}, α = {worst[2]:g}, β = {worst[3]:.3g}, {worst[4]} start: R = {worst[5]:.3f} vs {worst[6]:.3f}; "
-            f"starts: a 10⁻³ random vector, or overlap {informative_overlap:g} with the teacher; {left_out}",
+            f"starts: a 10⁻³ random vector, or overlap {informative_overlap:g} with the teacher; {_count_note(mean)}",
             N=largest,
         )
     )
@@ -110,11 +134,14 @@ def phase_transition(
         window = found[found["alpha"] == alpha].set_index("kappa")
         low, high = window.loc[hardest, "spinodal_low"], window.loc[hardest, "spinodal_high"]
         inside = mean[
-            (mean["kappa"] == hardest) & (mean["alpha"] == alpha) & (mean["beta"] >= low) & (mean["beta"] <= high)
+            (mean["kappa"] == hardest) & (mean["alpha"] == alpha) & (mean["beta"] > low) & (mean["beta"] < high)
         ]
         pivot = inside.pivot(index="beta", columns="init", values="mean")
         both = pivot.dropna(subset=list(INITS)) if set(INITS) <= set(pivot.columns) else pivot.iloc[0:0]
-        width = float((both["informative"] - both["uninformative"]).max()) if len(both) else float("nan")
+        gaps = (both["informative"] - both["uninformative"]) if len(both) else pd.Series(dtype=float)
+        width = float(gaps.max()) if len(gaps) else float("nan")
+        # the β that decides, and whether its runs from both starts reached a state
+        decisive = inside[inside["beta"] == gaps.idxmax()] if len(gaps) else inside.iloc[0:0]
         # always a row: a continuous transition (no spinodal interval) or no simulated β inside leaves it NaN
         interval = (
             f"spinodal interval β ∈ [{low:.3g}, {high:.3g}]"
@@ -127,7 +154,15 @@ def phase_transition(
                 width if np.isfinite(low) else float("nan"),
                 key=alpha,
                 null=0.0,
-                note=f"{interval}, {len(both)} simulated β inside with converged runs from both starts (NaN: none); {left_out}",
+                untrusted=(
+                    f"at the deciding β = {float(decisive['beta'].iloc[0]):.3g} fewer than half of the runs of a start "
+                    "reached a stationary state"
+                    if len(_unsettled(decisive))
+                    else ""
+                ),
+                note=f"{interval}, {len(both)} simulated β inside with runs from both starts (NaN: none); "
+                + (", ".join(f"β = {b:.3g}: gap {g:+.3f}" for b, g in gaps.items()) + "; " if len(gaps) else "")
+                + _count_note(inside if len(inside) else mean),
                 kappa=hardest,
                 N=largest,
             )
@@ -163,17 +198,22 @@ def pretraining_potential(curves: pd.DataFrame, points: list[pd.DataFrame]) -> d
     if points:
         gamp = pd.concat(points, ignore_index=True)
         largest = int(gamp["N"].max())
-        converged, left_out = _converged_only(gamp[gamp["N"] == largest])
-        runs = converged.groupby(["beta", "alpha"])["error"].agg(["mean", "count"])
+        runs = _points(gamp[gamp["N"] == largest], ["beta", "alpha"], "error").set_index(["beta", "alpha"])
         target = reached.set_index(["beta", "alpha"])["error"]
         deviation = (runs["mean"] - target.reindex(runs.index)).abs()
         worst = deviation.idxmax()
+        unsettled = _unsettled(runs)
         rows.append(
             values.value(
                 "finetuning_reaches_branch",
                 float(deviation.max()),
-                note=f"worst at β = {worst[0]:g}, α = {worst[1]:.3g}: mean over {int(runs.loc[worst, 'count'])} converged of "
-                f"{gamp['instance'].nunique()} instances; {left_out}",
+                untrusted=(
+                    f"{len(unsettled)} of {len(runs)} (β, α) points have fewer than half of their runs in a stationary state"
+                    if len(unsettled)
+                    else ""
+                ),
+                note=f"worst at β = {worst[0]:g}, α = {worst[1]:.3g} ({int(runs.loc[worst, 'stationary'])} of "
+                f"{int(runs.loc[worst, 'runs'])} runs stationary there); {_count_note(runs)}",
                 N=largest,
             )
         )

@@ -34,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 from scipy.special import log_ndtr
 
 _LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
@@ -148,3 +149,192 @@ def pretrain_then_finetune(
     if not stages:
         raise ValueError(f"GAMP needs data: no unlabelled and no labelled inputs (N = {n})")
     return {"m": state.m, "stages": stages}
+
+
+# ---------------------------------------------------------------- all runs of one instance at once
+
+
+def stationary(r: torch.Tensor, q: torch.Tensor, tolerance: float, growth: float) -> torch.Tensor:
+    """Per run (columns), whether its order parameters over a trailing window (rows) are stationary.
+
+    A run has reached a state when the overlap with the teacher R = m·B/N and the self-overlap
+    q = |m|²/N each stay within ``tolerance`` over the window — whether the messages sit still
+    or cycle around the state. Near the trivial fixed point R and q are tiny either way; there a
+    run that is slowly escaping grows q geometrically, so q rising by more than the factor
+    1 + ``growth`` over the window is an escape in progress, not a state.
+    """
+    spread_r = r.max(0).values - r.min(0).values
+    spread_q = q.max(0).values - q.min(0).values
+    escaping = q[-1] > q[0] * (1.0 + growth)
+    return (spread_r <= tolerance) & (spread_q <= tolerance) & ~escaping & torch.isfinite(spread_r)
+
+
+def _channels_t(omega, v, kappa: float, y=None):
+    """(g, ∂_ω g) of the unlabelled channel, or of the labelled one when ``y`` is given; ω has a row per run."""
+    root = torch.sqrt(v)
+    if y is None:
+        a1, a2 = (kappa - omega) / root, (kappa + omega) / root
+        log_z = torch.logaddexp(torch.special.log_ndtr(-a1), torch.special.log_ndtr(-a2))
+        r1 = torch.exp(-0.5 * a1 * a1 - _LOG_SQRT_2PI - log_z)
+        r2 = torch.exp(-0.5 * a2 * a2 - _LOG_SQRT_2PI - log_z)
+        g = (r1 - r2) / root
+        return g, (a1 * r1 + a2 * r2) / v - g * g
+    a = (kappa - y * omega) / root
+    r = torch.exp(-0.5 * a * a - _LOG_SQRT_2PI - torch.special.log_ndtr(-a))
+    g = y * r / root
+    return g, a * r / v - g * g
+
+
+def _blocks(n_unlabelled: np.ndarray) -> list[tuple[int, int, int]]:
+    """Row blocks of nested unlabelled sets: (first row, end row, first run using them), for runs sorted by
+    their number of unlabelled rows — each block is read once per iteration, by the runs that use it."""
+    bounds = [0] + sorted({int(n) for n in n_unlabelled if n > 0})
+    return [(lo, hi, int(np.searchsorted(n_unlabelled, hi, side="left"))) for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+
+def run_batch(
+    unlabelled,
+    labelled,
+    y,
+    kappa: float,
+    n_unlabelled,
+    n_labelled,
+    starts,
+    teacher,
+    iterations: int,
+    damping: float = 0.5,
+    window: int = 100,
+    tolerance: float = 1e-3,
+    growth: float = 0.01,
+    floor: float = 1e-3,
+) -> dict:
+    """Many GAMP runs on one data set at once: run r uses the first ``n_unlabelled[r]`` rows of
+    ``unlabelled`` and the first ``n_labelled[r]`` rows of ``labelled`` (labels ``y``), from the
+    column ``starts[:, r]`` — pre-training on its unlabelled rows, then fine-tuning with its
+    labelled rows added, as :func:`pretrain_then_finetune` does one run at a time.
+
+    The unlabelled sets are nested prefixes of one pool, so with the runs ordered by their size
+    each block of rows between two consecutive sizes is used by a contiguous range of runs: an
+    iteration is two matrix–matrix products per block, and every row is read once per iteration
+    instead of once per run. Each stage of a run ends when its order parameters are
+    :func:`stationary` over ``window`` iterations, or at ``iterations``; a run that ended stays
+    frozen while the others go on. A run near the trivial state (q below ``floor``) goes on to
+    ``iterations`` whatever its window says: from a random start q first decays for a while and
+    then, above the onset, escapes slowly (~1,000 iterations at N = 1,000), so only the cap can
+    tell a stable trivial state from a slow escape; at the cap its window decides.
+
+    Returns per run (numpy arrays, in the order given): ``R`` and ``q`` averaged over the last
+    window of the last stage (a cycle's time average), ``R_last``, ``rms_step`` (the window's mean
+    rms step per component ‖m_new − m‖/√N), and per stage its iterations and whether it became
+    stationary. Tensors in, float64 on their device (CPU or CUDA).
+    """
+    n_u_given, n_l_given = np.asarray(n_unlabelled, dtype=int), np.asarray(n_labelled, dtype=int)
+    if ((n_u_given == 0) & (n_l_given == 0)).any():
+        raise ValueError("every GAMP run needs data: a run has no unlabelled and no labelled inputs")
+    order = np.argsort(n_u_given, kind="stable")
+    n_u_sorted = n_u_given[order]
+    device, dtype = unlabelled.device, unlabelled.dtype
+    size = unlabelled.shape[1]
+    runs = len(order)
+    root_n = size**0.5
+    blocks = _blocks(n_u_sorted)
+    n_l = torch.as_tensor(n_l_given[order], device=device)
+    # runs are rows here (run × component): the products with the data read each block once, for its runs
+    rows_l = n_l[:, None] > torch.arange(len(labelled), device=device)[None, :]
+    y_row = y.to(dtype)[None, :]
+    m = starts.to(dtype).T[torch.as_tensor(order, device=device)].contiguous()
+    v = torch.clamp(1.0 - (m * m).sum(1) / size, min=1e-3)[:, None]
+    n_rows_u = int(n_u_sorted.max())
+    g_u = torch.zeros(runs, n_rows_u, device=device, dtype=dtype)
+    g_l = torch.zeros(runs, len(labelled), device=device, dtype=dtype)
+    stage = torch.as_tensor(np.where(n_u_sorted > 0, 0, 1), device=device)  # 0: pre-training, 1: fine-tuning, 2: done
+    count = torch.zeros(runs, dtype=torch.long, device=device)
+    history = torch.full((3, window, runs), float("nan"), device=device, dtype=dtype)  # R, q, rms step
+    out = {
+        "iterations_pretraining": np.zeros(runs, dtype=int),
+        "iterations_finetuning": np.zeros(runs, dtype=int),
+        "stationary_pretraining": np.ones(runs, dtype=bool),  # a stage a run does not have is no obstacle
+        "stationary_finetuning": np.ones(runs, dtype=bool),
+        "R": np.full(runs, np.nan),
+        "q": np.full(runs, np.nan),
+        "R_last": np.full(runs, np.nan),
+        "rms_step": np.full(runs, np.nan),
+    }
+    teacher = teacher.to(dtype)
+    idx = torch.arange(runs, device=device)
+    while bool((stage < 2).any()):
+        active = stage < 2
+        b = torch.zeros_like(m)
+        dg_sum = torch.zeros(runs, device=device, dtype=dtype)
+        new_g_u = torch.zeros_like(g_u)
+        for lo, hi, first in blocks:
+            rows = unlabelled[lo:hi]
+            omega = m[first:] @ rows.T / root_n - v[first:] * g_u[first:, lo:hi]
+            g_block, dg_block = _channels_t(omega, v[first:], kappa)
+            new_g_u[first:, lo:hi] = g_block
+            dg_sum[first:] += dg_block.sum(1)
+            b[first:] += g_block @ rows
+        if len(labelled):
+            mask_l = rows_l & (stage == 1)[:, None]
+            omega_l = m @ labelled.T / root_n - v * g_l
+            g_block, dg_block = _channels_t(omega_l, v, kappa, y_row)
+            new_g_l = g_block * mask_l
+            dg_sum += (dg_block * mask_l).sum(1)
+            b += new_g_l @ labelled
+        else:
+            new_g_l = g_l
+        a = -dg_sum[:, None] / size
+        b = b / root_n + a * m
+        c = 0.5 * (1.0 + torch.sqrt(1.0 + 4.0 * (b * b).sum(1, keepdim=True) / size))  # the spherical prior
+        new_m = b / c
+        rms = torch.sqrt(((new_m - m) ** 2).mean(1))
+        on = active[:, None]
+        m = torch.where(on, damping * m + (1.0 - damping) * new_m, m)
+        v = torch.where(on, damping * v + (1.0 - damping) / c, v)
+        g_u = torch.where(on, new_g_u, g_u)
+        g_l = torch.where(on, new_g_l, g_l)
+        if not bool(torch.isfinite(m).all()):
+            raise FloatingPointError(f"GAMP diverged (κ = {kappa}); increase the damping")
+        slot = count % window
+        for k, value in enumerate((m @ teacher / size, (m * m).sum(1) / size, rms)):
+            history[k, slot, idx] = torch.where(active, value, history[k, slot, idx])
+        count = count + active.long()
+        settled = (count >= window) & _stationary_ring(history, count, window, tolerance, growth) & active
+        reached = settled & ((m * m).sum(1) / size > floor)  # near the trivial state: only the cap decides
+        reached |= settled & (count >= iterations)
+        ending = (reached | (count >= iterations)) & active
+        if bool(ending.any()):
+            _end_stages(out, ending, reached, stage, count, history, m, g_u, teacher, labelled, y_row, rows_l, n_l)
+    restore = np.argsort(order, kind="stable")
+    return {key: value[restore] for key, value in out.items()}
+
+
+def _stationary_ring(history, count, window: int, tolerance: float, growth: float):
+    """:func:`stationary` of each run's last ``window`` iterations, kept in a ring buffer by ``count``."""
+    order = (count[None, :] + torch.arange(window, device=history.device)[:, None]) % window  # oldest first
+    return stationary(torch.gather(history[0], 0, order), torch.gather(history[1], 0, order), tolerance, growth)
+
+
+def _end_stages(out, ending, reached, stage, count, history, m, g_u, teacher, labelled, y_row, rows_l, n_l) -> None:
+    """Record the stages that end now (in place); move pre-trained runs with labels on to fine-tuning, finish the rest."""
+    size = m.shape[1]
+    for r in torch.nonzero(ending).flatten().tolist():
+        name = "pretraining" if int(stage[r]) == 0 else "finetuning"
+        out[f"iterations_{name}"][r] = int(count[r])
+        out[f"stationary_{name}"][r] = bool(reached[r])
+        filled = history[:, : min(int(count[r]), history.shape[1]), r]
+        if name == "pretraining" and int(n_l[r]) > 0:
+            # the unlabelled likelihood is even in w: the labels decide the sign (g of an unlabelled factor is odd in ω)
+            used = rows_l[r]
+            if float((y_row[0, used] * (labelled[used] @ m[r])).sum()) < 0:
+                m[r] = -m[r]
+                g_u[r] = -g_u[r]
+            stage[r] = 1
+        else:
+            out["R"][r] = float(filled[0].mean())
+            out["q"][r] = float(filled[1].mean())
+            out["rms_step"][r] = float(filled[2].mean())
+            out["R_last"][r] = float(m[r] @ teacher / size)
+            stage[r] = 2
+        count[r] = 0
+        history[:, :, r] = float("nan")
