@@ -174,3 +174,11 @@ def test_rows_that_are_not_claims_are_kept_apart_and_never_counted_as_claims():
     assert "[theory]" in tables.caption(table[table["kind"] == "theory"])
     with pytest.raises(ValueError, match="unknown kind"):
         tables.concatenate([table.assign(kind="other")])
+
+
+def test_hashes_that_look_like_numbers_are_read_back_as_text(tmp_path):
+    """A commit such as 6109218e6632 is a float to pandas (infinity): the adapter reads it as text."""
+    path = tmp_path / "values.csv"
+    files.write(pd.DataFrame({"id": ["a"], "key": ["1"], "measured": [0.5], "commit": ["6109218e6632"]}), path)
+    read = workflow_step._read(str(path))
+    assert read.loc[0, "commit"] == "6109218e6632" and read.loc[0, "key"] == "1" and read.loc[0, "measured"] == 0.5

@@ -192,11 +192,24 @@ def _with_provenance(obj: Any, fields: Mapping[str, str]) -> tuple[Any, dict[str
     return obj, None
 
 
+# Columns of the pipeline's tables that hold text which may look like a number: a commit or code
+# hash such as 6109218e6632 would otherwise be read back as a float (here: infinity).
+TEXT_COLUMNS = ("commit", "code", "config", "seeds", "preset", "device", "torch", "numpy", "id", "key")
+
+
 def _read(path: str | list[str]) -> Any:
     """Read one input; a named input holding a list of files gives a list of objects."""
     if isinstance(path, (list, tuple)):
-        return [files.read(p) for p in path]
-    return files.read(path)
+        return [_read(p) for p in path]
+    obj = files.read(path)  # checked against its digest
+    if str(path).endswith(".csv") and hasattr(obj, "columns"):
+        text = [c for c in TEXT_COLUMNS if c in obj.columns]
+        if text:
+            import pandas as pd
+
+            as_text = pd.read_csv(path, usecols=text, dtype=str, keep_default_na=False)
+            obj[text] = as_text[text].to_numpy()
+    return obj
 
 
 @contextlib.contextmanager
