@@ -522,3 +522,12 @@ def test_editing_a_claim_reruns_claims_figures_and_pages_only(workdir):
         "replicate_claims": 1,
         "figure": 1,
     }
+
+
+def test_a_report_before_any_run_says_what_to_run_first(workdir):
+    shutil.copytree(REPO / "figures", workdir / "figures")  # a fresh clone has the committed figures, no results
+    result = run_snakemake(workdir, "--report", "report.html", tiny=False, timeout=300)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0 and "run `snakemake --cores all` first" in out
+    assert "pandas" not in out  # no library traceback
+    assert "never awaited" not in out  # the workflow profile states disk_mb, so no coroutine warning

@@ -205,6 +205,11 @@ def figure_labels(wildcards, input):
     from deepinside.claims.tables import counts
 
     figure_id, entry = figure_entry(wildcards)
+    if not Path(input.claims).exists():
+        raise WorkflowError(
+            f"the report needs this preset's results, and there are none yet ({input.claims} is missing): "
+            "run `snakemake --cores all` first (with the same --config/--configfile), then --report"
+        )
     claims = counts(pandas.read_csv(input.claims), "claim")
     verdict = (
         f"{claims['holds']} of {claims['rows']} claims hold"
