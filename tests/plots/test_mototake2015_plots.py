@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
+from claim_rows import claim_row, claim_table
 from matplotlib.colors import to_rgb
 from matplotlib.image import AxesImage
 from matplotlib.text import Text
@@ -16,23 +17,8 @@ from deepinside.plots.mototake2015 import alexnet_spectra, alexnet_vectors, spec
 
 
 def figure_claims(figure):
-    """A one-row claims table of ``figure`` (the columns of the claims tables, old and new)."""
-    return pd.DataFrame(
-        [
-            {
-                "talk": "mototake2015",
-                "figure": figure,
-                "id": f"{figure}.1",
-                "kind": "claim",
-                "claim": "a claim",
-                "measured": 1.0,
-                "threshold": "> 0",
-                "holds": "yes",
-                "verdict": "holds",
-                "note": "",
-            }
-        ]
-    )
+    """A one-row claims table of ``figure``, made by the claims code itself."""
+    return claim_table([claim_row("mototake2015", figure, "a claim", 1.0, ">", 0.0)])
 
 
 def spectrum_table(stage, expanded):

@@ -7,6 +7,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
+from claim_rows import claim_row, claim_table
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.text import Text
@@ -18,23 +19,8 @@ NOTE = "quick preset: 800 of 180,000 reference updates — see figures/paper/oka
 
 
 def o3_claims():
-    """A one-row claims table of O3 (the columns of the claims tables, old and new)."""
-    return pd.DataFrame(
-        [
-            {
-                "talk": "okatani2013",
-                "figure": "O3",
-                "id": "O3.1",
-                "kind": "claim",
-                "claim": "a claim",
-                "measured": 1.0,
-                "threshold": "> 0",
-                "holds": "yes",
-                "verdict": "holds",
-                "note": "",
-            }
-        ]
-    )
+    """A one-row claims table of O3, made by the claims code itself."""
+    return claim_table([claim_row("okatani2013", "O3", "a claim", 1.0, ">", 0.0)])
 
 
 def inputs(two_layer=(-74.58, -77.46, 2.87), three_layer=(-137.43, -138.2, 0.0)):

@@ -6,6 +6,7 @@ matplotlib.use("Agg")
 
 import numpy as np
 import pandas as pd
+from claim_rows import claim_row, claim_table
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from deepinside.plots.tishby2017 import depth_sweep, information_planes, relu_and_kde
@@ -14,23 +15,8 @@ EPOCHS = [0, 10, 100, 1000]
 
 
 def figure_claims(figure):
-    """A one-row claims table of ``figure`` (the columns of the claims tables, old and new)."""
-    return pd.DataFrame(
-        [
-            {
-                "talk": "tishby2017",
-                "figure": figure,
-                "id": f"{figure}.1",
-                "kind": "claim",
-                "claim": "a claim",
-                "measured": 1.0,
-                "threshold": "> 0",
-                "holds": "yes",
-                "verdict": "holds",
-                "note": "",
-            }
-        ]
-    )
+    """A one-row claims table of ``figure``, made by the claims code itself."""
+    return claim_table([claim_row("tishby2017", figure, "a claim", 1.0, ">", 0.0)])
 
 
 def information(depth, activation="tanh", estimators=("binning",), still=False):
