@@ -321,3 +321,17 @@ def test_one_joint_update_is_the_reference_codes_update():
     )
     for key, step in expected.items():
         np.testing.assert_allclose((params[key] - before[key]).numpy(), step, atol=1e-9, err_msg=key)
+
+
+def test_mean_field_without_a_tolerance_runs_every_sweep_untested():
+    """Training's mean field runs a fixed number of sweeps with no test between them: the same posterior
+    as a test that never stops it early."""
+    g = torch.Generator().manual_seed(4)
+    params = {"W1": 0.3 * torch.randn(12, 8, generator=g), "W2": 0.3 * torch.randn(8, 6, generator=g)}
+    params.update({"b0": torch.zeros(12), "b1": torch.zeros(8), "b2": torch.zeros(6)})
+    v = (torch.rand(5, 12, generator=g) < 0.5).float()
+    untested, used = dbm.mean_field(v, params, 7, tolerance=None)
+    tested, _ = dbm.mean_field(v, params, 7, tolerance=0.0)
+    assert used == 7 and all(torch.equal(a, b) for a, b in zip(untested, tested))
+    early, sweeps = dbm.mean_field(v, params, 200, tolerance=1e-3)
+    assert sweeps < 200  # the tested form still stops when the posterior settles
