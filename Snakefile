@@ -134,3 +134,14 @@ rule ohzeki2015:
         talk_figures("ohzeki2015"),
         f"{RESULTS}/ohzeki2015/claims.csv",
         f"{RESULTS}/ohzeki2015/claims.html",
+
+
+# `snakemake --cores 2 O3`: one figure by its catalogue id (only its ancestors run).
+for figure_talk, figure_ids in FIGURES.items():
+    for figure_id in figure_ids:
+
+        rule:
+            name:
+                figure_id
+            input:
+                figure(figure_talk, figure_id),

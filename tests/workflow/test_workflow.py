@@ -531,3 +531,9 @@ def test_a_report_before_any_run_says_what_to_run_first(workdir):
     assert result.returncode != 0 and "run `snakemake --cores all` first" in out
     assert "pandas" not in out  # no library traceback
     assert "never awaited" not in out  # the workflow profile states disk_mb, so no coroutine warning
+
+
+def test_a_figure_can_be_asked_for_by_its_id(workdir):
+    by_id = dry_run_jobs(workdir, "S4", tiny=False)
+    by_path = dry_run_jobs(workdir, "figures/saxe2019/S4_low_rank_picture.png", tiny=False)
+    assert by_id == {**by_path, "S4": 1}
