@@ -126,9 +126,9 @@ def claims_page(
                 reason = str(row["note"]).split(";")[0].removeprefix("not established: ")
                 remarks.append(f"not established: {reason}")
             lines.append(
-                f"| {row['talk']} | {row['figure']} | {_cell(row['claim'])} | {measured_text(row_tuple(row))} "
+                f"| {row['talk']} | {row['figure']} | {_cell(row['claim'])} | {measured_text(row)} "
                 f"| {_null_text(row)} | {row['threshold']} "
-                f"| {seeds_text(row_tuple(row)) or '—'} | {_cell(row.get('margins', ''))} | {row['verdict']} | {other_text} "
+                f"| {seeds_text(row) or '—'} | {_cell(row.get('margins', ''))} | {row['verdict']} | {other_text} "
                 f"| {_cell('; '.join(remarks))} |"
             )
     return "\n".join(lines) + "\n"
@@ -137,11 +137,6 @@ def claims_page(
 def _null_text(row) -> str:
     null = row.get("null", float("nan"))
     return "—" if pd.isna(null) else f"{float(null):.4g}"
-
-
-def row_tuple(row: pd.Series):
-    """A row as the attribute-style record the text helpers take."""
-    return pd.DataFrame([row]).itertuples(index=False).__next__()
 
 
 def figures_page(figures: list[dict], claims: pd.DataFrame | None, preset: str, figures_folder: str) -> str:

@@ -143,30 +143,10 @@ def _likelihood_panel(ax, summary: pd.DataFrame, colours: dict) -> None:
             text = f"{estimate:.1f}, cautious {low:.1f}"
             anchor = estimate
         elif np.isfinite(estimate):  # AIS fell below a certain lower bound of log Z: only an upper limit is known
-            ax.plot(
-                estimate,
-                k,
-                marker="o",
-                ms=7,
-                mfc="none",
-                mec=UNCERTIFIED,
-                color=UNCERTIFIED,
-                ls="none",
-                label=once("not certified by AIS (grey): AIS's estimate"),
-            )
+            _uncertified(ax, estimate, k, "o", 7, once("not certified by AIS (grey): AIS's estimate"))
             if np.isfinite(low):
                 ax.plot([low, estimate], [k, k], color=UNCERTIFIED, lw=1, ls="--")
-                ax.plot(
-                    low,
-                    k,
-                    marker="<",
-                    ms=8,
-                    mfc="none",
-                    mec=UNCERTIFIED,
-                    color=UNCERTIFIED,
-                    ls="none",
-                    label=once("not certified by AIS: at most this"),
-                )
+                _uncertified(ax, low, k, "<", 8, once("not certified by AIS: at most this"))
             short = row.get("ais_short_by_at_least", np.nan)
             text = f"not certified by AIS (≥ {short:.1f} nats short): at most {low:.1f}"
             anchor = estimate
@@ -212,6 +192,11 @@ def _likelihood_panel(ax, summary: pd.DataFrame, colours: dict) -> None:
         bbox_to_anchor=(1.02, 1.0),
         borderaxespad=0.0,
     )
+
+
+def _uncertified(ax, x: float, k: int, marker: str, size: float, label: str | None) -> None:
+    """A hollow grey marker: a likelihood AIS could not certify."""
+    ax.plot(x, k, marker=marker, ms=size, mfc="none", mec=UNCERTIFIED, color=UNCERTIFIED, ls="none", label=label)
 
 
 def gibbs_samples(
