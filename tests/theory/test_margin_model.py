@@ -7,6 +7,7 @@ import torch
 from claim_rows import judged
 
 from deepinside.data import gap_data
+from deepinside.pipeline.grids import log_grid
 from deepinside.steps import ohzeki2015, ohzeki2015_claims
 from deepinside.theory import margin_gamp
 from deepinside.theory import margin_replica as mr
@@ -316,6 +317,37 @@ def test_all_runs_of_an_instance_at_once_agree_with_one_run_at_a_time():
         )
 
 
+def test_a_run_ends_as_it_would_alone_while_the_others_go_on():
+    # runs that reach a state early are dropped from the products; those going on must not notice
+    rng = np.random.default_rng(5)
+    size, kappa = 200, 0.5
+    teacher = gap_data.teacher(size, rng)
+    pool = gap_data.inputs(8 * size, teacher, kappa, rng)
+    labelled = gap_data.inputs(size, teacher, kappa, rng)
+    y = gap_data.labels(labelled, teacher)
+    n_u, n_l = [0, 400, 400, 1600, 1600, 1600], [200, 100, 200, 0, 200, 50]
+    starts = 1e-3 * rng.standard_normal((size, len(n_u)))
+    starts[:, 2] = ohzeki2015.informative_start(teacher, 0.95, rng)  # reaches its state long before the others
+    starts[:, 4] = ohzeki2015.informative_start(teacher, 0.95, rng)
+    as_tensor = lambda a: torch.as_tensor(np.asarray(a, dtype=float))
+    settings = {"iterations": 300, "window": 30, "tolerance": 1e-3}
+    together = margin_gamp.run_batch(
+        as_tensor(pool), as_tensor(labelled), as_tensor(y), kappa, n_u, n_l, as_tensor(starts), as_tensor(teacher),
+        **settings,
+    )
+    ends = together["iterations_pretraining"] + together["iterations_finetuning"]
+    assert ends.min() < 0.5 * ends.max()  # some runs did end early while others went on
+    for r in range(len(n_u)):
+        alone = margin_gamp.run_batch(
+            as_tensor(pool), as_tensor(labelled), as_tensor(y), kappa, [n_u[r]], [n_l[r]],
+            as_tensor(starts[:, r : r + 1]), as_tensor(teacher), **settings,
+        )
+        for key in ("iterations_pretraining", "iterations_finetuning", "stationary_finetuning"):
+            assert together[key][r] == alone[key][0], (r, key)
+        assert together["R"][r] == pytest.approx(alone["R"][0], abs=1e-9)
+        assert together["R_last"][r] == pytest.approx(alone["R_last"][0], abs=1e-9)
+
+
 def test_the_beta_grid_is_refined_inside_the_spinodal_interval():
     transitions = pd.DataFrame(
         [
@@ -326,3 +358,10 @@ def test_the_beta_grid_is_refined_inside_the_spinodal_interval():
     refined = ohzeki2015.refined_betas([1.0, 30.0], transitions, 0.25, 0.25, 3)
     assert len(refined) == 5 and sum(10.0 < b < 17.0 for b in refined) == 3
     assert ohzeki2015.refined_betas([1.0, 30.0], transitions, 0.25, 1.0, 3) == [1.0, 30.0]
+    # a value inside that is a grid value up to rounding is run once
+    # the paper's grid (the workflow's log_grid); the theory finds the spinodals on np.geomspace's copy of it,
+    # and the middle of (grid[11], grid[13]) is grid[12] up to the last bit
+    grid = log_grid({"min": 0.5, "max": 30.0, "count": 16})
+    transitions.loc[0, ["spinodal_low", "spinodal_high"]] = np.geomspace(0.5, 30.0, 16)[[11, 13]]
+    refined = ohzeki2015.refined_betas(grid, transitions, 0.25, 0.25, 3)
+    assert len(refined) == 18 and sum(grid[11] < b < grid[13] for b in refined) == 3

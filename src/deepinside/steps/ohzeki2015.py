@@ -116,7 +116,9 @@ def refined_betas(
         if len(row) and np.isfinite(row["spinodal_low"].iloc[0]) and np.isfinite(row["spinodal_high"].iloc[0]):
             low, high = float(row["spinodal_low"].iloc[0]), float(row["spinodal_high"].iloc[0])
             extra = list(np.geomspace(low, high, inside + 2)[1:-1])
-    return sorted({float(b) for b in betas} | set(extra))
+    grid = sorted({float(b) for b in betas})
+    # the spinodals are found on the same grid, so a value inside may be a grid value up to rounding: one run, not two
+    return sorted(grid + [b for b in extra if not np.isclose(grid, b, rtol=1e-9, atol=0).any()])
 
 
 def _runs(data: dict, runs: list[dict], kappa: float, settings: dict, device: str) -> list[dict]:

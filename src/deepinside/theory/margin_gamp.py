@@ -261,44 +261,53 @@ def run_batch(
         "rms_step": np.full(runs, np.nan),
     }
     teacher = teacher.to(dtype)
-    idx = torch.arange(runs, device=device)
     while bool((stage < 2).any()):
-        active = stage < 2
-        b = torch.zeros_like(m)
-        dg_sum = torch.zeros(runs, device=device, dtype=dtype)
-        new_g_u = torch.zeros_like(g_u)
+        act = torch.nonzero(stage < 2).flatten()  # the runs still going, in size order; ended runs cost nothing
+        every = len(act) == runs
+        pick = (lambda t: t) if every else (lambda t: t[act])
+        m_a, v_a = pick(m), pick(v)
+        b = torch.zeros_like(m_a)
+        dg_sum = torch.zeros(len(act), device=device, dtype=dtype)
         for lo, hi, first in blocks:
+            k = int(torch.searchsorted(act, first))  # the active runs from k on use this block
+            if k == len(act):
+                continue
             rows = unlabelled[lo:hi]
-            omega = m[first:] @ rows.T / root_n - v[first:] * g_u[first:, lo:hi]
-            g_block, dg_block = _channels_t(omega, v[first:], kappa)
-            new_g_u[first:, lo:hi] = g_block
-            dg_sum[first:] += dg_block.sum(1)
-            b[first:] += g_block @ rows
+            users = slice(first, None) if every else act[k:]
+            omega = m_a[k:] @ rows.T / root_n - v_a[k:] * g_u[users, lo:hi]
+            g_block, dg_block = _channels_t(omega, v_a[k:], kappa)
+            g_u[users, lo:hi] = g_block  # a block's Onsager term uses only its own rows' previous g
+            dg_sum[k:] += dg_block.sum(1)
+            b[k:] += g_block @ rows
         if len(labelled):
-            mask_l = rows_l & (stage == 1)[:, None]
-            omega_l = m @ labelled.T / root_n - v * g_l
-            g_block, dg_block = _channels_t(omega_l, v, kappa, y_row)
-            new_g_l = g_block * mask_l
+            mask_l = pick(rows_l) & (pick(stage) == 1)[:, None]
+            omega_l = m_a @ labelled.T / root_n - v_a * pick(g_l)
+            g_block, dg_block = _channels_t(omega_l, v_a, kappa, y_row)
+            g_block = g_block * mask_l
             dg_sum += (dg_block * mask_l).sum(1)
-            b += new_g_l @ labelled
-        else:
-            new_g_l = g_l
+            b += g_block @ labelled
+            if every:
+                g_l = g_block
+            else:
+                g_l[act] = g_block
         a = -dg_sum[:, None] / size
-        b = b / root_n + a * m
+        b = b / root_n + a * m_a
         c = 0.5 * (1.0 + torch.sqrt(1.0 + 4.0 * (b * b).sum(1, keepdim=True) / size))  # the spherical prior
         new_m = b / c
-        rms = torch.sqrt(((new_m - m) ** 2).mean(1))
-        on = active[:, None]
-        m = torch.where(on, damping * m + (1.0 - damping) * new_m, m)
-        v = torch.where(on, damping * v + (1.0 - damping) / c, v)
-        g_u = torch.where(on, new_g_u, g_u)
-        g_l = torch.where(on, new_g_l, g_l)
-        if not bool(torch.isfinite(m).all()):
+        rms = torch.sqrt(((new_m - m_a) ** 2).mean(1))
+        m_a = damping * m_a + (1.0 - damping) * new_m
+        v_a = damping * v_a + (1.0 - damping) / c
+        if not bool(torch.isfinite(m_a).all()):
             raise FloatingPointError(f"GAMP diverged (κ = {kappa}); increase the damping")
-        slot = count % window
-        for k, value in enumerate((m @ teacher / size, (m * m).sum(1) / size, rms)):
-            history[k, slot, idx] = torch.where(active, value, history[k, slot, idx])
-        count = count + active.long()
+        if every:
+            m, v = m_a, v_a
+        else:
+            m[act], v[act] = m_a, v_a
+        slot = count[act] % window
+        for k, value in enumerate((m_a @ teacher / size, (m_a * m_a).sum(1) / size, rms)):
+            history[k, slot, act] = value
+        count[act] += 1
+        active = stage < 2
         settled = (count >= window) & _stationary_ring(history, count, window, tolerance, growth) & active
         reached = settled & ((m * m).sum(1) / size > floor)  # near the trivial state: only the cap decides
         reached |= settled & (count >= iterations)
