@@ -6,8 +6,9 @@ Prints, side by side in one run (interleaved repeats, median), the milliseconds 
   protocol (a mini-batch of 100 digits drawn from grey levels, 10 mean-field sweeps,
   5 Gibbs sweeps of 100 chains, model statistics from the chains' probabilities,
   sparsity penalty, momentum step), and the same update's matrix products alone;
-* one AIS step of :func:`deepinside.measures.ais.log_partition` (100 runs, float64: the
-  log-weight increment and a Gibbs sweep at β on the odd layers), and its products alone
+* one AIS step of :func:`deepinside.measures.ais.log_partition` (100 runs: the log-weight
+  increment in float64 and a Gibbs sweep at β on the odd layers), with the chains in float32
+  as the pipeline runs them and in float64 as it did, and the float32 step's products alone
   (the even layers' inputs from the odd ones and the odd layers' from the even ones),
 
 for the 784-500-1000 and 784-500-500-1000 DBMs, and what they imply for the paper's
@@ -72,16 +73,19 @@ def update_products(v, params):
             _ = fantasy[layer + 1] @ params[f"W{layer + 1}"].T
 
 
-def ais_step(params, odd, base, generator):
-    totals = ais.even_totals(odd, params)
-    _ = ais._log_p(odd, totals, params, 0.5, base) - ais._log_p(odd, totals, params, 0.4999, base)
-    return ais._gibbs_at(totals, params, 0.5, base, generator)
+def ais_step(params, chains, odd, base, generator):
+    """As one step of ``ais.log_partition``: ``params`` float64 (the log weights), ``chains`` the
+    parameters in the chains' precision, ``odd`` the chains' states."""
+    totals = ais.even_totals(odd, chains)
+    _ = ais.log_increment(odd, totals, params, 0.5, 0.4999, base)
+    return ais._gibbs_at(totals, chains, 0.5, base.to(chains["W1"].dtype), generator)
 
 
 def ais_products(params, odd):
     top = dbm.depth(params)
     sizes = dbm.sizes(params)
-    even = {l: torch.rand(RUNS, sizes[l], dtype=torch.float64) for l in range(0, top + 1, 2)}
+    dtype = params["W1"].dtype
+    even = {l: torch.rand(RUNS, sizes[l], dtype=dtype) for l in range(0, top + 1, 2)}
     for states, layers in ((odd, range(0, top + 1, 2)), (even, range(1, top + 1, 2))):
         for layer in layers:
             if layer > 0:
@@ -112,14 +116,17 @@ def main() -> None:
         v = torch.rand(BATCH, sizes[0], generator=g)
         fantasy = dbm.random_states(params, PARTICLES, g)
         running = [torch.full((n,), 0.1) for n in sizes[1:]]
-        odd = {l: (torch.rand(RUNS, sizes[l], generator=g) < 0.5).double() for l in range(1, len(sizes), 2)}
+        p32 = {k: x.float() for k, x in p64.items()}
+        odd = {l: (torch.rand(RUNS, sizes[l], generator=g) < 0.5).float() for l in range(1, len(sizes), 2)}
+        odd64 = {l: x.double() for l, x in odd.items()}
         base = torch.zeros(sizes[0], dtype=torch.float64)
-        times = {k: [] for k in ("update", "update products", "AIS step", "AIS products")}
+        times = {k: [] for k in ("update", "update products", "AIS step", "AIS step float64", "AIS products")}
         for _ in range(args.repeats):
             timed(lambda: update(v, params, velocity, fantasy, running, g), times, "update")
             timed(lambda: update_products(v, params), times, "update products")
-            timed(lambda: ais_step(p64, odd, base, g), times, "AIS step")
-            timed(lambda: ais_products(p64, odd), times, "AIS products")
+            timed(lambda: ais_step(p64, p32, odd, base, g), times, "AIS step")
+            timed(lambda: ais_step(p64, p64, odd64, base, g), times, "AIS step float64")
+            timed(lambda: ais_products(p32, odd), times, "AIS products")
         m = {k: statistics.median(t) for k, t in times.items()}
         print(f"  {'-'.join(map(str, sizes))}")
         print(
@@ -127,8 +134,12 @@ def main() -> None:
             f"({m['update products']:.1f} ms); 300 epochs x 600 updates: {m['update'] * 180000 / 3.6e6:.1f} h"
         )
         print(
-            f"    AIS step ({RUNS} runs, float64)       {m['AIS step']:7.1f} ms  = {m['AIS step'] / m['AIS products']:.2f}x its products "
+            f"    AIS step ({RUNS} runs, float32 chains) {m['AIS step']:7.1f} ms  = {m['AIS step'] / m['AIS products']:.2f}x its products "
             f"({m['AIS products']:.1f} ms); 20,000 betas: {m['AIS step'] * 20000 / 1000:.0f} s"
+        )
+        print(
+            f"    AIS step ({RUNS} runs, float64 chains) {m['AIS step float64']:7.1f} ms  = "
+            f"{m['AIS step float64'] / m['AIS step']:.2f}x the float32 step"
         )
 
 

@@ -144,5 +144,5 @@ def test_log_weights_from_float32_products_keep_float64_digits():
     base = torch.zeros(200, dtype=torch.float64)
     exact = ais.even_totals(odd, params)
     rounded = ais.even_totals({1: odd[1].float()}, {k: v.float() for k, v in params.items()})
-    step = lambda totals: ais._log_p(odd, totals, params, 0.9001, base) - ais._log_p(odd, totals, params, 0.9, base)
+    step = lambda totals: ais.log_increment(odd, totals, params, 0.9001, 0.9, base)
     assert float((step(rounded) - step(exact)).abs().max()) < 1e-6 * float(step(exact).abs().max()) + 1e-9

@@ -265,6 +265,23 @@ def test_sparsity_penalty_pushes_each_layer_towards_its_target_through_both_weig
     assert dbm.layer_targets([0.2, 0.1], 3) == [0.2, 0.1, 0.1]
 
 
+def test_the_fused_gradient_and_penalty_are_the_plain_ones_for_three_layers():
+    # joint_update forms the ascent direction with fused products and rank-one updates in place
+    g = torch.Generator().manual_seed(1)
+    data = [torch.rand(8, n, generator=g, dtype=torch.float64) for n in (6, 5, 4, 3)]
+    model = [torch.rand(11, n, generator=g, dtype=torch.float64) for n in (6, 5, 4, 3)]
+    running = [torch.rand(n, generator=g, dtype=torch.float64) for n in (5, 4, 3)]
+    plain = dbm.gradient(dbm.statistics(data), dbm.statistics(model))
+    fused = dbm.statistics_difference(data, model)
+    assert fused.keys() == plain.keys()
+    for key in plain:
+        torch.testing.assert_close(fused[key], plain[key])
+    penalty = dbm.sparsity_penalty(data, running, dbm.layer_targets([0.2, 0.1], 3), cost=0.01)
+    dbm.subtract_sparsity_penalty(fused, data, running, dbm.layer_targets([0.2, 0.1], 3), cost=0.01)
+    for key in plain:
+        torch.testing.assert_close(fused[key], plain[key] - penalty.get(key, 0.0))
+
+
 def test_one_joint_update_is_the_reference_codes_update():
     """One update of ``joint_update`` against the reference code's (``dbm_mf.m`` with ``mf.m``)
     update written out in numpy: doubled-input start of the mean field, 10 sweeps; model

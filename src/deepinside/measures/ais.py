@@ -101,6 +101,12 @@ def _log_p(odd: dict, totals: dict, params: dict, beta: float, base: torch.Tenso
     return out
 
 
+def log_increment(odd: dict, totals: dict, params: dict, beta: float, before: float, base: torch.Tensor) -> torch.Tensor:
+    """log p*_β − log p*_before of each run (float64; the even layers' inputs converted once)."""
+    exact = {l: t.to(torch.float64) for l, t in totals.items()}
+    return _log_p(odd, exact, params, beta, base) - _log_p(odd, exact, params, before, base)
+
+
 def log_unnormalised(odd: dict, params: dict, beta: float, base: torch.Tensor) -> torch.Tensor:
     """log p*_β of each run's odd-layer states, even layers summed out."""
     return _log_p(odd, even_totals(odd, params), params, beta, base)
@@ -148,7 +154,7 @@ def log_partition(
     betas = [float(b) for b in betas]
     totals = even_totals(odd, chains)
     for before, beta in zip(betas[:-1], betas[1:]):
-        log_w += _log_p(odd, totals, params, beta, base) - _log_p(odd, totals, params, before, base)
+        log_w += log_increment(odd, totals, params, beta, before, base)
         if beta < 1.0:
             odd = _gibbs_at(totals, chains, beta, base.to(dtype), generator)
             totals = even_totals(odd, chains)

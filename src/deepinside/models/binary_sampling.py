@@ -20,4 +20,4 @@ import torch
 def sample(p: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Binary states (p's dtype and device) with P(s = 1) = p, element by element."""
     uniform = torch.rand(p.shape, generator=generator, dtype=p.dtype, device=p.device)
-    return (uniform < p).to(p.dtype)
+    return uniform.lt_(p)  # u < p as 1.0 / 0.0, written over u: no boolean tensor and no copy

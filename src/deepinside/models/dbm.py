@@ -71,10 +71,9 @@ def sizes(params: dict) -> list[int]:
 
 def bottom_up_input(states: list[torch.Tensor], params: dict, layer: int) -> torch.Tensor:
     """The bias and the input from below of layer ``layer``: b_l + s_{l−1}ᵀ W_l (b_0 for the visible layer)."""
-    total = params[f"b{layer}"]
-    if layer > 0:
-        total = total + states[layer - 1] @ params[f"W{layer}"]
-    return total
+    if layer == 0:
+        return params["b0"]
+    return torch.addmm(params[f"b{layer}"], states[layer - 1], params[f"W{layer}"])  # the bias added in the product
 
 
 def layer_input(
@@ -87,7 +86,7 @@ def layer_input(
     """
     total = bottom_up_input(states, params, layer) if bottom_up is None else bottom_up
     if layer < depth(params):
-        total = total + states[layer + 1] @ params[f"W{layer + 1}"].T
+        total = torch.addmm(total, states[layer + 1], params[f"W{layer + 1}"].T)
     return total
 
 
@@ -95,7 +94,8 @@ def layer_probabilities(
     states: list[torch.Tensor], params: dict, layer: int, bottom_up: torch.Tensor | None = None
 ) -> torch.Tensor:
     """p(s_l = 1 | s_{l−1}, s_{l+1}) for every row."""
-    return torch.sigmoid(layer_input(states, params, layer, bottom_up))
+    total = layer_input(states, params, layer, bottom_up)
+    return torch.sigmoid(total) if total is bottom_up else total.sigmoid_()  # in place on a fresh sum only
 
 
 def recognition_pass(v: torch.Tensor, params: dict) -> list[torch.Tensor]:
@@ -189,6 +189,18 @@ def gradient(data: dict, model: dict) -> dict:
     return {key: data[key] - model[key] for key in data}
 
 
+def statistics_difference(data: list[torch.Tensor], model: list[torch.Tensor]) -> dict:
+    """:func:`gradient` of the uniform :func:`statistics` of ``data`` and ``model`` states, each weight
+    matrix formed by two products and no other pass over it (the model's product subtracted in place)."""
+    n, m = data[0].shape[0], model[0].shape[0]
+    out = {f"b{layer}": data[layer].mean(0) - model[layer].mean(0) for layer in range(len(data))}
+    for layer in range(1, len(data)):
+        zero = data[layer].new_zeros(())  # beta = 0: the product alone, scaled in the same pass
+        pair = torch.addmm(zero, data[layer - 1].T, data[layer], beta=0.0, alpha=1.0 / n)
+        out[f"W{layer}"] = pair.addmm_(model[layer - 1].T, model[layer], alpha=-1.0 / m)
+    return out
+
+
 def pretraining_scales(layer: int, n_layers: int) -> tuple[float, float]:
     """(up_scale, down_scale) of the modified RBM that pre-trains DBM layer ``layer`` (1…L)."""
     if n_layers == 1:
@@ -239,6 +251,19 @@ def sparsity_penalty(
         out[f"b{layer}"] = g[layer]
         out[f"W{layer}"] = torch.outer(means[layer - 1], g[layer]) + torch.outer(g[layer - 1], means[layer])
     return out
+
+
+def subtract_sparsity_penalty(
+    step: dict, states: list[torch.Tensor], running_means: list[torch.Tensor], targets: list[float], cost: float
+) -> None:
+    """``step`` minus :func:`sparsity_penalty`, in place: the weights' outer products added as rank-one updates."""
+    means = [state.mean(0) for state in states]
+    g = [None] + [cost * (running_means[i] - targets[i]) for i in range(len(states) - 1)]
+    for layer in range(1, len(states)):
+        step[f"b{layer}"] = step[f"b{layer}"] - g[layer]
+        step[f"W{layer}"].addr_(means[layer - 1], g[layer], alpha=-1.0)
+        if layer > 1:
+            step[f"W{layer}"].addr_(g[layer - 1], means[layer], alpha=-1.0)
 
 
 def layer_targets(targets: list[float], n_layers: int) -> list[float]:
@@ -353,11 +378,10 @@ def joint_update(
     for _ in range(gibbs_steps):
         fantasy = gibbs_sweep(fantasy, params, generator)
     negative = chain_statistics_states(fantasy, params) if negative_statistics == "probabilities" else fantasy
-    step = gradient(statistics([v] + mus), statistics(negative))
+    step = statistics_difference([v] + mus, negative)
     if sparsity_cost > 0:
         running = [sparsity_damping * m + (1 - sparsity_damping) * mu.mean(0) for m, mu in zip(running, mus)]
-        for key, term in sparsity_penalty([v] + mus, running, targets, sparsity_cost).items():
-            step[key] = step[key] - term
+        subtract_sparsity_penalty(step, [v] + mus, running, targets, sparsity_cost)
     momentum_step(params, velocity, step, momentum, rate, weight_cost)
     return fantasy, running, used
 
