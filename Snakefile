@@ -14,6 +14,7 @@
 import sys
 from pathlib import Path
 
+import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
@@ -21,7 +22,7 @@ from snakemake.utils import min_version, validate
 # or not (e.g. in a conda environment made from envs/deepinside.yaml).
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from deepinside.pipeline.config_errors import describe
+from deepinside.pipeline.config_errors import describe, first_problem
 from deepinside.pipeline.presets import expanded, write_effective_config
 
 min_version("9.0")
@@ -33,8 +34,11 @@ configfile: "config.yaml"
 # Every preset but `quick` holds only what differs from it: merged here, then checked whole.
 config["presets"] = expanded(config.get("presets") or {})
 
+_problem = first_problem(config, yaml.safe_load(Path("workflow/schemas/config.schema.yaml").read_text()))
+if _problem:
+    raise WorkflowError(_problem)
 try:
-    validate(config, "workflow/schemas/config.schema.yaml")
+    validate(config, "workflow/schemas/config.schema.yaml")  # fills the schema's defaults
 except WorkflowError as error:
     raise WorkflowError(describe(error)) from None
 

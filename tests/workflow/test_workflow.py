@@ -176,6 +176,11 @@ def test_nested_unknown_key_is_named_with_its_path(workdir):
     result = run_snakemake(workdir, "-n", "--configfile", str(bad), tiny=False, timeout=300)
     assert result.returncode != 0
     assert "presets.quick.saxe2019.four_items.tmax" in result.stdout + result.stderr
+    assert "did you mean 't_max'?" in result.stdout + result.stderr  # the nearest valid key
+    # a key wrong in quick is wrong in every preset built on it: named where the user wrote it
+    bad.write_text("presets:\n  quick:\n    okatani2013:\n      samples:\n        dbm:\n          epochz: 1\n")
+    result = run_snakemake(workdir, "-n", "--configfile", str(bad), tiny=False, timeout=300)
+    assert "'presets.quick.okatani2013.samples.dbm.epochz' (did you mean 'epochs'?)" in result.stdout + result.stderr
 
 
 def test_saxe2019_end_to_end_on_the_tiny_preset(workdir):

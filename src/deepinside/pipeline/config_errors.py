@@ -7,6 +7,7 @@ the underlying ``jsonschema.ValidationError`` and names the key by its dotted pa
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from pathlib import Path
@@ -32,14 +33,46 @@ def describe(error: BaseException) -> str:
     invalid = _validation_error(error)
     if invalid is None:
         return str(error)
+    return _one_line(invalid)
+
+
+def _one_line(invalid) -> str:
     path = ".".join(str(p) for p in invalid.absolute_path)
     unexpected = re.findall(r"'([^']+)' (?:was|were) unexpected", invalid.message) or re.findall(
         r"\('([^)]*)' (?:was|were) unexpected\)", invalid.message
     )
     if invalid.validator == "additionalProperties" and unexpected:
-        keys = ", ".join(f"'{'.'.join(filter(None, [path, k]))}'" for k in unexpected)
-        return f"unknown config key {keys}: not in workflow/schemas/config.schema.yaml (misspelt?)"
+        valid = sorted((invalid.schema.get("properties") or {}).keys())
+        names = []
+        for key in unexpected:
+            name = f"'{'.'.join(filter(None, [path, key]))}'"
+            near = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+            names.append(f"{name} (did you mean '{near[0]}'?)" if near else name)
+        known = f"; known here: {', '.join(valid)}" if valid and len(valid) <= 12 else ""
+        return f"unknown config key {', '.join(names)}: not in workflow/schemas/config.schema.yaml{known}"
     return f"config key '{path or '<top level>'}': {invalid.message}"
+
+
+def first_problem(config: dict, schema: dict) -> str | None:
+    """The one-line message of the config's most telling schema violation, or None.
+
+    Every preset is the ``quick`` preset plus its own keys (``presets.expanded``), so a key
+    wrong in ``quick`` is wrong in every preset: it is named where the user wrote it, under
+    ``presets.quick``, not under whichever preset a validator happens to reach first.
+    """
+    import jsonschema
+
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = list(validator.iter_errors(config))
+    if not errors:
+        return None
+
+    def rank(error):
+        path = [str(p) for p in error.absolute_path]
+        in_quick = path[:2] == ["presets", "quick"]
+        return (not in_quick, len(path), path)
+
+    return _one_line(min(errors, key=rank))
 
 
 def mnist_training_images(source: str, test_fraction: float) -> int:
