@@ -34,7 +34,9 @@ configfile: "config.yaml"
 # Every preset but `quick` holds only what differs from it: merged here, then checked whole.
 config["presets"] = expanded(config.get("presets") or {})
 
-_problem = first_problem(config, yaml.safe_load(Path("workflow/schemas/config.schema.yaml").read_text()))
+_problem = first_problem(
+    config, yaml.safe_load((Path(workflow.basedir) / "workflow/schemas/config.schema.yaml").read_text())
+)
 if _problem:
     raise WorkflowError(_problem)
 try:
