@@ -23,9 +23,20 @@ from snakemake.utils import min_version, validate
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from deepinside.pipeline.config_errors import describe, first_problem
+from deepinside.pipeline.config_files import ConfigFileError, check_file
 from deepinside.pipeline.presets import expanded, write_effective_config
 
 min_version("9.0")
+
+
+# Every config file read strictly first (one line naming the file for a key written twice, an
+# empty file, a list, non-UTF-8 bytes, a file too large or too deep, many aliases). Snakemake reads
+# --configfile files before this line: one it cannot read at all fails there, in its own words.
+for _path in ["config.yaml", *workflow.overwrite_configfiles]:
+    try:
+        check_file(_path)
+    except ConfigFileError as error:
+        raise WorkflowError(str(error)) from None
 
 
 configfile: "config.yaml"

@@ -150,6 +150,7 @@ def test_one_figure_runs_only_its_ancestors(workdir, target, expected_jobs):
         ("device=gpu", "config key 'device'"),
         ("threads=0", "config key 'threads'"),
         ("preset=huge", "config key 'preset'"),
+        ("seed=1e3", "config key 'seed': 1000.0 is not of type 'integer'"),
     ],
 )
 def test_bad_config_stops_before_any_job_and_names_the_key(workdir, override, named):
@@ -168,6 +169,15 @@ def test_numerical_jobs_take_their_threads_from_the_config(workdir):
     assert default.returncode == 0 and raised.returncode == 0, default.stderr + raised.stderr
     assert "threads:" not in default.stdout  # Snakemake names a job's threads only above 1
     assert "threads: 3" in raised.stdout
+
+
+def test_a_config_file_with_a_key_written_twice_is_refused_naming_the_file(workdir):
+    mine = workdir / "mine.yaml"
+    mine.write_text("preset: quick\nseed: 1\nseed: 2\n")
+    result = run_snakemake(workdir, "-n", "--configfile", str(mine), tiny=False, timeout=300)
+    assert result.returncode != 0
+    assert f"{mine}, line 3: key 'seed' is written twice" in result.stdout + result.stderr
+    assert not (workdir / "results").exists()
 
 
 def test_nested_unknown_key_is_named_with_its_path(workdir):

@@ -39,9 +39,7 @@ def figures_folder(folder, checkout, key):
     try:
         return checkout_subfolder(folder, checkout)
     except ValueError as error:
-        raise WorkflowError(
-            f"config key 'presets.{config['preset']}.{key}': {error}"
-        ) from None
+        raise WorkflowError(f"config key '{key}': {error}") from None
 
 
 SEED = config[
@@ -54,7 +52,9 @@ PRESET_NAME = config["preset"]
 RESULTS = f"results/{PRESET_NAME}"
 RUN = f"{RESULTS}/seed{{seed}}"  # `{seed}` is the wildcard of every step of a talk
 LOGS = f"logs/{PRESET_NAME}"
-FIGURES_DIR = figures_folder(PRESET["figures"], workflow.basedir, "figures")
+FIGURES_DIR = figures_folder(
+    PRESET["figures"], workflow.basedir, f"presets.{PRESET_NAME}.figures"
+)
 require(
     all(
         figures_folder(other["figures"], workflow.basedir, f"presets.{name}.figures")

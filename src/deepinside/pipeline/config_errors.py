@@ -8,6 +8,7 @@ the underlying ``jsonschema.ValidationError`` and names the key by its dotted pa
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from pathlib import Path
@@ -53,6 +54,30 @@ def _one_line(invalid) -> str:
     return f"config key '{path or '<top level>'}': {invalid.message}"
 
 
+def _strict_validator(schema: dict):
+    """The schema's validator, with ``integer`` meaning a whole number written as one: 2.0 and
+    1e3 (floats) are refused where an integer is meant, as the steps would refuse them later."""
+    import jsonschema
+
+    base = jsonschema.validators.validator_for(schema)
+    checker = base.TYPE_CHECKER.redefine(
+        "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool)
+    )
+    return jsonschema.validators.extend(base, type_checker=checker)(schema)
+
+
+def non_finite(config, path: str = "") -> str | None:
+    """The dotted path of the first infinite or NaN number in ``config``, or None."""
+    if isinstance(config, float) and not math.isfinite(config):
+        return path or "<top level>"
+    items = config.items() if isinstance(config, dict) else enumerate(config) if isinstance(config, list) else ()
+    for key, value in items:
+        found = non_finite(value, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
+
+
 def first_problem(config: dict, schema: dict) -> str | None:
     """The one-line message of the config's most telling schema violation, or None.
 
@@ -60,10 +85,10 @@ def first_problem(config: dict, schema: dict) -> str | None:
     wrong in ``quick`` is wrong in every preset: it is named where the user wrote it, under
     ``presets.quick``, not under whichever preset a validator happens to reach first.
     """
-    import jsonschema
-
-    validator = jsonschema.validators.validator_for(schema)(schema)
-    errors = list(validator.iter_errors(config))
+    bad = non_finite(config)
+    if bad:
+        return f"config key '{bad}': not a finite number (.inf and .nan are not settings)"
+    errors = list(_strict_validator(schema).iter_errors(config))
     if not errors:
         return None
 
@@ -95,4 +120,21 @@ def checkout_subfolder(folder: str | os.PathLike, checkout: str | os.PathLike) -
             f"{str(folder)!r} must be a folder inside the checkout ({root}), not "
             f"{'the checkout itself' if target == root else target}"
         )
-    return target.relative_to(root).as_posix()
+    relative = target.relative_to(root)
+    if relative.parts[0] in RESERVED_FOLDERS:
+        raise ValueError(
+            f"{str(folder)!r} is inside {relative.parts[0]}/, which holds {RESERVED_FOLDERS[relative.parts[0]]}: "
+            "figures go in a folder of their own (e.g. figures/mine)"
+        )
+    return relative.as_posix()
+
+
+RESERVED_FOLDERS = {  # top-level folders of the checkout that figures must never be written into
+    "src": "the package's source",
+    ".git": "the repository",
+    "results": "the steps' results",
+    "workflow": "the workflow's rules",
+    "tests": "the tests",
+    "envs": "the environments",
+    ".snakemake": "Snakemake's own records",
+}
