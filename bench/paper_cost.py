@@ -245,8 +245,16 @@ def gamp_instance_iteration(n, alpha, betas, kappa=0.25):
     def run(units):
         # ``units`` iterations of pre-training, then ``units`` of fine-tuning: a unit is one iteration of each stage
         margin_gamp.run_batch(
-            t(pool), t(labelled), t(y), kappa, n_u, [len(y)] * len(n_u), t(starts), t(teacher),
-            iterations=units, window=units + 1,
+            t(pool),
+            t(labelled),
+            t(y),
+            kappa,
+            n_u,
+            [len(y)] * len(n_u),
+            t(starts),
+            t(teacher),
+            iterations=units,
+            window=units + 1,
         )
 
     return run

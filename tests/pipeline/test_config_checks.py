@@ -34,7 +34,10 @@ def bomb(levels: int = 12, width: int = 9) -> str:
         (b"preset: \xff\xfe\n", "not UTF-8 text (byte 8 is 0xff)"),
         (b"preset: [quick\n", "not valid YAML"),
         (bomb().encode(), "more than 1,000,000 values once its aliases"),
-        (("a: " + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "\n").encode(), f"nested more than {MAX_DEPTH} levels"),
+        (
+            ("a: " + "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5) + "\n").encode(),
+            f"nested more than {MAX_DEPTH} levels",
+        ),
     ],
 )
 def test_a_bad_config_file_is_refused_in_one_line_naming_it(tmp_path, content, said):

@@ -334,18 +334,108 @@ def test_a_full_disk_while_unpacking_leaves_the_destination_as_it_was(tmp_path, 
     destination = tmp_path / "clone"
     destination.mkdir()
     archive = _bundle(tmp_path, MEMBERS)
-    write_bytes, written = Path.write_bytes, []
+    stream_to, written = results_bundle._stream_to, []
 
-    def fill_up(self, data):
+    def fill_up(source, target):
         if written:
-            raise OSError(errno.ENOSPC, "No space left on device", str(self))
-        written.append(self)
-        return write_bytes(self, data)
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        written.append(target)
+        return stream_to(source, target)
 
-    monkeypatch.setattr(Path, "write_bytes", fill_up)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(results_bundle, "_stream_to", fill_up)
+    with pytest.raises(OSError, match="No space left"):
         results_bundle.unpack(archive, destination)
     assert _tree(destination) == {} and not (destination / "results").exists()
+
+
+def test_a_large_member_is_unpacked_in_bounded_memory(tmp_path):
+    # 64 MB of zeros compress to about 64 kB: reading the member whole would hold 64 MB
+    import tracemalloc
+
+    big = {"results/tiny/seed0/talk/big.bin": bytes(64 << 20)}
+    archive = _bundle(tmp_path, big)
+    assert archive.stat().st_size < 1 << 20
+    destination = tmp_path / "clone"
+    tracemalloc.start()
+    try:
+        results_bundle.unpack(archive, destination)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (destination / "results/tiny/seed0/talk/big.bin").stat().st_size == 64 << 20
+    assert peak < 8 << 20, f"peak {peak / 2**20:.1f} MiB"
+
+
+def _raw_tar(tmp_path: Path, entries) -> Path:
+    archive = tmp_path / "odd.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for info, data in entries:
+            tar.addfile(info, stdio.BytesIO(data) if data is not None else None)
+    return archive
+
+
+def _file_info(name: str, data: bytes):
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    return info, data
+
+
+def _link_info(name: str, kind):
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = "/etc/passwd"
+    return info, None
+
+
+def _truncated(archive: Path) -> Path:
+    archive.write_bytes(archive.read_bytes()[:200])
+    return archive
+
+
+def _noise(archive: Path) -> Path:
+    archive.write_bytes(os.urandom(4096))
+    return archive
+
+
+def _manifest_for(names):
+    listing = {"provenance": {}, "files": [{"path": n, "sha256": "0" * 64, "mtime": 1.0} for n in names]}
+    return _file_info(results_bundle.MANIFEST, json.dumps(listing).encode())
+
+
+@pytest.mark.parametrize(
+    "build, said",
+    [
+        (lambda t: _truncated(_bundle(t, MEMBERS)), "not a readable results bundle"),
+        (lambda t: _noise(t / "noise.tar.gz"), "not a readable results bundle"),
+        (
+            lambda t: _raw_tar(t, [_link_info("results/a", tarfile.SYMTYPE), _manifest_for(["results/a"])]),
+            "member 'results/a' is a link",
+        ),
+        (
+            lambda t: _raw_tar(t, [_link_info("results/d", tarfile.DIRTYPE), _manifest_for(["results/d"])]),
+            "member 'results/d' is a folder",
+        ),
+        (
+            lambda t: _raw_tar(t, [_file_info("results/a", b"x"), _file_info(results_bundle.MANIFEST, b"{not json")]),
+            "is not a bundle manifest",
+        ),
+        (
+            lambda t: _raw_tar(
+                t, [_file_info("results/a", b"x"), _file_info(results_bundle.MANIFEST, b'{"provenance": {}}')]
+            ),
+            "is not a bundle manifest (KeyError",
+        ),
+        (lambda t: _raw_tar(t, [_file_info("results/a", b"x")]), "no MANIFEST.json: not a results bundle"),
+    ],
+)
+def test_a_bad_bundle_is_refused_in_one_line_naming_the_archive(tmp_path, build, said):
+    archive = build(tmp_path)
+    destination = tmp_path / "clone"
+    with pytest.raises(results_bundle.BundleError) as refused:
+        results_bundle.unpack(archive, destination)
+    message = str(refused.value)
+    assert message.startswith(str(archive)) and said in message and "\n" not in message
+    assert not (destination / "results").exists()
 
 
 # --- 7. failures keep their cause and name their file --------------------------------------

@@ -332,15 +332,29 @@ def test_a_run_ends_as_it_would_alone_while_the_others_go_on():
     as_tensor = lambda a: torch.as_tensor(np.asarray(a, dtype=float))
     settings = {"iterations": 300, "window": 30, "tolerance": 1e-3}
     together = margin_gamp.run_batch(
-        as_tensor(pool), as_tensor(labelled), as_tensor(y), kappa, n_u, n_l, as_tensor(starts), as_tensor(teacher),
+        as_tensor(pool),
+        as_tensor(labelled),
+        as_tensor(y),
+        kappa,
+        n_u,
+        n_l,
+        as_tensor(starts),
+        as_tensor(teacher),
         **settings,
     )
     ends = together["iterations_pretraining"] + together["iterations_finetuning"]
     assert ends.min() < 0.5 * ends.max()  # some runs did end early while others went on
     for r in range(len(n_u)):
         alone = margin_gamp.run_batch(
-            as_tensor(pool), as_tensor(labelled), as_tensor(y), kappa, [n_u[r]], [n_l[r]],
-            as_tensor(starts[:, r : r + 1]), as_tensor(teacher), **settings,
+            as_tensor(pool),
+            as_tensor(labelled),
+            as_tensor(y),
+            kappa,
+            [n_u[r]],
+            [n_l[r]],
+            as_tensor(starts[:, r : r + 1]),
+            as_tensor(teacher),
+            **settings,
         )
         for key in ("iterations_pretraining", "iterations_finetuning", "stationary_finetuning"):
             assert together[key][r] == alone[key][0], (r, key)

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import hashlib
 import io as stdio
 import json
 import os
 import tarfile
 import time
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Mapping
 
@@ -97,58 +99,104 @@ def unpacked_times(original: list[float], now: float, step: float = 1e-3) -> lis
     return [now - (last - ranks[value]) * step for value in original]
 
 
+class BundleError(ValueError):
+    """A bundle that cannot be unpacked; the message is one line naming the archive (and the member)."""
+
+
+CHUNK = 1 << 20  # bytes read at a time: unpacking holds one chunk of a member in memory, whatever its size
+MAX_MANIFEST = 64 << 20  # a manifest lists files: 64 MB is millions of them
+
+
+def _stream_to(source, target: Path) -> tuple[str, int]:
+    """Copy the open member ``source`` into the new file ``target`` a chunk at a time; its sha256 and size."""
+    digest, size = hashlib.sha256(), 0
+    with open(target, "xb") as out:
+        while chunk := source.read(CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _listing(tar: tarfile.TarFile, members: dict, archive) -> list[dict]:
+    member = members.get(MANIFEST)
+    if member is None:
+        raise BundleError(f"{archive}: no {MANIFEST}: not a results bundle")
+    if not member.isfile() or member.size > MAX_MANIFEST:
+        raise BundleError(f"{archive}: {MANIFEST} is not a manifest (a link, a folder or over {MAX_MANIFEST:,} bytes)")
+    try:
+        listing = json.loads(tar.extractfile(member).read())
+        files = listing["files"]
+        if not isinstance(files, list) or not all(
+            isinstance(e, dict) and isinstance(e.get("path"), str) and isinstance(e.get("sha256"), str) for e in files
+        ):
+            raise TypeError("every entry needs a path and a sha256")
+        [float(e.get("mtime", 0.0)) for e in files]
+    except (ValueError, KeyError, TypeError) as error:
+        raise BundleError(f"{archive}: {MANIFEST} is not a bundle manifest ({type(error).__name__}: {error})") from None
+    return files
+
+
 def unpack(archive: str | Path, destination: str | Path = ".", force: bool = False) -> list[Path]:
     """Extract a bundle into ``destination`` after checking it against its manifest, all or nothing.
 
-    Every member is checked before any is written: members outside ``results/``, files
-    whose sha256 differs from the manifest and (unless ``force``) existing files with other
-    contents are refused. Then every file is written to a temporary beside its target (a
-    full disk stops here, with nothing replaced), and only then renamed into place; on any
-    failure the temporaries are removed and the destination is left as it was. Returns the
-    files written.
+    Members outside ``results/``, members that are not regular files (links, folders,
+    devices), files whose sha256 differs from the manifest and (unless ``force``) existing
+    files with other contents are refused. Each member is streamed, a chunk at a time, into a
+    temporary beside its target while it is hashed (memory stays at one chunk however large
+    the member; a full disk stops here); only when every member is checked are the
+    temporaries renamed into place. On any failure the temporaries (and the folders this
+    unpacking made) are removed and the destination is left as it was. Every refusal is a
+    :class:`BundleError` (or ``FileExistsError`` for a conflict) of one line that names the
+    archive and the member. Returns the files written.
     """
     destination = Path(destination)
-    with tarfile.open(archive, "r:gz") as tar:
-        members = {m.name: m for m in tar.getmembers()}
-        if MANIFEST not in members:
-            raise ValueError(f"{archive}: no {MANIFEST}: not a results bundle")
-        listing = json.loads(tar.extractfile(members[MANIFEST]).read())
-        checked = []  # (target, data) of every member, all verified before anything is written
-        for entry in listing["files"]:
-            name = entry["path"]
-            pure = PurePosixPath(name)
-            if pure.is_absolute() or ".." in pure.parts or pure.parts[0] != "results" or name not in members:
-                raise ValueError(f"{archive}: refusing member {name!r}; nothing was unpacked")
-            data = tar.extractfile(members[name]).read()
-            if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-                raise ValueError(
-                    f"{archive}: {name} does not match its sha256 in the manifest (corrupt bundle);"
-                    " nothing was unpacked"
-                )
-            target = destination / pure
-            if target.exists() and not force and file_sha256(target) != entry["sha256"]:
-                raise FileExistsError(
-                    f"{target} exists with other contents; pass --force to replace it; nothing was unpacked"
-                )
-            checked.append((target, data))
-    dates = unpacked_times([entry["mtime"] for entry in listing["files"]], time.time())
-    staged, created = [], []
+    staged, created, checked = [], [], []
     try:
-        for target, data in checked:
-            created.extend(reversed([d for d in [target.parent, *target.parent.parents] if not d.exists()]))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{target.name}.part.unpack")
-            staged.append(temporary)
-            temporary.write_bytes(data)
-    except BaseException:
+        with tarfile.open(archive, "r:gz") as tar:
+            members = {m.name: m for m in tar.getmembers()}
+            files = _listing(tar, members, archive)
+            for entry in files:
+                name = entry["path"]
+                pure = PurePosixPath(name)
+                if pure.is_absolute() or ".." in pure.parts or pure.parts[:1] != ("results",) or name not in members:
+                    raise BundleError(f"{archive}: refusing member {name!r}; nothing was unpacked")
+                member = members[name]
+                if not member.isfile():
+                    kind = (
+                        "a link" if member.issym() or member.islnk() else "a folder" if member.isdir() else "not a file"
+                    )
+                    raise BundleError(f"{archive}: member {name!r} is {kind}; nothing was unpacked")
+                target = destination / pure
+                if target.exists() and not force and file_sha256(target) != entry["sha256"]:
+                    raise FileExistsError(
+                        f"{target} exists with other contents; pass --force to replace it; nothing was unpacked"
+                    )
+                created.extend(reversed([d for d in [target.parent, *target.parent.parents] if not d.exists()]))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                temporary = target.with_name(f".{target.name}.part.unpack")
+                temporary.unlink(missing_ok=True)
+                staged.append(temporary)
+                digest, _ = _stream_to(tar.extractfile(member), temporary)
+                if digest != entry["sha256"]:
+                    raise BundleError(
+                        f"{archive}: {name} does not match its sha256 in the manifest (corrupt bundle); nothing was unpacked"
+                    )
+                checked.append((target, temporary, float(entry.get("mtime", 0.0))))
+    except BaseException as error:
         for temporary in staged:
             temporary.unlink(missing_ok=True)
         for folder in reversed(created):  # deepest first; only the folders this unpacking made
             with contextlib.suppress(OSError):
                 folder.rmdir()
+        if isinstance(error, (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile)):
+            raise BundleError(
+                f"{archive}: not a readable results bundle ({type(error).__name__}: {error}); nothing was unpacked"
+            ) from None
         raise
+    dates = unpacked_times([date for _, _, date in checked], time.time())
     written = []
-    for (target, _), temporary, date in zip(checked, staged, dates):
+    for (target, temporary, _), date in zip(checked, dates):
         temporary.replace(target)
         os.utime(target, (date, date))
         written.append(target)
@@ -164,7 +212,10 @@ def main(argv: list[str] | None = None) -> None:
     unpack_parser.add_argument("--force", action="store_true", help="replace existing files that differ")
     args = parser.parse_args(argv)
     for archive in args.archives:
-        written = unpack(archive, args.into, args.force)
+        try:
+            written = unpack(archive, args.into, args.force)
+        except (BundleError, FileExistsError, OSError) as error:
+            raise SystemExit(f"error: {error}") from None
         print(f"unpacked {len(written)} files from {archive}")
     print("`snakemake --cores all` now only draws what is missing (figures, claims pages)")
 
