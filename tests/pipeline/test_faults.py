@@ -441,6 +441,42 @@ def test_a_bad_bundle_is_refused_in_one_line_naming_the_archive(tmp_path, build,
 # --- 7. failures keep their cause and name their file --------------------------------------
 
 
+def test_a_job_runs_only_the_code_its_rule_was_planned_with(tmp_path, monkeypatch):
+    from deepinside.pipeline import code_version
+
+    planned = code_version.versioned("deepinside.steps.gather:stack_tables")
+    table = files.write(pd.DataFrame({"a": [1]}), tmp_path / "in.csv")
+    out = tmp_path / "out.csv"
+    # the source edited after the run was planned: refused before the step is imported or run
+    stale = planned.split("@")[0] + "@000000000000"
+    with pytest.raises(workflow_step.StaleCode, match="changed after this run was planned.*nothing was run"):
+        workflow_step.run(stale, {"tables": [str(table)]}, {"table": str(out)})
+    assert not out.exists()
+    # the source edited while the job imported it (the fingerprint differs after the import)
+    real, calls = code_version.fingerprint, []
+
+    def edited_during_import(module):
+        calls.append(module)
+        return real(module) if len(calls) == 1 else "ffffffffffff"
+
+    monkeypatch.setattr(code_version, "fingerprint", edited_during_import)
+    with pytest.raises(workflow_step.StaleCode, match="changed while this job imported it"):
+        workflow_step.run(planned, {"tables": [str(table)]}, {"table": str(out)})
+    assert not out.exists()
+    monkeypatch.setattr(code_version, "fingerprint", real)
+    workflow_step.run(planned, {"tables": [str(table)]}, {"table": str(out)})  # the planned code runs
+    assert out.exists()
+
+
+def test_a_failed_job_says_one_line_naming_its_log():
+    job = SimpleNamespace(rule="saxe2019_svd", log=["logs/tiny/saxe2019_svd.log"])
+    line = workflow_step.failure_line(job, ValueError("a\nmulti-line\n  message"))
+    assert (
+        line
+        == "[deepinside] saxe2019_svd failed: ValueError: a multi-line message; traceback in logs/tiny/saxe2019_svd.log"
+    )
+
+
 def test_a_failing_job_log_ends_with_the_exception_and_its_traceback(tmp_path, monkeypatch):
     def broken(table):
         raise ZeroDivisionError("the cause")
@@ -538,6 +574,11 @@ def test_a_corrupt_intermediate_stops_the_downstream_job_with_a_message_naming_i
     logs = "".join(p.read_text() for p in (workdir / "logs").rglob("*.log"))
     assert "four_items_modes.npz: its SHA-256 is" in logs and "CorruptFileError" in logs
     assert not (workdir / "figures/tiny/saxe2019/S1_hierarchy_svd.png").exists()
+    # the console: one line for the failed job naming its log, not a reprinted traceback
+    console = drawn.stdout + drawn.stderr
+    failed = [line for line in console.splitlines() if line.startswith("[deepinside] ") and " failed: " in line]
+    assert len(failed) == 1 and "failed: CorruptFileError:" in failed[0] and "; traceback in logs/tiny/" in failed[0]
+    assert "Traceback (most recent call last)" not in console
 
 
 BAD_SETTINGS = [

@@ -48,6 +48,35 @@ def resolve(step: str) -> Callable[..., Mapping[str, Any]]:
         raise AttributeError(f"{module_name} has no function {function_name!r} (step {step!r})") from None
 
 
+class StaleCode(RuntimeError):
+    """The code on disk is not the code the job's rule was planned with."""
+
+
+def resolve_verified(step: str) -> Callable[..., Mapping[str, Any]]:
+    """:func:`resolve`, after checking that the source of the step's module and of every package
+    module it imports hashes to the fingerprint in ``step`` (``module:function@<fingerprint>``)
+    both before and after the import: a job never runs, or stamps its checkpoints and results
+    with, code other than the code its rule names. A step without a fingerprint is resolved as
+    it is."""
+    name, _, planned = step.partition("@")
+    if not planned:
+        return resolve(step)
+    from deepinside.pipeline import code_version
+
+    def check(when: str) -> None:
+        now = code_version.fingerprint(name)
+        if now != planned:
+            raise StaleCode(
+                f"{name}: the code changed {when} (planned with {planned}, on disk now {now}); "
+                "nothing was run: start snakemake again so that it plans with the new code"
+            )
+
+    check("after this run was planned")
+    function = resolve(step)
+    check("while this job imported it")
+    return function
+
+
 def call(step: str, inputs: Mapping[str, Any], kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """Call the step function with inputs and keyword arguments; check what it returns."""
     function = resolve(step)
@@ -82,8 +111,9 @@ def run(
     """
     kwargs = dict(kwargs or {})
     limit_threads(threads)  # before numpy / torch load: they read it when imported
+    function = resolve_verified(step)  # imports it; later resolves find the same module
     if implicit:
-        taken = inspect.signature(resolve(step)).parameters
+        taken = inspect.signature(function).parameters
         kwargs = {**{k: v for k, v in implicit.items() if k in taken and k not in inputs}, **kwargs}
     # a named input that resolves to no files is not passed: the function's default applies
     loaded = {name: _read(path) for name, path in inputs.items() if path != []}
@@ -126,6 +156,14 @@ def run_step(job: Any) -> None:
             context=_context(job),
             implicit=implicit(job),
         )
+
+
+def failure_line(job: Any, error: BaseException) -> str:
+    """The one line a failed job prints to the console: its rule, the error, where the traceback is."""
+    log = job.log[0] if len(job.log) else None
+    message = " ".join(str(error).split()) or type(error).__name__
+    where = f"; traceback in {log}" if log else ""
+    return f"[deepinside] {job.rule} failed: {type(error).__name__}: {message[:400]}{where}"
 
 
 def implicit(job: Any) -> dict[str, Any]:
