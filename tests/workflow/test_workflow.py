@@ -180,6 +180,20 @@ def test_a_config_file_with_a_key_written_twice_is_refused_naming_the_file(workd
     assert not (workdir / "results").exists()
 
 
+def test_the_paper_presets_missing_pictures_stop_the_run_that_needs_them_before_any_job(workdir):
+    assert not (workdir / "resources/imagenet_pictures").exists()
+    needs = run_snakemake(
+        workdir, "-n", "--config", "preset=paper", "--", "figures/paper/mototake2015/M6_alexnet_spectra.png", tiny=False
+    )
+    assert needs.returncode != 0
+    assert "Missing input files for rule mototake2015_pictures" in needs.stdout + needs.stderr
+    assert "resources/imagenet_pictures" in needs.stdout + needs.stderr
+    other = run_snakemake(
+        workdir, "-n", "--config", "preset=paper", "--", "figures/paper/saxe2019/S4_low_rank_picture.png", tiny=False
+    )
+    assert other.returncode == 0, other.stderr[-2000:]
+
+
 def test_nested_unknown_key_is_named_with_its_path(workdir):
     bad = workdir / "bad.yaml"
     bad.write_text("presets:\n  quick:\n    saxe2019:\n      four_items:\n        tmax: 3\n")

@@ -214,6 +214,13 @@ use rule numerical_step as mototake2015_conv_net with:
 use rule step as mototake2015_pictures with:
     input:
         mnist=rules.mnist.output.mnist if ALEX["weights"] == "mnist" else [],
+        # a prerequisite only (a leading underscore: the step is not given it): a missing folder of
+        # pictures stops the run when the DAG is built, naming the folder, before any job
+        _pictures=(
+            ALEX["picture_folder"]
+            if ALEX["weights"] != "mnist" and ALEX["picture_folder"]
+            else []
+        ),
     output:
         pictures=f"{RUN}/mototake2015/pictures_{ALEX['weights']}.npz",
     log:

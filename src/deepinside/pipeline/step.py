@@ -149,7 +149,8 @@ def run_step(job: Any) -> None:
     with _redirected(log):
         run(
             step=job.params.step,
-            inputs={name: _plain(value) for name, value in job.input.items()},
+            # an input named with a leading underscore is a prerequisite only: it must exist, the step is not given it
+            inputs={name: _plain(value) for name, value in job.input.items() if not name.startswith("_")},
             outputs=dict(job.output.items()),
             kwargs=getattr(job.params, "kwargs", None) or {},
             threads=job.threads,
