@@ -1,4 +1,4 @@
-# mototake2015 (source texts 000 and 003 §3): layer Jacobians of the DBN trained by
+# mototake2015 (Mototake & Ikegami 2015): layer Jacobians of the DBN trained by
 # okatani2013 and of AlexNet; figures M1-M9.
 # Constants and path helpers of this talk live in common.smk.
 

@@ -1,4 +1,4 @@
-# ohzeki2015 (source text 003 §2): margin pre-training meets fine-tuning — replica theory, message passing; P1, P2.
+# ohzeki2015 (Ohzeki 2015): margin pre-training meets fine-tuning — replica theory, message passing; P1, P2.
 # The model is a reconstruction (docs/talks/ohzeki2015_model.md). Constants and path helpers live in common.smk.
 
 

@@ -1,4 +1,4 @@
-# okatani2013 (source text 001): RBMs, DBN pre-training and fine-tuning, CNN; figures O1-O5.
+# okatani2013 (Okatani & Saito 2013): RBMs, DBN pre-training and fine-tuning, CNN; figures O1-O5.
 # The RBM stack and the fine-tuned net trained here are analysed by mototake2015.
 # Constants and path helpers of this talk live in common.smk.
 

@@ -1,4 +1,4 @@
-# saxe2019 (source text 004): semantic development in deep linear networks, figures S1-S5.
+# saxe2019 (Saxe, McClelland & Ganguli 2019): semantic development in deep linear networks, figures S1-S5.
 # S1 and S4 are deterministic: they run once, not once per seed.
 
 

@@ -1,4 +1,4 @@
-# tishby2017 (source text 002): information plane of ensembles of small networks; figures T1-T4.
+# tishby2017 (Shwartz-Ziv & Tishby 2017): information plane of ensembles of small networks; figures T1-T4.
 # Constants and path helpers of this talk live in common.smk.
 
 
