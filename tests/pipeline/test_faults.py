@@ -477,7 +477,7 @@ def test_a_failed_job_says_one_line_naming_its_log():
     )
 
 
-def test_a_failing_job_log_ends_with_the_exception_and_its_traceback(tmp_path, monkeypatch):
+def test_a_failing_job_log_ends_with_the_exception_and_its_traceback(tmp_path, monkeypatch, capsys):
     def broken(table):
         raise ZeroDivisionError("the cause")
 
@@ -494,11 +494,15 @@ def test_a_failing_job_log_ends_with_the_exception_and_its_traceback(tmp_path, m
         rule="fault_step",
         config={"preset": "tiny"},
     )
-    with pytest.raises(ZeroDivisionError):
+    with pytest.raises(SystemExit) as failed:
         workflow_step.run_step(job)
+    assert failed.value.code == 1
     text = log.read_text()
     assert text.splitlines()[-1] == "ZeroDivisionError: the cause"
     assert "Traceback (most recent call last)" in text and "in broken" in text
+    # the console: one line naming the log, no traceback
+    console = capsys.readouterr().err
+    assert console == f"[deepinside] fault_step failed: ZeroDivisionError: the cause; traceback in {log}\n"
 
 
 @pytest.mark.parametrize(

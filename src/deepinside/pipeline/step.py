@@ -144,8 +144,23 @@ def run(
 
 
 def run_step(job: Any) -> None:
-    """Entry point for ``workflow/scripts/step.py``: ``job`` is Snakemake's ``snakemake`` object."""
+    """Entry point for ``workflow/scripts/step.py``: ``job`` is Snakemake's ``snakemake`` object.
+
+    A failing job writes its traceback to its log and one line to the console (the rule, the
+    error, the log's path: :func:`failure_line`), then exits with status 1, so that the console
+    is not a wall of tracebacks. Without a log the traceback goes to the console as well.
+    """
     log = job.log[0] if len(job.log) else None
+    try:
+        _run_logged(job, log)
+    except Exception as error:
+        if log is None:
+            traceback.print_exc()
+        print(failure_line(job, error), file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
+
+
+def _run_logged(job: Any, log: str | None) -> None:
     with _redirected(log):
         run(
             step=job.params.step,
