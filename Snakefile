@@ -46,12 +46,16 @@ configfile: "config.yaml"
 config["presets"] = expanded(config.get("presets") or {})
 
 _problem = first_problem(
-    config, yaml.safe_load((Path(workflow.basedir) / "workflow/schemas/config.schema.yaml").read_text())
+    config,
+    yaml.safe_load(
+        (Path(workflow.basedir) / "workflow/schemas/config.schema.yaml").read_text()
+    ),
 )
 if _problem:
     raise WorkflowError(_problem)
 try:
-    validate(config, "workflow/schemas/config.schema.yaml")  # fills the schema's defaults
+    # fills the schema's defaults
+    validate(config, "workflow/schemas/config.schema.yaml")
 except WorkflowError as error:
     raise WorkflowError(describe(error)) from None
 

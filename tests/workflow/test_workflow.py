@@ -38,6 +38,8 @@ SAXE_FIGURES = figures_of("saxe2019")
 
 @pytest.mark.parametrize("preset", ["quick", "paper"])
 def test_whole_dag_builds_for_both_presets(workdir, preset):
+    # the paper preset's AlexNet reads ImageNet pictures a user puts here (their absence is refused: see below)
+    (workdir / "resources/imagenet_pictures").mkdir(parents=True, exist_ok=True)
     result = run_snakemake(workdir, "-n", "--config", f"preset={preset}", tiny=False, timeout=300)
     assert result.returncode == 0, result.stderr
     out = result.stdout + result.stderr
