@@ -274,6 +274,12 @@ def test_the_stationary_test_judges_the_order_parameters_where_the_old_test_misj
     assert bool(margin_gamp.stationary(_window(np.sqrt(decaying)), _window(decaying), 2e-3, 0.01)[0])
 
 
+def _batch(pool, labelled, y, kappa, n_u, n_l, starts, teacher, **settings):
+    """``margin_gamp.run_batch`` on numpy arrays (as float64 tensors)."""
+    t = lambda a: torch.as_tensor(np.asarray(a, dtype=float))
+    return margin_gamp.run_batch(t(pool), t(labelled), t(y), kappa, n_u, n_l, t(starts), t(teacher), **settings)
+
+
 def test_all_runs_of_an_instance_at_once_agree_with_one_run_at_a_time():
     rng = np.random.default_rng(3)
     size, kappa = 200, 0.25
@@ -283,19 +289,8 @@ def test_all_runs_of_an_instance_at_once_agree_with_one_run_at_a_time():
     y = gap_data.labels(labelled, teacher)
     n_u, n_l = [0, 200, 600, 1200, 1200], [100, 100, 50, 100, 0]
     starts = 1e-3 * rng.standard_normal((size, len(n_u)))
-    as_tensor = lambda a: torch.as_tensor(np.asarray(a, dtype=float))
-    out = margin_gamp.run_batch(
-        as_tensor(pool),
-        as_tensor(labelled),
-        as_tensor(y),
-        kappa,
-        n_u,
-        n_l,
-        as_tensor(starts),
-        as_tensor(teacher),
-        iterations=40,
-        window=1000,  # no early stop: both stages run 40 iterations
-    )
+    # no early stop: both stages run 40 iterations
+    out = _batch(pool, labelled, y, kappa, n_u, n_l, starts, teacher, iterations=40, window=1000)
     for r, (nu, nl) in enumerate(zip(n_u, n_l)):
         one = margin_gamp.pretrain_then_finetune(
             pool[:nu], labelled[:nl], y[:nl], kappa, starts[:, r], iterations=40, damping=0.5, tolerance=0.0
@@ -304,17 +299,7 @@ def test_all_runs_of_an_instance_at_once_agree_with_one_run_at_a_time():
         assert out["iterations_pretraining"][r] == (40 if nu else 0)
         assert out["iterations_finetuning"][r] == (40 if nl else 0)
     with pytest.raises(ValueError, match="needs data"):
-        margin_gamp.run_batch(
-            as_tensor(pool),
-            as_tensor(labelled),
-            as_tensor(y),
-            kappa,
-            [0],
-            [0],
-            as_tensor(starts[:, :1]),
-            as_tensor(teacher),
-            iterations=5,
-        )
+        _batch(pool, labelled, y, kappa, [0], [0], starts[:, :1], teacher, iterations=5)
 
 
 def test_a_run_ends_as_it_would_alone_while_the_others_go_on():
@@ -329,33 +314,12 @@ def test_a_run_ends_as_it_would_alone_while_the_others_go_on():
     starts = 1e-3 * rng.standard_normal((size, len(n_u)))
     starts[:, 2] = ohzeki2015.informative_start(teacher, 0.95, rng)  # reaches its state long before the others
     starts[:, 4] = ohzeki2015.informative_start(teacher, 0.95, rng)
-    as_tensor = lambda a: torch.as_tensor(np.asarray(a, dtype=float))
     settings = {"iterations": 300, "window": 30, "tolerance": 1e-3}
-    together = margin_gamp.run_batch(
-        as_tensor(pool),
-        as_tensor(labelled),
-        as_tensor(y),
-        kappa,
-        n_u,
-        n_l,
-        as_tensor(starts),
-        as_tensor(teacher),
-        **settings,
-    )
+    together = _batch(pool, labelled, y, kappa, n_u, n_l, starts, teacher, **settings)
     ends = together["iterations_pretraining"] + together["iterations_finetuning"]
     assert ends.min() < 0.5 * ends.max()  # some runs did end early while others went on
     for r in range(len(n_u)):
-        alone = margin_gamp.run_batch(
-            as_tensor(pool),
-            as_tensor(labelled),
-            as_tensor(y),
-            kappa,
-            [n_u[r]],
-            [n_l[r]],
-            as_tensor(starts[:, r : r + 1]),
-            as_tensor(teacher),
-            **settings,
-        )
+        alone = _batch(pool, labelled, y, kappa, [n_u[r]], [n_l[r]], starts[:, r : r + 1], teacher, **settings)
         for key in ("iterations_pretraining", "iterations_finetuning", "stationary_finetuning"):
             assert together[key][r] == alone[key][0], (r, key)
         assert together["R"][r] == pytest.approx(alone["R"][0], abs=1e-9)
