@@ -55,9 +55,10 @@ class StaleCode(RuntimeError):
 def resolve_verified(step: str) -> Callable[..., Mapping[str, Any]]:
     """:func:`resolve`, after checking that the source of the step's module and of every package
     module it imports hashes to the fingerprint in ``step`` (``module:function@<fingerprint>``)
-    both before and after the import: a job never runs, or stamps its checkpoints and results
-    with, code other than the code its rule names. A step without a fingerprint is resolved as
-    it is."""
+    both before and after the import, so that a job never runs code other than the code its rule
+    names (an edit made later, while the job runs, is not seen by it; a checkpoint it writes then
+    is still stamped from the disk: docs/reliability.md). A step without a fingerprint, or outside
+    the package, is resolved as it is."""
     name, _, planned = step.partition("@")
     from deepinside.pipeline import code_version
 
