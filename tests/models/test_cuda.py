@@ -122,21 +122,16 @@ def test_ensemble_trainer_reaches_the_same_loss_on_cuda():
 
 def test_batched_gamp_agrees():
     """All GAMP runs of one instance at once (float64): the same order parameters on the GPU as on the CPU."""
-    from deepinside.data import gap_data
-    from deepinside.theory import margin_gamp
+    from gamp_cases import batch, instance
 
     rng = np.random.default_rng(0)
     size, kappa = 300, 0.25
-    teacher = gap_data.teacher(size, rng)
-    pool = gap_data.inputs(10 * size, teacher, kappa, rng)
-    labelled = gap_data.inputs(size // 4, teacher, kappa, rng)
-    y = gap_data.labels(labelled, teacher)
+    teacher, pool, labelled, y = instance(rng, size, kappa, 10 * size, size // 4)
     n_u, n_l = [300, 1500, 3000, 3000], [75, 75, 75, 75]
     starts = 1e-3 * rng.standard_normal((size, len(n_u)))
 
     def run(device):
-        t = lambda a: torch.as_tensor(np.asarray(a, dtype=float), device=device)
-        return margin_gamp.run_batch(t(pool), t(labelled), t(y), kappa, n_u, n_l, t(starts), t(teacher), iterations=200)
+        return batch(pool, labelled, y, kappa, n_u, n_l, starts, teacher, device=device, iterations=200)
 
     on_cpu, on_gpu = run(CPU), run(CUDA)
     np.testing.assert_allclose(on_gpu["R"], on_cpu["R"], atol=1e-6)

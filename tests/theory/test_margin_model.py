@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 import torch
 from claim_rows import judged
+from gamp_cases import batch, instance
 
 from deepinside.data import gap_data
 from deepinside.pipeline.grids import log_grid
@@ -274,23 +275,14 @@ def test_the_stationary_test_judges_the_order_parameters_where_the_old_test_misj
     assert bool(margin_gamp.stationary(_window(np.sqrt(decaying)), _window(decaying), 2e-3, 0.01)[0])
 
 
-def _batch(pool, labelled, y, kappa, n_u, n_l, starts, teacher, **settings):
-    """``margin_gamp.run_batch`` on numpy arrays (as float64 tensors)."""
-    t = lambda a: torch.as_tensor(np.asarray(a, dtype=float))
-    return margin_gamp.run_batch(t(pool), t(labelled), t(y), kappa, n_u, n_l, t(starts), t(teacher), **settings)
-
-
 def test_all_runs_of_an_instance_at_once_agree_with_one_run_at_a_time():
     rng = np.random.default_rng(3)
     size, kappa = 200, 0.25
-    teacher = gap_data.teacher(size, rng)
-    pool = gap_data.inputs(6 * size, teacher, kappa, rng)
-    labelled = gap_data.inputs(size // 2, teacher, kappa, rng)
-    y = gap_data.labels(labelled, teacher)
+    teacher, pool, labelled, y = instance(rng, size, kappa, 6 * size, size // 2)
     n_u, n_l = [0, 200, 600, 1200, 1200], [100, 100, 50, 100, 0]
     starts = 1e-3 * rng.standard_normal((size, len(n_u)))
     # no early stop: both stages run 40 iterations
-    out = _batch(pool, labelled, y, kappa, n_u, n_l, starts, teacher, iterations=40, window=1000)
+    out = batch(pool, labelled, y, kappa, n_u, n_l, starts, teacher, iterations=40, window=1000)
     for r, (nu, nl) in enumerate(zip(n_u, n_l)):
         one = margin_gamp.pretrain_then_finetune(
             pool[:nu], labelled[:nl], y[:nl], kappa, starts[:, r], iterations=40, damping=0.5, tolerance=0.0
@@ -299,27 +291,24 @@ def test_all_runs_of_an_instance_at_once_agree_with_one_run_at_a_time():
         assert out["iterations_pretraining"][r] == (40 if nu else 0)
         assert out["iterations_finetuning"][r] == (40 if nl else 0)
     with pytest.raises(ValueError, match="needs data"):
-        _batch(pool, labelled, y, kappa, [0], [0], starts[:, :1], teacher, iterations=5)
+        batch(pool, labelled, y, kappa, [0], [0], starts[:, :1], teacher, iterations=5)
 
 
 def test_a_run_ends_as_it_would_alone_while_the_others_go_on():
     # runs that reach a state early are dropped from the products; those going on must not notice
     rng = np.random.default_rng(5)
     size, kappa = 200, 0.5
-    teacher = gap_data.teacher(size, rng)
-    pool = gap_data.inputs(8 * size, teacher, kappa, rng)
-    labelled = gap_data.inputs(size, teacher, kappa, rng)
-    y = gap_data.labels(labelled, teacher)
+    teacher, pool, labelled, y = instance(rng, size, kappa, 8 * size, size)
     n_u, n_l = [0, 400, 400, 1600, 1600, 1600], [200, 100, 200, 0, 200, 50]
     starts = 1e-3 * rng.standard_normal((size, len(n_u)))
     starts[:, 2] = ohzeki2015.informative_start(teacher, 0.95, rng)  # reaches its state long before the others
     starts[:, 4] = ohzeki2015.informative_start(teacher, 0.95, rng)
     settings = {"iterations": 300, "window": 30, "tolerance": 1e-3}
-    together = _batch(pool, labelled, y, kappa, n_u, n_l, starts, teacher, **settings)
+    together = batch(pool, labelled, y, kappa, n_u, n_l, starts, teacher, **settings)
     ends = together["iterations_pretraining"] + together["iterations_finetuning"]
     assert ends.min() < 0.5 * ends.max()  # some runs did end early while others went on
     for r in range(len(n_u)):
-        alone = _batch(pool, labelled, y, kappa, [n_u[r]], [n_l[r]], starts[:, r : r + 1], teacher, **settings)
+        alone = batch(pool, labelled, y, kappa, [n_u[r]], [n_l[r]], starts[:, r : r + 1], teacher, **settings)
         for key in ("iterations_pretraining", "iterations_finetuning", "stationary_finetuning"):
             assert together[key][r] == alone[key][0], (r, key)
         assert together["R"][r] == pytest.approx(alone["R"][0], abs=1e-9)
