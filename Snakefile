@@ -2,11 +2,14 @@
 #
 #   snakemake --cores all                          every figure, quick preset, offline
 #   snakemake --cores all saxe2019                 one talk
-#   snakemake --cores 1 figures/saxe2019/S4_low_rank_picture.png   one figure
-#   snakemake --cores 1 readme                     the README's claims table from this run
+#   snakemake --cores 2 S4                         one figure by its id
+#   snakemake --cores 1 figures/saxe2019/S4_low_rank_picture.png   one figure, published
+#   snakemake --cores all publish                  the gallery, README table and docs pages
 #
-# Results go to results/<preset>/ (one folder per seed of `replicates` inside), figures
-# to the preset's `figures` folder: a quick and a paper run live side by side.
+# Results go to results/<preset>/ (one folder per seed of `replicates` inside), the drawn
+# figures to results/<preset>/figures/: a run leaves the committed files as they are.
+# `publish` copies the figures to the preset's `figures` folder (the committed gallery)
+# and rewrites the README's claims table, docs/claims.md and docs/figures.md.
 #
 # The rules live in workflow/rules/<stage>.smk; every rule calls one function of the
 # deepinside package (src/) through workflow/scripts/step.py.
@@ -108,6 +111,46 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/claims.smk"
 
 
+# Each talk's rule file declares what each of its figures reads: exactly the figures of the table.
+for _talk, _figures in FIGURE_TABLE.items():
+    if set(FIGURE_READS.get(_talk, {})) != set(_figures):
+        raise WorkflowError(
+            f"workflow/rules/{_talk}.smk: FIGURE_READS must declare the inputs of exactly the figures "
+            f"{sorted(_figures)} of workflow/figures.yaml, has {sorted(FIGURE_READS.get(_talk, {}))}"
+        )
+    _unknown = set(FIGURE_SETTINGS.get(_talk, {})) - set(_figures)
+    if _unknown:
+        raise WorkflowError(
+            f"workflow/rules/{_talk}.smk: FIGURE_SETTINGS names figures not in workflow/figures.yaml: {sorted(_unknown)}"
+        )
+
+# `snakemake --report` before any run: one line saying what to run first (Snakemake's own
+# message names a missing figure). Read from the command line: a Snakefile is not told it
+# is making a report.
+if (
+    workflow.is_main_process
+    and any(arg == "--report" or arg.startswith("--report=") for arg in sys.argv)
+    and "--report-after-run" not in sys.argv
+    and not any(Path(RESULTS).glob("*/claims/*.csv"))
+):
+    raise WorkflowError(
+        f"the report needs this preset's results, and there are none yet (no claims under {RESULTS}/): "
+        "run `snakemake --cores all` first (with the same --config/--configfile), then --report"
+    )
+
+
+# The paper preset says what a run will cost before any job starts (a dry run included).
+if PRESET_NAME == "paper" and workflow.is_main_process:
+    from deepinside.pipeline.projected_cost import projection_lines, read_table
+
+    _costs = read_table(Path(workflow.basedir) / "docs/paper_cost.csv")
+    if _costs is not None:
+        for _line in projection_lines(
+            _costs, REPLICATES, TALKS, workflow.cores, "docs/paper_cost.csv"
+        ):
+            print(_line, file=sys.stderr)
+
+
 rule all:
     """Every figure of the five talks and the claims table (the default target)."""
     default_target: True
@@ -115,6 +158,15 @@ rule all:
         all_figures(),
         f"{RESULTS}/claims.csv",
         f"{RESULTS}/claims.html",
+
+
+rule publish:
+    """The committed gallery (the preset's `figures` folder), the README's claims table,
+    docs/claims.md and docs/figures.md, from this run: the one target that changes them.
+    """
+    input:
+        all_published_figures(),
+        rules.readme.output.table,
 
 
 rule saxe2019:

@@ -4,7 +4,7 @@ The okatani2013 fine-tuning runs (784-1000-1000-1000-10 sigmoid net, Adam, early
 stopping) on 100 labelled digits take one mini-batch per epoch, and their checkpoint
 holds the weights, both Adam moments and the best weights so far (about 45 MB). This
 prints, side by side in one run, the seconds per epoch without a checkpoint, with one
-saved after every epoch, and with :data:`deepinside.pipeline.checkpointing.SAVE_INTERVAL_S`
+saved after every epoch, and with :data:`deepinside.core.checkpointing.SAVE_INTERVAL_S`
 between saves, and checks that all three end with the same weights.
 
     python bench/checkpoint_interval.py [--threads 2] [--epochs 60]
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import torch
 
+from deepinside.core.checkpointing import SAVE_INTERVAL_S, EpochCheckpoint
 from deepinside.models.classifier_training import Phase, train_classifier
 from deepinside.models.networks import random_mlp
-from deepinside.pipeline.checkpointing import SAVE_INTERVAL_S, EpochCheckpoint
 
 
 def run(checkpoint: EpochCheckpoint | None, epochs: int) -> tuple[float, dict]:

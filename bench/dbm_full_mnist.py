@@ -38,11 +38,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from deepinside.core import files
 from deepinside.data import mnist
 from deepinside.measures import ais  # noqa: E402
 from deepinside.models import dbm, digit_judge, networks
 from deepinside.models.evaluation import predict_probabilities  # noqa: E402
-from deepinside.pipeline import files
 
 
 def settings() -> dict:

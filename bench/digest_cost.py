@@ -1,7 +1,7 @@
 """What keeping and checking every file's SHA-256 costs, beside what reading the files costs anyway.
 
 Every file the pipeline writes gets a SHA-256 sidecar, and every read checks it first
-(:mod:`deepinside.pipeline.files`). This takes the files of a finished run (default
+(:mod:`deepinside.core.files`). This takes the files of a finished run (default
 ``results/quick``) and times, side by side in one run and one thread, (a) parsing every
 file with the pipeline's readers and (b) hashing every file, and prints (b)/(a) and the
 hashing seconds against the run's step seconds (``--step-seconds``, from the run's
@@ -19,7 +19,7 @@ import argparse
 import time
 from pathlib import Path
 
-from deepinside.pipeline import files
+from deepinside.core import files
 
 
 def main() -> None:

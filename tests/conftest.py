@@ -77,6 +77,8 @@ def dry_run_jobs(workdir: Path, *targets: str, tiny: bool = True, forceall: bool
     assert result.returncode == 0, result.stdout + result.stderr
     jobs: dict[str, int] = {}
     lines = (result.stdout + result.stderr).splitlines()
+    if any(line.startswith("Nothing to be done") for line in lines):
+        return jobs
     start = next(i for i, line in enumerate(lines) if line.startswith("job ") and "count" in line)
     for line in lines[start + 2 :]:
         parts = line.split()

@@ -190,7 +190,7 @@ def two_mode_case(device="cpu", seed=2):
 
 
 def test_joint_training_raises_the_exact_likelihood_and_resumes_exactly(tmp_path):
-    from deepinside.pipeline.checkpointing import EpochCheckpoint
+    from deepinside.core.checkpointing import EpochCheckpoint
 
     data, settings = two_mode_case()
     exact = lambda params: float(

@@ -6,10 +6,10 @@ import pytest
 import torch
 from claim_rows import judged
 
+from deepinside.core.checkpointing import EpochCheckpoint
 from deepinside.measures import receptive_fields
 from deepinside.models import dbn, digit_judge, networks
 from deepinside.models.classifier_training import Phase, epochs_for, train_classifier, validation_split
-from deepinside.pipeline.checkpointing import EpochCheckpoint
 
 from conftest import rbm_stack
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
+from deepinside.core.checkpointing import EpochCheckpoint, fingerprint
 from deepinside.measures import rbm_likelihood
 from deepinside.models import rbm
-from deepinside.pipeline.checkpointing import EpochCheckpoint, fingerprint
 
 import oracles
 

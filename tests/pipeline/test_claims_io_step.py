@@ -9,7 +9,7 @@ import pytest
 from claim_rows import claim_row, claim_table
 
 from deepinside.claims import tables
-from deepinside.pipeline import files
+from deepinside.core import files
 from deepinside.pipeline import step as workflow_step
 
 
@@ -128,7 +128,7 @@ def test_a_job_limits_every_thread_pool_already_loaded_to_its_threads():
 
 
 def test_readme_claims_table_replaces_only_its_section():
-    from deepinside.pipeline import readme_claims
+    from deepinside.publish import readme_claims
 
     table = claim_table([claim_row("t", "X1", "a | b", 0.123456, "<", 1.0), claim_row("t", "X2", "c", 2.0, "<", 1.0)])
     text = readme_claims.markdown(table, "quick")
@@ -149,7 +149,7 @@ def test_claims_page_escapes_and_counts():
 
 
 def test_rows_that_are_not_claims_are_kept_apart_and_never_counted_as_claims():
-    from deepinside.pipeline import readme_claims
+    from deepinside.publish import readme_claims
 
     table = tables.concatenate(
         [

@@ -3,7 +3,7 @@
 import pandas as pd
 from claim_rows import claim_row, claim_table
 
-from deepinside.pipeline import docs_pages, readme_claims
+from deepinside.publish import docs_pages, readme_claims
 
 
 def combined(rows):

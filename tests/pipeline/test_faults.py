@@ -29,11 +29,12 @@ import pytest
 import torch
 
 from deepinside.claims import values, verdicts
+from deepinside.core import checkpointing, files
 from deepinside.data import download
 from deepinside.models import alexnet
-from deepinside.pipeline import files, results_bundle
 from deepinside.pipeline import step as workflow_step
 from deepinside.pipeline.presets import expanded
+from deepinside.publish import results_bundle
 
 from conftest import REPO, TINY_CONFIG, run_snakemake
 
@@ -43,7 +44,7 @@ TRAIN_SCRIPT = textwrap.dedent(
     """
     import os, sys
     import numpy as np, torch
-    from deepinside.pipeline import checkpointing, code_version
+    from deepinside.core import checkpointing, code_version
     from deepinside.models import rbm
 
     path, out, kill_after = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -123,8 +124,48 @@ def test_a_checkpoint_of_other_code_is_discarded_and_the_result_is_a_clean_run_o
     assert not np.array_equal(np.load(tmp_path / "clean_new.npy"), np.load(tmp_path / "clean_old.npy"))
 
 
+def test_a_full_disk_at_the_outputs_keeps_the_checkpoint_and_the_rerun_resumes(tmp_path, monkeypatch, capsys):
+    """The checkpoint is let go only after every output is written and read back."""
+    from deepinside.models import rbm
+
+    monkeypatch.setattr(checkpointing, "SAVE_INTERVAL_S", 0.0)  # a checkpoint at every epoch
+    data = (np.random.default_rng(0).random((60, 16)) < 0.3).astype(np.float32)
+
+    def train(checkpoint=None):
+        params, history = rbm.train_rbm(
+            data, n_hidden=8, epochs=4, learning_rate=0.1, initial_momentum=0.5, final_momentum=0.9,
+            momentum_switch_epoch=2, weight_cost=2e-4, batch_size=20, k=1, persistent=False,
+            sample_visible=False, init_scale=0.01, seed=3, device=torch.device("cpu"),
+            checkpoint=checkpointing.for_run(checkpoint, "deepinside.models.rbm", data=data),
+        )  # fmt: skip
+        return {"model": {"W": params["W"]}, "history": history}
+
+    monkeypatch.setitem(sys.modules, "checkpoint_steps", SimpleNamespace(train=train))
+    saved, model = tmp_path / "checkpoint.pt", tmp_path / "model.pt"
+    outputs = {"model": str(model), "history": str(tmp_path / "history.csv")}
+    real_write = files.write
+
+    def disk_full_for_the_model(obj, path, metadata=None):
+        if Path(path) == model:
+            raise files.WriteError(errno.ENOSPC, f"no space left on device: {path}")
+        return real_write(obj, path, metadata)
+
+    monkeypatch.setattr(files, "write", disk_full_for_the_model)
+    with pytest.raises(files.WriteError, match="no space left on device"):
+        workflow_step.run("checkpoint_steps:train", {}, outputs, implicit={"checkpoint": str(saved)})
+    assert saved.exists() and not model.exists()  # the training is kept
+    monkeypatch.setattr(files, "write", real_write)
+    capsys.readouterr()
+    workflow_step.run("checkpoint_steps:train", {}, outputs, implicit={"checkpoint": str(saved)})
+    assert "resuming from" in capsys.readouterr().err
+    assert model.exists() and not saved.exists() and not files.digest_path(saved).exists()
+    # the resumed model is the one an uninterrupted run makes
+    workflow_step.run("checkpoint_steps:train", {}, {**outputs, "model": str(tmp_path / "clean.pt")})
+    torch.testing.assert_close(files.read(model)["W"], files.read(tmp_path / "clean.pt")["W"], rtol=0, atol=0)
+
+
 def test_a_corrupt_checkpoint_is_ignored_and_said(tmp_path, capsys):
-    from deepinside.pipeline.checkpointing import EpochCheckpoint
+    from deepinside.core.checkpointing import EpochCheckpoint
 
     path = tmp_path / "ckpt.pt"
     checkpoint = EpochCheckpoint(path, "mine", code="this code")
@@ -189,6 +230,21 @@ def test_a_file_without_a_recorded_digest_is_read_with_a_warning(tmp_path, capsy
     path.write_text("a\n1\n")
     assert list(files.read(path)["a"]) == [1]
     assert "no SHA-256 recorded for" in capsys.readouterr().err
+
+
+def test_a_file_the_pipeline_wrote_without_its_digest_is_refused(tmp_path, monkeypatch):
+    """Deleting the sidecar does not switch the check off: a job's input under results/ must have one."""
+    monkeypatch.chdir(tmp_path)
+    made = files.write(pd.DataFrame({"measured": [0.99999]}), Path("results/tiny/S1.csv"))
+    files.digest_path(made).unlink()
+    made.write_text("measured\n0.89999\n")  # the value changed, and nothing records what it was
+    with pytest.raises(
+        files.CorruptFileError, match=r"results/tiny/S1.csv: its SHA-256 record S1.csv.sha256 is missing"
+    ):
+        workflow_step.run("deepinside.steps.gather:claims", {"tables": [str(made)]}, {"claims": "out.csv"})
+    assert not Path("out.csv").exists()
+    assert workflow_step.made_here("results/quick/x.csv") and not workflow_step.made_here("docs/other_machine/q.csv")
+    assert not workflow_step.made_here(tmp_path / "results" / "x.csv")  # an absolute path: a user's file
 
 
 # --- 4. no unpickling of code -----------------------------------------------------------
@@ -263,7 +319,7 @@ def test_every_figure_has_its_declared_claim_rows_under_both_presets():
     import yaml
 
     from deepinside.claims import declared
-    from deepinside.pipeline import figure_table
+    from deepinside.publish import figure_table
 
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     presets = expanded(config["presets"])
@@ -442,7 +498,7 @@ def test_a_bad_bundle_is_refused_in_one_line_naming_the_archive(tmp_path, build,
 
 
 def test_a_job_runs_only_the_code_its_rule_was_planned_with(tmp_path, monkeypatch):
-    from deepinside.pipeline import code_version
+    from deepinside.core import code_version
 
     planned = code_version.versioned("deepinside.steps.gather:stack_tables")
     table = files.write(pd.DataFrame({"a": [1]}), tmp_path / "in.csv")
@@ -466,6 +522,25 @@ def test_a_job_runs_only_the_code_its_rule_was_planned_with(tmp_path, monkeypatc
     monkeypatch.setattr(code_version, "fingerprint", real)
     workflow_step.run(planned, {"tables": [str(table)]}, {"table": str(out)})  # the planned code runs
     assert out.exists()
+
+
+def test_a_checkpoint_is_stamped_with_the_code_the_job_imported_not_the_code_on_disk_later(tmp_path, monkeypatch):
+    """The race: the source is edited after the job imported its step, then the job writes a
+    checkpoint and is killed; the re-run (planned with the new code) must not resume it."""
+    from deepinside.core import code_version
+
+    monkeypatch.setattr(code_version, "_IMPORTED", {})  # this process's record, restored after the test
+    planned = code_version.versioned("deepinside.steps.okatani2013:pretrain_layer")
+    old = planned.split("@")[1]
+    workflow_step.resolve_verified(planned)  # the job imports the step: the code is `old`
+    monkeypatch.setattr(code_version, "fingerprint", lambda step: "ffffffffffff")  # then it is edited on disk
+    checkpoint = checkpointing.for_run(tmp_path / "c.pt", "deepinside.steps.okatani2013", data=[1])
+    assert checkpoint.code.split()[0] == old  # stamped with what runs, not with the edit
+    checkpoint.save({"epoch": 1})
+    # the re-run imports the edited code: the old code's checkpoint is discarded, not resumed
+    monkeypatch.setitem(code_version._IMPORTED, "deepinside.steps.okatani2013", "ffffffffffff")
+    again = checkpointing.for_run(tmp_path / "c.pt", "deepinside.steps.okatani2013", data=[1])
+    assert again.load() is None and not (tmp_path / "c.pt").exists()
 
 
 def test_a_failed_job_says_one_line_naming_its_log():
@@ -565,6 +640,25 @@ def test_jobs_import_the_package_of_their_own_checkout(workdir):
     assert result.returncode != 0
     log = workdir / "logs/tiny/saxe2019_hierarchy_svd.log"
     assert "the second clone's code ran" in result.stdout + result.stderr + (log.read_text() if log.exists() else "")
+
+
+def test_a_job_that_imported_another_checkouts_package_is_refused_in_its_log_and_one_line(workdir, tmp_path):
+    """Something that imports `deepinside` before the adapter (here a sitecustomize on the job's
+    path, loading the installed package of another checkout) is refused, not run."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(REPO / 'src')!r})\nimport deepinside\n"
+    )
+    env = {"PYTHONPATH": str(site)}
+    target = "results/tiny/saxe2019/svd/four_items_modes.npz"
+    result = run_snakemake(workdir, "--cores", "1", "--", target, timeout=600, env=env)
+    console = result.stdout + result.stderr
+    assert result.returncode != 0 and not (workdir / target).exists()
+    log = workdir / "logs/tiny/saxe2019_hierarchy_svd.log"
+    assert "not from the checkout's" in log.read_text()
+    lines = [line for line in console.splitlines() if line.startswith("[deepinside] ") and " failed: " in line]
+    assert len(lines) == 1 and "ImportError" in lines[0] and "Traceback (most recent call last)" not in console
 
 
 @pytest.mark.workflow

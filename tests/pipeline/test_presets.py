@@ -48,18 +48,25 @@ def test_the_paper_preset_and_the_tiny_one_hold_only_what_differs():
 
 
 def test_the_figure_table_names_a_bad_entry_with_its_talk_and_id(tmp_path):
-    from deepinside.pipeline import figure_table
+    from deepinside.publish import figure_table
 
     table = figure_table.load(REPO / "workflow/figures.yaml")
     assert [len(figures) for figures in table.values()] == [5, 5, 9, 4, 2]
     bad = tmp_path / "figures.yaml"
     bad.write_text(
-        "saxe2019:\n  S1:\n    file: S2_wrong\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n    reads: {}\n"
+        "saxe2019:\n  S1:\n    file: S2_wrong\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n"
     )
     with pytest.raises(ValueError, match="saxe2019.S1: file 'S2_wrong' must start with S1_"):
         figure_table.load(bad)
-    bad.write_text("saxe2019:\n  S1:\n    file: S1_a\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n")
+    bad.write_text("saxe2019:\n  S1:\n    file: S1_a\n    title: t\n    shows: x\n    plot: saxe2019:f\n")
     with pytest.raises(ValueError, match="saxe2019.S1: needs exactly"):
+        figure_table.load(bad)
+    # no Python in the table: a setting from the preset is declared in the talk's rule file
+    bad.write_text(
+        "saxe2019:\n  S1:\n    file: S1_a\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n"
+        "    kwargs:\n      layer: =JAC['vector_layer']\n"
+    )
+    with pytest.raises(ValueError, match="FIGURE_SETTINGS of workflow/rules/saxe2019.smk"):
         figure_table.load(bad)
 
 

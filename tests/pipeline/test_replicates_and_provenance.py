@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from deepinside.claims import tables, values
-from deepinside.pipeline import provenance
+from deepinside.core import provenance
 from deepinside.pipeline import step as workflow_step
-from deepinside.pipeline.readme_claims import END, START, markdown, readme_table, summary
+from deepinside.publish.readme_claims import END, START, markdown, readme_table, summary
 from deepinside.steps import gather
 
 from conftest import REPO
@@ -233,7 +233,7 @@ def test_the_saved_m1_figure_keeps_its_legend_clear_of_caption_and_footer(tmp_pa
     layout of the saved file (the draw that savefig makes), not of the figure on screen."""
     import numpy as np
 
-    from deepinside.pipeline import files
+    from deepinside.core import files
     from deepinside.plots.mototake2015 import tsne_3d
     from deepinside.plots.style import add_footer
 

@@ -8,10 +8,10 @@ import torch
 from claim_rows import judged
 
 from deepinside.claims import values
+from deepinside.core import code_version
 from deepinside.data import images
 from deepinside.measures import embedding, manifold_directions, object_mask, perturbation, spectrum_measures
 from deepinside.models import alexnet
-from deepinside.pipeline import code_version
 from deepinside.steps import mototake2015_claims
 
 from conftest import rbm_stack

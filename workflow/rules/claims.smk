@@ -80,7 +80,7 @@ use rule step as talk_claims_page with:
         step=versioned("deepinside.steps.gather:claims_page"),
 
 
-# `snakemake --cores 1 readme`: the README's claims summary, docs/claims.md and
+# `snakemake --cores all publish` runs this (or `readme` alone): the README's claims summary, docs/claims.md and
 # docs/figures.md, rewritten from this run's claims and the figure table.
 use rule step as readme with:
     """The README's claims summary, docs/claims.md and docs/figures.md, from this run."""
@@ -97,7 +97,7 @@ use rule step as readme with:
     log:
         log_path("readme.log"),
     params:
-        step=versioned("deepinside.pipeline.readme_claims:readme_table"),
+        step=versioned("deepinside.publish.readme_claims:readme_table"),
         kwargs={
             "preset": PRESET_NAME,
             "readme": "README.md",
@@ -138,7 +138,7 @@ use rule step as compare_presets with:
 
 
 # `snakemake --cores 1 bundle`: this preset's results in one archive per talk, to unpack in
-# another clone (python -m deepinside.pipeline.results_bundle unpack results/bundles/<preset>-*.tar.gz)
+# another clone (python -m deepinside.publish.results_bundle unpack results/bundles/<preset>-*.tar.gz)
 # so that only the figures are drawn there.
 use rule step as bundle_talk with:
     input:
@@ -149,7 +149,7 @@ use rule step as bundle_talk with:
     log:
         log_path("bundle/{talk}.log"),
     params:
-        step=versioned("deepinside.pipeline.results_bundle:bundle"),
+        step=versioned("deepinside.publish.results_bundle:bundle"),
         kwargs=lambda wildcards: {
             "folders": [result_path("data"), f"{RESULTS}/{wildcards.talk}"]
             + [

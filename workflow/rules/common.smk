@@ -3,9 +3,9 @@
 from snakemake.exceptions import WorkflowError
 
 from deepinside.claims.declared import expected_rows, talk_tables
-from deepinside.pipeline.code_version import versioned
+from deepinside.core.code_version import versioned
 from deepinside.pipeline.config_errors import checkout_subfolder, mnist_training_images
-from deepinside.pipeline.figure_table import load as load_figure_table
+from deepinside.publish.figure_table import load as load_figure_table
 from deepinside.pipeline.grids import log_grid
 
 if config["preset"] not in config["presets"]:
@@ -182,8 +182,28 @@ FIGURES = {
 TALKS = list(FIGURES)
 
 
+# A run draws its figures under results/<preset>/figures/, so that it never touches the
+# committed gallery; `snakemake publish` (or one published figure as the target) copies them
+# to the preset's `figures` folder on purpose.
+DRAWN = f"{RESULTS}/figures"
+
+
 def figure(talk, figure_id):
-    """Path of a figure: <the preset's figures folder>/<talk>/<ID>_<name>.png."""
+    """Path of a drawn figure: results/<preset>/figures/<talk>/<ID>_<name>.png."""
+    return f"{DRAWN}/{talk}/{FIGURES[talk][figure_id]}.png"
+
+
+def publish_copy(source, target, log):
+    """Copy a drawn figure into the gallery atomically, and say so in the job's log."""
+    from deepinside.core.files import copy
+
+    copy(source, target)
+    Path(log).parent.mkdir(parents=True, exist_ok=True)
+    Path(log).write_text(f"copied {source} to {target}\n")
+
+
+def published_figure(talk, figure_id):
+    """Path of a figure in the gallery: <the preset's figures folder>/<talk>/<ID>_<name>.png."""
     return f"{FIGURES_DIR}/{talk}/{FIGURES[talk][figure_id]}.png"
 
 
@@ -220,11 +240,11 @@ def figure_labels(wildcards, input):
 
 
 def figure_inputs(wildcards):
-    """What a figure reads: its table's `reads` from the first seed, and its combined claims."""
+    """What a figure reads: its talk's FIGURE_READS from the first seed, and its combined claims."""
     figure_id, entry = figure_entry(wildcards)
     reads = {
-        name: first_seed(wildcards.talk, eval(expression, globals()))
-        for name, expression in entry["reads"].items()
+        name: first_seed(wildcards.talk, paths)
+        for name, paths in FIGURE_READS[wildcards.talk][figure_id].items()
     }
     return {**reads, "claims": combined_claims(wildcards.talk, figure_id)}
 
@@ -235,16 +255,18 @@ def figure_step(wildcards):
 
 
 def figure_kwargs(wildcards):
-    """A figure's plot keyword arguments; a value "=expr" is a setting of the preset."""
-    kwargs = figure_entry(wildcards)[1].get("kwargs") or {}
+    """A figure's plot keyword arguments: the table's, and the settings its talk takes from the preset."""
+    figure_id, entry = figure_entry(wildcards)
     return {
-        key: (
-            eval(value[1:], globals())
-            if isinstance(value, str) and value.startswith("=")
-            else value
-        )
-        for key, value in kwargs.items()
+        **(entry.get("kwargs") or {}),
+        **FIGURE_SETTINGS.get(wildcards.talk, {}).get(figure_id, {}),
     }
+
+
+# What each figure reads and the plot settings it takes from the preset: declared by its
+# talk's rule file, below the rules it reads (talk -> figure id -> name -> path(s) / value).
+FIGURE_READS = {}
+FIGURE_SETTINGS = {}
 
 
 # The claims tables (workflow/claims/<talk>.yaml): every claim's statement, kind, null and
@@ -257,8 +279,9 @@ for talk, figures in FIGURE_TABLE.items():
             f"{sorted(figures)} of workflow/figures.yaml, has {sorted(CLAIMS_TABLES.get(talk, {}))}"
         )
 
-# Figures whose steps are deterministic: they run once, not once per seed.
-ONCE = {"saxe2019": {"S1", "S4"}}
+# Figures whose steps are deterministic, by talk: they run once, not once per seed (each
+# talk's rule file adds its own).
+ONCE = {}
 
 
 def runs_once(talk, figure_id):
@@ -300,8 +323,16 @@ def all_figures():
     return [path for talk in TALKS for path in talk_figures(talk)]
 
 
+def all_published_figures():
+    return [
+        published_figure(talk, figure_id)
+        for talk in TALKS
+        for figure_id in FIGURES[talk]
+    ]
+
+
 def with_digests(**outputs):
-    """Outputs plus their SHA-256 sidecars (``<output>.sha256``, written by deepinside.pipeline.files).
+    """Outputs plus their SHA-256 sidecars (``<output>.sha256``, written by deepinside.core.files).
 
     Rules taken from Snakemake's output cache declare the sidecars, so that the cache keeps
     each with its file and a corrupt cache entry is refused when read.
@@ -312,6 +343,14 @@ def with_digests(**outputs):
     }
 
 
+def output_of(rule, name, **wildcards):
+    """A rule's output ``name`` with some wildcards filled in (the others, e.g. ``{seed}``,
+    stay): path helpers read a pattern from its rule, so that each is written once."""
+    return expand(
+        getattr(getattr(rules, rule).output, name), allow_missing=True, **wildcards
+    )[0]
+
+
 def pick(section, *keys, **extra):
     """The entries `keys` of a config section, plus extra keyword arguments."""
     return {**{key: section[key] for key in keys}, **extra}
@@ -320,183 +359,6 @@ def pick(section, *keys, **extra):
 def image_source(name):
     """Keyword arguments of the image step: a download if the preset lists one."""
     return {"name": name, **PRESET["images"].get(name, {})}
-
-
-# Talk-specific constants and path helpers (kept here: rule files hold rules only).
-
-SAXE = PRESET["saxe2019"]
-
-# ---------------------------------------------------------------- okatani2013
-
-OKATANI = PRESET["okatani2013"]
-DBN_SIZES = OKATANI["dbn"]["sizes"]
-TRAIN_SIZES = [str(n) for n in OKATANI["finetune"]["train_sizes"]]
-
-
-def rbm_path(layer):
-    return f"{RUN}/okatani2013/dbn/rbm_layer{layer}.pt"
-
-
-def rbm_stack(depth=len(DBN_SIZES) - 1):
-    """The pre-trained RBMs of layers 1..depth."""
-    return [rbm_path(layer) for layer in range(1, depth + 1)]
-
-
-def finetuned(init, n):
-    return f"{RUN}/okatani2013/finetune/{init}_n{n}.pt"
-
-
-SAMPLES = OKATANI["samples"]
-DBM_LAYERS = [len(hidden) for hidden in SAMPLES["dbm"]["architectures"]]
-require(
-    len(set(DBM_LAYERS)) == len(DBM_LAYERS),
-    "okatani2013.samples.dbm.architectures",
-    "give at most one DBM per number of hidden layers",
-)
-
-
-def dbm_architecture(layers):
-    """Hidden layer sizes of the DBM with that many hidden layers."""
-    return next(
-        hidden for hidden in SAMPLES["dbm"]["architectures"] if len(hidden) == layers
-    )
-
-
-# Salakhutdinov's reference code (dbm_mf.m) trains the DBMs for 300 epochs of 600 mini-batches of 100.
-REFERENCE_DBM_UPDATES = 300 * 600
-
-
-def dbm_updates_note():
-    """O3's header when this preset's DBMs made fewer joint updates than the reference's."""
-    import math
-
-    dbm = SAMPLES["dbm"]
-    updates = dbm["epochs"] * math.ceil(N_TRAIN_IMAGES / dbm["batch_size"])
-    if updates >= REFERENCE_DBM_UPDATES:
-        return ""
-    return (
-        f"{PRESET_NAME} preset: the DBMs made {updates:,} of the reference's {REFERENCE_DBM_UPDATES:,} joint updates "
-        "(Salakhutdinov's code: 300 epochs of 600 mini-batches), so they are not expected to draw digits yet; "
-        "the talk's scale: figures/paper/okatani2013/O3_gibbs_samples.png"
-    )
-
-
-def dbm_path(layers):
-    return f"{RUN}/okatani2013/samples/dbm_{layers}layers.pt"
-
-
-# ---------------------------------------------------------------- mototake2015
-
-MOTOTAKE = PRESET["mototake2015"]
-JAC = MOTOTAKE["jacobian"]
-ALEX = MOTOTAKE["alexnet"]
-DBN_NOISE = [str(float(v)) for v in JAC["noise_levels"]]
-ALEX_NOISE = [str(float(v)) for v in ALEX["noise_levels"]]
-N_HIDDEN_LAYERS = len(DBN_SIZES) - 1
-require(
-    1 <= JAC["vector_layer"] <= N_HIDDEN_LAYERS,
-    "mototake2015.jacobian.vector_layer",
-    f"the DBN has hidden layers 1-{N_HIDDEN_LAYERS}",
-)
-require(
-    all(1 <= t <= N_HIDDEN_LAYERS for t in JAC["noise_layers"]),
-    "mototake2015.jacobian.noise_layers",
-    f"the DBN has hidden layers 1-{N_HIDDEN_LAYERS}",
-)
-TSNE_FEATURES = ["input"] + [
-    f"{stage}_h{t}"
-    for stage in ("pretrained", "finetuned")
-    for t in range(1, N_HIDDEN_LAYERS + 1)
-]
-
-
-def dbn_inputs(stage):
-    """The model files of one stage of the DBN: the RBM stack or the fine-tuned net."""
-    if stage == "pretrained":
-        return {"rbms": rbm_stack(), "model": []}
-    if stage == "finetuned":
-        return {"rbms": [], "model": finetuned("pretrained", "all")}
-    return {"rbms": [], "model": []}  # pixels
-
-
-def dbn_twin(wildcards):
-    """The untrained twin's settings (stage `untrained`, M2's null): the DBN's sizes and the
-    RBMs' initial weight scale, seeded by the replicate."""
-    if wildcards.stage != "untrained":
-        return {}
-    twin = {"sizes": DBN_SIZES, "init_scale": OKATANI["dbn"]["rbm"]["init_scale"]}
-    return {"twin": {**twin, "seed": int(wildcards.seed)}}
-
-
-def dbn_spectra(stage, noise="0.0"):
-    return f"{RUN}/mototake2015/dbn_spectra/{stage}_noise{noise}.csv"
-
-
-def dbn_noise_spectra(stage, noise):
-    """M9's spectra: singular values of the noise layers' input maps only (rule mototake2015_dbn_noise_spectra)."""
-    return f"{RUN}/mototake2015/dbn_noise/{stage}_noise{noise}.csv"
-
-
-def dbn_vectors(stage, noise="0.0"):
-    return f"{RUN}/mototake2015/dbn_spectra/{stage}_noise{noise}_vectors.npz"
-
-
-def alexnet_spectra(noise="0.0"):
-    """The AlexNet-shaped net's top singular values at one noise level: every layer (M6) at
-    no noise, the noise layers (M9) at the others. One job each: a job's start-up (torch,
-    torch.func) took longer than one layer's spectra."""
-    return f"{RUN}/mototake2015/alexnet/spectra_noise{noise}.csv"
-
-
-def alexnet_layers(noise):
-    """Layers whose spectra the job at this noise level computes."""
-    return list(range(1, 8)) if float(noise) == 0 else sorted(ALEX["noise_layers"])
-
-
-# The AlexNet-shaped network: trained here on MNIST (offline) or ImageNet's (downloaded).
-CONV_NET = f"{RUN}/mototake2015/conv_net/{ALEX['weights']}.pt"
-# M8 perturbs the DBN and, where it sees digits, the conv net (the paper preset's ImageNet
-# AlexNet has no same-class neighbours to estimate a tangent space from).
-PERTURBED_NETWORKS = ["dbn", "conv"] if ALEX["weights"] == "mnist" else ["dbn"]
-
-
-# ---------------------------------------------------------------- tishby2017
-
-TISHBY = PRESET["tishby2017"]
-MAIN_DEPTH = TISHBY["depth"]
-SWEEP = str(float(TISHBY["sweep_fraction"]))
-FRACTIONS = [str(float(f)) for f in TISHBY["fractions"]]
-DEPTHS = range(1, len(TISHBY["architectures"]) + 1)
-require(
-    MAIN_DEPTH in DEPTHS,
-    "tishby2017.depth",
-    f"must pick one of the {len(DEPTHS)} architectures (1-{len(DEPTHS)})",
-)
-
-
-def tishby_run(table, activation="tanh", fraction=SWEEP, depth=MAIN_DEPTH):
-    """One of a run's tables: information, gradients or losses."""
-    return f"{RUN}/tishby2017/runs/{activation}_f{fraction}_d{depth}/{table}.csv"
-
-
-# ---------------------------------------------------------------- ohzeki2015
-
-OHZEKI = PRESET["ohzeki2015"]
-GAMP = OHZEKI["gamp"]
-P2 = OHZEKI["p2"]
-require(
-    set(GAMP["kappas"]) <= set(OHZEKI["kappas"]),
-    "ohzeki2015.gamp.kappas",
-    f"must be among kappas {OHZEKI['kappas']}",
-)
-
-
-def ohzeki_theory(kappa, alpha, suffix=""):
-    return f"{RUN}/ohzeki2015/theory/k{float(kappa)}_a{float(alpha)}{suffix}.csv"
-
-
-def ohzeki_gamp(kappa, alpha, size):
-    return f"{RUN}/ohzeki2015/gamp/k{float(kappa)}_a{float(alpha)}_N{size}.csv"
 
 
 def presets_with_claims(talk):

@@ -1,6 +1,79 @@
 # mototake2015 (Mototake & Ikegami 2015): layer Jacobians of the DBN trained by
 # okatani2013 and of AlexNet; figures M1-M9.
-# Constants and path helpers of this talk live in common.smk.
+
+# ---- this talk's settings and the paths other rules and its figures read
+
+MOTOTAKE = PRESET["mototake2015"]
+JAC = MOTOTAKE["jacobian"]
+ALEX = MOTOTAKE["alexnet"]
+DBN_NOISE = [str(float(v)) for v in JAC["noise_levels"]]
+ALEX_NOISE = [str(float(v)) for v in ALEX["noise_levels"]]
+N_HIDDEN_LAYERS = len(DBN_SIZES) - 1
+require(
+    1 <= JAC["vector_layer"] <= N_HIDDEN_LAYERS,
+    "mototake2015.jacobian.vector_layer",
+    f"the DBN has hidden layers 1-{N_HIDDEN_LAYERS}",
+)
+require(
+    all(1 <= t <= N_HIDDEN_LAYERS for t in JAC["noise_layers"]),
+    "mototake2015.jacobian.noise_layers",
+    f"the DBN has hidden layers 1-{N_HIDDEN_LAYERS}",
+)
+TSNE_FEATURES = ["input"] + [
+    f"{stage}_h{t}"
+    for stage in ("pretrained", "finetuned")
+    for t in range(1, N_HIDDEN_LAYERS + 1)
+]
+
+
+def dbn_inputs(stage):
+    """The model files of one stage of the DBN: the RBM stack or the fine-tuned net."""
+    if stage == "pretrained":
+        return {"rbms": rbm_stack(), "model": []}
+    if stage == "finetuned":
+        return {"rbms": [], "model": finetuned("pretrained", "all")}
+    return {"rbms": [], "model": []}  # pixels
+
+
+def dbn_twin(wildcards):
+    """The untrained twin's settings (stage `untrained`, M2's null): the DBN's sizes and the
+    RBMs' initial weight scale, seeded by the replicate."""
+    if wildcards.stage != "untrained":
+        return {}
+    twin = {"sizes": DBN_SIZES, "init_scale": OKATANI["dbn"]["rbm"]["init_scale"]}
+    return {"twin": {**twin, "seed": int(wildcards.seed)}}
+
+
+def dbn_spectra(stage, noise="0.0"):
+    return output_of("mototake2015_dbn_spectra", "spectra", stage=stage, noise=noise)
+
+
+def dbn_noise_spectra(stage, noise):
+    """M9's spectra: singular values of the noise layers' input maps only (rule mototake2015_dbn_noise_spectra)."""
+    return output_of(
+        "mototake2015_dbn_noise_spectra", "spectra", stage=stage, noise=noise
+    )
+
+
+def dbn_vectors(stage, noise="0.0"):
+    return output_of("mototake2015_dbn_spectra", "vectors", stage=stage, noise=noise)
+
+
+def alexnet_spectra(noise="0.0"):
+    """The AlexNet-shaped net's top singular values at one noise level: every layer (M6) at
+    no noise, the noise layers (M9) at the others. One job each: a job's start-up (torch,
+    torch.func) took longer than one layer's spectra."""
+    return output_of("mototake2015_alexnet_spectra", "spectra", noise=noise)
+
+
+def alexnet_layers(noise):
+    """Layers whose spectra the job at this noise level computes."""
+    return list(range(1, 8)) if float(noise) == 0 else sorted(ALEX["noise_layers"])
+
+
+# M8 perturbs the DBN and, where it sees digits, the conv net (the paper preset's ImageNet
+# AlexNet has no same-class neighbours to estimate a tangent space from).
+PERTURBED_NETWORKS = ["dbn", "conv"] if ALEX["weights"] == "mnist" else ["dbn"]
 
 
 use rule numerical_step as mototake2015_dbn_spectra with:
@@ -135,7 +208,7 @@ use rule numerical_step as mototake2015_tsne with:
 use rule step as mototake2015_digit_separation with:
     input:
         embeddings=expand(
-            run_path("mototake2015/tsne/{features}.npz"),
+            rules.mototake2015_tsne.output.embedding,
             allow_missing=True,
             features=TSNE_FEATURES,
         ),
@@ -154,7 +227,11 @@ use rule numerical_step as mototake2015_perturbation with:
         model=lambda wildcards: (
             finetuned("pretrained", "all") if wildcards.network == "dbn" else []
         ),
-        weights=lambda wildcards: CONV_NET if wildcards.network == "conv" else [],
+        weights=lambda wildcards: (
+            rules.mototake2015_conv_net.output.weights
+            if wildcards.network == "conv"
+            else []
+        ),
     output:
         **with_digests(
             agreement=run_path("mototake2015/perturbation/{network}_agreement.csv"),
@@ -193,8 +270,9 @@ use rule numerical_step as mototake2015_conv_net with:
         mnist=rules.mnist.output.mnist if ALEX["weights"] == "mnist" else [],
     output:
         **with_digests(
-            weights=CONV_NET,
-            history=f"{RUN}/mototake2015/conv_net/{ALEX['weights']}_history.csv",
+            # the AlexNet-shaped network: trained here on MNIST (offline) or ImageNet's (downloaded)
+            weights=run_path(f"mototake2015/conv_net/{ALEX['weights']}.pt"),
+            history=run_path(f"mototake2015/conv_net/{ALEX['weights']}_history.csv"),
         ),
     log:
         log_path("seed{seed}/mototake2015_conv_net.log"),
@@ -273,7 +351,7 @@ use rule step as mototake2015_conv_net_untrained with:
     input:
         weights=rules.mototake2015_conv_net.output.weights,
     output:
-        weights=f"{RUN}/mototake2015/conv_net/{ALEX['weights']}_untrained.pt",
+        weights=run_path(f"mototake2015/conv_net/{ALEX['weights']}_untrained.pt"),
     log:
         log_path("seed{seed}/mototake2015_conv_net_untrained.log"),
     params:
@@ -372,3 +450,52 @@ use rule step as mototake2015_noise_information with:
             "dbn_layers_shown": JAC["noise_layers"],
             "alexnet_layers_shown": ALEX["noise_layers"],
         },
+
+
+# What each figure reads (from this talk's first seed; every figure also reads its claims)
+# and its plot's settings taken from the preset. Its file name, texts and plot function:
+# workflow/figures.yaml.
+FIGURE_READS["mototake2015"] = {
+    "M1": {
+        "accuracy": rules.mototake2015_digit_separation.output.accuracy,
+        "embeddings": expand(
+            rules.mototake2015_tsne.output.embedding,
+            allow_missing=True,
+            features=TSNE_FEATURES,
+        ),
+    },
+    "M2": {
+        "spectra": dbn_spectra("pretrained"),
+        "twin": dbn_spectra("untrained"),
+    },
+    "M3": {
+        "vectors": dbn_vectors("pretrained"),
+    },
+    "M4": {
+        "spectra": [dbn_spectra("pretrained"), dbn_spectra("finetuned")],
+    },
+    "M5": {
+        "vectors": dbn_vectors("finetuned"),
+    },
+    "M6": {
+        "spectra": rules.mototake2015_alexnet_steepness.output.spectra,
+        "twin": rules.mototake2015_alexnet_steepness.output.twin,
+    },
+    "M7": {
+        "vectors": rules.mototake2015_alexnet_vectors.output.vectors,
+        "twin": rules.mototake2015_alexnet_vectors_untrained.output.vectors,
+    },
+    "M8": {
+        "agreement": rules.mototake2015_perturbation_claims.output.agreement,
+    },
+    "M9": {
+        "spectra": rules.mototake2015_noise_information.output.spectra,
+    },
+}
+FIGURE_SETTINGS["mototake2015"] = {
+    "M3": {"layer": JAC["vector_layer"]},
+    "M5": {"layer": JAC["vector_layer"]},
+    "M6": {"network": ALEX["weights"]},
+    "M7": {"layer": ALEX["vector_layer"]},
+    "M9": {"network": ALEX["weights"]},
+}

@@ -1,5 +1,27 @@
 # ohzeki2015 (Ohzeki 2015): margin pre-training meets fine-tuning — replica theory, message passing; P1, P2.
-# The model is a reconstruction (docs/talks/ohzeki2015_model.md). Constants and path helpers live in common.smk.
+# The model is a reconstruction (docs/talks/ohzeki2015_model.md).
+
+# ---- this talk's settings and the paths other rules and its figures read
+
+OHZEKI = PRESET["ohzeki2015"]
+GAMP = OHZEKI["gamp"]
+P2 = OHZEKI["p2"]
+require(
+    set(GAMP["kappas"]) <= set(OHZEKI["kappas"]),
+    "ohzeki2015.gamp.kappas",
+    f"must be among kappas {OHZEKI['kappas']}",
+)
+
+
+def ohzeki_theory(kappa, alpha, table="diagram"):
+    """A theory job's table (`diagram` or `transitions`) at one (κ, α)."""
+    return output_of("ohzeki2015_theory", table, kappa=float(kappa), alpha=float(alpha))
+
+
+def ohzeki_gamp(kappa, alpha, size):
+    return output_of(
+        "ohzeki2015_gamp", "points", kappa=float(kappa), alpha=float(alpha), size=size
+    )
 
 
 use rule step as ohzeki2015_theory with:
@@ -30,7 +52,7 @@ use rule step as ohzeki2015_theory with:
 use rule step as ohzeki2015_gamp with:
     input:
         transitions=lambda wildcards: ohzeki_theory(
-            wildcards.kappa, wildcards.alpha, "_transitions"
+            wildcards.kappa, wildcards.alpha, "transitions"
         ),
     output:
         **with_digests(
@@ -80,7 +102,7 @@ use rule step as ohzeki2015_analogue with:
 use rule step as ohzeki2015_phase_transition with:
     input:
         transitions=[
-            ohzeki_theory(k, a, "_transitions")
+            ohzeki_theory(k, a, "transitions")
             for k in OHZEKI["kappas"]
             for a in OHZEKI["alphas"]
         ],
@@ -160,3 +182,22 @@ use rule step as ohzeki2015_potential with:
         log_path("seed{seed}/ohzeki2015_potential.log"),
     params:
         step=versioned("deepinside.steps.ohzeki2015_claims:pretraining_potential"),
+
+
+# What each figure reads (from this talk's first seed; every figure also reads its claims)
+# and its plot's settings taken from the preset. Its file name, texts and plot function:
+# workflow/figures.yaml.
+FIGURE_READS["ohzeki2015"] = {
+    "P1": {
+        "diagrams": [
+            ohzeki_theory(k, a) for k in OHZEKI["kappas"] for a in OHZEKI["alphas"]
+        ],
+        "transitions": rules.ohzeki2015_phase_transition.output.transitions,
+        "points": rules.ohzeki2015_phase_transition.input.points,
+        "analogue": rules.ohzeki2015_analogue.output.curves,
+    },
+    "P2": {
+        "curves": rules.ohzeki2015_potential.output.curves,
+        "points": rules.ohzeki2015_potential.input.points,
+    },
+}

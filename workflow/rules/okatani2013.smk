@@ -1,6 +1,63 @@
 # okatani2013 (Okatani & Saito 2013): RBMs, DBN pre-training and fine-tuning, CNN; figures O1-O5.
 # The RBM stack and the fine-tuned net trained here are analysed by mototake2015.
-# Constants and path helpers of this talk live in common.smk.
+
+# ---- this talk's settings and the paths other rules and its figures read
+
+OKATANI = PRESET["okatani2013"]
+DBN_SIZES = OKATANI["dbn"]["sizes"]
+TRAIN_SIZES = [str(n) for n in OKATANI["finetune"]["train_sizes"]]
+
+
+def rbm_path(layer):
+    return output_of("okatani2013_pretrain_layer", "rbm", layer=layer)
+
+
+def rbm_stack(depth=len(DBN_SIZES) - 1):
+    """The pre-trained RBMs of layers 1..depth."""
+    return [rbm_path(layer) for layer in range(1, depth + 1)]
+
+
+def finetuned(init, n):
+    return output_of("okatani2013_finetune", "model", init=init, n=n)
+
+
+SAMPLES = OKATANI["samples"]
+DBM_LAYERS = [len(hidden) for hidden in SAMPLES["dbm"]["architectures"]]
+require(
+    len(set(DBM_LAYERS)) == len(DBM_LAYERS),
+    "okatani2013.samples.dbm.architectures",
+    "give at most one DBM per number of hidden layers",
+)
+
+
+def dbm_architecture(layers):
+    """Hidden layer sizes of the DBM with that many hidden layers."""
+    return next(
+        hidden for hidden in SAMPLES["dbm"]["architectures"] if len(hidden) == layers
+    )
+
+
+# Salakhutdinov's reference code (dbm_mf.m) trains the DBMs for 300 epochs of 600 mini-batches of 100.
+REFERENCE_DBM_UPDATES = 300 * 600
+
+
+def dbm_updates_note():
+    """O3's header when this preset's DBMs made fewer joint updates than the reference's."""
+    import math
+
+    dbm = SAMPLES["dbm"]
+    updates = dbm["epochs"] * math.ceil(N_TRAIN_IMAGES / dbm["batch_size"])
+    if updates >= REFERENCE_DBM_UPDATES:
+        return ""
+    return (
+        f"{PRESET_NAME} preset: the DBMs made {updates:,} of the reference's {REFERENCE_DBM_UPDATES:,} joint updates "
+        "(Salakhutdinov's code: 300 epochs of 600 mini-batches), so they are not expected to draw digits yet; "
+        "the talk's scale: figures/paper/okatani2013/O3_gibbs_samples.png"
+    )
+
+
+def dbm_path(layers):
+    return output_of("okatani2013_dbm", "dbm", layers=layers)
 
 
 use rule numerical_step as okatani2013_pretrain_layer with:
@@ -57,7 +114,7 @@ use rule numerical_step as okatani2013_finetune with:
 use rule step as okatani2013_pretraining_benefit with:
     input:
         histories=expand(
-            run_path("okatani2013/finetune/{init}_n{n}_history.csv"),
+            rules.okatani2013_finetune.output.history,
             allow_missing=True,
             init=["pretrained", "random"],
             n=TRAIN_SIZES,
@@ -263,3 +320,30 @@ use rule step as okatani2013_O3_values with:
             "ais_betas": SAMPLES["ais"]["betas"],
             "ais_runs": SAMPLES["ais"]["runs"],
         },
+
+
+# What each figure reads (from this talk's first seed; every figure also reads its claims)
+# and its plot's settings taken from the preset. Its file name, texts and plot function:
+# workflow/figures.yaml.
+FIGURE_READS["okatani2013"] = {
+    "O1": {
+        "filters": rules.okatani2013_filters.output.filters,
+    },
+    "O2": {
+        "likelihood": rules.okatani2013_likelihood_comparison.output.likelihood,
+    },
+    "O3": {
+        "samples": rules.okatani2013_samples.output.samples,
+        "summary": rules.okatani2013_samples.output.summary,
+        "coverage": rules.okatani2013_samples.output.coverage,
+    },
+    "O4": {
+        "errors": rules.okatani2013_pretraining_benefit.output.errors,
+    },
+    "O5": {
+        "history": rules.okatani2013_cnn.output.history,
+    },
+}
+FIGURE_SETTINGS["okatani2013"] = {
+    "O3": {"updates_note": dbm_updates_note()},
+}

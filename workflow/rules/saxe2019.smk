@@ -1,6 +1,9 @@
 # saxe2019 (Saxe, McClelland & Ganguli 2019): semantic development in deep linear networks, figures S1-S5.
 # S1 and S4 are deterministic: they run once, not once per seed.
 
+SAXE = PRESET["saxe2019"]
+ONCE["saxe2019"] = {"S1", "S4"}
+
 
 use rule step as saxe2019_hierarchy_svd with:
     output:
@@ -155,3 +158,27 @@ use rule step as saxe2019_S5_values with:
         log_path("seed{seed}/saxe2019_S5_values.log"),
     params:
         step=versioned("deepinside.steps.saxe2019_claims:differentiation_order"),
+
+
+# What each figure reads (from this talk's first seed; every figure also reads its claims)
+# and its plot's settings taken from the preset. Its file name, texts and plot function:
+# workflow/figures.yaml.
+FIGURE_READS["saxe2019"] = {
+    "S1": {
+        "modes": rules.saxe2019_hierarchy_svd.output.modes,
+    },
+    "S2": {
+        "trajectory": rules.saxe2019_deep_dynamics.output.trajectory,
+    },
+    "S3": {
+        "trajectory": rules.saxe2019_shallow_dynamics.output.trajectory,
+    },
+    "S4": {
+        "approximations": rules.saxe2019_low_rank.output.approximations,
+        "errors": rules.saxe2019_low_rank.output.errors,
+    },
+    "S5": {
+        "rsa": rules.saxe2019_progressive_differentiation.output.rsa,
+        "distinctions": rules.saxe2019_progressive_differentiation.output.distinctions,
+    },
+}

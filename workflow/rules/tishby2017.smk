@@ -1,5 +1,24 @@
 # tishby2017 (Shwartz-Ziv & Tishby 2017): information plane of ensembles of small networks; figures T1-T4.
-# Constants and path helpers of this talk live in common.smk.
+
+# ---- this talk's settings and the paths other rules and its figures read
+
+TISHBY = PRESET["tishby2017"]
+MAIN_DEPTH = TISHBY["depth"]
+SWEEP = str(float(TISHBY["sweep_fraction"]))
+FRACTIONS = [str(float(f)) for f in TISHBY["fractions"]]
+DEPTHS = range(1, len(TISHBY["architectures"]) + 1)
+require(
+    MAIN_DEPTH in DEPTHS,
+    "tishby2017.depth",
+    f"must pick one of the {len(DEPTHS)} architectures (1-{len(DEPTHS)})",
+)
+
+
+def tishby_run(table, activation="tanh", fraction=SWEEP, depth=MAIN_DEPTH):
+    """One of a run's tables: information, gradients or losses."""
+    return output_of(
+        "tishby2017_train", table, activation=activation, fraction=fraction, depth=depth
+    )
 
 
 use rule step as tishby2017_dataset with:
@@ -100,3 +119,28 @@ use rule step as tishby2017_relu_versus_tanh with:
         log_path("seed{seed}/tishby2017_relu_versus_tanh.log"),
     params:
         step=versioned("deepinside.steps.tishby2017_claims:relu_versus_tanh"),
+
+
+# What each figure reads (from this talk's first seed; every figure also reads its claims)
+# and its plot's settings taken from the preset. Its file name, texts and plot function:
+# workflow/figures.yaml.
+FIGURE_READS["tishby2017"] = {
+    "T1": {
+        "runs": [tishby_run("information", fraction=f) for f in FRACTIONS],
+    },
+    "T2": {
+        "signal_noise": rules.tishby2017_gradient_phases.output.signal_noise,
+        "switches": rules.tishby2017_gradient_phases.output.switches,
+    },
+    "T3": {
+        "runs": [tishby_run("information", depth=d) for d in DEPTHS],
+        "epochs": rules.tishby2017_depth_benefit.output.epochs,
+    },
+    "T4": {
+        "tanh": tishby_run("information"),
+        "relu": tishby_run("information", activation="relu"),
+    },
+}
+FIGURE_SETTINGS["tishby2017"] = {
+    "T3": {"test_loss_threshold": TISHBY["test_loss_threshold"]},
+}

@@ -14,7 +14,8 @@ from typing import Iterable
 
 import pandas as pd
 
-from deepinside.claims.verdicts import CLAIM_COLUMNS, PER_RUN_PROVENANCE, REPLICATE_COLUMNS
+from deepinside.claims.verdicts import CLAIM_COLUMNS, REPLICATE_COLUMNS
+from deepinside.core import provenance
 
 KIND_ORDER = ("claim", "stand-in", "theory", "check")
 KIND_TITLES = {
@@ -29,7 +30,7 @@ NAMES = {
     "theory": ("theory row", "theory rows"),
     "check": ("check", "checks"),
 }
-PROVENANCE_COLUMNS = ["preset", "seeds", "config"] + PER_RUN_PROVENANCE
+PROVENANCE_COLUMNS = list(provenance.FIELDS)
 OPTIONAL_COLUMNS = REPLICATE_COLUMNS + PROVENANCE_COLUMNS
 
 

@@ -25,12 +25,13 @@ import numpy as np
 import pandas as pd
 
 from deepinside.claims import values as claim_values
+from deepinside.core import provenance
 
 RULES = ("all", "majority")
 CLAIM_COLUMNS = ["talk", "figure", "id", "kind", "claim", "measured", "threshold", "verdict", "note"]
 # The seeds' part: the null's mean, the spread of the values, each seed's margin to its own threshold.
 REPLICATE_COLUMNS = ["null", "spread", "margins", "holds_in", "n_values", "n_seeds"]
-PER_RUN_PROVENANCE = ["commit", "code", "device", "torch", "numpy"]
+PER_RUN_PROVENANCE = list(provenance.PER_RUN)
 
 _COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 

@@ -18,7 +18,7 @@ from typing import Sequence
 
 from tqdm import tqdm
 
-from deepinside.pipeline.files import atomic_output
+from deepinside.core.files import atomic_output
 
 CHUNK_BYTES = 1 << 20
 

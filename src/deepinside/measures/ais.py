@@ -101,7 +101,9 @@ def _log_p(odd: dict, totals: dict, params: dict, beta: float, base: torch.Tenso
     return out
 
 
-def log_increment(odd: dict, totals: dict, params: dict, beta: float, before: float, base: torch.Tensor) -> torch.Tensor:
+def log_increment(
+    odd: dict, totals: dict, params: dict, beta: float, before: float, base: torch.Tensor
+) -> torch.Tensor:
     """log p*_β − log p*_before of each run (float64; the even layers' inputs converted once)."""
     exact = {l: t.to(torch.float64) for l, t in totals.items()}
     return _log_p(odd, exact, params, beta, base) - _log_p(odd, exact, params, before, base)

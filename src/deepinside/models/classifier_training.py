@@ -36,11 +36,11 @@ import pandas as pd
 import torch
 from torch import nn
 
+from deepinside.core.checkpointing import EpochCheckpoint
+from deepinside.core.device import describe
+from deepinside.core.device import generator as make_generator
 from deepinside.models.evaluation import evaluate
 from deepinside.models.training import TrainingRun
-from deepinside.pipeline.checkpointing import EpochCheckpoint
-from deepinside.pipeline.device import describe
-from deepinside.pipeline.device import generator as make_generator
 
 OPTIMISERS = ("sgd", "adam")
 

@@ -51,12 +51,12 @@ import numpy as np
 import pandas as pd
 import torch
 
+from deepinside.core.checkpointing import EpochCheckpoint
+from deepinside.core.device import describe
+from deepinside.core.device import generator as make_generator
 from deepinside.models import binary_sampling
 from deepinside.models.rbm import hidden_probabilities, momentum_step, train_rbm
 from deepinside.models.training import TrainingRun
-from deepinside.pipeline.checkpointing import EpochCheckpoint
-from deepinside.pipeline.device import describe
-from deepinside.pipeline.device import generator as make_generator
 
 
 def depth(params: dict) -> int:

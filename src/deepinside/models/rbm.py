@@ -37,11 +37,11 @@ import numpy as np
 import pandas as pd
 import torch
 
+from deepinside.core.checkpointing import EpochCheckpoint
+from deepinside.core.device import describe
+from deepinside.core.device import generator as make_generator
 from deepinside.models import binary_sampling
 from deepinside.models.training import TrainingRun
-from deepinside.pipeline.checkpointing import EpochCheckpoint
-from deepinside.pipeline.device import describe
-from deepinside.pipeline.device import generator as make_generator
 
 
 def hidden_probabilities(v: torch.Tensor, params: dict, scale: float = 1.0) -> torch.Tensor:

@@ -27,7 +27,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from deepinside.pipeline.checkpointing import EpochCheckpoint
+from deepinside.core.checkpointing import EpochCheckpoint
 
 
 class TrainingRun:
@@ -79,7 +79,8 @@ class TrainingRun:
             self.checkpoint.save({**state(), "epoch": row["epoch"], "history": self.history})
 
     def finish(self) -> pd.DataFrame:
-        """Clear the checkpoint (training is done) and return the history, one row per epoch."""
-        if self.checkpoint is not None:
+        """Clear the checkpoint (training is done; a workflow run's is cleared by the step adapter
+        once the outputs are written) and return the history, one row per epoch."""
+        if self.checkpoint is not None and self.checkpoint.clear_on_finish:
             self.checkpoint.clear()
         return pd.DataFrame(self.history)

@@ -1,1 +1,2 @@
-"""Plumbing of the workflow: the step adapter, files, checkpoints, claims, provenance, configuration."""
+"""The workflow's side of the package: the step adapter every rule runs, the presets and
+the checks of configuration files and values. The top floor: nothing in the package imports it."""

@@ -71,7 +71,7 @@ def write_effective_config(config: Mapping[str, Any], path: str) -> None:
     """Write :func:`effective` as YAML to ``path`` (atomically), its hash in the first line."""
     import yaml
 
-    from deepinside.pipeline.files import atomic_output
+    from deepinside.core.files import atomic_output
 
     with atomic_output(path) as tmp:
         tmp.write_text(

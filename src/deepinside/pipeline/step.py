@@ -2,7 +2,7 @@
 
 Every rule of the workflow names a function ``"module:function"`` in ``params.step``
 and its keyword arguments in ``params.kwargs``. :func:`run_step` reads the rule's
-named inputs (by extension, see :mod:`deepinside.pipeline.files`; a named input holding a list of
+named inputs (by extension, see :mod:`deepinside.core.files`; a named input holding a list of
 files gives a list, one holding no files is left out so the function's default
 applies), calls the function with the inputs and the keyword arguments, and writes each entry of the returned dict to the
 rule's output of the same name, atomically. The function never touches files, so it
@@ -17,7 +17,7 @@ wildcard (the replicate); ``device``, the config's ``device``; and ``checkpoint`
 job's private epoch checkpoint, ``results/<preset>/checkpoints/<rule>/<wildcards>.pt``.
 
 A rule may declare the SHA-256 sidecars of its outputs (``<output>.sha256``, see
-:mod:`deepinside.pipeline.files`) as outputs of their own, so that Snakemake's output cache keeps
+:mod:`deepinside.core.files`) as outputs of their own, so that Snakemake's output cache keeps
 them with the file; the writer makes them, the function never returns them.
 """
 
@@ -28,12 +28,13 @@ import importlib
 import inspect
 import os
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from deepinside.pipeline import files, provenance
+from deepinside.core import checkpointing, files, provenance
 
 
 def resolve(step: str) -> Callable[..., Mapping[str, Any]]:
@@ -56,11 +57,12 @@ def resolve_verified(step: str) -> Callable[..., Mapping[str, Any]]:
     """:func:`resolve`, after checking that the source of the step's module and of every package
     module it imports hashes to the fingerprint in ``step`` (``module:function@<fingerprint>``)
     both before and after the import, so that a job never runs code other than the code its rule
-    names (an edit made later, while the job runs, is not seen by it; a checkpoint it writes then
-    is still stamped from the disk: docs/reliability.md). A step without a fingerprint, or outside
-    the package, is resolved as it is."""
+    names. The checked fingerprint is what the job's checkpoints and outputs are stamped with
+    (:func:`deepinside.core.code_version.running_fingerprint`), so an edit made later, while the
+    job runs, is neither run nor stamped. A step without a fingerprint, or outside the package,
+    is resolved as it is."""
     name, _, planned = step.partition("@")
-    from deepinside.pipeline import code_version
+    from deepinside.core import code_version
 
     if not planned or name.split(".")[0] != code_version.PACKAGE:  # fingerprints cover the package's own code
         return resolve(step)
@@ -76,6 +78,7 @@ def resolve_verified(step: str) -> Callable[..., Mapping[str, Any]]:
     check("after this run was planned")
     function = resolve(step)
     check("while this job imported it")
+    code_version.record_imported(name, planned)  # what its checkpoints and outputs are stamped with
     return function
 
 
@@ -142,6 +145,10 @@ def run(
             fields = fields or provenance.record(step, **dict(context or {}))
             obj, metadata = _with_provenance(obj, fields)
         files.write(obj, path, metadata=metadata)
+    for path in outputs.values():  # every output read back against its digest before ...
+        files.verify(path)
+    if "checkpoint" in kwargs and kwargs["checkpoint"]:  # ... the training state is let go
+        checkpointing.remove(kwargs["checkpoint"])
     print(f"[deepinside] {step} done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
 
 
@@ -162,8 +169,12 @@ def run_step(job: Any) -> None:
         raise SystemExit(1) from None
 
 
+# How often a running job with a log says on the console how far it is.
+HEARTBEAT_SECONDS = 60.0
+
+
 def _run_logged(job: Any, log: str | None) -> None:
-    with _redirected(log):
+    with _redirected(log), _heartbeat(job_label(job), log, sys.__stderr__, HEARTBEAT_SECONDS):
         run(
             step=job.params.step,
             # an input named with a leading underscore is a prerequisite only: it must exist, the step is not given it
@@ -174,6 +185,61 @@ def _run_logged(job: Any, log: str | None) -> None:
             context=_context(job),
             implicit=implicit(job),
         )
+
+
+def job_label(job: Any) -> str:
+    """``rule (wildcard=value, ...)``: which job a console line is about."""
+    wildcards = ", ".join(f"{key}={value}" for key, value in job.wildcards.items())
+    return f"{job.rule} ({wildcards})" if wildcards else str(job.rule)
+
+
+def last_progress(log: str | os.PathLike | None, tail_bytes: int = 4096) -> str:
+    """The last line a job wrote to its log (a progress bar's latest state: tqdm redraws its
+    line with carriage returns), shortened to 160 characters; "" where there is none."""
+    if log is None:
+        return ""
+    try:
+        with open(log, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - tail_bytes))
+            text = handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    lines = [line.strip() for line in text.replace("\r", "\n").split("\n") if line.strip()]
+    return " ".join(lines[-1].split())[:160] if lines else ""
+
+
+def heartbeat_line(label: str, seconds: float, progress: str) -> str:
+    """The console line of a running job: what it is, how long it has run, its latest progress."""
+    minutes = int(seconds // 60)
+    return f"[deepinside] {label}: running {minutes} min" + (f"; {progress}" if progress else "")
+
+
+@contextlib.contextmanager
+def _heartbeat(label: str, log: str | None, console: Any, every: float):
+    """While the block runs, print :func:`heartbeat_line` to ``console`` every ``every`` seconds
+    (a job's own output goes to its log; this is what the terminal shows of it)."""
+    if log is None or console is None:
+        yield
+        return
+    stop = threading.Event()
+    started = time.monotonic()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            line = heartbeat_line(label, time.monotonic() - started, last_progress(log))
+            try:
+                print(line, file=console, flush=True)
+            except (OSError, ValueError):  # a closed console must not fail the job
+                return
+
+    thread = threading.Thread(target=beat, name="deepinside-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def failure_line(job: Any, error: BaseException) -> str:
@@ -253,11 +319,18 @@ def _with_provenance(obj: Any, fields: Mapping[str, str]) -> tuple[Any, dict[str
 TEXT_COLUMNS = ("commit", "code", "config", "seeds", "preset", "device", "torch", "numpy", "id", "key")
 
 
+def made_here(path: str | os.PathLike) -> bool:
+    """Whether a job's input is a file the pipeline wrote (results/...), not one a user put in place."""
+    parts = Path(path).parts
+    return bool(parts) and parts[0] == "results"
+
+
 def _read(path: str | list[str]) -> Any:
     """Read one input; a named input holding a list of files gives a list of objects."""
     if isinstance(path, (list, tuple)):
         return [_read(p) for p in path]
-    obj = files.read(path)  # checked against its digest
+    # checked against its digest, which a file the pipeline made (under results/) must have
+    obj = files.read(path, digest_required=made_here(path))
     if str(path).endswith(".csv") and hasattr(obj, "columns"):
         text = [c for c in TEXT_COLUMNS if c in obj.columns]
         if text:

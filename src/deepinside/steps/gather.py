@@ -6,7 +6,7 @@ import pandas as pd
 
 from deepinside.claims import tables as claim_tables
 from deepinside.claims import verdicts
-from deepinside.pipeline.provenance import format_seeds
+from deepinside.core.provenance import format_seeds
 
 
 def claims(tables: list[pd.DataFrame]) -> dict:

@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 import torch
 
+from deepinside.core.checkpointing import for_run
+from deepinside.core.device import describe, generator, select_device
 from deepinside.data import images as image_tools
 from deepinside.data import mnist as mnist_data
 from deepinside.measures import embedding, jacobian, manifold_directions, object_mask, perturbation
 from deepinside.models import alexnet as alexnet_model
 from deepinside.models.classifier_training import Phase, train_classifier
-from deepinside.pipeline.checkpointing import for_run
-from deepinside.pipeline.device import describe, generator, select_device
 
 TALK = "mototake2015"
 STAGES = ("untrained", "pretrained", "finetuned")

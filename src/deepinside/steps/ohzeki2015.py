@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from deepinside.core.device import select_device
 from deepinside.data import gap_data
 from deepinside.models import perceptron_pretraining
-from deepinside.pipeline.device import select_device
 from deepinside.theory import margin_gamp, margin_replica
 
 INITS = ("uninformative", "informative")

@@ -9,13 +9,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from deepinside.core.checkpointing import for_run
+from deepinside.core.device import generator, select_device
 from deepinside.data import mnist as mnist_data
 from deepinside.measures import rbm_likelihood
 from deepinside.models import dbm, dbn, digit_judge, networks
 from deepinside.models.classifier_training import Phase, epochs_for, train_classifier, validation_split
 from deepinside.models.rbm import train_rbm
-from deepinside.pipeline.checkpointing import for_run
-from deepinside.pipeline.device import generator, select_device
 
 N_CLASSES = 10
 

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import torch
 
+from deepinside.core.device import generator, select_device
 from deepinside.data import mnist as mnist_data
 from deepinside.measures import ais, rbm_likelihood
 from deepinside.models import binary_sampling, dbm, dbn, digit_judge, networks
 from deepinside.models.evaluation import predict_probabilities
-from deepinside.pipeline.device import generator, select_device
 
 # Salakhutdinov & Hinton 2009, Table 1: AIS estimates of the variational lower bound on the
 # MNIST test log-probability (nats per digit) of the DBMs O3's slide shows.

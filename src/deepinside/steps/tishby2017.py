@@ -8,10 +8,10 @@ import time
 import numpy as np
 import pandas as pd
 
+from deepinside.core.device import describe, select_device
 from deepinside.data import sphere_task
 from deepinside.measures import mutual_information as mi
 from deepinside.models.ensemble import train_ensemble
-from deepinside.pipeline.device import describe, select_device
 
 
 def dataset(source: str, mat_path: str | None = None) -> dict:

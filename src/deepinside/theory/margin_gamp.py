@@ -264,7 +264,7 @@ def run_batch(
     while bool((stage < 2).any()):
         act = torch.nonzero(stage < 2).flatten()  # the runs still going, in size order; ended runs cost nothing
         every = len(act) == runs
-        pick = (lambda t: t) if every else (lambda t: t[act])
+        pick = (lambda t: t) if every else (lambda t, act=act: t[act])
         m_a, v_a = pick(m), pick(v)
         b = torch.zeros_like(m_a)
         dg_sum = torch.zeros(len(act), device=device, dtype=dtype)

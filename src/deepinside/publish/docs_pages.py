@@ -9,7 +9,7 @@ verdict; and, where another machine's claims table of the same preset is given, 
 machine's value and verdict. A verdict is *fragile* when it holds in some seeds only, or
 when the other machine gave the other answer; *provisional* when it rests on one run. The
 workflow's ``readme`` target writes both pages and the README's summary
-(:mod:`deepinside.pipeline.readme_claims`).
+(:mod:`deepinside.publish.readme_claims`).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def claims_page(
     lines = [
         f"# Claims of the preset `{preset}`",
         "",
-        "Written by `snakemake --cores 1 readme` from `results/<preset>/claims.csv`; do not edit by hand.",
+        "Written by `snakemake --cores all publish` from `results/<preset>/claims.csv`; do not edit by hand.",
         "",
         f"{summary_line(claims)}; {n_fragile} claim verdicts are fragile.",
         "",
@@ -145,7 +145,7 @@ def figures_page(figures: list[dict], claims: pd.DataFrame | None, preset: str, 
         "# The figures",
         "",
         "The catalogue of every figure: what it shows, the claim of the talk it checks, and what the",
-        f"`{preset}` preset's run measured. Written by `snakemake --cores 1 readme` from the figure table",
+        f"`{preset}` preset's run measured. Written by `snakemake --cores all publish` from the figure table",
         "([workflow/figures.yaml](../workflow/figures.yaml)), the claims tables",
         "([workflow/claims/](../workflow/claims)) and the run's claims; do not edit by hand.",
         "Each talk's page in [talks/](talks) says where the pipeline differs from the talk and why.",

@@ -82,6 +82,23 @@ def fingerprint(step: str) -> str:
     return digest.hexdigest()[:12]
 
 
+# The fingerprints this process checked when it imported a step's module (the step adapter
+# does, before and after the import): module -> fingerprint. What a job stamps on its
+# checkpoints and outputs is the code it imported, even if the source is edited while it runs.
+_IMPORTED: dict[str, str] = {}
+
+
+def record_imported(step: str, fingerprint_at_import: str) -> None:
+    """Remember the fingerprint of the code this process imported for ``step``'s module."""
+    _IMPORTED[step.partition(":")[0]] = fingerprint_at_import
+
+
+def running_fingerprint(step: str) -> str:
+    """The fingerprint of the code this process runs for ``step``'s module: the one checked at
+    its import where the step adapter imported it, else the source's on disk now."""
+    return _IMPORTED.get(step.partition(":")[0]) or fingerprint(step)
+
+
 def versioned(step: str) -> str:
     """``"module:function@<fingerprint>"``: what rules put in ``params.step``."""
     return f"{step}@{fingerprint(step)}"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-FIELDS = {"file", "title", "shows", "claim", "plot", "reads"}
+FIELDS = {"file", "title", "shows", "claim", "plot"}
 OPTIONAL = {"kwargs"}
 FIGURE_ID = re.compile(r"^[A-Z][0-9]+$")
 PLOT = re.compile(r"^[a-z0-9_]+:[a-z0-9_]+$")
@@ -36,8 +36,11 @@ def load(path: str | os.PathLike) -> dict[str, dict[str, dict]]:
                 raise ValueError(f"{where}: file {entry['file']!r} must start with {figure_id}_")
             if not PLOT.match(str(entry["plot"])):
                 raise ValueError(f"{where}: plot {entry['plot']!r} must read <module>:<function> of deepinside.plots")
-            if "claims" in entry["reads"]:
-                raise ValueError(f"{where}: 'claims' is read by every figure already; name the input otherwise")
+            if any(isinstance(value, str) and value.startswith("=") for value in (entry.get("kwargs") or {}).values()):
+                raise ValueError(
+                    f"{where}: kwargs are plain values; a setting taken from the preset goes in "
+                    f"FIGURE_SETTINGS of workflow/rules/{talk}.smk"
+                )
     return table
 
 

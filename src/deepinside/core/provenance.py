@@ -15,10 +15,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from deepinside.claims.tables import PROVENANCE_COLUMNS
-
+# The fields each run records (one value per seed's run; joined over the seeds in a table).
+PER_RUN = ("commit", "code", "device", "torch", "numpy")
 # ``config``: the hash of the run's effective config, one value per run (not joined per seed)
-FIELDS = tuple(PROVENANCE_COLUMNS)
+FIELDS = ("preset", "seeds", "config", *PER_RUN)
 
 # The files whose edits change what the workflow computes (a figure or table edited in
 # place does not make its own provenance dirty).

@@ -85,6 +85,20 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
+def copy(source: str | os.PathLike, target: str | os.PathLike) -> Path:
+    """Copy ``source`` onto ``target`` atomically (a reader sees the old file or the new one)."""
+    try:
+        data = Path(source).read_bytes()
+    except OSError as error:
+        raise ReadError(f"{source}: cannot be read ({error.strerror or error})") from error
+    with atomic_output(target) as tmp:
+        try:
+            tmp.write_bytes(data)
+        except OSError as error:
+            raise _write_error(Path(target), error) from error
+    return Path(target)
+
+
 def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -127,6 +141,14 @@ def verify(path: str | os.PathLike) -> str | None:
     if expected is None:
         return None
     actual = file_sha256(path)
+    if actual != expected and path.is_symlink():  # Snakemake's output cache links its entries in
+        entries = [str(path.resolve()), str(digest_path(path).resolve())]
+        raise CorruptFileError(
+            f"{path}: its SHA-256 is {actual}, but {digest_path(path).name} records {expected}: {path} links to the "
+            f"output-cache entry {entries[0]}, which changed since it was stored. Remove the entry, its record and "
+            f"the links (rm {' '.join(entries)} {path} {digest_path(path)}) and re-run: the step runs again and "
+            "stores a new entry."
+        )
     if actual != expected:
         raise CorruptFileError(
             f"{path}: its SHA-256 is {actual}, but {digest_path(path).name} records {expected} from when it was "
@@ -213,16 +235,23 @@ def _write_error(path: Path, error: OSError) -> WriteError:
     return WriteError(error.errno, f"{path}: cannot write it ({error.strerror or error})")
 
 
-def read(path: str | os.PathLike) -> Any:
+def read(path: str | os.PathLike, digest_required: bool = False) -> Any:
     """Read a file written by :func:`write` (or any file of the same kind), after checking its SHA-256.
 
-    Raises :class:`CorruptFileError` when the file differs from its recorded digest and
-    :class:`ReadError` (naming the file) when it cannot be read or parsed.
+    Raises :class:`CorruptFileError` when the file differs from its recorded digest, or when
+    ``digest_required`` (a file this pipeline wrote, so it must have one) and there is no
+    record; :class:`ReadError` (naming the file) when it cannot be read or parsed. Without
+    ``digest_required`` (a file a user put there) a missing record is a warning.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in READERS:
         raise ValueError(f"{path}: no reader for files ending in {suffix!r}")
+    if digest_required and path.exists() and not digest_path(path).exists():
+        raise CorruptFileError(
+            f"{path}: its SHA-256 record {digest_path(path).name} is missing, so it cannot be checked: this "
+            "pipeline writes one beside every file it makes. Delete the file and re-run the step that makes it."
+        )
     try:
         if verify(path) is None:
             print(

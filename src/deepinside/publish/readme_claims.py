@@ -1,8 +1,8 @@
 """Write a run's claims into the README (a summary) and into docs/ (the full table, the figure catalogue).
 
-The workflow's ``readme`` target does it (``snakemake --cores 1 readme``); by hand,
+The workflow's ``publish`` target does it (``snakemake --cores all publish``, through its ``readme`` step); by hand,
 
-    python -m deepinside.pipeline.readme_claims results/quick/claims.csv --preset quick --update README.md
+    python -m deepinside.publish.readme_claims results/quick/claims.csv --preset quick --update README.md
 
 replaces the text between the markers ``<!-- claims:start -->`` and
 ``<!-- claims:end -->`` of the README with the summary; without ``--update`` the full table is printed.
@@ -25,7 +25,7 @@ from deepinside.claims.tables import (
     seeds_text,
     summary_line,
 )
-from deepinside.pipeline.files import atomic_output
+from deepinside.core.files import atomic_output
 
 START, END = "<!-- claims:start -->", "<!-- claims:end -->"
 
@@ -64,7 +64,7 @@ def update(readme: str, table: str) -> str:
 
 def summary(claims: pd.DataFrame, preset: str) -> str:
     """The README's claims section: how many claims hold, per talk, with the rows that are not claims apart."""
-    from deepinside.pipeline.docs_pages import fragile
+    from deepinside.publish.docs_pages import fragile
 
     shaky = sum(bool(fragile(row)) for _, row in claims[claims["kind"] == "claim"].iterrows())
     lines = [
@@ -106,8 +106,8 @@ def readme_table(
     are the project's own pages around the tables, so they cannot be a rule's outputs
     (Snakemake removes outputs before it runs a job).
     """
-    from deepinside.pipeline import docs_pages
-    from deepinside.pipeline import figure_table as table_of_figures
+    from deepinside.publish import docs_pages
+    from deepinside.publish import figure_table as table_of_figures
 
     if isinstance(other, list):  # a named input holding one file is read as a list of one table
         other = pd.concat(other, ignore_index=True) if other else None

@@ -2,9 +2,9 @@
 
 A checkpoint is a private file of one training run, beside (not among) the rule's
 outputs. It is written atomically at an epoch boundary (with its SHA-256, see
-:mod:`deepinside.pipeline.files`) and stamped with a fingerprint of everything that determines the
+:mod:`deepinside.core.files`) and stamped with a fingerprint of everything that determines the
 run (hyper-parameters, data, seed) and with the fingerprint of the code that wrote it
-(:mod:`deepinside.pipeline.code_version`). A checkpoint whose settings differ is ignored, so a
+(:mod:`deepinside.core.code_version`). A checkpoint whose settings differ is ignored, so a
 changed knob restarts cleanly instead of resuming someone else's run; one written by
 other code is discarded, so an edit to, say, ``rbm.py`` between a killed run and its
 re-run never gives a model half trained by the old code and half by the new. The rule's real outputs are only written when training finishes,
@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from deepinside.pipeline import files
+from deepinside.core import files
 
 SAVE_INTERVAL_S = 30.0  # the workflow's runs lose at most about this much training when killed
 
@@ -61,16 +61,25 @@ class EpochCheckpoint:
     """
 
     def __init__(
-        self, path: str | os.PathLike, fingerprint: str, min_interval: float = 0.0, clock=time.monotonic, code: str = ""
+        self,
+        path: str | os.PathLike,
+        fingerprint: str,
+        min_interval: float = 0.0,
+        clock=time.monotonic,
+        code: str = "",
+        clear_on_finish: bool = True,
     ):
         if min_interval < 0:
             raise ValueError(f"checkpoint {path}: min_interval must be >= 0 seconds, got {min_interval}")
         self.path = Path(path)
         self.fingerprint = fingerprint
-        self.code = code  # fingerprint of the training code (deepinside.pipeline.code_version)
+        self.code = code  # fingerprint of the training code (deepinside.core.code_version)
         self.min_interval = float(min_interval)
         self.clock = clock
         self.last_saved = clock()  # the run's start: the first save comes after min_interval of training
+        # False for the workflow's runs: the step adapter removes the checkpoint only once every
+        # output is written and verified, so a failed write (a full disk) does not lose the training
+        self.clear_on_finish = clear_on_finish
 
     def due(self) -> bool:
         """Whether the loop should save now: ``min_interval`` seconds have passed since the last save (or the start)."""
@@ -81,7 +90,7 @@ class EpochCheckpoint:
         if not self.path.exists():
             return None
         try:
-            state = files.read(self.path)
+            state = files.read(self.path, digest_required=True)
         except Exception as error:  # unreadable or corrupt: treat as absent, say so
             print(f"[checkpoint] ignoring unreadable {self.path}: {error}", file=sys.stderr)
             return None
@@ -107,20 +116,26 @@ class EpochCheckpoint:
         self.last_saved = self.clock()
 
     def clear(self) -> None:
-        self.path.unlink(missing_ok=True)
-        files.digest_path(self.path).unlink(missing_ok=True)
+        remove(self.path)
 
 
 def for_run(path: str | os.PathLike | None, code_of: str, **parts: Any) -> EpochCheckpoint | None:
     """The checkpoint of a workflow run, saved every :data:`SAVE_INTERVAL_S` seconds, stamped with
     the fingerprint of ``parts`` and with that of the code of module ``code_of`` (the step's
     module, ``__name__``, with every package module it imports) and the torch and numpy
-    versions; None without a path."""
+    versions; None without a path. It outlives the end of training: the step adapter
+    (:func:`deepinside.pipeline.step.run`) removes it after the job's outputs are written."""
     if path is None:
         return None
     import torch
 
-    from deepinside.pipeline.code_version import fingerprint as code_fingerprint
+    from deepinside.core import code_version
 
-    code = f"{code_fingerprint(code_of)} torch {torch.__version__} numpy {np.__version__}"
-    return EpochCheckpoint(path, fingerprint(**parts), min_interval=SAVE_INTERVAL_S, code=code)
+    code = f"{code_version.running_fingerprint(code_of)} torch {torch.__version__} numpy {np.__version__}"
+    return EpochCheckpoint(path, fingerprint(**parts), min_interval=SAVE_INTERVAL_S, code=code, clear_on_finish=False)
+
+
+def remove(path: str | os.PathLike) -> None:
+    """Remove a checkpoint and its digest (nothing where there is none)."""
+    Path(path).unlink(missing_ok=True)
+    files.digest_path(path).unlink(missing_ok=True)

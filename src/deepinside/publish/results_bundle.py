@@ -7,7 +7,7 @@ and claim rows, the combined claims; not the private checkpoints — into
 modification time of every file, and the bundle's provenance) inside the archive and
 beside it (``.json``). In a fresh clone,
 
-    python -m deepinside.pipeline.results_bundle unpack results/bundles/quick-*.tar.gz
+    python -m deepinside.publish.results_bundle unpack results/bundles/quick-*.tar.gz
 
 checks every file against its manifest, refuses to overwrite a file that differs, and
 dates the files to the moment of unpacking, a millisecond apart in the order the run made
@@ -32,8 +32,8 @@ import zlib
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Mapping
 
-from deepinside.pipeline import provenance
-from deepinside.pipeline.files import file_sha256
+from deepinside.core import provenance
+from deepinside.core.files import file_sha256
 
 MANIFEST = "MANIFEST.json"
 SKIPPED = ("checkpoints",)  # private epoch checkpoints of running jobs

@@ -1,0 +1,61 @@
+"""The paper preset's projected cost, printed by its dry run from the measured cost table.
+
+``docs/paper_cost.csv`` is written by ``bench/paper_cost.py --out docs/paper_cost.csv``: one row
+per heavy step of the paper preset, with its seconds per unit of work measured on one thread and
+the units the paper preset runs per seed. A dry run of the paper preset prints each talk's
+hours per seed times its seeds, so that a user sees what a run will cost before starting it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import pandas as pd
+
+COLUMNS = ("talk", "step", "paper_hours", "note")
+
+
+def talk_hours(table: pd.DataFrame) -> dict[str, tuple[float, bool]]:
+    """talk -> (projected hours per seed, whether it is a bound: some step may end sooner)."""
+    missing = [column for column in COLUMNS if column not in table.columns]
+    if missing:
+        raise ValueError(f"the cost table lacks the columns {missing}")
+    hours = {}
+    for talk, rows in table.groupby("talk", sort=False):
+        bound = rows["note"].fillna("").str.startswith("at most").any()
+        hours[str(talk)] = (float(rows["paper_hours"].sum()), bool(bound))
+    return hours
+
+
+def projection_lines(
+    table: pd.DataFrame, seeds: Mapping[str, Sequence[int]], talks: Sequence[str], cores: int | None, source: str
+) -> list[str]:
+    """The lines a dry run prints: each talk's hours per seed × its seeds, the total, and the
+    wall time on ``cores`` cores if every core ran one job at a time the whole way."""
+    hours = talk_hours(table)
+    measured = str(table["measured"].iloc[0]) if "measured" in table.columns and len(table) else "date not recorded"
+    lines = [f"Projected cost of this run (from {source}, measured {measured}; one job per core):"]
+    total = 0.0
+    for talk in talks:
+        if talk not in hours:
+            lines.append(f"  {talk:13} not in the cost table (minutes at most: no heavy step)")
+            continue
+        per_seed, bound = hours[talk]
+        count = len(seeds.get(talk, [0]))
+        total += per_seed * count
+        prefix = "at most " if bound else ""
+        lines.append(
+            f"  {talk:13} {prefix}{per_seed:.1f} CPU-h per seed × {count} seed{'s' if count != 1 else ''} "
+            f"= {per_seed * count:.1f} CPU-h"
+        )
+    wall = f"; about {total / cores:.0f} wall-hours on {cores} core{'s' if cores != 1 else ''}" if cores else ""
+    lines.append(f"  total about {total:.0f} CPU-hours{wall} (docs/performance.md says what each row times)")
+    return lines
+
+
+def read_table(path: str | os.PathLike) -> pd.DataFrame | None:
+    """The cost table, or None where the checkout has none."""
+    path = Path(path)
+    return pd.read_csv(path) if path.exists() else None
