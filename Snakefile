@@ -107,12 +107,17 @@ include: "workflow/rules/okatani2013.smk"
 include: "workflow/rules/mototake2015.smk"
 include: "workflow/rules/tishby2017.smk"
 include: "workflow/rules/ohzeki2015.smk"
+include: "workflow/rules/specs.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/claims.smk"
 
 
 # Each talk's rule file declares what each of its figures reads: exactly the figures of the table.
 for _talk, _figures in FIGURE_TABLE.items():
+    if any("claims" in _reads for _reads in FIGURE_READS.get(_talk, {}).values()):
+        raise WorkflowError(
+            f"workflow/rules/{_talk}.smk: FIGURE_READS names an input 'claims', which every figure reads already; name it otherwise"
+        )
     if set(FIGURE_READS.get(_talk, {})) != set(_figures):
         raise WorkflowError(
             f"workflow/rules/{_talk}.smk: FIGURE_READS must declare the inputs of exactly the figures "
@@ -145,8 +150,12 @@ if PRESET_NAME == "paper" and workflow.is_main_process:
 
     _costs = read_table(Path(workflow.basedir) / "docs/paper_cost.csv")
     if _costs is not None:
+        try:
+            _cores = workflow.cores
+        except WorkflowError:  # a cluster run without --cores
+            _cores = None
         for _line in projection_lines(
-            _costs, REPLICATES, TALKS, workflow.cores, "docs/paper_cost.csv"
+            _costs, REPLICATES, TALKS, _cores, "docs/paper_cost.csv"
         ):
             print(_line, file=sys.stderr)
 

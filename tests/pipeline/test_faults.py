@@ -642,6 +642,7 @@ def test_jobs_import_the_package_of_their_own_checkout(workdir):
     assert "the second clone's code ran" in result.stdout + result.stderr + (log.read_text() if log.exists() else "")
 
 
+@pytest.mark.workflow
 def test_a_job_that_imported_another_checkouts_package_is_refused_in_its_log_and_one_line(workdir, tmp_path):
     """Something that imports `deepinside` before the adapter (here a sitecustomize on the job's
     path, loading the installed package of another checkout) is refused, not run."""

@@ -68,6 +68,19 @@ def test_the_figure_table_names_a_bad_entry_with_its_talk_and_id(tmp_path):
     )
     with pytest.raises(ValueError, match="FIGURE_SETTINGS of workflow/rules/saxe2019.smk"):
         figure_table.load(bad)
+    # a figure declared by its spec: its compute is checked by name
+    head = "saxe2019:\n  S1:\n    file: S1_a\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n"
+    for compute, said in [
+        ("    compute: {step: saxe2019:f}\n", "compute: needs"),
+        ("    compute: {step: saxe2019:f, outputs: {claims: c.csv}}\n", "'claims' is the figure's own"),
+        ("    compute: {step: saxe2019:f, outputs: {e: ../e.csv}}\n", "must be a relative file name"),
+        ("    compute: {step: saxe2019:f, outputs: {e: e.csv}, inputs: {x: 'rules.a.output.b'}}\n", "<rule>.<output>"),
+        ("    compute: {step: saxe2019:f, outputs: {e: e.csv}}\n", "declares its claims there too"),
+        ("    values: saxe2019_claims:g\n", "it needs a 'compute'"),
+    ]:
+        bad.write_text(head + compute)
+        with pytest.raises(ValueError, match=said):
+            figure_table.load(bad)
 
 
 def test_a_runs_config_is_the_presets_own_or_says_overrides():

@@ -632,3 +632,50 @@ def test_a_figure_whose_inputs_are_not_declared_is_named_with_its_rule_file(work
     result = run_snakemake(workdir, "-n", tiny=False, timeout=300)
     out = result.stdout + result.stderr
     assert result.returncode != 0 and "workflow/rules/tishby2017.smk: FIGURE_READS" in out and "'T4'" in out
+
+
+def test_a_figure_declared_by_its_spec_alone_builds_through_the_real_rules(workdir):
+    """The worked example of docs/architecture.md: a sixth saxe2019 figure added by one entry of
+    workflow/figures.yaml (its step, plot and measuring function exist already; a new figure
+    adds them to steps/<talk>.py and plots/<talk>.py). Its rules are generated from the entry."""
+    table_path = workdir / "workflow/figures.yaml"
+    table = yaml.safe_load(table_path.read_text())
+    claims = yaml.safe_load((workdir / "workflow/claims/saxe2019.yaml").read_text())["S2"]
+    table["saxe2019"]["S6"] = {
+        "file": "S6_deep_modes_by_spec",
+        "title": "worked example: the deep network's mode strengths, declared by the figure's spec alone",
+        "shows": "Mode strengths of the deep linear network, as in S2.",
+        "claim": "Stage-like learning.",
+        "plot": "saxe2019:mode_dynamics",
+        "compute": {
+            "step": "saxe2019:deep_dynamics",
+            "settings": "saxe2019.four_items",
+            "outputs": {"trajectory": "dynamics.csv"},
+        },
+        "values": "saxe2019_claims:deep_modes",
+        "claims": claims,
+    }
+    table_path.write_text(yaml.safe_dump(table, allow_unicode=True, sort_keys=False))
+    assert dry_run_jobs(workdir, "S6") == {
+        "saxe2019_S6": 2,  # the tiny preset's two seeds
+        "saxe2019_S6_values": 2,
+        "replicate_claims": 1,
+        "figure": 1,
+        "S6": 1,
+    }
+    run = run_snakemake(workdir, "--cores", CORES, "--", "S6")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert (workdir / "results/tiny/figures/saxe2019/S6_deep_modes_by_spec.png").stat().st_size > 10_000
+    rows = pd.read_csv(workdir / "results/tiny/saxe2019/claims/S6.csv")
+    assert list(rows["id"]) == [entry["id"] for entry in claims] and set(rows["n_seeds"]) == {2}
+    # the talk's target and the README's counts follow: the talk now has six figures
+    assert "results/tiny/figures/saxe2019/S6_deep_modes_by_spec.png" in run_snakemake(
+        workdir, "-n", "--forceall", "--", "saxe2019"
+    ).stdout
+    # a spec that names no claims, or an output the table cannot place, is refused naming the figure
+    del table["saxe2019"]["S6"]["claims"]
+    table_path.write_text(yaml.safe_dump(table, allow_unicode=True, sort_keys=False))
+    bad = run_snakemake(workdir, "-n")
+    assert bad.returncode != 0 and "saxe2019.S6: a figure declared by its spec declares its claims there too" in (
+        bad.stdout + bad.stderr
+    )

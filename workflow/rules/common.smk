@@ -2,7 +2,12 @@
 
 from snakemake.exceptions import WorkflowError
 
-from deepinside.claims.declared import expected_rows, talk_tables
+from deepinside.claims.declared import (
+    ClaimsTableError,
+    expected_rows,
+    setting,
+    talk_tables,
+)
 from deepinside.core.code_version import versioned
 from deepinside.pipeline.config_errors import checkout_subfolder, mnist_training_images
 from deepinside.publish.figure_table import load as load_figure_table
@@ -174,7 +179,12 @@ ENV = "../../envs/deepinside.yaml"
 
 # The figure table (workflow/figures.yaml): talk -> figure id -> file, what it shows, its
 # claim, plot function, inputs. Every figure is drawn by the one rule of figures.smk.
-FIGURE_TABLE = load_figure_table(Path(workflow.basedir) / "workflow" / "figures.yaml")
+try:
+    FIGURE_TABLE = load_figure_table(
+        Path(workflow.basedir) / "workflow" / "figures.yaml"
+    )
+except ValueError as error:
+    raise WorkflowError(str(error)) from None
 FIGURES = {
     talk: {figure_id: entry["file"] for figure_id, entry in figures.items()}
     for talk, figures in FIGURE_TABLE.items()
@@ -194,9 +204,11 @@ def figure(talk, figure_id):
 
 
 def publish_copy(source, target, log):
-    """Copy a drawn figure into the gallery atomically, and say so in the job's log."""
-    from deepinside.core.files import copy
+    """Copy a drawn figure, checked against its digest, into the gallery (through a temporary
+    file: a killed copy leaves no partial figure), and say so in the job's log."""
+    from deepinside.core.files import copy, verify
 
+    verify(source)
     copy(source, target)
     Path(log).parent.mkdir(parents=True, exist_ok=True)
     Path(log).write_text(f"copied {source} to {target}\n")
@@ -271,7 +283,15 @@ FIGURE_SETTINGS = {}
 
 # The claims tables (workflow/claims/<talk>.yaml): every claim's statement, kind, null and
 # threshold, declared once; each figure of the figure table has its entry there.
-CLAIMS_TABLES = talk_tables(Path(workflow.basedir) / "workflow" / "claims")
+# A figure declared whole by its spec (workflow/rules/specs.smk) declares its claims there.
+try:
+    CLAIMS_TABLES = talk_tables(
+        Path(workflow.basedir) / "workflow" / "claims",
+        FIGURE_TABLE,
+        "workflow/figures.yaml",
+    )
+except ClaimsTableError as error:
+    raise WorkflowError(str(error)) from None
 for talk, figures in FIGURE_TABLE.items():
     if set(CLAIMS_TABLES.get(talk, {})) != set(figures):
         raise WorkflowError(
@@ -349,6 +369,33 @@ def output_of(rule, name, **wildcards):
     return expand(
         getattr(getattr(rules, rule).output, name), allow_missing=True, **wildcards
     )[0]
+
+
+def rule_output(reference):
+    """``<rule>.<output>`` (a figure spec's input): that rule's output pattern."""
+    rule_name, name = reference.split(".")
+    try:
+        return getattr(getattr(rules, rule_name).output, name)
+    except AttributeError:
+        raise WorkflowError(
+            f"workflow/figures.yaml: input {reference!r} names no output of a rule defined before it"
+        ) from None
+
+
+def spec_settings(compute):
+    """A spec's keyword arguments: its section of the preset, or some keys of it."""
+    section = setting(PRESET, compute["settings"]) if "settings" in compute else {}
+    keys = compute.get("keys")
+    return {key: section[key] for key in keys} if keys else dict(section)
+
+
+def spec_outputs(talk, figure_id, compute):
+    """A spec's outputs: one seed's (a pattern with {seed}), or the preset's when run once."""
+    folder = result_path if compute.get("once") else run_path
+    return {
+        name: folder(f"{talk}/{figure_id}/{path}")
+        for name, path in compute["outputs"].items()
+    }
 
 
 def pick(section, *keys, **extra):

@@ -363,7 +363,8 @@ use rule mototake2015_alexnet_spectra as mototake2015_alexnet_spectra_untrained 
         weights=rules.mototake2015_conv_net_untrained.output.weights,
         pictures=rules.mototake2015_pictures.output.pictures,
     output:
-        spectra=run_path("mototake2015/alexnet/untrained_spectra.csv"),
+        # taken from the output cache like the rule it copies: with its sidecar
+        **with_digests(spectra=run_path("mototake2015/alexnet/untrained_spectra.csv")),
     log:
         log_path("seed{seed}/mototake2015_alexnet_spectra_untrained.log"),
     params:
@@ -416,7 +417,9 @@ use rule mototake2015_alexnet_vectors as mototake2015_alexnet_vectors_untrained 
         weights=rules.mototake2015_conv_net_untrained.output.weights,
         pictures=rules.mototake2015_pictures.output.pictures,
     output:
-        vectors=run_path("mototake2015/alexnet/untrained_top_vectors.npz"),
+        **with_digests(
+            vectors=run_path("mototake2015/alexnet/untrained_top_vectors.npz")
+        ),
     log:
         log_path("seed{seed}/mototake2015_alexnet_vectors_untrained.log"),
 

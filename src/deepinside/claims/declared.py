@@ -64,16 +64,23 @@ def load(path: str | os.PathLike) -> dict[str, list[dict]]:
     if not isinstance(table, dict) or not table:
         raise ClaimsTableError(f"{path}: expected figure ids mapping to lists of claims")
     for figure_id, entries in table.items():
-        if not isinstance(entries, list) or not entries:
-            raise ClaimsTableError(f"{path}: {figure_id}: expected a list of claims")
-        seen = set()
-        for entry in entries:
-            where = f"{path}: {figure_id}.{entry.get('id', '?') if isinstance(entry, dict) else '?'}"
-            _check(entry, where)
-            if entry["id"] in seen:
-                raise ClaimsTableError(f"{where}: the id {entry['id']!r} is used twice in this figure")
-            seen.add(entry["id"])
+        check_figure(entries, f"{path}: {figure_id}")
     return table
+
+
+def check_figure(entries: Any, where: str) -> list[dict]:
+    """One figure's entries (a claims table's, or the ``claims`` of a figure's spec), checked;
+    ``where`` names the file and the figure in a refusal."""
+    if not isinstance(entries, list) or not entries:
+        raise ClaimsTableError(f"{where}: expected a list of claims")
+    seen = set()
+    for entry in entries:
+        at = f"{where}.{entry.get('id', '?') if isinstance(entry, dict) else '?'}"
+        _check(entry, at)
+        if entry["id"] in seen:
+            raise ClaimsTableError(f"{at}: the id {entry['id']!r} is used twice in this figure")
+        seen.add(entry["id"])
+    return entries
 
 
 def _check(entry: Any, where: str) -> None:
@@ -190,6 +197,19 @@ def expected_rows(entries: list[dict], preset: Mapping[str, Any], talk: str, fig
     return rows
 
 
-def talk_tables(folder: str | os.PathLike) -> dict[str, dict[str, list[dict]]]:
-    """talk -> figure id -> entries, for every ``<talk>.yaml`` in ``folder``."""
-    return {path.stem: load(path) for path in sorted(Path(folder).glob("*.yaml"))}
+def talk_tables(
+    folder: str | os.PathLike, figure_table: Mapping[str, Mapping[str, Mapping]] | None = None, source: str = ""
+) -> dict[str, dict[str, list[dict]]]:
+    """talk -> figure id -> entries, for every ``<talk>.yaml`` in ``folder``, and the ``claims``
+    a figure's spec declares in the figure table (``source`` names it in a refusal)."""
+    tables = {path.stem: load(path) for path in sorted(Path(folder).glob("*.yaml"))}
+    for talk, figures in (figure_table or {}).items():
+        for figure_id, entry in figures.items():
+            if "claims" not in entry:
+                continue
+            if figure_id in tables.get(talk, {}):
+                raise ClaimsTableError(
+                    f"{source}: {talk}.{figure_id}: its claims are declared in its spec and in {folder}/{talk}.yaml; keep one"
+                )
+            tables.setdefault(talk, {})[figure_id] = check_figure(entry["claims"], f"{source}: {talk}.{figure_id}.claims")
+    return tables
