@@ -647,6 +647,7 @@ def test_a_figure_declared_by_its_spec_alone_builds_through_the_real_rules(workd
         "shows": "Mode strengths of the deep linear network, as in S2.",
         "claim": "Stage-like learning.",
         "plot": "saxe2019:mode_dynamics",
+        "kwargs": {"title": "S6 — the deep network's modes, declared by the spec alone"},
         "compute": {
             "step": "saxe2019:deep_dynamics",
             "settings": "saxe2019.four_items",
@@ -669,9 +670,10 @@ def test_a_figure_declared_by_its_spec_alone_builds_through_the_real_rules(workd
     rows = pd.read_csv(workdir / "results/tiny/saxe2019/claims/S6.csv")
     assert list(rows["id"]) == [entry["id"] for entry in claims] and set(rows["n_seeds"]) == {2}
     # the talk's target and the README's counts follow: the talk now has six figures
-    assert "results/tiny/figures/saxe2019/S6_deep_modes_by_spec.png" in run_snakemake(
-        workdir, "-n", "--forceall", "--", "saxe2019"
-    ).stdout
+    assert (
+        "results/tiny/figures/saxe2019/S6_deep_modes_by_spec.png"
+        in run_snakemake(workdir, "-n", "--forceall", "--", "saxe2019").stdout
+    )
     # a spec that names no claims, or an output the table cannot place, is refused naming the figure
     del table["saxe2019"]["S6"]["claims"]
     table_path.write_text(yaml.safe_dump(table, allow_unicode=True, sort_keys=False))

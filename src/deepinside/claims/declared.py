@@ -211,5 +211,7 @@ def talk_tables(
                 raise ClaimsTableError(
                     f"{source}: {talk}.{figure_id}: its claims are declared in its spec and in {folder}/{talk}.yaml; keep one"
                 )
-            tables.setdefault(talk, {})[figure_id] = check_figure(entry["claims"], f"{source}: {talk}.{figure_id}.claims")
+            tables.setdefault(talk, {})[figure_id] = check_figure(
+                entry["claims"], f"{source}: {talk}.{figure_id}.claims"
+            )
     return tables

@@ -58,7 +58,11 @@ def load(path: str | os.PathLike) -> dict[str, dict[str, dict]]:
 def check_compute(entry: dict, where: str) -> None:
     """A spec's ``compute`` (and ``values``): what its generated rules need, checked by name."""
     compute = entry["compute"]
-    if not isinstance(compute, dict) or not COMPUTE_FIELDS <= set(compute) or set(compute) - COMPUTE_FIELDS - COMPUTE_OPTIONAL:
+    if (
+        not isinstance(compute, dict)
+        or not COMPUTE_FIELDS <= set(compute)
+        or set(compute) - COMPUTE_FIELDS - COMPUTE_OPTIONAL
+    ):
         keys = sorted(compute) if isinstance(compute, dict) else compute
         raise ValueError(
             f"{where}.compute: needs {sorted(COMPUTE_FIELDS)} (optional {sorted(COMPUTE_OPTIONAL)}), has {keys}"
@@ -69,15 +73,21 @@ def check_compute(entry: dict, where: str) -> None:
             raise ValueError(f"{where}: {key} {value!r} must read <module>:<function> of deepinside.steps")
     outputs = compute["outputs"]
     if not isinstance(outputs, dict) or not outputs:
-        raise ValueError(f"{where}.compute.outputs: name -> file under the talk's results folder, e.g. errors: errors.csv")
+        raise ValueError(
+            f"{where}.compute.outputs: name -> file under the talk's results folder, e.g. errors: errors.csv"
+        )
     for name, path in outputs.items():
         if not OUTPUT_NAME.match(str(name)) or name == "claims":
             raise ValueError(f"{where}.compute.outputs: {name!r} is not an output name ('claims' is the figure's own)")
         if not RELATIVE_FILE.match(str(path)):
-            raise ValueError(f"{where}.compute.outputs.{name}: {path!r} must be a relative file name ending in .csv, .npz, .pt, .json or .npy")
+            raise ValueError(
+                f"{where}.compute.outputs.{name}: {path!r} must be a relative file name ending in .csv, .npz, .pt, .json or .npy"
+            )
     for name, reference in (compute.get("inputs") or {}).items():
         if not RULE_OUTPUT.match(str(reference)):
-            raise ValueError(f"{where}.compute.inputs.{name}: {reference!r} must name a rule's output as <rule>.<output>")
+            raise ValueError(
+                f"{where}.compute.inputs.{name}: {reference!r} must name a rule's output as <rule>.<output>"
+            )
     if "settings" in compute and not re.match(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", str(compute["settings"])):
         raise ValueError(f"{where}.compute.settings: {compute['settings']!r} must be a dotted key of the preset")
     if "once" in compute and not isinstance(compute["once"], bool):
