@@ -52,7 +52,7 @@ def dbm_updates_note():
     return (
         f"{PRESET_NAME} preset: the DBMs made {updates:,} of the reference's {REFERENCE_DBM_UPDATES:,} joint updates "
         "(Salakhutdinov's code: 300 epochs of 600 mini-batches), so they are not expected to draw digits yet; "
-        "the talk's scale: figures/paper/okatani2013/O3_gibbs_samples.png"
+        "the talk's scale is the paper preset's (docs/paper_preset.md)"
     )
 
 
