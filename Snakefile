@@ -138,10 +138,7 @@ if (
     and "--report-after-run" not in sys.argv
     and not any(Path(RESULTS).glob("*/claims/*.csv"))
 ):
-    raise WorkflowError(
-        f"the report needs this preset's results, and there are none yet (no claims under {RESULTS}/): "
-        "run `snakemake --cores all` first (with the same --config/--configfile), then --report"
-    )
+    raise report_needs_results(f"no claims under {RESULTS}/")
 
 
 # The paper preset says what a run will cost before any job starts (a dry run included).

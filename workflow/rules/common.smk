@@ -230,6 +230,14 @@ def figure_entry(wildcards):
     return figure_id, entry
 
 
+def report_needs_results(what):
+    """The one-line refusal of `--report` before the preset's results exist."""
+    return WorkflowError(
+        f"the report needs this preset's results, and there are none yet ({what}): "
+        "run `snakemake --cores all` first (with the same --config/--configfile), then --report"
+    )
+
+
 def figure_labels(wildcards, input):
     """A figure's labels in the report: its id, title and how many of its claims hold."""
     import pandas
@@ -238,10 +246,7 @@ def figure_labels(wildcards, input):
 
     figure_id, entry = figure_entry(wildcards)
     if not Path(input.claims).exists():
-        raise WorkflowError(
-            f"the report needs this preset's results, and there are none yet ({input.claims} is missing): "
-            "run `snakemake --cores all` first (with the same --config/--configfile), then --report"
-        )
+        raise report_needs_results(f"{input.claims} is missing")
     claims = counts(pandas.read_csv(input.claims), "claim")
     verdict = (
         f"{claims['holds']} of {claims['rows']} claims hold"
