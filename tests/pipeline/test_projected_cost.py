@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from deepinside.pipeline.projected_cost import projection_lines, talk_hours
+from deepinside.pipeline.projected_cost import projection_lines, talk_hours, targeted_talks
 
 TABLE = pd.DataFrame(
     {
@@ -30,3 +30,29 @@ def test_each_talk_costs_its_hours_per_seed_times_its_seeds():
 def test_a_table_without_its_columns_is_named():
     with pytest.raises(ValueError, match="lacks the columns"):
         talk_hours(TABLE.drop(columns=["paper_hours"]))
+
+
+TALKS = ["saxe2019", "okatani2013", "ohzeki2015"]
+IDS = {"S1": "saxe2019", "O3": "okatani2013", "P1": "ohzeki2015", "P2": "ohzeki2015"}
+
+
+@pytest.mark.parametrize(
+    "targets, reached",
+    [
+        (["P1", "P2"], ["ohzeki2015"]),
+        (["figures/paper/okatani2013/O3_gibbs_samples.png", "saxe2019"], ["saxe2019", "okatani2013"]),
+        (["results/paper/seed0/ohzeki2015/p2/gamp_N1000.csv"], ["ohzeki2015"]),
+        ([], TALKS),  # the default target: every figure
+        (["O3", "publish"], TALKS),  # a target of no one talk reaches them all
+        (["results/paper/claims.csv"], TALKS),
+    ],
+)
+def test_the_projection_counts_the_talks_the_targets_reach(targets, reached):
+    assert targeted_talks(targets, TALKS, IDS) == reached
+
+
+def test_a_projection_for_some_talks_says_each_is_counted_whole():
+    lines = projection_lines(TABLE, {"ohzeki2015": [0]}, ["ohzeki2015"], 1, "t.csv", all_talks=TALKS)
+    assert "the talks its targets reach, each whole" in lines[0] and len(lines) == 3
+    assert "total about 4 CPU-hours" in lines[-1]
+    assert "each whole" not in projection_lines(TABLE, {}, TALKS, 1, "t.csv", all_talks=TALKS)[0]

@@ -7,6 +7,8 @@ import torch
 from claim_rows import judged
 from gamp_cases import batch, instance
 
+from deepinside.core import checkpointing
+from deepinside.core.checkpointing import EpochCheckpoint
 from deepinside.data import gap_data
 from deepinside.pipeline.grids import log_grid
 from deepinside.steps import ohzeki2015, ohzeki2015_claims
@@ -275,14 +277,16 @@ def test_the_stationary_test_judges_the_order_parameters_where_the_old_test_misj
     assert bool(margin_gamp.stationary(_window(np.sqrt(decaying)), _window(decaying), 2e-3, 0.01)[0])
 
 
-def test_all_runs_of_an_instance_at_once_agree_with_one_run_at_a_time():
+@pytest.mark.parametrize("chunk_rows", [None, 7])  # the pool's blocks whole, or read in pieces of 7 rows
+def test_all_runs_of_an_instance_at_once_agree_with_one_run_at_a_time(chunk_rows):
     rng = np.random.default_rng(3)
     size, kappa = 200, 0.25
     teacher, pool, labelled, y = instance(rng, size, kappa, 6 * size, size // 2)
     n_u, n_l = [0, 200, 600, 1200, 1200], [100, 100, 50, 100, 0]
     starts = 1e-3 * rng.standard_normal((size, len(n_u)))
+    pieces = {} if chunk_rows is None else {"chunk_bytes": chunk_rows * size * 8}
     # no early stop: both stages run 40 iterations
-    out = batch(pool, labelled, y, kappa, n_u, n_l, starts, teacher, iterations=40, window=1000)
+    out = batch(pool, labelled, y, kappa, n_u, n_l, starts, teacher, iterations=40, window=1000, **pieces)
     for r, (nu, nl) in enumerate(zip(n_u, n_l)):
         one = margin_gamp.pretrain_then_finetune(
             pool[:nu], labelled[:nl], y[:nl], kappa, starts[:, r], iterations=40, damping=0.5, tolerance=0.0
@@ -332,3 +336,56 @@ def test_the_beta_grid_is_refined_inside_the_spinodal_interval():
     transitions.loc[0, ["spinodal_low", "spinodal_high"]] = np.geomspace(0.5, 30.0, 16)[[11, 13]]
     refined = ohzeki2015.refined_betas(grid, transitions, 0.25, 0.25, 3)
     assert len(refined) == 18 and sum(grid[11] < b < grid[13] for b in refined) == 3
+
+
+def test_the_pool_is_read_in_pieces_that_keep_each_block_s_runs():
+    blocks = margin_gamp._blocks(np.array([0, 5, 5, 12]))
+    assert blocks == [(0, 5, 1), (5, 12, 3)]
+    assert margin_gamp._chunks(blocks, 3) == [(0, 3, 1), (3, 5, 1), (5, 8, 3), (8, 11, 3), (11, 12, 3)]
+
+
+def test_a_killed_gamp_job_resumes_after_its_last_saved_instance(tmp_path):
+    calls = []
+
+    def one_instance(instance, fail_at=None):
+        calls.append(instance)
+        if instance == fail_at:
+            raise KeyboardInterrupt  # the job is killed while it runs this instance
+        return [{"instance": instance, "R": 0.1 * instance}]
+
+    whole = ohzeki2015.over_instances(4, one_instance, "test")
+    checkpoint = EpochCheckpoint(tmp_path / "gamp.pt", "settings", min_interval=0.0)
+    calls.clear()
+    with pytest.raises(KeyboardInterrupt):
+        ohzeki2015.over_instances(4, lambda i: one_instance(i, fail_at=2), "test", checkpoint)
+    assert calls == [0, 1, 2]
+    calls.clear()
+    assert ohzeki2015.over_instances(4, one_instance, "test", checkpoint) == whole
+    assert calls == [2, 3]  # the two saved instances are not run again
+    # a checkpoint of other settings is not resumed
+    calls.clear()
+    other = EpochCheckpoint(tmp_path / "gamp.pt", "other settings", min_interval=0.0)
+    assert ohzeki2015.over_instances(4, one_instance, "test", other) == whole and calls == [0, 1, 2, 3]
+
+
+def test_gamp_points_resumed_from_a_checkpoint_equal_an_uninterrupted_run(tmp_path, monkeypatch):
+    settings = dict(kappa=0.5, alpha=0.5, size=60, betas=[1.0, 3.0], instances=3, iterations=30, damping=0.5)
+    settings["stationary"] = {"window": 10, "tolerance": 1e-3}
+    whole = ohzeki2015.gamp_points(seed=0, **settings)["points"]
+    runs, calls = ohzeki2015._runs, []
+
+    def killed_at_the_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return runs(*args, **kwargs)
+
+    monkeypatch.setattr(ohzeki2015, "_runs", killed_at_the_third)
+    monkeypatch.setattr(checkpointing, "SAVE_INTERVAL_S", 0.0)
+    path = tmp_path / "checkpoints" / "gamp.pt"
+    with pytest.raises(KeyboardInterrupt):
+        ohzeki2015.gamp_points(seed=0, checkpoint=str(path), **settings)
+    assert path.exists()
+    resumed = ohzeki2015.gamp_points(seed=0, checkpoint=str(path), **settings)["points"]
+    assert len(calls) == 4  # the resumed job ran the third instance only
+    pd.testing.assert_frame_equal(resumed, whole)

@@ -50,6 +50,11 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
     assert ("Projected cost of this run (from docs/paper_cost.csv" in out) == (preset == "paper")
     if preset == "paper":
         assert "okatani2013   at most" in out and "× 3 seeds" in out and "total about" in out
+        # one talk's figures as targets: the projection counts that talk alone
+        one = run_snakemake(workdir, "-n", "--config", "preset=paper", "--", "P1", "P2", tiny=False, timeout=300)
+        assert one.returncode == 0, one.stderr
+        assert "each whole" in one.stderr and "ohzeki2015    at most" in one.stderr
+        assert "okatani2013" not in one.stderr.split("Projected cost")[1].split("total about")[0]
     for figure in SAXE_FIGURES:  # drawn under results/<preset>/figures/, the gallery left alone
         assert figure.replace("figures/", f"results/{preset}/figures/") in out
     assert "publish_figure" not in out

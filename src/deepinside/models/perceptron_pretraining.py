@@ -1,6 +1,6 @@
 """Unsupervised pre-training meets supervised fine-tuning in a teacher–student perceptron.
 
-A solvable stand-in for Ohzeki 2015 (J. Phys. Soc. Jpn. 84, 034003; seed 003 §2): a
+A solvable stand-in for Ohzeki 2015 (J. Phys. Soc. Jpn. 84, 034003; the workshop report's §2): a
 simple perceptron learns a teacher on data with an easy-to-separate cluster structure,
 after unsupervised pre-training on βN unlabelled examples and with αN labelled ones.
 

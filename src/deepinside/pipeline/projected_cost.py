@@ -29,14 +29,40 @@ def talk_hours(table: pd.DataFrame) -> dict[str, tuple[float, bool]]:
     return hours
 
 
+def targeted_talks(targets: Sequence[str], talks: Sequence[str], figure_talks: Mapping[str, str]) -> list[str]:
+    """The talks a run of ``targets`` reaches, in the order of ``talks``: a target is a talk's name,
+    one of its figure ids (``figure_talks``: id -> talk) or a path through the talk's folder
+    (``figures/paper/okatani2013/O3_gibbs_samples.png``); no target, or any other one (``all``,
+    ``publish``, the claims table), reaches every talk."""
+    reached = set()
+    for target in targets:
+        folders = set(Path(target).parts)
+        talk = target if target in talks else figure_talks.get(target)
+        talk = talk or next((name for name in talks if name in folders), None)
+        if talk is None:
+            return list(talks)
+        reached.add(talk)
+    return [talk for talk in talks if talk in reached] if reached else list(talks)
+
+
 def projection_lines(
-    table: pd.DataFrame, seeds: Mapping[str, Sequence[int]], talks: Sequence[str], cores: int | None, source: str
+    table: pd.DataFrame,
+    seeds: Mapping[str, Sequence[int]],
+    talks: Sequence[str],
+    cores: int | None,
+    source: str,
+    all_talks: Sequence[str] | None = None,
 ) -> list[str]:
     """The lines a dry run prints: each talk's hours per seed × its seeds, the total, and the
-    wall time on ``cores`` cores if every core ran one job at a time the whole way."""
+    wall time on ``cores`` cores if every core ran one job at a time the whole way. ``talks``:
+    those the run's targets reach; where they are fewer than ``all_talks``, the first line says
+    that a talk's whole cost is counted (one figure of it may need less)."""
     hours = talk_hours(table)
     measured = str(table["measured"].iloc[0]) if "measured" in table.columns and len(table) else "date not recorded"
-    lines = [f"Projected cost of this run (from {source}, measured {measured}; one job per core):"]
+    reach = ""
+    if all_talks is not None and len(talks) < len(all_talks):
+        reach = "; the talks its targets reach, each whole: one figure alone may need less"
+    lines = [f"Projected cost of this run (from {source}, measured {measured}; one job per core{reach}):"]
     total = 0.0
     for talk in talks:
         if talk not in hours:

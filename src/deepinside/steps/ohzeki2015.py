@@ -1,4 +1,5 @@
-"""Steps of the ohzeki2015 talk (seed 003 §2): margin pre-training and fine-tuning, replica theory and GAMP.
+"""Steps of the ohzeki2015 talk (Ohzeki's talk in the Whole Brain Architecture workshop report, §2): margin pre-training and
+fine-tuning, replica theory and GAMP.
 
 The model (``docs/talks/ohzeki2015_model.md``) is a reconstruction of Ohzeki 2015
 (J. Phys. Soc. Jpn. 84, 034003), whose body could not be consulted: gap data
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from deepinside.core.checkpointing import EpochCheckpoint, for_run
 from deepinside.core.device import select_device
 from deepinside.data import gap_data
 from deepinside.models import perceptron_pretraining
@@ -169,6 +171,7 @@ def gamp_points(
     transitions: pd.DataFrame | None = None,
     inside_spinodal: int = 3,
     device: str = "cpu",
+    checkpoint: str | None = None,
 ) -> dict:
     """GAMP on ``instances`` data sets of N = ``size`` for each β, from both starts.
 
@@ -178,13 +181,13 @@ def gamp_points(
     ``uninformative`` starts at a tiny random vector; ``informative`` near the teacher (overlap
     ``informative_overlap``, :func:`informative_start`). Every run is reported: R and ε averaged
     over its last window (``stationary``: window, tolerance, growth), its iterations per stage
-    and whether both stages reached a stationary state.
+    and whether both stages reached a stationary state. With a ``checkpoint`` a killed job
+    resumes after its last finished instance (:func:`over_instances`).
     """
     betas = refined_betas(betas, transitions, kappa, alpha, inside_spinodal)
     settings = {"iterations": iterations, "damping": damping, **stationary}
-    rows = []
-    started = time.perf_counter()
-    for instance in range(instances):
+
+    def one_instance(instance: int) -> list[dict]:
         rng = np.random.default_rng([seed, instance, size, int(round(1000 * kappa)), int(round(1000 * alpha))])
         teacher, pool, x_labelled, y = _instance(
             kappa, size, int(round(max(betas) * size)), int(round(alpha * size)), rng
@@ -205,13 +208,16 @@ def gamp_points(
             for init in INITS
         ]
         data = {"unlabelled": pool, "labelled": x_labelled, "y": y, "teacher": teacher}
-        rows += _runs(data, runs, kappa, settings, device)
-        print(
-            f"[GAMP κ={kappa}, α={alpha}, N={size}] instance {instance + 1}/{instances}, {len(runs)} runs "
-            f"({time.perf_counter() - started:.1f} s)",
-            file=sys.stderr,
-            flush=True,
-        )
+        return _runs(data, runs, kappa, settings, device)
+
+    parts = dict(kappa=kappa, alpha=alpha, size=size, betas=betas, instances=instances, seed=seed, **settings)
+    parts["informative_overlap"] = informative_overlap
+    rows = over_instances(
+        instances,
+        one_instance,
+        f"GAMP κ={kappa}, α={alpha}, N={size}, {2 * len(betas)} runs an instance",
+        for_run(checkpoint, __name__, **parts),
+    )
     return {"points": pd.DataFrame(rows)}
 
 
@@ -227,12 +233,13 @@ def gamp_versus_alpha(
     seed: int,
     informative_overlap: float = 0.95,
     device: str = "cpu",
+    checkpoint: str | None = None,
 ) -> dict:
     """P2 at finite N: GAMP from the uninformative start, with pre-training at β and without, per α
     (every run of an instance at once; nested labelled sets)."""
     settings = {"iterations": iterations, "damping": damping, **stationary}
-    rows = []
-    for instance in range(instances):
+
+    def one_instance(instance: int) -> list[dict]:
         rng = np.random.default_rng([seed, instance, size, 2])
         teacher, pool, labelled_pool, y_pool = _instance(
             kappa, size, int(round(beta * size)), int(round(max(alphas) * size)), rng
@@ -252,8 +259,45 @@ def gamp_versus_alpha(
             for alpha in alphas
         ]
         data = {"unlabelled": pool, "labelled": labelled_pool, "y": y_pool, "teacher": teacher}
-        rows += _runs(data, runs, kappa, settings, device)
+        return _runs(data, runs, kappa, settings, device)
+
+    parts = dict(kappa=kappa, beta=beta, alphas=[float(a) for a in alphas], size=size, instances=instances, seed=seed)
+    parts.update(settings, informative_overlap=informative_overlap)
+    rows = over_instances(
+        instances,
+        one_instance,
+        f"GAMP P2 κ={kappa}, β={beta}, N={size}, {2 * len(alphas)} runs an instance",
+        for_run(checkpoint, __name__, **parts),
+    )
     return {"points": pd.DataFrame(rows)}
+
+
+def over_instances(
+    instances: int, one_instance, label: str, checkpoint: EpochCheckpoint | None = None, clock=time.perf_counter
+) -> list[dict]:
+    """The rows of ``one_instance(i)`` for i = 0 … ``instances`` − 1, in order, with a progress line
+    (and the time left) after each. With a ``checkpoint`` the rows so far are saved after an
+    instance when the checkpoint is due, and a killed job resumes after the last saved instance:
+    each instance draws its data and starts from its own seed, so the rows are the same as
+    those of an uninterrupted run."""
+    state = checkpoint.load() if checkpoint is not None else None
+    rows = [dict(row) for row in state["rows"]] if state else []
+    done = int(state["epoch"]) if state else 0
+    if done:
+        print(f"[{label}] resumed after instance {done}/{instances}", file=sys.stderr, flush=True)
+    started = clock()
+    for instance in range(done, instances):
+        rows += one_instance(instance)
+        elapsed = clock() - started
+        left = elapsed / (instance + 1 - done) * (instances - instance - 1)
+        print(
+            f"[{label}] instance {instance + 1}/{instances} ({elapsed:.0f} s; about {left:.0f} s left)",
+            file=sys.stderr,
+            flush=True,
+        )
+        if checkpoint is not None and instance + 1 < instances and checkpoint.due():
+            checkpoint.save({"epoch": instance + 1, "rows": rows})  # "epoch": the instances done
+    return rows
 
 
 # ---------------------------------------------------------------- the former model, as a comparison

@@ -38,6 +38,9 @@ import torch
 from scipy.special import log_ndtr
 
 _LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
+# rows of the pool read per piece in the batched iteration: small enough to stay in the cache between
+# the piece's two products (ω from m, then b from g), so each row is read from memory once per iteration
+CHUNK_BYTES = 4 * 2**20
 
 
 def _log_h(a):
@@ -192,6 +195,11 @@ def _blocks(n_unlabelled: np.ndarray) -> list[tuple[int, int, int]]:
     return [(lo, hi, int(np.searchsorted(n_unlabelled, hi, side="left"))) for lo, hi in zip(bounds[:-1], bounds[1:])]
 
 
+def _chunks(blocks: list[tuple[int, int, int]], rows: int) -> list[tuple[int, int, int]]:
+    """The blocks cut into pieces of at most ``rows`` rows, each with its block's first run."""
+    return [(lo, min(lo + rows, hi), first) for start, hi, first in blocks for lo in range(start, hi, rows)]
+
+
 def run_batch(
     unlabelled,
     labelled,
@@ -207,6 +215,7 @@ def run_batch(
     tolerance: float = 1e-3,
     growth: float = 0.01,
     floor: float = 1e-3,
+    chunk_bytes: int = CHUNK_BYTES,
 ) -> dict:
     """Many GAMP runs on one data set at once: run r uses the first ``n_unlabelled[r]`` rows of
     ``unlabelled`` and the first ``n_labelled[r]`` rows of ``labelled`` (labels ``y``), from the
@@ -237,7 +246,7 @@ def run_batch(
     size = unlabelled.shape[1]
     runs = len(order)
     root_n = size**0.5
-    blocks = _blocks(n_u_sorted)
+    chunks = _chunks(_blocks(n_u_sorted), max(1, chunk_bytes // (size * unlabelled.element_size())))
     n_l = torch.as_tensor(n_l_given[order], device=device)
     # runs are rows here (run × component): the products with the data read each block once, for its runs
     rows_l = n_l[:, None] > torch.arange(len(labelled), device=device)[None, :]
@@ -268,15 +277,15 @@ def run_batch(
         m_a, v_a = pick(m), pick(v)
         b = torch.zeros_like(m_a)
         dg_sum = torch.zeros(len(act), device=device, dtype=dtype)
-        for lo, hi, first in blocks:
-            k = int(torch.searchsorted(act, first))  # the active runs from k on use this block
+        for lo, hi, first in chunks:
+            k = int(torch.searchsorted(act, first))  # the active runs from k on use these rows
             if k == len(act):
                 continue
-            rows = unlabelled[lo:hi]
+            rows = unlabelled[lo:hi]  # read from memory once: still in cache for the second product
             users = slice(first, None) if every else act[k:]
             omega = m_a[k:] @ rows.T / root_n - v_a[k:] * g_u[users, lo:hi]
             g_block, dg_block = _channels_t(omega, v_a[k:], kappa)
-            g_u[users, lo:hi] = g_block  # a block's Onsager term uses only its own rows' previous g
+            g_u[users, lo:hi] = g_block  # a row's Onsager term uses only its own previous g
             dg_sum[k:] += dg_block.sum(1)
             b[k:] += g_block @ rows
         if len(labelled):
