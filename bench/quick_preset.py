@@ -16,7 +16,7 @@ same in both runs (the ``@<hash>`` of the "done" line: a hash of the package mod
 step uses) measure the drift, their new step-seconds over their old; the steps whose
 code changed are shown with their own ratio and with it divided by the drift.
 
-Every job's log ends with the adapter's line ``[deepinside] <step> done in <s> s``
+Every job's log ends with the adapter's line ``[deepinside] <step> done in <s> s (<c> s of CPU)``
 (the step's own time: from its inputs read to its outputs written, so it includes
 importing the step's module, torch for most, unless reading the inputs already did).
 Python's and the adapter's start-up come before it and are measured separately by

@@ -1,7 +1,9 @@
 """Claim rows, atomic file writes and the step runner every rule goes through."""
 
+import importlib.util
 import os
 import stat
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,6 +13,8 @@ from claim_rows import claim_row, claim_table
 from deepinside.claims import tables
 from deepinside.core import files
 from deepinside.pipeline import step as workflow_step
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_caption_states_kind_value_and_verdict():
@@ -91,6 +95,22 @@ def test_run_reads_calls_and_writes(tmp_path):
         f"{__name__}:_double", {"table": str(tmp_path / "in.csv")}, {"out": str(tmp_path / "out.csv")}, {"factor": 3}
     )
     assert list(files.read(tmp_path / "out.csv")["a"]) == [3, 6]
+
+
+def test_a_job_s_last_line_gives_its_wall_and_cpu_time_to_the_run_cost_report(tmp_path, capsys):
+    files.write(pd.DataFrame({"a": [1, 2]}), tmp_path / "in.csv")
+    workflow_step.run(
+        f"{__name__}:_double", {"table": str(tmp_path / "in.csv")}, {"out": str(tmp_path / "out.csv")}, {"factor": 2}
+    )
+    log = tmp_path / "logs/paper/seed1/ohzeki2015_gamp/k0.25_a0.25_N2000.log"
+    log.parent.mkdir(parents=True)
+    log.write_text(capsys.readouterr().err)
+    spec = importlib.util.spec_from_file_location("run_cost", REPO / "bench/run_cost.py")
+    run_cost = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_cost)
+    (job,) = run_cost.finished_jobs(tmp_path / "logs/paper")
+    assert job["talk"] == "ohzeki2015" and job["rule"] == "ohzeki2015_gamp" and job["seed"] == 1
+    assert job["wall"] >= 0 and job["cpu"] is not None and job["cpu"] >= 0
 
 
 def test_run_refuses_mismatched_outputs_and_arguments(tmp_path):

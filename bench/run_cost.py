@@ -1,0 +1,101 @@
+"""What a run of the workflow cost, talk by talk, beside the paper preset's projection.
+
+    python bench/run_cost.py logs/paper [--table docs/paper_cost.csv] [--by-rule]
+
+Reads every job log under the folder: the step adapter ends each with
+``[deepinside] <step>@<code> done in <s> s (<c> s of CPU)``. Prints per talk the jobs finished,
+their step time (the sum of the jobs' wall times, hours), their CPU time (hours) and the seeds
+whose jobs ran, beside the projection of the cost table for those seeds (its hours per seed ×
+the seeds; "at most" where a row is a bound). CPU time is what the projection estimates: a job
+that shared its core with others (a run at a lower priority beside other work) took longer
+in wall time but not in CPU time. A log from before the adapter recorded CPU time counts its
+wall time, and the talk's line says so. A job's step time runs from its inputs read to its
+outputs written; Python's start-up is not in it (bench/job_overhead.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from deepinside.pipeline.projected_cost import read_table, talk_hours
+
+REPO = Path(__file__).resolve().parents[1]
+DONE = re.compile(r"^\[deepinside\] (\S+?)(?:@\w+)? done in ([0-9.]+) s(?: \(([0-9.]+) s of CPU\))?", re.M)
+TALK = re.compile(r"^([a-z]+\d{4})_")
+
+
+def finished_jobs(logs: Path) -> list[dict]:
+    """One row per finished job under ``logs``: talk, rule, seed, wall and CPU seconds (None where not recorded)."""
+    rows = []
+    for log in sorted(logs.rglob("*.log")):
+        found = DONE.findall(log.read_text(errors="replace"))
+        if not found:
+            continue
+        _, wall, cpu = found[-1]
+        parts = log.relative_to(logs).parts
+        seed = next((int(part[4:]) for part in parts if re.fullmatch(r"seed\d+", part)), None)
+        rule = next((part.removesuffix(".log") for part in parts if not re.fullmatch(r"seed\d+", part)), "")
+        talk = TALK.match(rule)
+        rows.append(
+            {
+                "talk": talk.group(1) if talk else "(shared)",
+                "rule": rule,
+                "seed": seed,
+                "wall": float(wall),
+                "cpu": float(cpu) if cpu else None,
+            }
+        )
+    return rows
+
+
+def summary(rows: list[dict], key: str) -> dict[str, dict]:
+    """Per ``key`` (talk or rule): jobs, wall and CPU hours, seeds, and how many jobs lacked CPU time."""
+    out: dict[str, dict] = defaultdict(lambda: {"jobs": 0, "wall": 0.0, "cpu": 0.0, "seeds": set(), "no_cpu": 0})
+    for row in rows:
+        entry = out[row[key]]
+        entry["jobs"] += 1
+        entry["wall"] += row["wall"] / 3600
+        entry["cpu"] += (row["cpu"] if row["cpu"] is not None else row["wall"]) / 3600
+        entry["no_cpu"] += row["cpu"] is None
+        if row["seed"] is not None:
+            entry["seeds"].add(row["seed"])
+    return dict(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("logs", type=Path, help="a run's job logs, e.g. logs/paper")
+    parser.add_argument("--table", type=Path, default=REPO / "docs/paper_cost.csv")
+    parser.add_argument("--by-rule", action="store_true", help="also one line per rule")
+    args = parser.parse_args()
+    rows = finished_jobs(args.logs)
+    if not rows:
+        raise SystemExit(f"{args.logs}: no finished job's log (no '[deepinside] … done in' line)")
+    table = read_table(args.table)
+    projected = talk_hours(table) if table is not None else {}
+    print(f"{args.logs}: {len(rows)} finished jobs; projection from {args.table.name if table is not None else 'none'}")
+    print(f"{'talk':14} {'jobs':>5} {'wall h':>8} {'CPU h':>8}  seeds     projected for those seeds")
+    for talk, entry in sorted(summary(rows, "talk").items()):
+        seeds = sorted(entry["seeds"])
+        count = max(len(seeds), 1)
+        if talk in projected:
+            hours, bound = projected[talk]
+            projection = f"{'at most ' if bound else ''}{hours * count:.2f} h ({hours:.2f} h per seed × {count})"
+        else:
+            projection = "not in the table"
+        note = f"; {entry['no_cpu']} job(s) without CPU time: wall time counted" if entry["no_cpu"] else ""
+        print(
+            f"{talk:14} {entry['jobs']:5d} {entry['wall']:8.2f} {entry['cpu']:8.2f}  "
+            f"{','.join(map(str, seeds)) or '-':9} {projection}{note}"
+        )
+    if args.by_rule:
+        print()
+        for rule, entry in sorted(summary(rows, "rule").items(), key=lambda item: -item[1]["cpu"]):
+            print(f"  {rule:40} {entry['jobs']:4d} jobs {entry['wall']:8.3f} wall h {entry['cpu']:8.3f} CPU h")
+
+
+if __name__ == "__main__":
+    main()
