@@ -7,6 +7,9 @@ a change to how samples are judged or likelihoods measured re-runs only this ste
 
 from __future__ import annotations
 
+import sys
+import time
+
 import numpy as np
 import pandas as pd
 import torch
@@ -22,6 +25,11 @@ from deepinside.models.evaluation import predict_probabilities
 PAPER_LOG_LIKELIHOOD = {"2-layer DBM": -84.62, "3-layer DBM": -85.18}
 TEST_BINARISATION_SEED = 30  # the reference code binarises the test digits once, with a fixed seed
 LOWER_BOUND_DRAWS = 5  # posterior samples per test digit whose states bound log Z from below
+
+
+def _say(message: str) -> None:
+    """A progress line in the job's log (the console shows the latest once a minute)."""
+    print(f"[O3] {message}", file=sys.stderr, flush=True)
 
 
 def gibbs_samples(
@@ -89,7 +97,12 @@ def gibbs_samples(
     with torch.no_grad():
         real = mnist_data.to_unit_interval(mnist["x_test"][:n_samples])
         for name, draw in [("real digits", lambda: {gibbs_steps: torch.as_tensor(real)})] + list(models.items()):
+            started = time.perf_counter()
             by_steps = {k: v.cpu().numpy() for k, v in draw().items()}
+            if name != "real digits":
+                _say(
+                    f"{name}: {max(by_steps):,} Gibbs sweeps of {n_samples} chains in {time.perf_counter() - started:.0f} s"
+                )
             for k, images_k in by_steps.items():
                 if name in as_dbm:  # the chains run step by step (the DBN's comparison row: its shown samples only)
                     labels_k = digit_judge.confident_labels(judged(images_k), confidence)
@@ -166,7 +179,10 @@ def model_likelihoods(
         params = {k: v.to(dev, torch.float64) for k, v in params.items()}
         binarised = "sampled once" if dbm.depth(params) > 1 and dbm_sampled_inputs else "thresholded at ½"
         test = tests[binarised]
+        _say(f"{name}: AIS with {betas:,} intermediate distributions and {runs} runs …")
+        started = time.perf_counter()
         z = ais.log_partition(params, ais.schedule(betas), runs, generator(seed, dev), base)
+        _say(f"{name}: log Z = {z['log_z']:.2f} ± {z['log_z_se']:.2f} in {time.perf_counter() - started:.0f} s")
         # a certain lower bound on log Z from states near the test digits: AIS's estimate may not fall below it
         lower = ais.log_partition_lower_bound(
             params, ais.states_near_data(params, test, LOWER_BOUND_DRAWS, generator(seed, dev))
