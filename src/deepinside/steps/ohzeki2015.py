@@ -211,7 +211,8 @@ def gamp_points(
         return _runs(data, runs, kappa, settings, device)
 
     parts = dict(kappa=kappa, alpha=alpha, size=size, betas=betas, instances=instances, seed=seed, **settings)
-    parts["informative_overlap"] = informative_overlap
+    # rows made on another device differ in their last digits: a job resumed elsewhere starts afresh
+    parts.update(informative_overlap=informative_overlap, device=str(select_device(device)))
     rows = over_instances(
         instances,
         one_instance,
@@ -262,7 +263,7 @@ def gamp_versus_alpha(
         return _runs(data, runs, kappa, settings, device)
 
     parts = dict(kappa=kappa, beta=beta, alphas=[float(a) for a in alphas], size=size, instances=instances, seed=seed)
-    parts.update(settings, informative_overlap=informative_overlap)
+    parts.update(settings, informative_overlap=informative_overlap, device=str(select_device(device)))
     rows = over_instances(
         instances,
         one_instance,
@@ -279,7 +280,7 @@ def over_instances(
     (and the time left) after each. With a ``checkpoint`` the rows so far are saved after an
     instance when the checkpoint is due, and a killed job resumes after the last saved instance:
     each instance draws its data and starts from its own seed, so the rows are the same as
-    those of an uninterrupted run."""
+    those of an uninterrupted run on the same device."""
     state = checkpoint.load() if checkpoint is not None else None
     rows = [dict(row) for row in state["rows"]] if state else []
     done = int(state["epoch"]) if state else 0

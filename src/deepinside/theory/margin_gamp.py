@@ -224,8 +224,9 @@ def run_batch(
 
     The unlabelled sets are nested prefixes of one pool, so with the runs ordered by their size
     each block of rows between two consecutive sizes is used by a contiguous range of runs: an
-    iteration is two matrix–matrix products per block, and every row is read once per iteration
-    instead of once per run. Each stage of a run ends when its order parameters are
+    iteration is two matrix–matrix products per block (on a CPU per piece of at most
+    ``chunk_bytes`` of a block, which stays in the cache between the two), and every row is read
+    once per iteration instead of once per run. Each stage of a run ends when its order parameters are
     :func:`stationary` over ``window`` iterations, or at ``iterations``; a run that ended stays
     frozen while the others go on. A run near the trivial state (q below ``floor``) goes on to
     ``iterations`` whatever its window says: from a random start q first decays for a while and
@@ -246,7 +247,10 @@ def run_batch(
     size = unlabelled.shape[1]
     runs = len(order)
     root_n = size**0.5
-    chunks = _chunks(_blocks(n_u_sorted), max(1, chunk_bytes // (size * unlabelled.element_size())))
+    blocks = _blocks(n_u_sorted)
+    if unlabelled.device.type == "cpu":  # pieces help a CPU's cache; on a GPU each costs kernel launches
+        blocks = _chunks(blocks, max(1, chunk_bytes // (size * unlabelled.element_size())))
+    firsts = torch.as_tensor([first for _, _, first in blocks], dtype=torch.long, device=device)
     n_l = torch.as_tensor(n_l_given[order], device=device)
     # runs are rows here (run × component): the products with the data read each block once, for its runs
     rows_l = n_l[:, None] > torch.arange(len(labelled), device=device)[None, :]
@@ -277,8 +281,8 @@ def run_batch(
         m_a, v_a = pick(m), pick(v)
         b = torch.zeros_like(m_a)
         dg_sum = torch.zeros(len(act), device=device, dtype=dtype)
-        for lo, hi, first in chunks:
-            k = int(torch.searchsorted(act, first))  # the active runs from k on use these rows
+        users_from = torch.searchsorted(act, firsts).tolist()  # per piece: its first active user (one sync)
+        for (lo, hi, first), k in zip(blocks, users_from):  # the active runs from k on use these rows
             if k == len(act):
                 continue
             rows = unlabelled[lo:hi]  # read from memory once: still in cache for the second product
