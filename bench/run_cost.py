@@ -11,6 +11,10 @@ that shared its core with others (a run at a lower priority beside other work) t
 in wall time but not in CPU time. A log from before the adapter recorded CPU time counts its
 wall time, and the talk's line says so. A job's step time runs from its inputs read to its
 outputs written; Python's start-up is not in it (bench/job_overhead.py).
+
+What it does not see: a job still running or killed (no "done" line yet); the earlier attempts
+of a job killed and resumed from its checkpoint (the adapter starts the log afresh, so only the
+last attempt's time is there); and time spent on a GPU (CPU time is the process's own).
 """
 
 from __future__ import annotations

@@ -56,3 +56,20 @@ def test_a_projection_for_some_talks_says_each_is_counted_whole():
     assert "the talks its targets reach, each whole" in lines[0] and len(lines) == 3
     assert "total about 4 CPU-hours" in lines[-1]
     assert "each whole" not in projection_lines(TABLE, {}, TALKS, 1, "t.csv", all_talks=TALKS)[0]
+
+
+def test_a_talk_that_reads_another_s_results_counts_them_when_that_talk_is_not_reached():
+    table = pd.DataFrame(
+        {
+            "talk": ["okatani2013", "okatani2013", "okatani2013", "mototake2015"],
+            "step": ["DBN RBM layer 1 (784-1000)", "fine-tune n=all (×2 inits)", "O3 DBM joint", "t-SNE"],
+            "paper_hours": [1.0, 2.0, 8.0, 0.5],
+            "note": ["", "at most: early stopping", "", ""],
+            "measured": ["today"] * 4,
+        }
+    )
+    alone = projection_lines(table, {}, ["mototake2015"], 1, "t.csv", all_talks=TALKS + ["mototake2015"])
+    assert "at most 3.5 CPU-h per seed" in alone[1] and "with okatani2013's its DBN" not in alone[1]
+    assert "(with okatani2013's DBN and fine-tuned net, which it reads)" in alone[1]
+    both = projection_lines(table, {}, ["okatani2013", "mototake2015"], 1, "t.csv")
+    assert "0.5 CPU-h per seed" in both[2] and "which it reads" not in both[2]

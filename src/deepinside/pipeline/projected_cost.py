@@ -15,6 +15,10 @@ from typing import Mapping, Sequence
 import pandas as pd
 
 COLUMNS = ("talk", "step", "paper_hours", "note")
+# A talk whose figures read another talk's results: mototake2015 analyses okatani2013's DBN and
+# its fine-tuned net. Where a run's targets reach the reader alone, those rows of the other talk
+# (their steps begin with these words) are counted with it.
+READS_FROM = {"mototake2015": ("okatani2013", ("DBN RBM layer", "fine-tune n=all"), "DBN and fine-tuned net")}
 
 
 def talk_hours(table: pd.DataFrame) -> dict[str, tuple[float, bool]]:
@@ -56,7 +60,8 @@ def projection_lines(
     """The lines a dry run prints: each talk's hours per seed × its seeds, the total, and the
     wall time on ``cores`` cores if every core ran one job at a time the whole way. ``talks``:
     those the run's targets reach; where they are fewer than ``all_talks``, the first line says
-    that a talk's whole cost is counted (one figure of it may need less)."""
+    that a talk's whole cost is counted (one figure of it may need less), and a talk that reads
+    another's results (:data:`READS_FROM`) counts those of its rows when that talk is not reached."""
     hours = talk_hours(table)
     measured = str(table["measured"].iloc[0]) if "measured" in table.columns and len(table) else "date not recorded"
     reach = ""
@@ -69,12 +74,19 @@ def projection_lines(
             lines.append(f"  {talk:13} not in the cost table (minutes at most: no heavy step)")
             continue
         per_seed, bound = hours[talk]
+        borrowed = ""
+        if talk in READS_FROM and READS_FROM[talk][0] not in talks:
+            other, steps, what = READS_FROM[talk]
+            rows = table[(table["talk"] == other) & table["step"].str.startswith(steps)]
+            per_seed += float(rows["paper_hours"].sum())
+            bound = bound or bool(rows["note"].fillna("").str.startswith("at most").any())
+            borrowed = f" (with {other}'s {what}, which it reads)"
         count = len(seeds.get(talk, [0]))
         total += per_seed * count
         prefix = "at most " if bound else ""
         lines.append(
             f"  {talk:13} {prefix}{per_seed:.1f} CPU-h per seed × {count} seed{'s' if count != 1 else ''} "
-            f"= {per_seed * count:.1f} CPU-h"
+            f"= {per_seed * count:.1f} CPU-h{borrowed}"
         )
     wall = f"; about {total / cores:.0f} wall-hours on {cores} core{'s' if cores != 1 else ''}" if cores else ""
     lines.append(f"  total about {total:.0f} CPU-hours{wall} (docs/performance.md says what each row times)")
