@@ -1,9 +1,10 @@
 """The pages a run writes: the README's summary, docs/claims.md and docs/figures.md."""
 
 import pandas as pd
+import pytest
 from claim_rows import claim_row, claim_table
 
-from deepinside.publish import docs_pages, readme_claims
+from deepinside.publish import docs_pages, preset_comparison, readme_claims
 
 
 def combined(rows):
@@ -67,3 +68,41 @@ def test_the_readme_summary_counts_claims_per_talk():
     assert "**2 of 6 claims hold (2 fail, 2 not established); not counted: 2 checks (2 hold)**" in text
     assert "2 claim verdicts are fragile" in text
     assert "| [talk](docs/talks/talk.md) | 1 of 3 | 1 | 1 | 1 of 1 hold | — | — |" in text
+
+
+def test_the_paper_preset_page_compares_every_claim_and_keeps_the_paper_claims(tmp_path):
+    quick = combined([("F1", "claim", (0.9, 0.8, 1.0)), ("F1", "claim", (0.1, 0.2, 0.0)), ("F2", "check", (1, 1, 1))])
+    paper = combined([("F1", "claim", (0.9, 0.3, 1.0)), ("F1", "claim", (0.9, 0.8, 0.7))])
+    quick["id"], paper["id"] = ["a", "b", "c"], ["a", "b"]
+    reasons = pd.DataFrame({"figure": ["F1"], "id": ["b"], "reason": ["more data, longer training"]})
+    page, kept = tmp_path / "paper_preset.md", tmp_path / "paper_claims"
+    page.write_text(f"# Paper\n\n{preset_comparison.START}\nold table\n{preset_comparison.END}\n\nafter\n")
+    out = preset_comparison.paper_preset_page([quick], reasons, str(page), str(kept), [paper])
+    text = page.read_text()
+    assert "old table" not in text and text.endswith(f"{preset_comparison.END}\n\nafter\n")
+    assert out["table"].strip() in text and (kept / "talk" / "F1.csv").exists()
+    rows = {line.split(" | ")[2]: line for line in text.splitlines() if line.startswith("| talk | F")}
+    # holds under quick; under paper in 2 of 3 seeds: not established, fragile, and a difference without a reason yet
+    assert "holds, 3 of 3 seeds" in rows["statement 0"] and "**fragile**" in rows["statement 0"]
+    assert "**differs**: no reason written yet" in rows["statement 0"] and "margins 0: " in rows["statement 0"]
+    assert rows["statement 1"].endswith("| **differs**: more data, longer training |")
+    assert "not run" in rows["statement 2 *(check)*"] and rows["statement 2 *(check)*"].endswith("| — |")
+    assert "Under paper: 2 of 2 claims run, 1 hold; 2 verdicts differ from quick's; 1 hold in some" in text
+    # where the paper results are gone, the kept claims remake the same page
+    page.write_text(f"{preset_comparison.START}\n{preset_comparison.END}\n")
+    again = preset_comparison.paper_preset_page([quick], reasons, str(page), str(kept))
+    assert again == out
+
+
+def test_the_paper_preset_page_refuses_what_it_cannot_make(tmp_path):
+    quick = combined([("F1", "claim", (0.9, 0.8, 1.0))])
+    page = tmp_path / "page.md"
+    page.write_text(f"{preset_comparison.START}\n{preset_comparison.END}\n")
+    reasons = pd.DataFrame({"figure": [], "id": [], "reason": []})
+    with pytest.raises(ValueError, match="no paper claims"):
+        preset_comparison.paper_preset_page([quick], reasons, str(page), str(tmp_path / "kept"))
+    with pytest.raises(ValueError, match="lacks the columns"):
+        preset_comparison.paper_preset_page([quick], reasons.drop(columns="reason"), str(page), "k", [quick])
+    page.write_text("no markers")
+    with pytest.raises(ValueError, match="no <!-- presets:start -->"):
+        preset_comparison.paper_preset_page([quick], reasons, str(page), str(tmp_path / "kept2"), [quick])

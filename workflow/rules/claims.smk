@@ -137,6 +137,27 @@ use rule step as compare_presets with:
         step=versioned("deepinside.steps.gather:stack_tables"),
 
 
+# `snakemake --cores 1 paper_preset_page`: docs/paper_preset.md's table of every claim under quick
+# and under paper. The paper claims this checkout's runs made are kept in docs/paper_claims/ (one
+# file per figure, committed), so that the page can be remade where those results are gone; the
+# reasons why verdicts differ are the one text typed by hand (docs/paper_preset_reasons.csv).
+use rule step as paper_preset_page with:
+    """docs/paper_preset.md's table: every claim under quick and under paper, side by side."""
+    input:
+        quick=expand("results/quick/{talk}/claims.csv", talk=TALKS),
+        paper=lambda wildcards: sorted(
+            str(path) for path in Path("results/paper").glob("*/claims/*.csv")
+        ),
+        reasons="docs/paper_preset_reasons.csv",
+    output:
+        table="results/paper_preset_table.md",
+    log:
+        log_path("paper_preset_page.log"),
+    params:
+        step=versioned("deepinside.publish.preset_comparison:paper_preset_page"),
+        kwargs={"page": "docs/paper_preset.md", "kept": "docs/paper_claims"},
+
+
 # `snakemake --cores 1 bundle`: this preset's results in one archive per talk, to unpack in
 # another clone (python -m deepinside.publish.results_bundle unpack results/bundles/<preset>-*.tar.gz)
 # so that only the figures are drawn there.

@@ -1,0 +1,163 @@
+"""docs/paper_preset.md's table: every claim under the quick preset and under the paper preset, side by side.
+
+Made from ``compare_presets``'s table (``results/claims_by_preset.csv``: per claim, each preset's
+value, seeds holding, each seed's margin and verdict) and the one-line reasons a person wrote in
+``docs/paper_preset_reasons.csv`` (figure, claim id, reason): why a verdict differs between the
+presets, or why a claim fails under both. The workflow's ``paper_preset_page`` target rewrites
+the text between ``<!-- presets:start -->`` and ``<!-- presets:end -->`` of the page; nothing
+in the table is typed by hand but the reasons.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from deepinside.core.files import atomic_output
+
+START, END = "<!-- presets:start -->", "<!-- presets:end -->"
+NOT_RUN = ("not run", "no such claim")
+
+
+def _number(value) -> str:
+    if pd.isna(value):
+        return "—"
+    try:
+        return f"{float(value):.4g}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _holding(text) -> tuple[int, int] | None:
+    """(seeds holding, seeds) from ``2 of 3``; None where the row is not combined over seeds."""
+    match = re.fullmatch(r"(\d+) of (\d+)", str(text).strip()) if pd.notna(text) else None
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def fragile(row, preset: str) -> bool:
+    """A verdict of ``preset`` that holds in some of its seeds only."""
+    holding = _holding(row[f"{preset}_seeds_holding"])
+    return holding is not None and 0 < holding[0] < holding[1]
+
+
+def cell(row, preset: str, margins: bool) -> str:
+    """One preset's value, verdict, seeds holding (and each seed's margin) for one claim."""
+    verdict = row[f"{preset}_verdict"]
+    if verdict in NOT_RUN:
+        return str(verdict)
+    holding = _holding(row[f"{preset}_seeds_holding"])
+    parts = [str(verdict)]
+    if holding is not None:
+        parts.append(f"{holding[0]} of {holding[1]} seeds")
+    if fragile(row, preset):
+        parts.append("**fragile**")
+    text = f"{_number(row[f'{preset}_measured'])} ({', '.join(parts)})"
+    seeds = str(row.get(f"{preset}_margins", "") or "")
+    if margins and seeds and seeds != "nan":
+        text += f"; margins {seeds}"
+    return text
+
+
+def why(row, reasons: dict[tuple[str, str], str], first: str, second: str) -> str:
+    """'**differs**: <reason>' where both presets ran the claim and their verdicts differ; else the reason, if any."""
+    reason = reasons.get((str(row["figure"]), str(row["id"])), "")
+    both_ran = row[f"{first}_verdict"] not in NOT_RUN and row[f"{second}_verdict"] not in NOT_RUN
+    if both_ran and row[f"{first}_verdict"] != row[f"{second}_verdict"]:
+        return f"**differs**: {reason or 'no reason written yet (docs/paper_preset_reasons.csv)'}"
+    return f"— ({reason})" if reason else "—"
+
+
+def table(compared: pd.DataFrame, reasons: pd.DataFrame, first: str = "quick", second: str = "paper") -> str:
+    """The markdown table: talk, figure, claim (with its kind where not a claim), each preset's cell, why."""
+    for preset in (first, second):
+        if f"{preset}_verdict" not in compared.columns:
+            raise ValueError(
+                f"the compared claims have no {preset} columns: run both presets' claims, then "
+                f"`snakemake --cores 1 compare_presets` (docs/paper_preset.md)"
+            )
+    missing = {"figure", "id", "reason"} - set(reasons.columns)
+    if missing:
+        raise ValueError(f"docs/paper_preset_reasons.csv lacks the columns {sorted(missing)}")
+    by_claim = {(str(r.figure), str(r.id)): " ".join(str(r.reason).split()) for r in reasons.itertuples()}
+    lines = [
+        f"| talk | figure | claim | {first} | {second} (value, verdict, seeds holding; each seed's margin) | why they differ |",
+        "|---|---|---|---|---|---|",
+    ]
+    for _, row in compared.iterrows():
+        claim = str(row["claim"]).replace("|", "\\|")
+        if row["kind"] != "claim":
+            claim += f" *({row['kind']})*"
+        lines.append(
+            f"| {row['talk']} | {row['figure']} | {claim} | {cell(row, first, margins=False)} | "
+            f"{cell(row, second, margins=True)} | {why(row, by_claim, first, second)} |"
+        )
+    return "\n".join(lines)
+
+
+def summary(compared: pd.DataFrame, first: str = "quick", second: str = "paper") -> str:
+    """One line: how many claims each preset ran, how many verdicts differ, how many are fragile under ``second``."""
+    claims = compared[compared["kind"] == "claim"]
+    ran = claims[~claims[f"{second}_verdict"].isin(NOT_RUN)]
+    both = ran[~ran[f"{first}_verdict"].isin(NOT_RUN)]
+    differ = int((both[f"{first}_verdict"] != both[f"{second}_verdict"]).sum())
+    holds = int((ran[f"{second}_verdict"] == "holds").sum())
+    shaky = sum(fragile(row, second) for _, row in ran.iterrows())
+    return (
+        f"Under {second}: {len(ran)} of {len(claims)} claims run, {holds} hold; {differ} verdicts differ from "
+        f"{first}'s; {shaky} hold in some {second} seeds only (fragile). Checks, theory and stand-in rows are "
+        "listed with their kind and not counted."
+    )
+
+
+def update(page: str, text: str) -> str:
+    """The page with the text between the markers replaced."""
+    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
+    if not pattern.search(page):
+        raise ValueError(f"the page has no {START} … {END} section")
+    return pattern.sub(lambda _: f"{START}\n{text}\n{END}", page)
+
+
+def keep_paper_claims(tables: list[pd.DataFrame], folder: str | Path) -> list[Path]:
+    """Write each paper claims table, one file per figure, into ``folder`` (``<talk>/<figure>.csv``,
+    the committed record of the paper runs, replacing that figure's earlier one); the paths written."""
+    written = []
+    for table in tables:
+        for (talk, figure), rows in table.groupby(["talk", "figure"], sort=False):
+            path = Path(folder) / str(talk) / f"{figure}.csv"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_output(path) as tmp:
+                rows.to_csv(tmp, index=False)
+            written.append(path)
+    return written
+
+
+def kept_paper_claims(folder: str | Path) -> list[pd.DataFrame]:
+    """The paper claims tables kept in ``folder``, one per figure."""
+    return [pd.read_csv(path) for path in sorted(Path(folder).glob("*/*.csv"))]
+
+
+def paper_preset_page(
+    quick: list[pd.DataFrame], reasons: pd.DataFrame, page: str, kept: str, paper: list[pd.DataFrame] = ()
+) -> dict:
+    """The workflow's ``paper_preset_page`` step: the paper claims this checkout's runs made
+    (``paper``, per figure) are kept in ``kept`` (committed, so that the page can be remade where
+    those results are gone), then every kept figure is compared with this quick run's claims
+    (:func:`deepinside.steps.gather.compare_presets`) and the table is written into ``page`` in
+    place, between its markers, and returned as the step's output."""
+    from deepinside.steps.gather import compare_presets
+
+    paper = [paper] if isinstance(paper, pd.DataFrame) else list(paper)
+    keep_paper_claims(paper, kept)
+    tables = kept_paper_claims(kept)
+    if not tables:
+        raise ValueError(f"no paper claims: none in results/paper/<talk>/claims/ nor kept in {kept}")
+    quick = [quick] if isinstance(quick, pd.DataFrame) else list(quick)
+    compared = compare_presets(quick + tables, ["quick"] * len(quick) + ["paper"] * len(tables))["table"]
+    text = summary(compared) + "\n\n" + table(compared, reasons)
+    path = Path(page)
+    content = update(path.read_text(), text)
+    with atomic_output(path) as tmp:
+        tmp.write_text(content)
+    return {"table": text + "\n"}
