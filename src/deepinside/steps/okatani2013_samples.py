@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from deepinside.core.checkpointing import for_run
 from deepinside.core.device import generator, select_device
 from deepinside.data import mnist as mnist_data
 from deepinside.measures import ais, rbm_likelihood
@@ -47,6 +48,7 @@ def gibbs_samples(
     confidence: float,
     seed: int,
     device: str,
+    checkpoint: str | None = None,
 ) -> dict:
     """O3: Gibbs samples of the RBM (PCD) and of each DBM, and of the DBN for comparison, judged by a CNN,
     with each model's AIS test log-likelihood.
@@ -61,6 +63,11 @@ def gibbs_samples(
     intermediate distributions, ``ais_runs`` runs, base-rate model of the training
     digits): exact test log-likelihood of the RBM given its log Z, variational lower bound
     of each DBM, on the test digits binarised once — the paper's measure.
+
+    With a ``checkpoint`` the step saves its results after each model's chains and after each
+    model's AIS (with the random generators' states), and a killed job resumes after the last
+    one saved, with the numbers of an uninterrupted run: under the paper preset a model's
+    100,000 sweeps or 20,000 AIS distributions take minutes, the whole step most of an hour.
     """
     dev = select_device(device)
     gen = generator(seed, dev)
@@ -93,16 +100,35 @@ def gibbs_samples(
             gen,
         )
     }
-    images_by_model, probabilities_by_model, summary, coverage = [], [], [], []
+    settings = dict(n_samples=n_samples, steps=steps, ais_betas=ais_betas, ais_runs=ais_runs, seed=seed)
+    settings.update(dbm_sampled_inputs=dbm_sampled_inputs, confidence=confidence, device=str(dev))
+    data = {"x_train": mnist["x_train"], "x_test": mnist["x_test"]}
+    saved = for_run(checkpoint, __name__, **settings, **_flat(rbm=rbm, dbms=dbms, dbn=dbn_stack, judge=judge, **data))
+    state = saved.load() if saved is not None else None
+    drawn = dict(state["drawn"]) if state else {}  # model -> its samples, judgements, summary and coverage rows
+    likelihoods = dict(state["likelihoods"]) if state else {}  # model -> its likelihood row
+    if state:
+        gen.set_state(state["gen"])
+        rng.bit_generator.state = state["rng"]
+        _say(f"resumed after {', '.join(list(drawn) + [f'AIS of {name}' for name in likelihoods])}")
+
+    def save() -> None:  # after every model: a killed job loses one model's chains or AIS at most
+        if saved is not None:
+            parts = {"drawn": drawn, "likelihoods": likelihoods, "gen": gen.get_state(), "rng": rng.bit_generator.state}
+            saved.save({"epoch": len(drawn) + len(likelihoods), **parts})
+
     with torch.no_grad():
         real = mnist_data.to_unit_interval(mnist["x_test"][:n_samples])
         for name, draw in [("real digits", lambda: {gibbs_steps: torch.as_tensor(real)})] + list(models.items()):
+            if name in drawn:
+                continue
             started = time.perf_counter()
             by_steps = {k: v.cpu().numpy() for k, v in draw().items()}
             if name != "real digits":
                 _say(
                     f"{name}: {max(by_steps):,} Gibbs sweeps of {n_samples} chains in {time.perf_counter() - started:.0f} s"
                 )
+            coverage = []
             for k, images_k in by_steps.items():
                 if name in as_dbm:  # the chains run step by step (the DBN's comparison row: its shown samples only)
                     labels_k = digit_judge.confident_labels(judged(images_k), confidence)
@@ -118,31 +144,57 @@ def gibbs_samples(
             probabilities = judged(images)
             labels = digit_judge.confident_labels(probabilities, confidence)
             shuffled = judged(np.stack([rng.permutation(row) for row in images]))
-            summary.append(
-                {
-                    "model": name,
-                    "digit_fraction": len(labels) / len(images),
-                    "classes": len(np.unique(labels)),
-                    "label_entropy_bits": digit_judge.label_entropy(labels),
-                    "shuffled_digit_fraction": digit_judge.digit_fraction(shuffled, confidence),
-                }
-            )
-            images_by_model.append(images)
-            probabilities_by_model.append(probabilities)
+            summary = {
+                "model": name,
+                "digit_fraction": len(labels) / len(images),
+                "classes": len(np.unique(labels)),
+                "label_entropy_bits": digit_judge.label_entropy(labels),
+                "shuffled_digit_fraction": digit_judge.digit_fraction(shuffled, confidence),
+            }
+            drawn[name] = {
+                "images": torch.as_tensor(images),
+                "probabilities": torch.as_tensor(probabilities),
+                "summary": _plain(summary),
+                "coverage": [_plain(row) for row in coverage],
+            }
+            save()
+        likelihood = model_likelihoods(
+            as_dbm, mnist, ais_betas, ais_runs, seed, dbm_sampled_inputs, dev, done=likelihoods, after_each=save
+        )
         noise_fraction = digit_judge.digit_fraction(judged(rng.random(real.shape).astype(np.float32)), confidence)
-        likelihood = model_likelihoods(as_dbm, mnist, ais_betas, ais_runs, seed, dbm_sampled_inputs, dev)
-    table = pd.DataFrame(summary).merge(likelihood, on="model", how="left")
+    order = ["real digits"] + list(models)
+    table = pd.DataFrame([drawn[name]["summary"] for name in order]).merge(likelihood, on="model", how="left")
     table["role"] = [
         "control" if m == "real digits" else "comparison (not on the slide)" if "DBN" in m else "claim"
         for m in table["model"]
     ]
     out = {
         "names": table["model"].to_numpy(dtype=str),
-        "images": np.stack(images_by_model),
-        "probabilities": np.stack(probabilities_by_model),
+        "images": np.stack([drawn[name]["images"].numpy() for name in order]),
+        "probabilities": np.stack([drawn[name]["probabilities"].numpy() for name in order]),
     }
     table["noise_digit_fraction"] = noise_fraction
-    return {"samples": out, "summary": table, "coverage": pd.DataFrame(coverage)}
+    coverage = pd.DataFrame([row for name in order for row in drawn[name]["coverage"]])
+    return {"samples": out, "summary": table, "coverage": coverage}
+
+
+def _plain(row: dict) -> dict:
+    """Numpy and torch scalars as Python numbers (what a checkpoint may hold)."""
+    return {key: value.item() if isinstance(value, (np.generic, torch.Tensor)) else value for key, value in row.items()}
+
+
+def _flat(**groups) -> dict:
+    """Tensors and arrays of nested dicts and lists as one flat mapping (``rbm.W``, ``dbms.0.W1``), for a
+    checkpoint's fingerprint, which hashes arrays by content."""
+    flat = {}
+    for key, value in groups.items():
+        if isinstance(value, dict):
+            flat.update(_flat(**{f"{key}.{k}": v for k, v in value.items()}))
+        elif isinstance(value, (list, tuple)):
+            flat.update(_flat(**{f"{key}.{i}": v for i, v in enumerate(value)}))
+        else:
+            flat[key] = value
+    return flat
 
 
 def model_likelihoods(
@@ -153,6 +205,8 @@ def model_likelihoods(
     seed: int,
     dbm_sampled_inputs: bool,
     device: torch.device | None = None,
+    done: dict | None = None,
+    after_each=None,
 ) -> pd.DataFrame:
     """AIS log Z of each model (an RBM as a 1-layer DBM) and its mean test log-likelihood
     (exact for the RBM, the variational lower bound for a DBM), with log Z's standard error.
@@ -166,6 +220,10 @@ def model_likelihoods(
     the certain lower bound on log Z from states near the test digits
     (:func:`deepinside.measures.ais.log_partition_lower_bound`), and ``ais_short_by_at_least`` says
     by how much AIS fell below that bound.
+
+    ``done``: rows already measured (model -> row), kept and filled in place; ``after_each()`` is
+    called after each new row (the step's checkpoint). Each model's AIS draws from its own
+    generator (``seed``), so a row does not depend on which rows came before it.
     """
     dev = device or torch.device("cpu")
     grey_test = mnist_data.to_unit_interval(mnist["x_test"])
@@ -174,8 +232,10 @@ def model_likelihoods(
         "thresholded at ½": torch.as_tensor(mnist_data.binarize(mnist["x_test"]), dtype=torch.float64, device=dev),
     }
     base = ais.visible_base(mnist_data.to_unit_interval(mnist["x_train"])).to(dev)
-    rows = []
+    done = {} if done is None else done
     for name, params in models.items():
+        if name in done:
+            continue
         params = {k: v.to(dev, torch.float64) for k, v in params.items()}
         binarised = "sampled once" if dbm.depth(params) > 1 and dbm_sampled_inputs else "thresholded at ½"
         test = tests[binarised]
@@ -193,7 +253,7 @@ def model_likelihoods(
         else:
             value, kind = ais.dbm_log_likelihood_bound(test, params, z["log_z"]), "variational lower bound"
         cautious = max(z["log_z_high"], lower)
-        rows.append(
+        done[name] = _plain(
             {
                 "model": name,
                 "log_z": z["log_z"],
@@ -208,4 +268,6 @@ def model_likelihoods(
                 "test_digits": len(test),
             }
         )
-    return pd.DataFrame(rows)
+        if after_each is not None:
+            after_each()
+    return pd.DataFrame([done[name] for name in models])
