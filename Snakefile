@@ -143,20 +143,12 @@ if (
 
 # The paper preset says what a run will cost before any job starts (a dry run included).
 if PRESET_NAME == "paper" and workflow.is_main_process:
-    from snakemake.cli import get_argument_parser
-
     from deepinside.pipeline.projected_cost import (
+        command_line_targets,
         projection_lines,
         read_table,
         targeted_talks,
     )
-
-    def command_line_targets(parser):
-        """The targets named on the command line (none if it cannot be read)."""
-        try:
-            return sorted(parser.parse_known_args(sys.argv[1:])[0].targets or [])
-        except SystemExit:
-            return []
 
     _costs = read_table(Path(workflow.basedir) / "docs/paper_cost.csv")
     if _costs is not None:
@@ -168,7 +160,7 @@ if PRESET_NAME == "paper" and workflow.is_main_process:
             _costs,
             REPLICATES,
             targeted_talks(
-                command_line_targets(get_argument_parser()),
+                command_line_targets(sys.argv[1:]),
                 TALKS,
                 {i: talk for talk, ids in FIGURES.items() for i in ids},
             ),

@@ -33,6 +33,17 @@ def talk_hours(table: pd.DataFrame) -> dict[str, tuple[float, bool]]:
     return hours
 
 
+def command_line_targets(argv: Sequence[str]) -> list[str]:
+    """The targets named on a snakemake command line (``sys.argv[1:]``), read by Snakemake's own
+    parser; none where it cannot be read."""
+    from snakemake.cli import get_argument_parser
+
+    try:
+        return sorted(get_argument_parser().parse_known_args(list(argv))[0].targets or [])
+    except SystemExit:
+        return []
+
+
 def targeted_talks(targets: Sequence[str], talks: Sequence[str], figure_talks: Mapping[str, str]) -> list[str]:
     """The talks a run of ``targets`` reaches, in the order of ``talks``: a target is a talk's name,
     one of its figure ids (``figure_talks``: id -> talk) or a path through the talk's folder
