@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from deepinside.pipeline.projected_cost import projection_lines, talk_hours, targeted_talks
+from deepinside.pipeline.projected_cost import command_line_targets, projection_lines, talk_hours, targeted_talks
 
 TABLE = pd.DataFrame(
     {
@@ -73,3 +73,9 @@ def test_a_talk_that_reads_another_s_results_counts_them_when_that_talk_is_not_r
     assert "(with okatani2013's DBN and fine-tuned net, which it reads)" in alone[1]
     both = projection_lines(table, {}, ["okatani2013", "mototake2015"], 1, "t.csv")
     assert "0.5 CPU-h per seed" in both[2] and "which it reads" not in both[2]
+
+
+def test_the_targets_are_read_from_the_command_line_as_snakemake_reads_them():
+    assert command_line_targets(["--cores", "2", "P1", "P2", "--config", "preset=paper"]) == ["P1", "P2"]
+    assert command_line_targets(["-n", "--configfile", "runs/x.yaml", "--", "O3"]) == ["O3"]
+    assert command_line_targets(["--profile", "profiles/slurm", "--config", "preset=paper"]) == []
