@@ -85,7 +85,7 @@ def table(compared: pd.DataFrame, reasons: pd.DataFrame, first: str = "quick", s
         f"| talk | figure | claim | {first} | {second} (value, verdict, seeds holding; each seed's margin) | why they differ |",
         "|---|---|---|---|---|---|",
     ]
-    for _, row in compared.iterrows():
+    for _, row in compared[compared[f"{second}_verdict"] != "not run"].iterrows():  # figures not run: listed apart
         claim = str(row["claim"]).replace("|", "\\|")
         if row["kind"] != "claim":
             claim += f" *({row['kind']})*"
@@ -104,10 +104,12 @@ def summary(compared: pd.DataFrame, first: str = "quick", second: str = "paper")
     differ = int((both[f"{first}_verdict"] != both[f"{second}_verdict"]).sum())
     holds = int((ran[f"{second}_verdict"] == "holds").sum())
     shaky = sum(fragile(row, second) for _, row in ran.iterrows())
+    not_run = list(dict.fromkeys(compared.loc[compared[f"{second}_verdict"] == "not run", "figure"]))
     return (
         f"Under {second}: {len(ran)} of {len(claims)} claims run, {holds} hold; {differ} verdicts differ from "
         f"{first}'s; {shaky} hold in some {second} seeds only (fragile). Checks, theory and stand-in rows are "
         "listed with their kind and not counted."
+        + (f" Not yet run under {second} with the current code: {', '.join(not_run)}." if not_run else "")
     )
 
 
