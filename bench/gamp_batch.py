@@ -9,12 +9,13 @@ them), the same with each block of the pool whole (as it did before the pieces),
 iteration of each, their ratios (measured side by side in this run), and the largest |ΔR|
 between the batched and the one-at-a-time runs.
 
-    python bench/gamp_batch.py [--sizes 1000 2000] [--iterations 30] [--threads 1] [--device cpu]
+    python bench/gamp_batch.py [--sizes 1000 2000] [--iterations 30] [--repeats 3] [--threads 1] [--device cpu]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from pathlib import Path
 
@@ -34,6 +35,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=30)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     config = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())
@@ -72,21 +74,32 @@ def main() -> None:
             )
             return out, (time.perf_counter() - started) / args.iterations
 
-        batched, batched_time = batched_run()
-        whole, whole_time = batched_run(chunk_bytes=pool.nbytes)
-        started = time.perf_counter()
-        one_at_a_time = []
-        for r, n in enumerate(n_u):
-            start = starts[:, r]
-            state = margin_gamp.State(start.copy(), max(1.0 - float(start @ start) / size, 1e-3))
-            state, _, _ = margin_gamp.iterate(state, pool[:n], kappa, None, n, args.iterations, 0.5, 0.0)
-            one_at_a_time.append(float(state.m @ teacher / size))
-        single_time = (time.perf_counter() - started) / args.iterations
-        difference = max(float(np.abs(out["R_last"] - np.array(one_at_a_time)).max()) for out in (batched, whole))
+        def single_run():
+            started = time.perf_counter()
+            last = []
+            for r, n in enumerate(n_u):
+                start = starts[:, r]
+                state = margin_gamp.State(start.copy(), max(1.0 - float(start @ start) / size, 1e-3))
+                state, _, _ = margin_gamp.iterate(state, pool[:n], kappa, None, n, args.iterations, 0.5, 0.0)
+                last.append(float(state.m @ teacher / size))
+            return np.array(last), (time.perf_counter() - started) / args.iterations
+
+        # interleaved rounds, medians: a change of load during the run hits the three alike
+        times = {"batched": [], "whole": [], "single": []}
+        for _ in range(args.repeats):
+            batched, seconds = batched_run()
+            times["batched"].append(seconds)
+            whole, seconds = batched_run(chunk_bytes=pool.nbytes)
+            times["whole"].append(seconds)
+            one_at_a_time, seconds = single_run()
+            times["single"].append(seconds)
+        batched_time, whole_time, single_time = (statistics.median(times[k]) for k in ("batched", "whole", "single"))
+        difference = max(float(np.abs(out["R_last"] - one_at_a_time).max()) for out in (batched, whole))
         print(
-            f"N = {size}: per iteration, all runs: batched {batched_time:.3f} s (blocks whole {whole_time:.3f} s,"
-            f" {whole_time / batched_time:.2f}x), one at a time {single_time:.3f} s, {single_time / batched_time:.2f}x;"
-            f" max |ΔR| after {args.iterations} iterations {difference:.1e}"
+            f"N = {size}: per iteration, all runs (median of {args.repeats} interleaved rounds): batched "
+            f"{batched_time:.3f} s (blocks whole {whole_time:.3f} s, {whole_time / batched_time:.2f}x), one at a time "
+            f"{single_time:.3f} s, {single_time / batched_time:.2f}x; max |ΔR| after {args.iterations} iterations "
+            f"{difference:.1e}"
         )
 
 
