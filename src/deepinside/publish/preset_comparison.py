@@ -1,7 +1,9 @@
 """docs/paper_preset.md's table: every claim under the quick preset and under the paper preset, side by side.
 
-Made from ``compare_presets``'s table (``results/claims_by_preset.csv``: per claim, each preset's
-value, seeds holding, each seed's margin and verdict) and the one-line reasons a person wrote in
+Made by :func:`deepinside.steps.gather.compare_presets` (per claim, each preset's value, seeds
+holding, each seed's margin and verdict: what ``snakemake compare_presets`` writes to
+``results/claims_by_preset.csv``), called here on this checkout's quick claims and the paper
+claims kept in ``docs/paper_claims/``, and from the one-line reasons a person wrote in
 ``docs/paper_preset_reasons.csv`` (figure, claim id, reason): why a verdict differs between the
 presets, or why a claim fails under both. The workflow's ``paper_preset_page`` target rewrites
 the text between ``<!-- presets:start -->`` and ``<!-- presets:end -->`` of the page; nothing
@@ -74,8 +76,8 @@ def table(compared: pd.DataFrame, reasons: pd.DataFrame, first: str = "quick", s
     for preset in (first, second):
         if f"{preset}_verdict" not in compared.columns:
             raise ValueError(
-                f"the compared claims have no {preset} columns: run both presets' claims, then "
-                f"`snakemake --cores 1 compare_presets` (docs/paper_preset.md)"
+                f"the compared claims have no {preset} columns: both presets' claims are needed "
+                f"(`snakemake --cores 1 paper_preset_page` makes the quick ones; the paper ones come from its runs)"
             )
     missing = {"figure", "id", "reason"} - set(reasons.columns)
     if missing:
