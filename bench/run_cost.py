@@ -24,10 +24,11 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+from quick_preset import DONE  # bench/quick_preset.py: the adapter's last line, read the same way
+
 from deepinside.pipeline.projected_cost import read_table, talk_hours
 
 REPO = Path(__file__).resolve().parents[1]
-DONE = re.compile(r"^\[deepinside\] (\S+?)(?:@\w+)? done in ([0-9.]+) s(?: \(([0-9.]+) s of CPU\))?", re.M)
 TALK = re.compile(r"^([a-z]+\d{4})_")
 
 
@@ -38,7 +39,7 @@ def finished_jobs(logs: Path) -> list[dict]:
         found = DONE.findall(log.read_text(errors="replace"))
         if not found:
             continue
-        _, wall, cpu = found[-1]
+        _, _, wall, cpu = found[-1]
         parts = log.relative_to(logs).parts
         seed = next((int(part[4:]) for part in parts if re.fullmatch(r"seed\d+", part)), None)
         rule = next((part.removesuffix(".log") for part in parts if not re.fullmatch(r"seed\d+", part)), "")

@@ -97,7 +97,7 @@ def test_run_reads_calls_and_writes(tmp_path):
     assert list(files.read(tmp_path / "out.csv")["a"]) == [3, 6]
 
 
-def test_a_job_s_last_line_gives_its_wall_and_cpu_time_to_the_run_cost_report(tmp_path, capsys):
+def test_a_job_s_last_line_gives_its_wall_and_cpu_time_to_the_run_cost_report(tmp_path, capsys, monkeypatch):
     files.write(pd.DataFrame({"a": [1, 2]}), tmp_path / "in.csv")
     workflow_step.run(
         f"{__name__}:_double", {"table": str(tmp_path / "in.csv")}, {"out": str(tmp_path / "out.csv")}, {"factor": 2}
@@ -105,6 +105,7 @@ def test_a_job_s_last_line_gives_its_wall_and_cpu_time_to_the_run_cost_report(tm
     log = tmp_path / "logs/paper/seed1/ohzeki2015_gamp/k0.25_a0.25_N2000.log"
     log.parent.mkdir(parents=True)
     log.write_text(capsys.readouterr().err)
+    monkeypatch.syspath_prepend(str(REPO / "bench"))  # as when run as a script: it reads quick_preset's pattern
     spec = importlib.util.spec_from_file_location("run_cost", REPO / "bench/run_cost.py")
     run_cost = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(run_cost)

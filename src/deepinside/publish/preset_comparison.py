@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from deepinside.core.files import atomic_output
+from deepinside.publish import readme_claims
 
 START, END = "<!-- presets:start -->", "<!-- presets:end -->"
 NOT_RUN = ("not run", "no such claim")
@@ -115,14 +116,6 @@ def summary(compared: pd.DataFrame, first: str = "quick", second: str = "paper")
     )
 
 
-def update(page: str, text: str) -> str:
-    """The page with the text between the markers replaced."""
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
-    if not pattern.search(page):
-        raise ValueError(f"the page has no {START} … {END} section")
-    return pattern.sub(lambda _: f"{START}\n{text}\n{END}", page)
-
-
 def keep_paper_claims(tables: list[pd.DataFrame], folder: str | Path) -> list[Path]:
     """Write each paper claims table, one file per figure, into ``folder`` (``<talk>/<figure>.csv``,
     the committed record of the paper runs, replacing that figure's earlier one); the paths written."""
@@ -161,7 +154,7 @@ def paper_preset_page(
     compared = compare_presets(quick + tables, ["quick"] * len(quick) + ["paper"] * len(tables))["table"]
     text = summary(compared) + "\n\n" + table(compared, reasons)
     path = Path(page)
-    content = update(path.read_text(), text)
+    content = readme_claims.update(path.read_text(), text, START, END, name=page)
     with atomic_output(path) as tmp:
         tmp.write_text(content)
     return {"table": text + "\n"}

@@ -54,12 +54,12 @@ def markdown(claims: pd.DataFrame, preset: str) -> str:
     return "\n".join(lines)
 
 
-def update(readme: str, table: str) -> str:
-    """The README text with the table between the markers replaced."""
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
+def update(readme: str, table: str, start: str = START, end: str = END, name: str = "README") -> str:
+    """The README text (or ``name``'s) with the table between the markers replaced."""
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
     if not pattern.search(readme):
-        raise ValueError(f"README has no {START} … {END} section")
-    return pattern.sub(lambda _: f"{START}\n{table}\n{END}", readme)
+        raise ValueError(f"{name} has no {start} … {end} section")
+    return pattern.sub(lambda _: f"{start}\n{table}\n{end}", readme)
 
 
 def summary(claims: pd.DataFrame, preset: str) -> str:
