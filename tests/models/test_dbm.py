@@ -1,6 +1,7 @@
 """Deep Boltzmann machines against brute force on models small enough to enumerate."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -223,6 +224,62 @@ def test_joint_training_raises_the_exact_likelihood_and_resumes_exactly(tmp_path
     for key in params:
         torch.testing.assert_close(resumed[key], params[key], atol=0, rtol=0)
     assert len(resumed_history) == len(history) and not path.exists()
+
+
+def test_pretraining_killed_inside_its_second_rbm_resumes_there_exactly(tmp_path, monkeypatch):
+    from deepinside.core.checkpointing import EpochCheckpoint
+
+    data, settings = two_mode_case()
+    settings = {**settings, "epochs": 2}
+    params, history = dbm.train_dbm(data, **settings)
+
+    class Killed(Exception):
+        pass
+
+    real = dbm.train_rbm
+    trained = []
+
+    class KillAfterEpochTwo(EpochCheckpoint):
+        def save(self, state):
+            super().save(state)
+            if state["epoch"] == 2:
+                raise Killed
+
+    def kill_in_the_second_rbm(*args, **kwargs):
+        trained.append(kwargs["run_name"])
+        if kwargs["run_name"].endswith("RBM 2"):
+            given = kwargs["checkpoint"]
+            kwargs["checkpoint"] = KillAfterEpochTwo(given.path, given.fingerprint, code=given.code)
+        return real(*args, **kwargs)
+
+    path = tmp_path / "dbm.pt"
+    monkeypatch.setattr(dbm, "train_rbm", kill_in_the_second_rbm)
+    with pytest.raises(Killed):
+        dbm.train_dbm(data, **settings, checkpoint=EpochCheckpoint(path, "fp"))
+    assert (tmp_path / "dbm.pretrained.pt").exists() and (tmp_path / "dbm.rbm2.pt").exists()
+    assert not (tmp_path / "dbm.rbm1.pt").exists() and not path.exists()
+
+    trained.clear()
+    monkeypatch.setattr(dbm, "train_rbm", lambda *a, **k: trained.append(k["run_name"]) or real(*a, **k))
+    resumed, resumed_history = dbm.train_dbm(data, **settings, checkpoint=EpochCheckpoint(path, "fp"))
+    assert trained == ["DBM pre-training RBM 2"]  # RBM 1 is not trained again
+    for key in params:
+        torch.testing.assert_close(resumed[key], params[key], atol=0, rtol=0)
+    pd.testing.assert_frame_equal(
+        resumed_history.drop(columns=["seconds"]), history.drop(columns=["seconds"]), check_dtype=False
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # pre-training's files go with the DBM's
+
+
+def test_pretraining_checkpoint_of_other_settings_is_not_resumed(tmp_path):
+    from deepinside.core.checkpointing import EpochCheckpoint
+
+    data, settings = two_mode_case()
+    settings = {**settings, "epochs": 0}
+    first = EpochCheckpoint(tmp_path / "dbm.pt", "settings A", clear_on_finish=False)
+    dbm.pretraining_checkpoint(first, "pretrained").save({"rbms": [], "histories": [], "epoch": 0, "history": []})
+    other = dbm.pretraining_checkpoint(EpochCheckpoint(tmp_path / "dbm.pt", "settings B"), "pretrained")
+    assert other.load() is None  # another DBM's pre-training is never taken over
 
 
 def test_chain_statistics_use_the_chains_probabilities_as_the_reference_code():

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from deepinside.core.checkpointing import EpochCheckpoint
+from deepinside.core.checkpointing import EpochCheckpoint, remove
 from deepinside.core.device import describe
 from deepinside.core.device import generator as make_generator
 from deepinside.models import binary_sampling
@@ -299,6 +299,7 @@ def pretrain(
     seed: int,
     device: torch.device,
     run_name: str = "DBM",
+    checkpoint: EpochCheckpoint | None = None,
 ) -> tuple[dict, pd.DataFrame]:
     """Greedy pre-training with the modified RBMs, composed into a DBM; per-epoch history of each RBM.
 
@@ -307,14 +308,28 @@ def pretrain(
     ``sampled_states`` (the reference code) every mini-batch is a binary draw from those
     probabilities (from the grey levels for the first RBM) and reconstructions are
     sampled; ``k_rise_epochs`` raises k with the epoch for the RBMs above the first.
+
+    With a ``checkpoint`` (the DBM's) pre-training resumes too: the RBM in training saves its
+    state beside it (:func:`pretraining_checkpoint`, ``rbm<layer>``) when due, and each finished
+    RBM is saved at once (``pretrained``), so a restarted job goes on inside the RBM it was
+    training, with identical numbers. :func:`train_dbm` removes these files once its joint phase ends.
     """
     settings = dict(rbm_training)
     sampled = bool(settings.pop("sampled_states", False))
     k_rise = int(settings.pop("k_rise_epochs", 0))
     below = np.asarray(data, dtype=np.float32)
     rbms, histories = [], []
+    finished = pretraining_checkpoint(checkpoint, "pretrained")
+    saved = finished.load() if finished is not None else None
     for layer, n_hidden in enumerate(hidden_sizes, start=1):
         up, down = pretraining_scales(layer, len(hidden_sizes))
+        if saved is not None and layer <= len(saved["rbms"]):  # trained before the restart
+            params, history = saved["rbms"][layer - 1], pd.DataFrame(saved["histories"][layer - 1])
+            below = _up_pass(below, params, up, device)
+            rbms.append(params)
+            histories.append(history)
+            continue
+        in_training = pretraining_checkpoint(checkpoint, f"rbm{layer}")
         params, history = train_rbm(
             below,
             n_hidden=n_hidden,
@@ -327,20 +342,51 @@ def pretrain(
             k_rise_epochs=k_rise if layer > 1 else 0,
             up_scale=up,
             down_scale=down,
+            checkpoint=in_training,
             **settings,
         )
         history.insert(0, "layer", layer)
         histories.append(history)
         rbms.append(params)
-        with torch.no_grad():
-            below = (
-                hidden_probabilities(
-                    torch.as_tensor(below, device=device), {k: v.to(device) for k, v in params.items()}, up
-                )
-                .cpu()
-                .numpy()
+        if finished is not None:  # saved before the RBM's own checkpoint goes: a kill in between loses nothing
+            finished.save(
+                {
+                    "rbms": [{k: v.cpu() for k, v in rbm.items()} for rbm in rbms],
+                    "histories": [h.to_dict("records") for h in histories],
+                    "epoch": layer,
+                    "history": [],
+                }
             )
+            remove(in_training.path)
+        below = _up_pass(below, params, up, device)
     return compose(rbms), pd.concat(histories, ignore_index=True)
+
+
+def _up_pass(below: np.ndarray, params: dict, up: float, device: torch.device) -> np.ndarray:
+    """The next RBM's training data: the hidden probabilities of ``params`` given ``below``."""
+    with torch.no_grad():
+        return (
+            hidden_probabilities(
+                torch.as_tensor(below, device=device), {k: v.to(device) for k, v in params.items()}, up
+            )
+            .cpu()
+            .numpy()
+        )
+
+
+def pretraining_checkpoint(checkpoint: EpochCheckpoint | None, part: str) -> EpochCheckpoint | None:
+    """A checkpoint of one part of a DBM's pre-training, beside the DBM's own
+    (``<name>.<part>.pt``), stamped with its fingerprint and code; None without one."""
+    if checkpoint is None:
+        return None
+    return EpochCheckpoint(
+        checkpoint.path.with_name(f"{checkpoint.path.stem}.{part}{checkpoint.path.suffix}"),
+        f"{checkpoint.fingerprint} {part}",
+        min_interval=checkpoint.min_interval,
+        clock=checkpoint.clock,
+        code=checkpoint.code,
+        clear_on_finish=False,
+    )
 
 
 def learning_rate_at(update: int, learning_rate: float, rate_decay: float, min_learning_rate: float) -> float:
@@ -429,7 +475,7 @@ def train_dbm(
 
     With a ``checkpoint`` the joint phase saves its full state when the checkpoint is due; a
     restarted job resumes there with identical numbers and skips pre-training (whose
-    result is part of that state).
+    result is part of that state). Pre-training resumes as well (:func:`pretrain`).
     """
     if negative_statistics not in ("probabilities", "states"):
         raise ValueError(
@@ -444,7 +490,7 @@ def train_dbm(
     run = TrainingRun(run_name, checkpoint)
     state = run.resume()
     if state is None:
-        params, pre_history = pretrain(data, hidden_sizes, pretraining, seed, device, run_name)
+        params, pre_history = pretrain(data, hidden_sizes, pretraining, seed, device, run_name, checkpoint)
         params = {k: v.to(device) for k, v in params.items()}
         pre_history = pre_history.assign(phase="pre-training")
         velocity = {k: torch.zeros_like(v) for k, v in params.items()}
@@ -522,6 +568,9 @@ def train_dbm(
                 "generator": gen.get_state(),
             },
         )
+    finished = pretraining_checkpoint(checkpoint, "pretrained")
+    if finished is not None:  # the joint state now holds what pre-training made
+        remove(finished.path)
     return {k: v.cpu() for k, v in params.items()}, run.finish()
 
 
