@@ -13,7 +13,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
-from deepinside.plots.mototake2015 import alexnet_spectra, alexnet_vectors, spectra, spectra_before_after
+from deepinside.plots.mototake2015 import alexnet_spectra, alexnet_vectors, noise_spectra, spectra, spectra_before_after
 
 
 def figure_claims(figure):
@@ -227,3 +227,15 @@ def test_m7_without_a_twin_names_none():
     figure = alexnet_vectors(vectors(8), figure_claims("M7"), 5)["figure"]
     assert not any("twin" in ax.get_title() for ax in figure.axes)
     assert "untrained twin" not in caption(figure)
+
+
+def test_m9_without_the_alexnet_draws_the_dbn_alone_and_says_why():
+    rows = [
+        {"network": "DBN", "noise": noise, "layer": layer, "image": 0, "index": index, "singular_value": 1.0 / index}
+        for noise in (0.0, 1.0)
+        for layer in (1, 3)
+        for index in range(1, 31)
+    ]
+    figure = noise_spectra(pd.DataFrame(rows), figure_claims("M9"), "imagenet")["figure"]
+    assert sorted(ax.get_title() for ax in spectrum_axes(figure)) == ["DBN layer 1", "DBN layer 3"]
+    assert "noise_layers to []" in caption(figure)

@@ -232,6 +232,11 @@ def test_noise_claim_reads_the_paired_drop_in_log_volume_and_can_fail():
     # every AlexNet layer shown is a row of its own, none reported aside
     both = rows(spectra({0.0: 1.0, 1.0: 0.5}), pd.concat([alex, alex.assign(layer=5)]), (1, 5))
     assert {"alexnet_transfer[1]", "alexnet_transfer[5]"} <= set(both.index)
+    # no AlexNet layers and no AlexNet tables (its ImageNet pictures absent): the DBN's rows alone
+    alone = mototake2015_claims.noise_information([spectra({0.0: 1.0, 1.0: 0.5})], [], [1], [])
+    assert list(alone["claims"]["id"]) == ["dbn_transfer"] and set(alone["spectra"]["network"]) == {"DBN"}
+    with pytest.raises(ValueError, match="give both or neither"):
+        mototake2015_claims.noise_information([spectra({0.0: 1.0, 1.0: 0.5})], [], [1], [1, 5])
 
 
 def test_imagenet_input_round_trip():

@@ -462,5 +462,8 @@ def noise_spectra(spectra: pd.DataFrame, claims: pd.DataFrame, network: str) -> 
     units = "pixel units" if network == "mnist" else "normalised input units"
     extra = (
         f"DBN: after pre-training, noise in pixel units. AlexNet-shaped net: noise in {units}. " + NETWORK_NOTE[network]
+        if (spectra["network"] == "AlexNet").any()
+        else "DBN: after pre-training, noise in pixel units. The AlexNet's layers are not shown: this run set "
+        "mototake2015.alexnet.noise_layers to [] (its ImageNet pictures are not here)."
     )
     return finish(fig, "M9 — spectra of noisy inputs, noise increasing: less is passed on", claims, extra)
