@@ -325,6 +325,7 @@ def pretrain(
         up, down = pretraining_scales(layer, len(hidden_sizes))
         if saved is not None and layer <= len(saved["rbms"]):  # trained before the restart
             params, history = saved["rbms"][layer - 1], pd.DataFrame(saved["histories"][layer - 1])
+            remove(pretraining_checkpoint(checkpoint, f"rbm{layer}").path)  # left if killed between save and remove
             below = _up_pass(below, params, up, device)
             rbms.append(params)
             histories.append(history)

@@ -306,7 +306,10 @@ TOP_K = 10  # M9's information-carrying directions: the 10 largest singular valu
 
 
 def noise_information(
-    dbn: list[pd.DataFrame], alexnet: list[pd.DataFrame], dbn_layers_shown: list[int], alexnet_layers_shown: list[int]
+    dbn: list[pd.DataFrame],
+    dbn_layers_shown: list[int],
+    alexnet_layers_shown: list[int],
+    alexnet: list[pd.DataFrame] = (),
 ) -> dict:
     """M9: added noise impedes information transfer (情報の伝達が阻害) — the singular values that carry it fall.
 
@@ -320,14 +323,14 @@ def noise_information(
     layer shown is a row. With no AlexNet layers shown (and no AlexNet tables: where its
     ImageNet pictures are absent) the DBN's rows alone.
     """
-    if bool(alexnet) != bool(alexnet_layers_shown):
+    if bool(len(alexnet)) != bool(alexnet_layers_shown):
         raise ValueError(
-            f"M9: {len(alexnet)} AlexNet spectra tables for the AlexNet layers {alexnet_layers_shown}: "
+            f"M9: {len(list(alexnet))} AlexNet spectra tables for the AlexNet layers {alexnet_layers_shown}: "
             "give both or neither"
         )
     dbn_table = pd.concat(dbn, ignore_index=True)
     dbn_table = dbn_table[dbn_table["map"].str.startswith("input") & dbn_table["layer"].isin(dbn_layers_shown)]
-    alex_table = pd.concat(alexnet, ignore_index=True) if alexnet else dbn_table.iloc[:0]
+    alex_table = pd.concat(list(alexnet), ignore_index=True) if len(alexnet) else dbn_table.iloc[:0]
     alex_table = alex_table[alex_table["layer"].isin(alexnet_layers_shown)]
     keep = ["network", "noise", "layer", "image", "index", "singular_value"]
     table = pd.concat(
