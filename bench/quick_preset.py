@@ -36,7 +36,13 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DONE = re.compile(r"^\[deepinside\] (\S+?)(?:@(\w+))? done in ([0-9.]+) s(?: \(([0-9.]+) s of CPU\))?", re.M)
+# the adapter's last line (deepinside.pipeline.step.done_line): step, code hash, this attempt's step
+# and CPU seconds, and for a job resumed from its checkpoint all attempts' count, step and CPU seconds
+DONE = re.compile(
+    r"^\[deepinside\] (\S+?)(?:@(\w+))? done in ([0-9.]+) s(?: \(([0-9.]+) s of CPU\))?"
+    r"(?:; (\d+) attempts in all: ([0-9.]+) s \(([0-9.]+) s of CPU\))?",
+    re.M,
+)
 
 
 def step_times(logs: Path) -> list[tuple[float, str, str]]:
@@ -48,7 +54,7 @@ def jobs(logs: Path) -> dict[str, tuple[str, str, float]]:
     """Log path (relative to ``logs``) → (step, code hash, step seconds) of every finished job."""
     found = {}
     for log in logs.rglob("*.log"):
-        for step, version, seconds, _ in DONE.findall(log.read_text(errors="replace")):
+        for step, version, seconds, *_ in DONE.findall(log.read_text(errors="replace")):
             found[str(log.relative_to(logs))] = (step, version, float(seconds))
     return found
 

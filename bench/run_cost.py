@@ -12,9 +12,12 @@ in wall time but not in CPU time. A log from before the adapter recorded CPU tim
 wall time, and the talk's line says so. A job's step time runs from its inputs read to its
 outputs written; Python's start-up is not in it (bench/job_overhead.py).
 
-What it does not see: a job still running or killed (no "done" line yet); the earlier attempts
-of a job killed and resumed from its checkpoint (the adapter starts the log afresh, so only the
-last attempt's time is there); and time spent on a GPU (CPU time is the process's own).
+A job killed and resumed from its checkpoint counts every attempt: the adapter keeps the
+earlier attempts' seconds beside the checkpoint (rewritten every minute, so a kill loses at most
+a minute of the count) and its last line gives all of them. What it does not see: a job still
+running or killed (no "done" line yet); attempts made before the adapter kept that count
+(2026-12-07), of which only the last is there; the attempts of a job without a checkpoint, which
+start afresh; and time spent on a GPU (CPU time is the process's own).
 """
 
 from __future__ import annotations
@@ -39,7 +42,9 @@ def finished_jobs(logs: Path) -> list[dict]:
         found = DONE.findall(log.read_text(errors="replace"))
         if not found:
             continue
-        _, _, wall, cpu = found[-1]
+        _, _, wall, cpu, attempts, all_wall, all_cpu = found[-1]
+        if attempts:  # resumed from its checkpoint: the killed attempts' seconds count too
+            wall, cpu = all_wall, all_cpu
         parts = log.relative_to(logs).parts
         seed = next((int(part[4:]) for part in parts if re.fullmatch(r"seed\d+", part)), None)
         rule = next((part.removesuffix(".log") for part in parts if not re.fullmatch(r"seed\d+", part)), "")

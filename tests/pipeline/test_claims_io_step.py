@@ -3,6 +3,7 @@
 import importlib.util
 import os
 import stat
+import time
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +113,47 @@ def test_a_job_s_last_line_gives_its_wall_and_cpu_time_to_the_run_cost_report(tm
     (job,) = run_cost.finished_jobs(tmp_path / "logs/paper")
     assert job["talk"] == "ohzeki2015" and job["rule"] == "ohzeki2015_gamp" and job["seed"] == 1
     assert job["wall"] >= 0 and job["cpu"] is not None and job["cpu"] >= 0
+
+
+def _busy(table, checkpoint, fail):
+    until = time.process_time() + 0.3
+    while time.process_time() < until:  # CPU time, as a training step spends it
+        pass
+    if fail:
+        raise RuntimeError("killed")
+    return {"out": table}
+
+
+def test_a_resumed_job_s_last_line_counts_its_killed_attempts_too(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(workflow_step, "LEDGER_SECONDS", 0.05)
+    files.write(pd.DataFrame({"a": [1, 2]}), tmp_path / "in.csv")
+    checkpoint = tmp_path / "checkpoints/okatani2013_dbm/layers2_seed0.pt"
+    job = lambda fail: workflow_step.run(
+        f"{__name__}:_busy",
+        {"table": str(tmp_path / "in.csv")},
+        {"out": str(tmp_path / "out.csv")},
+        {"checkpoint": str(checkpoint), "fail": fail},
+    )
+    with pytest.raises(RuntimeError):
+        job(fail=True)  # the first attempt dies; its seconds stay beside its checkpoint
+    ledger = workflow_step.read_ledger(workflow_step.cost_ledger(checkpoint))
+    assert ledger["attempts"] == 1 and ledger["cpu"] >= 0.2
+    capsys.readouterr()
+    job(fail=False)
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "; 2 attempts in all: " in last
+    assert not workflow_step.cost_ledger(checkpoint).exists()  # gone with the checkpoint
+    log = tmp_path / "logs/paper/seed0/okatani2013_dbm/layers2.log"
+    log.parent.mkdir(parents=True)
+    log.write_text(last + "\n")
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
+    spec = importlib.util.spec_from_file_location("run_cost", REPO / "bench/run_cost.py")
+    run_cost = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_cost)
+    (counted,) = run_cost.finished_jobs(tmp_path / "logs/paper")
+    assert counted["cpu"] >= 0.5  # both attempts' CPU, not the last one's 0.3 s
+    # a job that never resumed says nothing more
+    assert workflow_step.done_line("m:f", 1.0, 0.5) == "[deepinside] m:f done in 1.0 s (0.5 s of CPU)"
 
 
 def test_run_refuses_mismatched_outputs_and_arguments(tmp_path):

@@ -16,6 +16,11 @@ to any function that takes them and whose rule does not: ``seed``, the job's ``{
 wildcard (the replicate); ``device``, the config's ``device``; and ``checkpoint``, the
 job's private epoch checkpoint, ``results/<preset>/checkpoints/<rule>/<wildcards>.pt``.
 
+A training job killed and restarted resumes from its checkpoint, so its result cost every
+attempt: beside the checkpoint the adapter keeps a ledger (``<checkpoint>.cost``, rewritten every
+minute) of the earlier attempts' seconds, and the job's last log line gives them with its own
+(:func:`done_line`). ``bench/run_cost.py`` reads that line.
+
 A rule may declare the SHA-256 sidecars of its outputs (``<output>.sha256``, see
 :mod:`deepinside.core.files`) as outputs of their own, so that Snakemake's output cache keeps
 them with the file; the writer makes them, the function never returns them.
@@ -26,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import inspect
+import json
 import os
 import sys
 import threading
@@ -124,7 +130,10 @@ def run(
     loaded = {name: _read(path) for name, path in inputs.items() if path != []}
     started, cpu_started = time.perf_counter(), time.process_time()
     print(f"[deepinside] {step} with {sorted(kwargs)} on {threads} thread(s)", file=sys.stderr, flush=True)
-    result = call(step, loaded, kwargs)
+    ledger = cost_ledger(kwargs["checkpoint"]) if kwargs.get("checkpoint") else None
+    earlier = read_ledger(ledger) if ledger is not None else None
+    with _keeping_ledger(ledger, earlier, started, cpu_started, LEDGER_SECONDS):
+        result = call(step, loaded, kwargs)
     digests = {
         name
         for name, path in outputs.items()
@@ -149,12 +158,81 @@ def run(
         for path in outputs.values():  # reads back against its digest
             files.verify(path)
         checkpointing.remove(kwargs["checkpoint"])
+        if ledger is not None:
+            ledger.unlink(missing_ok=True)
     print(
-        f"[deepinside] {step} done in {time.perf_counter() - started:.1f} s"
-        f" ({time.process_time() - cpu_started:.1f} s of CPU)",  # what a run's cost is measured in
+        done_line(step, time.perf_counter() - started, time.process_time() - cpu_started, earlier),
         file=sys.stderr,
         flush=True,
     )
+
+
+# How often a checkpointed job rewrites its cost ledger: a kill loses at most this much of the count.
+LEDGER_SECONDS = 60.0
+
+
+def done_line(step: str, wall: float, cpu: float, earlier: Mapping[str, float] | None = None) -> str:
+    """The job's last log line: its step time and CPU time (what a run's cost is measured in) and,
+    for a job that resumed earlier attempts' checkpoint, all attempts' together."""
+    line = f"[deepinside] {step} done in {wall:.1f} s ({cpu:.1f} s of CPU)"
+    if earlier and earlier.get("attempts", 0) > 0:
+        line += (
+            f"; {int(earlier['attempts']) + 1} attempts in all: {earlier['wall'] + wall:.1f} s"
+            f" ({earlier['cpu'] + cpu:.1f} s of CPU)"
+        )
+    return line
+
+
+def cost_ledger(checkpoint: str | os.PathLike) -> Path:
+    """Where a checkpointed job counts the seconds of its killed attempts: beside its checkpoint."""
+    return Path(f"{checkpoint}.cost")
+
+
+def read_ledger(path: Path) -> dict[str, float]:
+    """The earlier attempts' count and seconds (none where there is no ledger or it cannot be read)."""
+    try:
+        found = json.loads(path.read_text())
+        return {key: float(found[key]) for key in ("attempts", "wall", "cpu")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {"attempts": 0.0, "wall": 0.0, "cpu": 0.0}
+
+
+@contextlib.contextmanager
+def _keeping_ledger(
+    path: Path | None, earlier: Mapping[str, float] | None, started: float, cpu_started: float, every: float
+):
+    """While the block runs, rewrite ``path`` every ``every`` seconds with the earlier attempts
+    plus this one so far, so that a kill leaves the count for the next attempt."""
+    if path is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def write() -> None:
+        record = {
+            "attempts": earlier["attempts"] + 1,
+            "wall": earlier["wall"] + time.perf_counter() - started,
+            "cpu": earlier["cpu"] + time.process_time() - cpu_started,
+        }
+        temporary = path.with_name(path.name + ".tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_text(json.dumps(record))
+            os.replace(temporary, path)
+        except OSError:  # the count is a report: it must not fail the job
+            pass
+
+    def keep() -> None:
+        while not stop.wait(every):
+            write()
+
+    thread = threading.Thread(target=keep, name="deepinside-ledger", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def run_step(job: Any) -> None:
