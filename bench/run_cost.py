@@ -1,6 +1,9 @@
 """What a run of the workflow cost, talk by talk, beside the paper preset's projection.
 
-    python bench/run_cost.py logs/paper [--table docs/paper_cost.csv] [--by-rule]
+    python bench/run_cost.py logs/paper [--table docs/paper_cost.csv] [--by-rule] [--out docs/paper_run_cost.csv]
+
+``--out`` writes the per-talk lines as a table (one row per talk, with the date): docs/paper_preset.md's
+"Measured cost" table is rendered from docs/paper_run_cost.csv by ``snakemake --cores 1 paper_preset_page``.
 
 Reads every job log under the folder: the step adapter ends each with
 ``[deepinside] <step>@<code> done in <s> s (<c> s of CPU)``. Prints per talk the jobs finished,
@@ -25,8 +28,10 @@ from __future__ import annotations
 import argparse
 import re
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
+import pandas as pd
 from quick_preset import DONE  # bench/quick_preset.py: the adapter's last line, read the same way
 
 from deepinside.pipeline.projected_cost import read_table, talk_hours
@@ -75,11 +80,39 @@ def summary(rows: list[dict], key: str) -> dict[str, dict]:
     return dict(out)
 
 
+def per_talk(rows: list[dict], projected: dict[str, tuple[float, bool]]) -> list[dict]:
+    """One row per talk: jobs, seeds, step and CPU hours, jobs without CPU time, and the cost
+    table's projection for those seeds (hours, whether a bound, and in words)."""
+    out = []
+    for talk, entry in sorted(summary(rows, "talk").items()):
+        seeds = sorted(entry["seeds"])
+        count = max(len(seeds), 1)
+        hours, bound = projected.get(talk, (None, False))
+        out.append(
+            {
+                "talk": talk,
+                "jobs": entry["jobs"],
+                "seeds": " ".join(map(str, seeds)),
+                "step_hours": round(entry["wall"], 3),
+                "cpu_hours": round(entry["cpu"], 3),
+                "jobs_without_cpu": entry["no_cpu"],
+                "projected_hours": None if hours is None else round(hours * count, 3),
+                "projection": (
+                    f"{'at most ' if bound else ''}{hours * count:.2f} h ({hours:.2f} h per seed × {count})"
+                    if hours is not None
+                    else "not in the table"
+                ),
+            }
+        )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("logs", type=Path, help="a run's job logs, e.g. logs/paper")
     parser.add_argument("--table", type=Path, default=REPO / "docs/paper_cost.csv")
     parser.add_argument("--by-rule", action="store_true", help="also one line per rule")
+    parser.add_argument("--out", type=Path, help="also write the per-talk lines as a CSV table")
     args = parser.parse_args()
     rows = finished_jobs(args.logs)
     if not rows:
@@ -88,19 +121,21 @@ def main() -> None:
     projected = talk_hours(table) if table is not None else {}
     print(f"{args.logs}: {len(rows)} finished jobs; projection from {args.table.name if table is not None else 'none'}")
     print(f"{'talk':14} {'jobs':>5} {'wall h':>8} {'CPU h':>8}  seeds     projected for those seeds")
-    for talk, entry in sorted(summary(rows, "talk").items()):
-        seeds = sorted(entry["seeds"])
-        count = max(len(seeds), 1)
-        if talk in projected:
-            hours, bound = projected[talk]
-            projection = f"{'at most ' if bound else ''}{hours * count:.2f} h ({hours:.2f} h per seed × {count})"
-        else:
-            projection = "not in the table"
-        note = f"; {entry['no_cpu']} job(s) without CPU time: wall time counted" if entry["no_cpu"] else ""
-        print(
-            f"{talk:14} {entry['jobs']:5d} {entry['wall']:8.2f} {entry['cpu']:8.2f}  "
-            f"{','.join(map(str, seeds)) or '-':9} {projection}{note}"
+    talks = per_talk(rows, projected)
+    for row in talks:
+        note = (
+            f"; {row['jobs_without_cpu']} job(s) without CPU time: wall time counted" if row["jobs_without_cpu"] else ""
         )
+        print(
+            f"{row['talk']:14} {row['jobs']:5d} {row['step_hours']:8.2f} {row['cpu_hours']:8.2f}  "
+            f"{row['seeds'] or '-':9} {row['projection']}{note}"
+        )
+    if args.out is not None:
+        out = pd.DataFrame(talks).assign(measured=date.today().isoformat(), logs=str(args.logs))
+        temporary = args.out.with_name(args.out.name + ".tmp")
+        out.to_csv(temporary, index=False)
+        temporary.replace(args.out)
+        print(f"written: {args.out}")
     if args.by_rule:
         print()
         for rule, entry in sorted(summary(rows, "rule").items(), key=lambda item: -item[1]["cpu"]):

@@ -113,6 +113,9 @@ def test_a_job_s_last_line_gives_its_wall_and_cpu_time_to_the_run_cost_report(tm
     (job,) = run_cost.finished_jobs(tmp_path / "logs/paper")
     assert job["talk"] == "ohzeki2015" and job["rule"] == "ohzeki2015_gamp" and job["seed"] == 1
     assert job["wall"] >= 0 and job["cpu"] is not None and job["cpu"] >= 0
+    (talk,) = run_cost.per_talk([job], {"ohzeki2015": (2.0, True)})  # the row `--out` writes
+    assert talk["talk"] == "ohzeki2015" and talk["seeds"] == "1" and talk["jobs"] == 1
+    assert talk["projection"] == "at most 2.00 h (2.00 h per seed × 1)" and talk["projected_hours"] == 2.0
 
 
 def _busy(table, checkpoint, fail):

@@ -95,6 +95,43 @@ def test_the_paper_preset_page_compares_every_claim_and_keeps_the_paper_claims(t
     assert again == out
 
 
+def test_the_paper_preset_page_renders_the_measured_cost_and_refuses_a_table_without_its_columns(tmp_path):
+    quick = combined([("F1", "claim", (0.9, 0.8, 1.0))])
+    quick["id"] = ["a"]
+    reasons = pd.DataFrame({"figure": [], "id": [], "reason": []})
+    cost = pd.DataFrame(
+        {
+            "talk": ["okatani2013", "saxe2019"],
+            "jobs": [12, 23],
+            "seeds": ["0 1 2", "0 1 2"],
+            "step_hours": [5.4321, 0.013],
+            "cpu_hours": [2.25, 0.006],
+            "jobs_without_cpu": [0, 1],
+            "projected_hours": [46.9, None],
+            "projection": ["at most 46.94 h (15.65 h per seed × 3)", "not in the table"],
+            "measured": ["2026-12-07", "2026-12-07"],
+            "logs": ["logs/paper", "logs/paper"],
+        }
+    )
+    page = tmp_path / "paper_preset.md"
+    page.write_text(
+        f"{preset_comparison.COST_START}\nold cost\n{preset_comparison.COST_END}\n"
+        f"{preset_comparison.START}\n{preset_comparison.END}\n"
+    )
+    preset_comparison.paper_preset_page([quick], reasons, str(page), str(tmp_path / "kept"), [quick], cost=cost)
+    text = page.read_text()
+    assert (
+        "old cost" not in text
+        and "Measured on 2026-12-07 from the logs of the jobs finished under `logs/paper`" in text
+    )
+    assert "| okatani2013 | 12 | 0 1 2 | 5.43 | 2.25 | at most 46.94 h (15.65 h per seed × 3) |" in text
+    assert "| saxe2019 | 23 (1 without CPU time: their step time counted) |" in text
+    with pytest.raises(ValueError, match="lacks the columns"):
+        preset_comparison.paper_preset_page(
+            [quick], reasons, str(page), str(tmp_path / "kept"), cost=cost.drop(columns="projection")
+        )
+
+
 def test_the_paper_preset_page_refuses_what_it_cannot_make(tmp_path):
     quick = combined([("F1", "claim", (0.9, 0.8, 1.0))])
     page = tmp_path / "page.md"

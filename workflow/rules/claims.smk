@@ -149,6 +149,8 @@ use rule step as paper_preset_page with:
             str(path) for path in Path("results/paper").glob("*/claims/*.csv")
         ),
         reasons="docs/paper_preset_reasons.csv",
+        # the measured cost of the paper runs, written by `python bench/run_cost.py logs/paper --out …`
+        cost=[path for path in ["docs/paper_run_cost.csv"] if Path(path).exists()],
     output:
         table="results/paper_preset_table.md",
     log:

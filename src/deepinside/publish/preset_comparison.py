@@ -21,6 +21,18 @@ from deepinside.core.files import atomic_output
 from deepinside.publish import readme_claims
 
 START, END = "<!-- presets:start -->", "<!-- presets:end -->"
+COST_START, COST_END = "<!-- cost:start -->", "<!-- cost:end -->"
+COST_COLUMNS = (
+    "talk",
+    "jobs",
+    "seeds",
+    "step_hours",
+    "cpu_hours",
+    "jobs_without_cpu",
+    "projection",
+    "measured",
+    "logs",
+)
 NOT_RUN = ("not run", "no such claim")
 
 
@@ -135,14 +147,49 @@ def kept_paper_claims(folder: str | Path) -> list[pd.DataFrame]:
     return [pd.read_csv(path) for path in sorted(Path(folder).glob("*/*.csv"))]
 
 
+def cost_table(cost: pd.DataFrame) -> str:
+    """The measured cost of the paper runs' finished jobs, per talk, beside the cost table's
+    projection (``cost``: what ``bench/run_cost.py logs/paper --out …`` writes)."""
+    missing = [column for column in COST_COLUMNS if column not in cost.columns]
+    if missing:
+        raise ValueError(f"the measured cost table lacks the columns {missing} (bench/run_cost.py --out writes it)")
+    dates, folders = sorted(set(cost["measured"].astype(str))), sorted(set(cost["logs"].astype(str)))
+    lines = [
+        f"Measured on {', '.join(dates)} from the logs of the jobs finished under `{', '.join(folders)}` "
+        "(`python bench/run_cost.py logs/paper --out docs/paper_run_cost.csv`): step time and CPU time, one "
+        "thread per job, every attempt of a job resumed from its checkpoint counted (attempts before "
+        "2026-12-07 only the last), beside the cost table's projection for the same seeds. Jobs still "
+        "running are not in it.",
+        "",
+        "| talk | jobs finished | seeds | step hours | CPU hours | projected (docs/paper_cost.csv) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in cost.itertuples():
+        seeds = "" if pd.isna(row.seeds) else str(row.seeds)
+        no_cpu = (
+            f" ({int(row.jobs_without_cpu)} without CPU time: their step time counted)" if row.jobs_without_cpu else ""
+        )
+        lines.append(
+            f"| {row.talk} | {int(row.jobs)}{no_cpu} | {seeds or '—'} | {float(row.step_hours):.2f} | "
+            f"{float(row.cpu_hours):.2f} | {row.projection} |"
+        )
+    return "\n".join(lines)
+
+
 def paper_preset_page(
-    quick: list[pd.DataFrame], reasons: pd.DataFrame, page: str, kept: str, paper: list[pd.DataFrame] = ()
+    quick: list[pd.DataFrame],
+    reasons: pd.DataFrame,
+    page: str,
+    kept: str,
+    paper: list[pd.DataFrame] = (),
+    cost: pd.DataFrame | None = None,
 ) -> dict:
     """The workflow's ``paper_preset_page`` step: the paper claims this checkout's runs made
     (``paper``, per figure) are kept in ``kept`` (committed, so that the page can be remade where
     those results are gone), then every kept figure is compared with this quick run's claims
     (:func:`deepinside.steps.gather.compare_presets`) and the table is written into ``page`` in
-    place, between its markers, and returned as the step's output."""
+    place, between its markers, and returned as the step's output. With ``cost`` (the measured
+    cost of the paper runs, :func:`cost_table`) the page's cost section is rewritten too."""
     from deepinside.steps.gather import compare_presets
 
     paper = [paper] if isinstance(paper, pd.DataFrame) else list(paper)
@@ -155,6 +202,8 @@ def paper_preset_page(
     text = summary(compared) + "\n\n" + table(compared, reasons)
     path = Path(page)
     content = readme_claims.update(path.read_text(), text, START, END, name=page)
+    if cost is not None:
+        content = readme_claims.update(content, cost_table(cost), COST_START, COST_END, name=page)
     with atomic_output(path) as tmp:
         tmp.write_text(content)
     return {"table": text + "\n"}
