@@ -159,7 +159,7 @@ def cost_table(cost: pd.DataFrame) -> str:
         "(`python bench/run_cost.py logs/paper --out docs/paper_run_cost.csv`): step time and CPU time, one "
         "thread per job, every attempt of a job resumed from its checkpoint counted (attempts before "
         "2026-12-07 only the last), beside the cost table's projection for the same seeds. Jobs still "
-        "running are not in it.",
+        "running are not in it: a talk whose run is still going is below its projection for that reason.",
         "",
         "| talk | jobs finished | seeds | step hours | CPU hours | projected (docs/paper_cost.csv) |",
         "|---|---|---|---|---|---|",
