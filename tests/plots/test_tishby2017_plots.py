@@ -63,14 +63,34 @@ def test_t3_epochs_on_a_linear_axis_from_zero():
     assert low < not_reached.get_position()[0] < high  # the depth without a bar is still on the axis
 
 
+def caption(figure):
+    return " ".join(" ".join(t.get_text() for t in figure.texts).split())  # the caption is wrapped
+
+
 def test_t3_single_dot_planes_are_named():
     figure = t3()
     planes = {ax.get_title(): ax for ax in figure.axes if ax.get_title()}
-    for title, layers in (("1 hidden layer(s)", ["L1"]), ("2 hidden layer(s)", ["L1", "L2"])):
-        (note,) = [t.get_text() for t in planes[title].texts if "dot" in t.get_text()]
-        assert all(f"{layer}: I(X;T) ≈" in note for layer in layers)
+    for title, name in (("1 hidden layer(s)", "L1: one dot"), ("2 hidden layer(s)", "L1–L2: one dot")):
+        assert [t.get_text() for t in planes[title].texts if "dot" in t.get_text()] == [name]
+    assert "1 hidden layer(s): L1 at I(X;T) ≈ 12.00, I(T;Y) ≈ 1.00" in caption(figure)
+    assert "2 hidden layer(s): L1 at I(X;T) ≈ 12.00, I(T;Y) ≈ 1.00; L2 at" in caption(figure)
     for title in ("3 hidden layer(s)", "4 hidden layer(s)"):  # moving layers are not called dots
         assert not [t for t in planes[title].texts if "dot" in t.get_text()]
+
+
+def test_t3_the_note_on_still_layers_covers_no_curve():
+    deep = information(5)
+    deep.loc[deep["layer"] <= 2, ["I_XT", "I_TY"]] = [12.0, 1.0]  # the first layers still, as measured
+    deep.loc[deep["layer"] >= 3, "I_TY"] -= 0.25  # the deep layers start low, in the lower left
+    epochs = pd.DataFrame({"depth": [5], "median_epochs": [55.0], "reached": [1.0]})
+    figure = depth_sweep([deep], epochs, figure_claims("T3"), 0.35)["figure"]
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    (plane,) = [ax for ax in figure.axes if ax.get_title()]
+    (note,) = [t for t in plane.texts if "dot" in t.get_text()]
+    box = note.get_bbox_patch().get_window_extent(renderer)
+    points = plane.transData.transform(deep[deep["layer"] >= 3][["I_XT", "I_TY"]].to_numpy())
+    assert not any(box.contains(x, y) for x, y in points)
 
 
 def assert_labels_clear_of_titles(figure, planes, n_layers):

@@ -64,30 +64,34 @@ def _labels_inside(fig, labels_by_axes: dict, margin: float = 4.0) -> None:
             label.xyann = (dx - left * to_points, dy + (up - down) * to_points)
 
 
-def _single_dots(ax, means: pd.DataFrame, xlim: tuple, ylim: tuple, share: float = 0.03) -> None:
-    """Ring and name the layers whose whole trajectory fits in one dot (``share`` of the axes' spans)."""
+def _single_dots(ax, means: pd.DataFrame, xlim: tuple, ylim: tuple, share: float = 0.03) -> list[str]:
+    """Ring the layers whose whole trajectory fits in one dot (``share`` of the axes' spans) and
+    name them beside the ring ("L1–L2: one dot"); returns a caption line per layer (where the dot
+    is). The details go to the caption: a box inside the plane covered the deep layers' curves."""
     spans = means.groupby("layer")[["I_XT", "I_TY"]].agg(lambda v: v.max() - v.min())
     still = spans[(spans["I_XT"] <= share * (xlim[1] - xlim[0])) & (spans["I_TY"] <= share * (ylim[1] - ylim[0]))]
     if still.empty:
-        return
-    lines = []
+        return []
+    lines, where = [], []
     for layer in still.index:
         rows = means[means["layer"] == layer]
         x, y = rows["I_XT"].mean(), rows["I_TY"].mean()
         ax.scatter([x], [y], s=260, facecolors="none", edgecolors="black", linewidths=1.0, zorder=3)
-        lines.append(f"L{int(layer)}: I(X;T) ≈ {x:.2f}, I(T;Y) ≈ {y:.2f}")
-    n_epochs = means["epoch"].nunique()
-    head = "a single dot (ringed):" if len(lines) == 1 else "single dots (ringed):"
-    ax.text(
-        0.04,
-        0.04,
-        f"{head} all {n_epochs} recorded epochs\nat the same place\n" + "\n".join(lines),
-        transform=ax.transAxes,
-        ha="left",
-        va="bottom",
-        fontsize=8,
-        bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "0.7"},
+        lines.append(f"L{int(layer)} at I(X;T) ≈ {x:.2f}, I(T;Y) ≈ {y:.2f}")
+        where.append((x, y))
+    layers = [int(layer) for layer in still.index]
+    name = f"L{layers[0]}" if len(layers) == 1 else f"L{layers[0]}–L{layers[-1]}"
+    ax.annotate(
+        f"{name}: one dot",
+        where[0],
+        xytext=(-10, -22),
+        textcoords="offset points",
+        ha="right",
+        fontsize=7,
+        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "0.7", "alpha": 0.8},
+        arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "grey"},
     )
+    return lines
 
 
 def information_planes(runs: list[pd.DataFrame], claims: pd.DataFrame) -> dict:
@@ -162,7 +166,7 @@ def depth_sweep(
         means = binned.groupby(["depth", "layer", "epoch"])[["I_XT", "I_TY"]].mean()
         pad = lambda lo, hi: (lo - 0.05 * (hi - lo or 1.0), hi + 0.05 * (hi - lo or 1.0))
         xlim, ylim = pad(means["I_XT"].min(), means["I_XT"].max()), pad(means["I_TY"].min(), means["I_TY"].max())
-        labels = {}
+        labels, still_notes = {}, []
         for k, run in enumerate(runs):
             ax = fig.add_subplot(grid[0, k])
             labels[ax] = _plane(ax, run)
@@ -170,7 +174,9 @@ def depth_sweep(
             ax.set_ylim(*ylim)
             ax.ticklabel_format(useOffset=False)
             depth = run["depth"].iloc[0]
-            _single_dots(ax, means.loc[depth].reset_index(), xlim, ylim)
+            dots = _single_dots(ax, means.loc[depth].reset_index(), xlim, ylim)
+            if dots:
+                still_notes.append(f"{depth} hidden layer(s): " + "; ".join(dots))
             if k > 0:
                 ax.set_ylabel("")
             ax.set_title(f"{depth} hidden layer(s)", fontsize=9)
@@ -195,7 +201,15 @@ def depth_sweep(
         ax.set_xlabel("number of hidden layers")
         ax.set_ylabel(f"epochs to test loss ≤ {test_loss_threshold:g} (median)")
         _labels_inside(fig, labels)
-    return finish(fig, "T3 — more hidden layers: information planes and epochs to good generalisation", claims)
+    n_epochs = means.index.get_level_values("epoch").nunique()
+    extra = (
+        f'Ringed, "one dot": a layer whose {n_epochs} recorded epochs all sit at one place ('
+        + "; ".join(still_notes)
+        + ")."
+        if still_notes
+        else ""
+    )
+    return finish(fig, "T3 — more hidden layers: information planes and epochs to good generalisation", claims, extra)
 
 
 def relu_and_kde(tanh: pd.DataFrame, relu: pd.DataFrame, claims: pd.DataFrame) -> dict:
