@@ -84,9 +84,11 @@ def _single_dots(ax, means: pd.DataFrame, xlim: tuple, ylim: tuple, share: float
     ax.annotate(
         f"{name}: one dot",
         where[0],
-        xytext=(-10, -22),
+        xytext=(0, 12),  # above the axes' top edge: below the ring the first moving layer climbs
         textcoords="offset points",
         ha="right",
+        va="bottom",
+        annotation_clip=False,
         fontsize=7,
         bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "0.7", "alpha": 0.8},
         arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "grey"},
