@@ -150,7 +150,11 @@ use rule step as paper_preset_page with:
         ),
         reasons="docs/paper_preset_reasons.csv",
         # the measured cost of the paper runs, written by `python bench/run_cost.py logs/paper --out …`
-        cost=lambda wildcards: "docs/paper_run_cost.csv" if Path("docs/paper_run_cost.csv").exists() else [],
+        cost=lambda wildcards: (
+            "docs/paper_run_cost.csv"
+            if Path("docs/paper_run_cost.csv").exists()
+            else []
+        ),
     output:
         table="results/paper_preset_table.md",
     log:

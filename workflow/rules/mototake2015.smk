@@ -440,7 +440,11 @@ use rule step as mototake2015_noise_information with:
     input:
         dbn=[dbn_noise_spectra("pretrained", noise) for noise in DBN_NOISE],
         # no AlexNet layers (noise_layers: []): M9 without the AlexNet, where its pictures are absent
-        alexnet=[alexnet_spectra(noise) for noise in ALEX_NOISE] if ALEX["noise_layers"] else [],
+        alexnet=(
+            [alexnet_spectra(noise) for noise in ALEX_NOISE]
+            if ALEX["noise_layers"]
+            else []
+        ),
     output:
         spectra=run_path("mototake2015/noise/spectra.csv"),
         claims=claims_of("mototake2015", "M9"),
