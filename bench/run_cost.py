@@ -37,7 +37,7 @@ from quick_preset import DONE  # bench/quick_preset.py: the adapter's last line,
 from deepinside.pipeline.projected_cost import read_table, talk_hours
 
 REPO = Path(__file__).resolve().parents[1]
-TALK = re.compile(r"^([a-z]+\d{4})_")
+TALK = re.compile(r"^([a-z]+\d{4})(?:_|$)")  # a rule of the talk (saxe2019_…) or its folder (figures/saxe2019/…)
 
 
 def finished_jobs(logs: Path) -> list[dict]:
@@ -53,7 +53,7 @@ def finished_jobs(logs: Path) -> list[dict]:
         parts = log.relative_to(logs).parts
         seed = next((int(part[4:]) for part in parts if re.fullmatch(r"seed\d+", part)), None)
         rule = next((part.removesuffix(".log") for part in parts if not re.fullmatch(r"seed\d+", part)), "")
-        talk = TALK.match(rule)
+        talk = next((match for part in parts if (match := TALK.match(part.removesuffix(".log")))), None)
         rows.append(
             {
                 "talk": talk.group(1) if talk else "(shared)",

@@ -110,7 +110,11 @@ def test_a_job_s_last_line_gives_its_wall_and_cpu_time_to_the_run_cost_report(tm
     spec = importlib.util.spec_from_file_location("run_cost", REPO / "bench/run_cost.py")
     run_cost = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(run_cost)
-    (job,) = run_cost.finished_jobs(tmp_path / "logs/paper")
+    figure = tmp_path / "logs/paper/figures/tishby2017/T1_information_plane.log"  # a talk's folder, not its rule
+    figure.parent.mkdir(parents=True)
+    figure.write_text(log.read_text())
+    drawn, job = run_cost.finished_jobs(tmp_path / "logs/paper")
+    assert drawn["talk"] == "tishby2017" and drawn["rule"] == "figures"
     assert job["talk"] == "ohzeki2015" and job["rule"] == "ohzeki2015_gamp" and job["seed"] == 1
     assert job["wall"] >= 0 and job["cpu"] is not None and job["cpu"] >= 0
     (talk,) = run_cost.per_talk([job], {"ohzeki2015": (2.0, True)})  # the row `--out` writes
@@ -118,31 +122,40 @@ def test_a_job_s_last_line_gives_its_wall_and_cpu_time_to_the_run_cost_report(tm
     assert talk["projection"] == "at most 2.00 h (2.00 h per seed × 1)" and talk["projected_hours"] == 2.0
 
 
-def _busy(table, checkpoint, fail):
+KILLED = []  # a job's attempts to kill, outside its arguments: the same job, resumed
+
+
+def _busy(table, checkpoint):
     until = time.process_time() + 0.3
     while time.process_time() < until:  # CPU time, as a training step spends it
         pass
-    if fail:
+    if KILLED:
+        KILLED.pop()
         raise RuntimeError("killed")
     return {"out": table}
 
 
 def test_a_resumed_job_s_last_line_counts_its_killed_attempts_too(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(workflow_step, "LEDGER_SECONDS", 0.05)
+    monkeypatch.setattr(workflow_step, "LEDGER_SECONDS", 100.0)  # an attempt ended by an exception is counted whole
     files.write(pd.DataFrame({"a": [1, 2]}), tmp_path / "in.csv")
     checkpoint = tmp_path / "checkpoints/okatani2013_dbm/layers2_seed0.pt"
-    job = lambda fail: workflow_step.run(
+    job = lambda: workflow_step.run(
         f"{__name__}:_busy",
         {"table": str(tmp_path / "in.csv")},
         {"out": str(tmp_path / "out.csv")},
-        {"checkpoint": str(checkpoint), "fail": fail},
+        {"checkpoint": str(checkpoint)},
     )
+    KILLED.append(True)
     with pytest.raises(RuntimeError):
-        job(fail=True)  # the first attempt dies; its seconds stay beside its checkpoint
+        job()  # the first attempt dies; its seconds stay beside its checkpoint
     ledger = workflow_step.read_ledger(workflow_step.cost_ledger(checkpoint))
     assert ledger["attempts"] == 1 and ledger["cpu"] >= 0.2
+    # the count belongs to that step and those settings: a job of other settings (its checkpoint
+    # ignored, training afresh) does not take it over
+    other = workflow_step.ledger_stamp(f"{__name__}:_busy", {"checkpoint": str(checkpoint), "x": 1})
+    assert workflow_step.read_ledger(workflow_step.cost_ledger(checkpoint), other)["attempts"] == 0
     capsys.readouterr()
-    job(fail=False)
+    job()
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert "; 2 attempts in all: " in last
     assert not workflow_step.cost_ledger(checkpoint).exists()  # gone with the checkpoint

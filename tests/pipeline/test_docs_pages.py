@@ -118,6 +118,15 @@ def test_the_paper_preset_page_renders_the_measured_cost_and_refuses_a_table_wit
         f"{preset_comparison.COST_START}\nold cost\n{preset_comparison.COST_END}\n"
         f"{preset_comparison.START}\n{preset_comparison.END}\n"
     )
+    written = tmp_path / "paper_run_cost.csv"
+    cost.assign(seeds=[0, None]).to_csv(written, index=False)  # one seed per talk: read back as numbers
+    preset_comparison.paper_preset_page(
+        [quick], reasons, str(page), str(tmp_path / "kept"), [quick], cost=pd.read_csv(written)
+    )
+    assert (
+        "| okatani2013 | 12 | 0 | 5.43 |" in page.read_text()
+        and "| saxe2019 | 23 (1 without CPU time: their step time counted) | — |" in page.read_text()
+    )
     preset_comparison.paper_preset_page([quick], reasons, str(page), str(tmp_path / "kept"), [quick], cost=cost)
     text = page.read_text()
     assert (

@@ -70,7 +70,7 @@ def caption(figure):
 def test_t3_single_dot_planes_are_named():
     figure = t3()
     planes = {ax.get_title(): ax for ax in figure.axes if ax.get_title()}
-    for title, name in (("1 hidden layer(s)", "L1: one dot"), ("2 hidden layer(s)", "L1–L2: one dot")):
+    for title, name in (("1 hidden layer(s)", "L1: one dot"), ("2 hidden layer(s)", "L1, L2: one dot")):
         assert [t.get_text() for t in planes[title].texts if "dot" in t.get_text()] == [name]
     assert "1 hidden layer(s): L1 at I(X;T) ≈ 12.00, I(T;Y) ≈ 1.00" in caption(figure)
     assert "2 hidden layer(s): L1 at I(X;T) ≈ 12.00, I(T;Y) ≈ 1.00; L2 at" in caption(figure)

@@ -29,6 +29,7 @@ them with the file; the writer makes them, the function never returns them.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib
 import inspect
 import json
@@ -131,8 +132,9 @@ def run(
     started, cpu_started = time.perf_counter(), time.process_time()
     print(f"[deepinside] {step} with {sorted(kwargs)} on {threads} thread(s)", file=sys.stderr, flush=True)
     ledger = cost_ledger(kwargs["checkpoint"]) if kwargs.get("checkpoint") else None
-    earlier = read_ledger(ledger) if ledger is not None else None
-    with _keeping_ledger(ledger, earlier, started, cpu_started, LEDGER_SECONDS):
+    stamp = ledger_stamp(step, kwargs)
+    earlier = read_ledger(ledger, stamp) if ledger is not None else None
+    with _keeping_ledger(ledger, stamp, earlier, started, cpu_started, LEDGER_SECONDS):
         result = call(step, loaded, kwargs)
     digests = {
         name
@@ -188,21 +190,40 @@ def cost_ledger(checkpoint: str | os.PathLike) -> Path:
     return Path(f"{checkpoint}.cost")
 
 
-def read_ledger(path: Path) -> dict[str, float]:
-    """The earlier attempts' count and seconds (none where there is no ledger or it cannot be read)."""
+def ledger_stamp(step: str, kwargs: Mapping[str, Any]) -> str:
+    """What a ledger belongs to: the step with its code fingerprint and the job's arguments. A
+    checkpoint of other code is discarded and one of other settings ignored; so is their count."""
+    text = json.dumps({"step": step, "kwargs": kwargs}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def read_ledger(path: Path, stamp: str | None = None) -> dict[str, float]:
+    """The earlier attempts' count and seconds: none where there is no ledger, it cannot be read,
+    or it belongs to other code or settings than ``stamp`` (a ledger without a stamp, written on
+    2026-12-07 before ledgers had one, is taken as it is)."""
+    none = {"attempts": 0.0, "wall": 0.0, "cpu": 0.0}
     try:
         found = json.loads(path.read_text())
-        return {key: float(found[key]) for key in ("attempts", "wall", "cpu")}
+        counted = {key: float(found[key]) for key in ("attempts", "wall", "cpu")}
     except (OSError, ValueError, KeyError, TypeError):
-        return {"attempts": 0.0, "wall": 0.0, "cpu": 0.0}
+        return none
+    if stamp is not None and found.get("stamp", stamp) != stamp:
+        return none
+    return counted
 
 
 @contextlib.contextmanager
 def _keeping_ledger(
-    path: Path | None, earlier: Mapping[str, float] | None, started: float, cpu_started: float, every: float
+    path: Path | None,
+    stamp: str,
+    earlier: Mapping[str, float] | None,
+    started: float,
+    cpu_started: float,
+    every: float,
 ):
     """While the block runs, rewrite ``path`` every ``every`` seconds with the earlier attempts
-    plus this one so far, so that a kill leaves the count for the next attempt."""
+    plus this one so far, and once more when it ends (also by an exception), so that a kill
+    leaves the count for the next attempt."""
     if path is None:
         yield
         return
@@ -210,6 +231,7 @@ def _keeping_ledger(
 
     def write() -> None:
         record = {
+            "stamp": stamp,
             "attempts": earlier["attempts"] + 1,
             "wall": earlier["wall"] + time.perf_counter() - started,
             "cpu": earlier["cpu"] + time.process_time() - cpu_started,
@@ -233,6 +255,7 @@ def _keeping_ledger(
     finally:
         stop.set()
         thread.join(timeout=5)
+        write()  # the whole attempt, however it ended; a finished job's ledger goes with its checkpoint
 
 
 def run_step(job: Any) -> None:

@@ -80,7 +80,7 @@ def _single_dots(ax, means: pd.DataFrame, xlim: tuple, ylim: tuple, share: float
         lines.append(f"L{int(layer)} at I(X;T) ≈ {x:.2f}, I(T;Y) ≈ {y:.2f}")
         where.append((x, y))
     layers = [int(layer) for layer in still.index]
-    name = f"L{layers[0]}" if len(layers) == 1 else f"L{layers[0]}–L{layers[-1]}"
+    name = ", ".join(f"L{layer}" for layer in layers)
     ax.annotate(
         f"{name}: one dot",
         where[0],

@@ -165,7 +165,7 @@ def cost_table(cost: pd.DataFrame) -> str:
         "|---|---|---|---|---|---|",
     ]
     for row in cost.itertuples():
-        seeds = "" if pd.isna(row.seeds) else str(row.seeds)
+        seeds = "" if pd.isna(row.seeds) else " ".join(str(int(float(seed))) for seed in str(row.seeds).split())
         no_cpu = (
             f" ({int(row.jobs_without_cpu)} without CPU time: their step time counted)" if row.jobs_without_cpu else ""
         )
