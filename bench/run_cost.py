@@ -34,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 from quick_preset import DONE  # bench/quick_preset.py: the adapter's last line, read the same way
 
+from deepinside.core.files import atomic_output
 from deepinside.pipeline.projected_cost import read_table, talk_hours
 
 REPO = Path(__file__).resolve().parents[1]
@@ -132,9 +133,8 @@ def main() -> None:
         )
     if args.out is not None:
         out = pd.DataFrame(talks).assign(measured=date.today().isoformat(), logs=str(args.logs))
-        temporary = args.out.with_name(args.out.name + ".tmp")
-        out.to_csv(temporary, index=False)
-        temporary.replace(args.out)
+        with atomic_output(args.out) as temporary:
+            out.to_csv(temporary, index=False)
         print(f"written: {args.out}")
     if args.by_rule:
         print()

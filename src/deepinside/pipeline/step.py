@@ -132,7 +132,7 @@ def run(
     started, cpu_started = time.perf_counter(), time.process_time()
     print(f"[deepinside] {step} with {sorted(kwargs)} on {threads} thread(s)", file=sys.stderr, flush=True)
     ledger = cost_ledger(kwargs["checkpoint"]) if kwargs.get("checkpoint") else None
-    stamp = ledger_stamp(step, kwargs)
+    stamp = ledger_stamp(step, kwargs) if ledger is not None else ""
     earlier = read_ledger(ledger, stamp) if ledger is not None else None
     with _keeping_ledger(ledger, stamp, earlier, started, cpu_started, LEDGER_SECONDS):
         result = call(step, loaded, kwargs)
@@ -160,8 +160,7 @@ def run(
         for path in outputs.values():  # reads back against its digest
             files.verify(path)
         checkpointing.remove(kwargs["checkpoint"])
-        if ledger is not None:
-            ledger.unlink(missing_ok=True)
+        ledger.unlink(missing_ok=True)
     print(
         done_line(step, time.perf_counter() - started, time.process_time() - cpu_started, earlier),
         file=sys.stderr,
@@ -227,7 +226,6 @@ def _keeping_ledger(
     if path is None:
         yield
         return
-    stop = threading.Event()
 
     def write() -> None:
         record = {
@@ -236,26 +234,37 @@ def _keeping_ledger(
             "wall": earlier["wall"] + time.perf_counter() - started,
             "cpu": earlier["cpu"] + time.process_time() - cpu_started,
         }
-        temporary = path.with_name(path.name + ".tmp")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_text(json.dumps(record))
-            os.replace(temporary, path)
+            with files.atomic_output(path) as temporary:
+                temporary.write_text(json.dumps(record))
         except OSError:  # the count is a report: it must not fail the job
             pass
 
-    def keep() -> None:
-        while not stop.wait(every):
-            write()
+    try:
+        with _every(every, write, "deepinside-ledger"):
+            yield
+    finally:
+        write()  # the whole attempt, however it ended; a finished job's ledger goes with its checkpoint
 
-    thread = threading.Thread(target=keep, name="deepinside-ledger", daemon=True)
+
+@contextlib.contextmanager
+def _every(seconds: float, action: Callable[[], Any], name: str):
+    """While the block runs, call ``action()`` every ``seconds`` in a thread of its own (named
+    ``name``), until the block ends or ``action`` returns False."""
+    stop = threading.Event()
+
+    def repeat() -> None:
+        while not stop.wait(seconds):
+            if action() is False:
+                return
+
+    thread = threading.Thread(target=repeat, name=name, daemon=True)
     thread.start()
     try:
         yield
     finally:
         stop.set()
         thread.join(timeout=5)
-        write()  # the whole attempt, however it ended; a finished job's ledger goes with its checkpoint
 
 
 def run_step(job: Any) -> None:
@@ -328,24 +337,18 @@ def _heartbeat(label: str, log: str | None, console: Any, every: float):
     if log is None or console is None:
         yield
         return
-    stop = threading.Event()
     started = time.monotonic()
 
-    def beat() -> None:
-        while not stop.wait(every):
-            line = heartbeat_line(label, time.monotonic() - started, last_progress(log))
-            try:
-                print(line, file=console, flush=True)
-            except (OSError, ValueError):  # a closed console must not fail the job
-                return
+    def beat() -> bool:
+        line = heartbeat_line(label, time.monotonic() - started, last_progress(log))
+        try:
+            print(line, file=console, flush=True)
+        except (OSError, ValueError):  # a closed console must not fail the job: the beats stop
+            return False
+        return True
 
-    thread = threading.Thread(target=beat, name="deepinside-heartbeat", daemon=True)
-    thread.start()
-    try:
+    with _every(every, beat, "deepinside-heartbeat"):
         yield
-    finally:
-        stop.set()
-        thread.join(timeout=5)
 
 
 def failure_line(job: Any, error: BaseException) -> str:

@@ -66,24 +66,20 @@ def _labels_inside(fig, labels_by_axes: dict, margin: float = 4.0) -> None:
 
 def _single_dots(ax, means: pd.DataFrame, xlim: tuple, ylim: tuple, share: float = 0.03) -> list[str]:
     """Ring the layers whose whole trajectory fits in one dot (``share`` of the axes' spans) and
-    name them beside the ring ("L1–L2: one dot"); returns a caption line per layer (where the dot
-    is). The details go to the caption: a box inside the plane covered the deep layers' curves."""
+    name them above the first ring ("L1, L2: one dot"); returns a caption line per layer (where the
+    dot is). The details go to the caption: a box inside the plane covered the deep layers' curves."""
     spans = means.groupby("layer")[["I_XT", "I_TY"]].agg(lambda v: v.max() - v.min())
     still = spans[(spans["I_XT"] <= share * (xlim[1] - xlim[0])) & (spans["I_TY"] <= share * (ylim[1] - ylim[0]))]
     if still.empty:
         return []
-    lines, where = [], []
-    for layer in still.index:
-        rows = means[means["layer"] == layer]
-        x, y = rows["I_XT"].mean(), rows["I_TY"].mean()
+    dots = means[means["layer"].isin(still.index)].groupby("layer")[["I_XT", "I_TY"]].mean()
+    lines = []
+    for layer, (x, y) in dots.iterrows():
         ax.scatter([x], [y], s=260, facecolors="none", edgecolors="black", linewidths=1.0, zorder=3)
         lines.append(f"L{int(layer)} at I(X;T) ≈ {x:.2f}, I(T;Y) ≈ {y:.2f}")
-        where.append((x, y))
-    layers = [int(layer) for layer in still.index]
-    name = ", ".join(f"L{layer}" for layer in layers)
     ax.annotate(
-        f"{name}: one dot",
-        where[0],
+        ", ".join(f"L{int(layer)}" for layer in dots.index) + ": one dot",
+        tuple(dots.iloc[0]),
         xytext=(0, 12),  # above the axes' top edge: below the ring the first moving layer climbs
         textcoords="offset points",
         ha="right",

@@ -323,14 +323,15 @@ def noise_information(
     layer shown is a row. With no AlexNet layers shown (and no AlexNet tables: where its
     ImageNet pictures are absent) the DBN's rows alone.
     """
-    if bool(len(alexnet)) != bool(alexnet_layers_shown):
+    alexnet = list(alexnet)
+    if bool(alexnet) != bool(alexnet_layers_shown):
         raise ValueError(
-            f"M9: {len(list(alexnet))} AlexNet spectra tables for the AlexNet layers {alexnet_layers_shown}: "
+            f"M9: {len(alexnet)} AlexNet spectra tables for the AlexNet layers {alexnet_layers_shown}: "
             "give both or neither"
         )
     dbn_table = pd.concat(dbn, ignore_index=True)
     dbn_table = dbn_table[dbn_table["map"].str.startswith("input") & dbn_table["layer"].isin(dbn_layers_shown)]
-    alex_table = pd.concat(list(alexnet), ignore_index=True) if len(alexnet) else dbn_table.iloc[:0]
+    alex_table = pd.concat(alexnet, ignore_index=True) if alexnet else dbn_table.iloc[:0]
     alex_table = alex_table[alex_table["layer"].isin(alexnet_layers_shown)]
     keep = ["network", "noise", "layer", "image", "index", "singular_value"]
     table = pd.concat(
