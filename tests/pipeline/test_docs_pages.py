@@ -149,7 +149,9 @@ def test_the_paper_preset_page_refuses_what_it_cannot_make(tmp_path):
     with pytest.raises(ValueError, match="no paper claims"):
         preset_comparison.paper_preset_page([quick], reasons, str(page), str(tmp_path / "kept"))
     with pytest.raises(ValueError, match="lacks the columns"):
-        preset_comparison.paper_preset_page([quick], reasons.drop(columns="reason"), str(page), "k", [quick])
+        preset_comparison.paper_preset_page(
+            [quick], reasons.drop(columns="reason"), str(page), str(tmp_path / "kept1"), [quick]
+        )
     page.write_text("no markers")
     with pytest.raises(ValueError, match="no <!-- presets:start -->"):
         preset_comparison.paper_preset_page([quick], reasons, str(page), str(tmp_path / "kept2"), [quick])
