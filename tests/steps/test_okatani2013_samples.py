@@ -86,3 +86,23 @@ def test_a_sampling_checkpoint_of_other_models_is_not_resumed(tmp_path, monkeypa
     other["dbms"][0]["W2"] = other["dbms"][0]["W2"] * 2  # another DBM: its fingerprint differs
     fresh = okatani2013_samples.gibbs_samples(**other, **SETTINGS)
     assert_same(okatani2013_samples.gibbs_samples(**other, **SETTINGS, checkpoint=str(path)), fresh)
+
+
+def test_how_long_one_models_chains_run_leaves_the_other_models_samples_alone():
+    """Each model's chains draw from their own stream: judging the chains after more steps
+    (a longer coverage curve) changes no model's shown samples; a different seed does."""
+    short = okatani2013_samples.gibbs_samples(**tiny_inputs(), **SETTINGS)
+    longer = okatani2013_samples.gibbs_samples(**tiny_inputs(), **{**SETTINGS, "coverage_steps": [2, 6, 30]})
+    np.testing.assert_array_equal(short["samples"]["images"], longer["samples"]["images"])
+    assert sorted(longer["coverage"]["gibbs_steps"].unique()) == [2, 6, 30]
+    other_seed = okatani2013_samples.gibbs_samples(**tiny_inputs(), **{**SETTINGS, "seed": 1})
+    shown = list(short["summary"]["model"]).index("2-layer DBM")
+    assert not np.array_equal(short["samples"]["images"][shown], other_seed["samples"]["images"][shown])
+
+
+def test_each_models_chains_have_a_stream_of_their_own():
+    a, b = (okatani2013_samples.chain_generator(0, name, torch.device("cpu")) for name in ("RBM (PCD)", "2-layer DBM"))
+    assert not torch.equal(torch.rand(5, generator=a), torch.rand(5, generator=b))
+    again = okatani2013_samples.chain_generator(0, "RBM (PCD)", torch.device("cpu"))
+    fresh = okatani2013_samples.chain_generator(0, "RBM (PCD)", torch.device("cpu"))
+    assert torch.equal(torch.rand(5, generator=again), torch.rand(5, generator=fresh))

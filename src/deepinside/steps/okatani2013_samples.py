@@ -28,6 +28,13 @@ TEST_BINARISATION_SEED = 30  # the reference code binarises the test digits once
 LOWER_BOUND_DRAWS = 5  # posterior samples per test digit whose states bound log Z from below
 
 
+def chain_generator(seed: int, model: str, device: torch.device) -> torch.Generator:
+    """The random stream of one model's chains: drawn from ``seed`` and the model's name, so that
+    how long one model's chains run (its coverage steps) leaves every other model's samples as
+    they are."""
+    return generator(int(np.random.SeedSequence([seed, *model.encode()]).generate_state(1)[0]), device)
+
+
 def _say(message: str) -> None:
     """A progress line in the job's log (the console shows the latest once a minute)."""
     print(f"[O3] {message}", file=sys.stderr, flush=True)
@@ -53,7 +60,8 @@ def gibbs_samples(
     """O3: Gibbs samples of the RBM (PCD) and of each DBM, and of the DBN for comparison, judged by a CNN,
     with each model's AIS test log-likelihood.
 
-    Every chain starts from independent random binary states; a sample is shown as
+    Every chain starts from independent random binary states (each model's chains from a random
+    stream of their own, :func:`chain_generator`); a sample is shown as
     p(v = 1 | h¹) of its state after ``gibbs_steps`` block-Gibbs steps, and the same
     chains are judged after each number of steps in ``coverage_steps`` (how coverage of
     the classes grows with mixing). The judge (:mod:`deepinside.models.digit_judge`) labels each
@@ -65,12 +73,11 @@ def gibbs_samples(
     of each DBM, on the test digits binarised once — the paper's measure.
 
     With a ``checkpoint`` the step saves its results after each model's chains and after each
-    model's AIS (with the random generators' states), and a killed job resumes after the last
+    model's AIS (with the state of the generator that shuffles pixels), and a killed job resumes after the last
     one saved, with the numbers of an uninterrupted run: under the paper preset a model's
     100,000 sweeps or 20,000 AIS distributions take minutes, the whole step most of an hour.
     """
     dev = select_device(device)
-    gen = generator(seed, dev)
     model = networks.LeNet(digit_judge.NOT_A_DIGIT + 1)
     model.load_state_dict(judge)
     model.to(dev)
@@ -85,19 +92,21 @@ def gibbs_samples(
     as_dbm.update({f"{dbm.depth(params)}-layer DBM": params for params in dbms})
     models = {
         name: (
-            lambda params=params: dbm.sample_at(
+            lambda params=params, gen=chain_generator(seed, name, dev): dbm.sample_at(
                 {k: v.float() for k, v in to_dev(params).items()}, n_samples, steps, gen
             )
         )
         for name, params in as_dbm.items()
     }
     stack = [to_dev(p) for p in dbn_stack]
-    models[f"{len(stack)}-layer DBN"] = lambda: {
+    dbn_name = f"{len(stack)}-layer DBN"
+    dbn_gen = chain_generator(seed, dbn_name, dev)
+    models[dbn_name] = lambda: {
         gibbs_steps: dbn.sample(
             stack,
-            binary_sampling.sample(torch.full((n_samples, stack[-1]["W"].shape[0]), 0.5, device=dev), gen),
+            binary_sampling.sample(torch.full((n_samples, stack[-1]["W"].shape[0]), 0.5, device=dev), dbn_gen),
             gibbs_steps,
-            gen,
+            dbn_gen,
         )
     }
     settings = dict(n_samples=n_samples, steps=steps, ais_betas=ais_betas, ais_runs=ais_runs, seed=seed)
@@ -108,13 +117,12 @@ def gibbs_samples(
     drawn = dict(state["drawn"]) if state else {}  # model -> its samples, judgements, summary and coverage rows
     likelihoods = dict(state["likelihoods"]) if state else {}  # model -> its likelihood row
     if state:
-        gen.set_state(state["gen"])
         rng.bit_generator.state = state["rng"]
         _say(f"resumed after {', '.join(list(drawn) + [f'AIS of {name}' for name in likelihoods])}")
 
     def save() -> None:  # after every model: a killed job loses one model's chains or AIS at most
         if saved is not None:
-            parts = {"drawn": drawn, "likelihoods": likelihoods, "gen": gen.get_state(), "rng": rng.bit_generator.state}
+            parts = {"drawn": drawn, "likelihoods": likelihoods, "rng": rng.bit_generator.state}
             saved.save({"epoch": len(drawn) + len(likelihoods), **parts})
 
     with torch.no_grad():
