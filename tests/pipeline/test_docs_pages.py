@@ -155,3 +155,60 @@ def test_the_paper_preset_page_refuses_what_it_cannot_make(tmp_path):
     page.write_text("no markers")
     with pytest.raises(ValueError, match="no <!-- presets:start -->"):
         preset_comparison.paper_preset_page([quick], reasons, str(page), str(tmp_path / "kept2"), [quick])
+
+
+def _png(path, code: str) -> None:
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    for key, value in {"code": code, "commit": "abc123"}.items():
+        info.add_text(f"deepinside:{key}", value)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (2, 2)).save(path, pnginfo=info)
+
+
+def test_the_paper_page_names_the_gallerys_figures_drawn_by_earlier_code(tmp_path):
+    import yaml
+
+    from deepinside.core.code_version import fingerprint
+    from deepinside.publish import figure_table
+
+    entry = lambda file, plot: {"file": file, "title": "t", "shows": "s", "claim": "c", "plot": plot}
+    table_path = tmp_path / "figures.yaml"
+    table_path.write_text(
+        yaml.safe_dump(
+            {
+                "saxe2019": {
+                    "S1": entry("S1_a", "saxe2019:hierarchy_svd"),
+                    "S2": entry("S2_b", "saxe2019:mode_dynamics"),
+                    "S3": entry("S3_c", "saxe2019:mode_dynamics"),
+                }
+            }
+        )
+    )
+    gallery = tmp_path / "gallery"
+    _png(gallery / "saxe2019" / "S1_a.png", fingerprint("deepinside.plots.saxe2019:hierarchy_svd"))
+    _png(gallery / "saxe2019" / "S2_b.png", "0123456789ab")  # drawn by a plot code that is gone
+    drawn = figure_table.drawn_by(figure_table.load(table_path), gallery)
+    assert [(row["figure"], row["drawn"], row["current"]) for row in drawn] == [
+        ("S1", True, True),
+        ("S2", True, False),
+        ("S3", False, False),
+    ]
+    text = preset_comparison.gallery_table(drawn, "figures/paper")
+    assert "holds 2: 1 drawn by their plot's current code, 1 by earlier code" in text
+    assert "not drawn yet: S3." in text
+    assert "| saxe2019 S2 | 0123456789ab | abc123 |" in text and "saxe2019 S1 |" not in text
+
+    quick = combined([("F1", "claim", (0.9, 0.8, 1.0))])
+    page = tmp_path / "page.md"
+    page.write_text(
+        f"{preset_comparison.START}\n{preset_comparison.END}\n"
+        f"{preset_comparison.GALLERY_START}\nold\n{preset_comparison.GALLERY_END}\n"
+    )
+    reasons = pd.DataFrame({"figure": [], "id": [], "reason": []})
+    preset_comparison.paper_preset_page(
+        [quick], reasons, str(page), str(tmp_path / "kept"), [quick], figures_table=str(table_path), gallery=str(gallery)
+    )
+    assert "not drawn yet: S3." in page.read_text() and "\nold\n" not in page.read_text()

@@ -161,7 +161,12 @@ use rule step as paper_preset_page with:
         log_path("paper_preset_page.log"),
     params:
         step=versioned("deepinside.publish.preset_comparison:paper_preset_page"),
-        kwargs={"page": "docs/paper_preset.md", "kept": "docs/paper_claims"},
+        kwargs={
+            "page": "docs/paper_preset.md",
+            "kept": "docs/paper_claims",
+            "figures_table": "workflow/figures.yaml",
+            "gallery": "figures/paper",
+        },
 
 
 # `snakemake --cores 1 bundle`: this preset's results in one archive per talk, to unpack in

@@ -103,3 +103,34 @@ def rows(table: dict) -> list[dict]:
         for talk, figures in table.items()
         for figure_id, entry in figures.items()
     ]
+
+
+def drawn_by(table: dict, folder: str | os.PathLike) -> list[dict]:
+    """Per figure of ``table``, whether the gallery ``folder`` (e.g. ``figures/paper``) holds it and
+    whether the code that drew it is its plot's code now: the ``code`` of its footer against the
+    fingerprint of its plot function (the function, its module and the package modules it imports,
+    :func:`deepinside.core.code_version.fingerprint`). A figure drawn before its plot, or a module
+    the plot imports, changed has ``current`` False. Rows: talk, figure, file, drawn, code,
+    current_code, current, commit."""
+    from deepinside.core.code_version import fingerprint
+    from deepinside.core.provenance import read_png_metadata
+
+    rows = []
+    for talk, figures in table.items():
+        for figure_id, entry in (figures or {}).items():
+            path = Path(folder) / talk / f"{entry['file']}.png"
+            fields = read_png_metadata(path) if path.exists() else {}
+            now = fingerprint(f"deepinside.plots.{entry['plot']}")
+            rows.append(
+                {
+                    "talk": talk,
+                    "figure": figure_id,
+                    "file": str(path),
+                    "drawn": path.exists(),
+                    "code": fields.get("code", ""),
+                    "current_code": now,
+                    "current": fields.get("code") == now,
+                    "commit": fields.get("commit", ""),
+                }
+            )
+    return rows

@@ -18,10 +18,11 @@ from pathlib import Path
 import pandas as pd
 
 from deepinside.core.files import atomic_output
-from deepinside.publish import readme_claims
+from deepinside.publish import figure_table, readme_claims
 
 START, END = "<!-- presets:start -->", "<!-- presets:end -->"
 COST_START, COST_END = "<!-- cost:start -->", "<!-- cost:end -->"
+GALLERY_START, GALLERY_END = "<!-- gallery:start -->", "<!-- gallery:end -->"
 COST_COLUMNS = (
     "talk",
     "jobs",
@@ -176,6 +177,28 @@ def cost_table(cost: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def gallery_table(drawn: list[dict], folder: str) -> str:
+    """Which figures of the gallery ``folder`` were drawn by their plot's current code
+    (``drawn``: :func:`deepinside.publish.figure_table.drawn_by`), which by earlier code, and which
+    are not drawn yet."""
+    current = [row for row in drawn if row["current"]]
+    earlier = [row for row in drawn if row["drawn"] and not row["current"]]
+    absent = [row for row in drawn if not row["drawn"]]
+    lines = [
+        f"Of the {len(drawn)} figures of the talks, `{folder}` holds {len(current) + len(earlier)}: "
+        f"{len(current)} drawn by their plot's current code, {len(earlier)} by earlier code (the code in "
+        "the footer is not the plot's code now, so the figure is redrawn when its run is made again); "
+        f"not drawn yet: {', '.join(row['figure'] for row in absent) or 'none'}."
+    ]
+    if earlier:
+        lines += ["", "| figure | drawn by code | its commit | the plot's code now |", "|---|---|---|---|"]
+        lines += [
+            f"| {row['talk']} {row['figure']} | {row['code'] or '—'} | {row['commit'] or '—'} | {row['current_code']} |"
+            for row in earlier
+        ]
+    return "\n".join(lines)
+
+
 def paper_preset_page(
     quick: list[pd.DataFrame],
     reasons: pd.DataFrame,
@@ -183,13 +206,17 @@ def paper_preset_page(
     kept: str,
     paper: list[pd.DataFrame] = (),
     cost: pd.DataFrame | None = None,
+    figures_table: str | None = None,
+    gallery: str | None = None,
 ) -> dict:
     """The workflow's ``paper_preset_page`` step: the paper claims this checkout's runs made
     (``paper``, per figure) are kept in ``kept`` (committed, so that the page can be remade where
     those results are gone), then every kept figure is compared with this quick run's claims
     (:func:`deepinside.steps.gather.compare_presets`) and the table is written into ``page`` in
     place, between its markers, and returned as the step's output. With ``cost`` (the measured
-    cost of the paper runs, :func:`cost_table`) the page's cost section is rewritten too."""
+    cost of the paper runs, :func:`cost_table`) the page's cost section is rewritten too, and with
+    ``figures_table`` and ``gallery`` its gallery section: which of the gallery's figures were drawn
+    by their plot's current code (:func:`gallery_table`)."""
     from deepinside.steps.gather import compare_presets
 
     paper = [paper] if isinstance(paper, pd.DataFrame) else list(paper)
@@ -204,6 +231,9 @@ def paper_preset_page(
     content = readme_claims.update(path.read_text(), text, START, END, name=page)
     if cost is not None:
         content = readme_claims.update(content, cost_table(cost), COST_START, COST_END, name=page)
+    if figures_table is not None and gallery is not None:
+        drawn = figure_table.drawn_by(figure_table.load(figures_table), gallery)
+        content = readme_claims.update(content, gallery_table(drawn, gallery), GALLERY_START, GALLERY_END, name=page)
     with atomic_output(path) as tmp:
         tmp.write_text(content)
     return {"table": text + "\n"}
