@@ -103,6 +103,6 @@ def test_how_long_one_models_chains_run_leaves_the_other_models_samples_alone():
 def test_each_models_chains_have_a_stream_of_their_own():
     a, b = (okatani2013_samples.chain_generator(0, name, torch.device("cpu")) for name in ("RBM (PCD)", "2-layer DBM"))
     assert not torch.equal(torch.rand(5, generator=a), torch.rand(5, generator=b))
+    # the same stream in every process and on every machine (no per-process hash of the name)
     again = okatani2013_samples.chain_generator(0, "RBM (PCD)", torch.device("cpu"))
-    fresh = okatani2013_samples.chain_generator(0, "RBM (PCD)", torch.device("cpu"))
-    assert torch.equal(torch.rand(5, generator=again), torch.rand(5, generator=fresh))
+    assert torch.rand(3, generator=again).tolist() == pytest.approx([0.85988814, 0.46177995, 0.74081016], abs=1e-7)

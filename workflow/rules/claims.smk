@@ -141,6 +141,11 @@ use rule step as compare_presets with:
 # and under paper. The paper claims this checkout's runs made are kept in docs/paper_claims/ (one
 # file per figure, committed), so that the page can be remade where those results are gone; the
 # reasons why verdicts differ are the one text typed by hand (docs/paper_preset_reasons.csv).
+PAPER_FIGURES = figures_folder(
+    config["presets"]["paper"]["figures"], workflow.basedir, "presets.paper.figures"
+)
+
+
 use rule step as paper_preset_page with:
     """docs/paper_preset.md's table: every claim under quick and under paper, side by side."""
     input:
@@ -149,6 +154,10 @@ use rule step as paper_preset_page with:
             str(path) for path in Path("results/paper").glob("*/claims/*.csv")
         ),
         reasons="docs/paper_preset_reasons.csv",
+        # the committed paper figures, whose footers the gallery section reads (prerequisites only)
+        _gallery=lambda wildcards: sorted(
+            str(path) for path in Path(PAPER_FIGURES).glob("*/*.png")
+        ),
         # the measured cost of the paper runs, written by `python bench/run_cost.py logs/paper --out …`
         cost=lambda wildcards: (
             "docs/paper_run_cost.csv"
@@ -165,7 +174,13 @@ use rule step as paper_preset_page with:
             "page": "docs/paper_preset.md",
             "kept": "docs/paper_claims",
             "figures_table": "workflow/figures.yaml",
-            "gallery": "figures/paper",
+            "gallery": PAPER_FIGURES,
+        },
+        # each plot's code now: a plot edited since the page was made makes it again
+        plots={
+            entry["plot"]: versioned(f"deepinside.plots.{entry['plot']}")
+            for figures in FIGURE_TABLE.values()
+            for entry in figures.values()
         },
 
 
