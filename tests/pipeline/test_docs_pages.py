@@ -209,6 +209,12 @@ def test_the_paper_page_names_the_gallerys_figures_drawn_by_earlier_code(tmp_pat
     )
     reasons = pd.DataFrame({"figure": [], "id": [], "reason": []})
     preset_comparison.paper_preset_page(
-        [quick], reasons, str(page), str(tmp_path / "kept"), [quick], figures_table=str(table_path), gallery=str(gallery)
+        [quick],
+        reasons,
+        str(page),
+        str(tmp_path / "kept"),
+        [quick],
+        figures_table=str(table_path),
+        gallery=str(gallery),
     )
     assert "not drawn yet: S3." in page.read_text() and "\nold\n" not in page.read_text()
