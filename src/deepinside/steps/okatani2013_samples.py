@@ -92,8 +92,8 @@ def gibbs_samples(
     as_dbm.update({f"{dbm.depth(params)}-layer DBM": params for params in dbms})
     models = {
         name: (
-            lambda params=params, gen=chain_generator(seed, name, dev): dbm.sample_at(
-                {k: v.float() for k, v in to_dev(params).items()}, n_samples, steps, gen
+            lambda params=params, name=name: dbm.sample_at(
+                {k: v.float() for k, v in to_dev(params).items()}, n_samples, steps, chain_generator(seed, name, dev)
             )
         )
         for name, params in as_dbm.items()
