@@ -1,9 +1,15 @@
 """What a run of the workflow cost, talk by talk, beside the paper preset's projection.
 
-    python bench/run_cost.py logs/paper [--table docs/paper_cost.csv] [--by-rule] [--out docs/paper_run_cost.csv]
+    python bench/run_cost.py logs/paper [--table docs/paper_cost.csv] [--by-rule]
+                             [--jobs docs/paper_run_jobs.csv] [--out docs/paper_run_cost.csv]
 
-``--out`` writes the per-talk lines as a table (one row per talk, with the date): docs/paper_preset.md's
+``--out`` writes the per-talk lines as a table (one row per talk, with the dates measured): docs/paper_preset.md's
 "Measured cost" table is rendered from docs/paper_run_cost.csv by ``snakemake --cores 1 paper_preset_page``.
+
+``--jobs`` keeps one row per finished job in a committed ledger and counts the ledger, not only the
+logs there now: a job's row is replaced when its log is there again (the job ran again), and the rows
+of jobs whose logs are gone (a fresh checkout has no `logs/`) are kept, so the measured cost
+outlives the logs.
 
 Reads every job log under the folder: the step adapter ends each with
 ``[deepinside] <step>@<code> done in <s> s (<c> s of CPU)``. Prints per talk the jobs finished,
@@ -57,6 +63,7 @@ def finished_jobs(logs: Path) -> list[dict]:
         talk = next((match for part in parts if (match := TALK.match(part.removesuffix(".log")))), None)
         rows.append(
             {
+                "log": "/".join(parts),
                 "talk": talk.group(1) if talk else "(shared)",
                 "rule": rule,
                 "seed": seed,
@@ -67,9 +74,32 @@ def finished_jobs(logs: Path) -> list[dict]:
     return rows
 
 
+JOB_COLUMNS = ("log", "talk", "rule", "seed", "wall", "cpu", "measured")
+
+
+def kept_jobs(rows: list[dict], ledger: Path, today: str) -> list[dict]:
+    """The ledger's jobs with ``rows`` (this folder's finished jobs, measured ``today``) in place of
+    the same logs' rows: a job that ran again replaces its row; jobs whose logs are gone stay."""
+    kept: dict[str, dict] = {}
+    if ledger.exists():
+        table = pd.read_csv(ledger, dtype={"log": str, "talk": str, "rule": str, "measured": str})
+        missing = [column for column in JOB_COLUMNS if column not in table.columns]
+        if missing:
+            raise SystemExit(f"{ledger}: lacks the columns {missing} (run_cost --jobs writes it)")
+        for row in table.to_dict("records"):
+            row["seed"] = None if pd.isna(row["seed"]) else int(row["seed"])
+            row["cpu"] = None if pd.isna(row["cpu"]) else float(row["cpu"])
+            kept[row["log"]] = {column: row[column] for column in JOB_COLUMNS}
+    for row in rows:
+        kept[row["log"]] = {**{column: row.get(column) for column in JOB_COLUMNS}, "measured": today}
+    return [kept[log] for log in sorted(kept)]
+
+
 def summary(rows: list[dict], key: str) -> dict[str, dict]:
     """Per ``key`` (talk or rule): jobs, wall and CPU hours, seeds, and how many jobs lacked CPU time."""
-    out: dict[str, dict] = defaultdict(lambda: {"jobs": 0, "wall": 0.0, "cpu": 0.0, "seeds": set(), "no_cpu": 0})
+    out: dict[str, dict] = defaultdict(
+        lambda: {"jobs": 0, "wall": 0.0, "cpu": 0.0, "seeds": set(), "no_cpu": 0, "measured": set()}
+    )
     for row in rows:
         entry = out[row[key]]
         entry["jobs"] += 1
@@ -78,6 +108,8 @@ def summary(rows: list[dict], key: str) -> dict[str, dict]:
         entry["no_cpu"] += row["cpu"] is None
         if row["seed"] is not None:
             entry["seeds"].add(row["seed"])
+        if row.get("measured"):
+            entry["measured"].add(str(row["measured"]))
     return dict(out)
 
 
@@ -103,6 +135,7 @@ def per_talk(rows: list[dict], projected: dict[str, tuple[float, bool]]) -> list
                     if hours is not None
                     else "not in the table"
                 ),
+                "measured": " ".join(sorted(entry["measured"])),
             }
         )
     return out
@@ -114,8 +147,16 @@ def main() -> None:
     parser.add_argument("--table", type=Path, default=REPO / "docs/paper_cost.csv")
     parser.add_argument("--by-rule", action="store_true", help="also one line per rule")
     parser.add_argument("--out", type=Path, help="also write the per-talk lines as a CSV table")
+    parser.add_argument("--jobs", type=Path, help="the per-job ledger to update and count (kept across checkouts)")
     args = parser.parse_args()
-    rows = finished_jobs(args.logs)
+    today = date.today().isoformat()
+    rows = finished_jobs(args.logs) if args.logs.exists() else []
+    if args.jobs is not None:
+        found = len(rows)
+        rows = kept_jobs(rows, args.jobs, today)
+        with atomic_output(args.jobs) as temporary:
+            pd.DataFrame(rows, columns=list(JOB_COLUMNS)).to_csv(temporary, index=False)
+        print(f"{args.jobs}: {len(rows)} jobs ({found} from {args.logs}, the rest kept from earlier runs)")
     if not rows:
         raise SystemExit(f"{args.logs}: no finished job's log (no '[deepinside] … done in' line)")
     table = read_table(args.table)
@@ -132,7 +173,9 @@ def main() -> None:
             f"{row['seeds'] or '-':9} {row['projection']}{note}"
         )
     if args.out is not None:
-        out = pd.DataFrame(talks).assign(measured=date.today().isoformat(), logs=str(args.logs))
+        out = pd.DataFrame(talks).assign(
+            measured=lambda table: table["measured"].replace("", today), logs=str(args.logs)
+        )
         with atomic_output(args.out) as temporary:
             out.to_csv(temporary, index=False)
         print(f"written: {args.out}")

@@ -261,3 +261,36 @@ def test_hashes_that_look_like_numbers_are_read_back_as_text(tmp_path):
     files.write(pd.DataFrame({"id": ["a"], "key": ["1"], "measured": [0.5], "commit": ["6109218e6632"]}), path)
     read = workflow_step._read(str(path))
     assert read.loc[0, "commit"] == "6109218e6632" and read.loc[0, "key"] == "1" and read.loc[0, "measured"] == 0.5
+
+
+def test_the_run_cost_ledger_keeps_jobs_whose_logs_are_gone_and_replaces_a_job_that_ran_again(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
+    spec = importlib.util.spec_from_file_location("run_cost", REPO / "bench/run_cost.py")
+    run_cost = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_cost)
+    job = lambda log, talk, cpu: {"log": log, "talk": talk, "rule": log.split("/")[-1][:-4], "seed": 0, "wall": 2 * cpu}
+    ledger = tmp_path / "jobs.csv"
+    first = [
+        {**job("seed0/saxe2019_a.log", "saxe2019", 36.0), "cpu": 36.0},
+        {**job("seed0/tishby2017_t.log", "tishby2017", 3600.0), "cpu": 3600.0},
+    ]
+    kept = run_cost.kept_jobs(first, ledger, "2026-12-06")
+    pd.DataFrame(kept, columns=list(run_cost.JOB_COLUMNS)).to_csv(ledger, index=False)
+    # a fresh checkout: saxe2019's log is gone, tishby2017's job ran again, an ohzeki2015 job is new
+    again = [
+        {**job("seed0/tishby2017_t.log", "tishby2017", 1800.0), "cpu": 1800.0},
+        {**job("seed0/ohzeki2015_g.log", "ohzeki2015", 7200.0), "cpu": None},
+    ]
+    merged = run_cost.kept_jobs(again, ledger, "2026-12-07")
+    assert [(row["log"], row["measured"]) for row in merged] == [
+        ("seed0/ohzeki2015_g.log", "2026-12-07"),
+        ("seed0/saxe2019_a.log", "2026-12-06"),
+        ("seed0/tishby2017_t.log", "2026-12-07"),
+    ]
+    talks = {row["talk"]: row for row in run_cost.per_talk(merged, {})}
+    assert talks["tishby2017"]["cpu_hours"] == 0.5 and talks["tishby2017"]["jobs"] == 1  # replaced, not added
+    assert talks["saxe2019"]["cpu_hours"] == 0.01 and talks["saxe2019"]["measured"] == "2026-12-06"
+    assert talks["ohzeki2015"]["jobs_without_cpu"] == 1 and talks["ohzeki2015"]["cpu_hours"] == 4.0
+    pd.DataFrame(merged).drop(columns="wall").to_csv(ledger, index=False)
+    with pytest.raises(SystemExit, match="lacks the columns"):
+        run_cost.kept_jobs([], ledger, "2026-12-07")

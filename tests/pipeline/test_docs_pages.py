@@ -134,6 +134,9 @@ def test_the_paper_preset_page_renders_the_measured_cost_and_refuses_a_table_wit
         and "Measured on 2026-12-07 from the logs of the jobs finished under `logs/paper`" in text
     )
     assert "| okatani2013 | 12 | 0 1 2 | 5.43 | 2.25 | at most 46.94 h (15.65 h per seed × 3) |" in text
+    two_days = cost.assign(measured=["2026-12-06 2026-12-07", "2026-12-07"])  # a talk's jobs of two days
+    preset_comparison.paper_preset_page([quick], reasons, str(page), str(tmp_path / "kept"), [quick], cost=two_days)
+    assert "Measured on 2026-12-06, 2026-12-07 from the logs" in page.read_text()
     assert "| saxe2019 | 23 (1 without CPU time: their step time counted) |" in text
     with pytest.raises(ValueError, match="lacks the columns"):
         preset_comparison.paper_preset_page(

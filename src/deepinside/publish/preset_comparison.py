@@ -154,10 +154,13 @@ def cost_table(cost: pd.DataFrame) -> str:
     missing = [column for column in COST_COLUMNS if column not in cost.columns]
     if missing:
         raise ValueError(f"the measured cost table lacks the columns {missing} (bench/run_cost.py --out writes it)")
-    dates, folders = sorted(set(cost["measured"].astype(str))), sorted(set(cost["logs"].astype(str)))
+    dates = sorted({day for days in cost["measured"].astype(str) for day in days.split()})
+    folders = sorted(set(cost["logs"].astype(str)))
     lines = [
-        f"Measured on {', '.join(dates)} from the logs of the jobs finished under `{', '.join(folders)}` "
-        "(`python bench/run_cost.py logs/paper --out docs/paper_run_cost.csv`): step time and CPU time, one "
+        f"Measured on {', '.join(dates)} from the logs of the jobs finished under `{', '.join(folders)}`, "
+        "each job kept in a ledger so that it counts after its log is gone "
+        "(`python bench/run_cost.py logs/paper --jobs docs/paper_run_jobs.csv --out docs/paper_run_cost.csv`; "
+        "a job that ran again replaces its row): step time and CPU time, one "
         "thread per job, every attempt of a job resumed from its checkpoint counted (attempts before "
         "2026-12-07 only the last), beside the cost table's projection for the same seeds. Jobs still "
         "running are not in it: a talk whose run is still going is below its projection for that reason.",
