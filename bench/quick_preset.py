@@ -112,6 +112,22 @@ def report(times: list[tuple[float, str, str]], wall: float | None) -> None:
     print("step-seconds by step function (top 8):")
     for step, seconds in sorted(by_step.items(), key=lambda kv: -kv[1])[:8]:
         print(f"  {seconds:8.0f} s  {100 * seconds / total:5.1f} %  {step}")
+    print("step-seconds by talk (the talk's rules, figures and claims):")
+    for talk, seconds in sorted(by_talk(times).items(), key=lambda kv: -kv[1]):
+        print(f"  {seconds:8.0f} s  {100 * seconds / total:5.1f} %  {talk}")
+
+
+TALK = re.compile(r"\b([a-z]+\d{4})(?=[_/.]|$)")  # saxe2019_… (a rule's log) or …/saxe2019/… (a figure's)
+
+
+def by_talk(times: list[tuple[float, str, str]]) -> dict[str, float]:
+    """Step-seconds per talk, from each job's log path; jobs of no talk (the data) as "(shared)"."""
+    out: dict[str, float] = {}
+    for seconds, _, log in times:
+        found = TALK.search(log)
+        talk = found.group(1) if found else "(shared)"
+        out[talk] = out.get(talk, 0.0) + seconds
+    return out
 
 
 def main() -> None:

@@ -294,3 +294,17 @@ def test_the_run_cost_ledger_keeps_jobs_whose_logs_are_gone_and_replaces_a_job_t
     pd.DataFrame(merged).drop(columns="wall").to_csv(ledger, index=False)
     with pytest.raises(SystemExit, match="lacks the columns"):
         run_cost.kept_jobs([], ledger, "2026-12-07")
+
+
+def test_the_quick_preset_bench_adds_up_step_seconds_by_talk(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
+    spec = importlib.util.spec_from_file_location("quick_preset", REPO / "bench/quick_preset.py")
+    quick_preset = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(quick_preset)
+    times = [
+        (1.0, "s", "seed0/okatani2013_dbm/3layers.log"),
+        (2.0, "s", "figures/saxe2019/S1_hierarchy_svd.log"),
+        (4.0, "s", "mnist.log"),
+        (8.0, "s", "seed1/okatani2013_finetune/all_pretrained.log"),
+    ]
+    assert quick_preset.by_talk(times) == {"okatani2013": 9.0, "saxe2019": 2.0, "(shared)": 4.0}
