@@ -155,7 +155,7 @@ def main() -> None:
         found = len(rows)
         rows = kept_jobs(rows, args.jobs, today)
         with atomic_output(args.jobs) as temporary:
-            pd.DataFrame(rows, columns=list(JOB_COLUMNS)).to_csv(temporary, index=False)
+            pd.DataFrame(rows, columns=list(JOB_COLUMNS)).astype({"seed": "Int64"}).to_csv(temporary, index=False)
         print(f"{args.jobs}: {len(rows)} jobs ({found} from {args.logs}, the rest kept from earlier runs)")
     if not rows:
         raise SystemExit(f"{args.logs}: no finished job's log (no '[deepinside] … done in' line)")
