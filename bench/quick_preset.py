@@ -117,16 +117,20 @@ def report(times: list[tuple[float, str, str]], wall: float | None) -> None:
         print(f"  {seconds:8.0f} s  {100 * seconds / total:5.1f} %  {talk}")
 
 
-TALK = re.compile(r"\b([a-z]+\d{4})(?=[_/.]|$)")  # saxe2019_… (a rule's log) or …/saxe2019/… (a figure's)
+TALK = re.compile(r"^([a-z]+\d{4})(?:_|$)")  # a rule of the talk (saxe2019_…) or its folder (figures/saxe2019/…)
+
+
+def talk_of(log: str) -> str:
+    """The talk a job's log belongs to, from its path; a job of no talk (the data) is "(shared)"."""
+    parts = Path(log).parts
+    return next((match.group(1) for part in parts if (match := TALK.match(part.removesuffix(".log")))), "(shared)")
 
 
 def by_talk(times: list[tuple[float, str, str]]) -> dict[str, float]:
-    """Step-seconds per talk, from each job's log path; jobs of no talk (the data) as "(shared)"."""
+    """Step-seconds per talk, from each job's log path (:func:`talk_of`)."""
     out: dict[str, float] = {}
     for seconds, _, log in times:
-        found = TALK.search(log)
-        talk = found.group(1) if found else "(shared)"
-        out[talk] = out.get(talk, 0.0) + seconds
+        out[talk_of(log)] = out.get(talk_of(log), 0.0) + seconds
     return out
 
 

@@ -38,13 +38,12 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from quick_preset import DONE  # bench/quick_preset.py: the adapter's last line, read the same way
+from quick_preset import DONE, talk_of  # bench/quick_preset.py: the adapter's last line, read the same way
 
 from deepinside.core.files import atomic_output
 from deepinside.pipeline.projected_cost import read_table, talk_hours
 
 REPO = Path(__file__).resolve().parents[1]
-TALK = re.compile(r"^([a-z]+\d{4})(?:_|$)")  # a rule of the talk (saxe2019_…) or its folder (figures/saxe2019/…)
 
 
 def finished_jobs(logs: Path) -> list[dict]:
@@ -60,11 +59,10 @@ def finished_jobs(logs: Path) -> list[dict]:
         parts = log.relative_to(logs).parts
         seed = next((int(part[4:]) for part in parts if re.fullmatch(r"seed\d+", part)), None)
         rule = next((part.removesuffix(".log") for part in parts if not re.fullmatch(r"seed\d+", part)), "")
-        talk = next((match for part in parts if (match := TALK.match(part.removesuffix(".log")))), None)
         rows.append(
             {
                 "log": "/".join(parts),
-                "talk": talk.group(1) if talk else "(shared)",
+                "talk": talk_of("/".join(parts)),
                 "rule": rule,
                 "seed": seed,
                 "wall": float(wall),
