@@ -164,6 +164,47 @@ def test_a_full_disk_at_the_outputs_keeps_the_checkpoint_and_the_rerun_resumes(t
     torch.testing.assert_close(files.read(model)["W"], files.read(tmp_path / "clean.pt")["W"], rtol=0, atol=0)
 
 
+def test_a_kept_checkpoint_makes_a_finished_job_again_on_a_fresh_clone_without_training(tmp_path, monkeypatch, capsys):
+    """With the config's keep_checkpoints, a finished job leaves its checkpoint and cost ledger, so
+    that a run carried to another machine (outputs gone, checkpoint committed) writes the same
+    outputs from the saved state; without it they are removed, as before."""
+    from deepinside.models import rbm
+
+    monkeypatch.setattr(checkpointing, "SAVE_INTERVAL_S", 0.0)  # a checkpoint at every epoch
+    data = (np.random.default_rng(0).random((60, 16)) < 0.3).astype(np.float32)
+    epochs_run = []
+
+    def train(checkpoint=None):
+        params, history = rbm.train_rbm(
+            data, n_hidden=8, epochs=4, learning_rate=0.1, initial_momentum=0.5, final_momentum=0.9,
+            momentum_switch_epoch=2, weight_cost=2e-4, batch_size=20, k=1, persistent=False,
+            sample_visible=False, init_scale=0.01, seed=3, device=torch.device("cpu"),
+            checkpoint=checkpointing.for_run(checkpoint, "deepinside.models.rbm", data=data),
+            on_epoch=lambda epoch, params: epochs_run.append(epoch) or {},
+        )  # fmt: skip
+        return {"model": {"W": params["W"]}, "history": history}
+
+    monkeypatch.setitem(sys.modules, "kept_steps", SimpleNamespace(train=train))
+    saved, model = tmp_path / "checkpoint.pt", tmp_path / "model.pt"
+    outputs = {"model": str(model), "history": str(tmp_path / "history.csv")}
+    ledger = workflow_step.cost_ledger(saved)
+    workflow_step.run("kept_steps:train", {}, outputs, implicit={"checkpoint": str(saved)}, keep_checkpoint=True)
+    assert saved.exists() and files.digest_path(saved).exists() and ledger.exists()
+    first = files.read(model)["W"]
+    trained = len(epochs_run)
+    for path in outputs.values():  # a fresh clone: the outputs are gone, the committed checkpoint is there
+        Path(path).unlink()
+    capsys.readouterr()
+    workflow_step.run("kept_steps:train", {}, outputs, implicit={"checkpoint": str(saved)}, keep_checkpoint=True)
+    log = capsys.readouterr().err
+    assert "resuming from" in log and "2 attempts in all" in log
+    assert len(epochs_run) == trained  # no epoch trained again
+    torch.testing.assert_close(files.read(model)["W"], first, rtol=0, atol=0)
+    # without the knob the finished job lets its state go
+    workflow_step.run("kept_steps:train", {}, outputs, implicit={"checkpoint": str(saved)})
+    assert not saved.exists() and not files.digest_path(saved).exists() and not ledger.exists()
+
+
 def test_a_corrupt_checkpoint_is_ignored_and_said(tmp_path, capsys):
     from deepinside.core.checkpointing import EpochCheckpoint
 

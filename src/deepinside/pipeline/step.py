@@ -114,12 +114,16 @@ def run(
     threads: int = 1,
     context: Mapping[str, Any] | None = None,
     implicit: Mapping[str, Any] | None = None,
+    keep_checkpoint: bool = False,
 ) -> None:
     """Read ``inputs`` (name → path), run ``step``, write the result to ``outputs``.
 
     ``context`` (``preset``, ``seeds``) goes into the provenance that claims tables
     (columns) and figures (PNG text chunks and a footer line) carry. ``implicit``: arguments
     passed only where the function takes them and ``kwargs`` does not give them.
+    ``keep_checkpoint`` (the config's ``keep_checkpoints``): a training job's checkpoint and cost
+    ledger stay after its outputs are written, so that a run carried to another machine makes the
+    finished job again from its saved state.
     """
     kwargs = dict(kwargs or {})
     limit_threads(threads)  # before numpy / torch load: they read it when imported
@@ -159,8 +163,9 @@ def run(
     if kwargs.get("checkpoint"):  # a training job lets its state go only once every output
         for path in outputs.values():  # reads back against its digest
             files.verify(path)
-        checkpointing.remove(kwargs["checkpoint"])
-        ledger.unlink(missing_ok=True)
+        if not keep_checkpoint:
+            checkpointing.remove(kwargs["checkpoint"])
+            ledger.unlink(missing_ok=True)
     print(
         done_line(step, time.perf_counter() - started, time.process_time() - cpu_started, earlier),
         file=sys.stderr,
@@ -299,6 +304,7 @@ def _run_logged(job: Any, log: str | None) -> None:
             threads=job.threads,
             context=_context(job),
             implicit=implicit(job),
+            keep_checkpoint=bool(job.config.get("keep_checkpoints", False)),
         )
 
 
