@@ -308,3 +308,40 @@ def test_the_quick_preset_bench_adds_up_step_seconds_by_talk(monkeypatch):
         (8.0, "s", "seed1/okatani2013_finetune/all_pretrained.log"),
     ]
     assert quick_preset.by_talk(times) == {"okatani2013": 9.0, "saxe2019": 2.0, "(shared)": 4.0}
+
+
+def test_carried_checkpoints_say_which_the_code_here_resumes_and_refuse_a_half_saved_one(tmp_path, monkeypatch):
+    """bench/carried_checkpoints.py: a checkpoint written by this code resumes, one written by other
+    code is named as discarded; the files to commit come with their records and ledgers, and a
+    checkpoint whose record belongs to another save (a run caught between the two) is refused."""
+    from deepinside.core import checkpointing
+
+    spec = importlib.util.spec_from_file_location("carried_checkpoints", REPO / "bench/carried_checkpoints.py")
+    carried = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(carried)
+    folder = tmp_path / "results/paper/checkpoints"
+    mine = checkpointing.for_run(folder / "okatani2013_dbm/layers2_seed0.pt", "deepinside.models.rbm", seed=0)
+    mine.save({"epoch": 7})
+    workflow_step.cost_ledger(mine.path).write_text('{"attempts": 2, "wall": 7300, "cpu": 7200}')
+    other = checkpointing.EpochCheckpoint(folder / "ohzeki2015_gamp/k1_a1_N2000.pt", "x", code="0123456789ab torch 0")
+    other.save({"epoch": 3})
+    table = carried.carried(folder).set_index("rule")
+    assert table.loc["okatani2013_dbm", "code"] == "resumes (deepinside.models.rbm)"
+    assert table.loc["okatani2013_dbm", "epoch"] == 7 and table.loc["okatani2013_dbm", "CPU hours"] == 2.0
+    assert table.loc["okatani2013_dbm", "attempts"] == 2
+    assert table.loc["ohzeki2015_gamp", "code"] == "code changed"
+    names = [path.name for path in carried.git_paths(folder)]
+    assert sorted(names) == sorted(
+        [
+            "layers2_seed0.pt",
+            "layers2_seed0.pt.cost",
+            "layers2_seed0.pt.sha256",
+            "k1_a1_N2000.pt",
+            "k1_a1_N2000.pt.sha256",
+        ]
+    )
+    saved = other.path.read_bytes()
+    other.save({"epoch": 4})
+    other.path.write_bytes(saved)  # the file of epoch 3 beside the record of epoch 4: caught between two writes
+    with pytest.raises(files.CorruptFileError, match="k1_a1_N2000.pt"):
+        carried.git_paths(folder)
