@@ -102,7 +102,6 @@ wildcard_constraints:
 
 
 include: "workflow/rules/data.smk"
-include: "workflow/rules/saxe2019.smk"
 include: "workflow/rules/okatani2013.smk"
 include: "workflow/rules/mototake2015.smk"
 include: "workflow/rules/tishby2017.smk"

@@ -171,10 +171,19 @@ def test_a_bad_claims_table_is_refused_naming_the_entry(tmp_path, entry, message
     assert "bad.yaml: F1.a" in str(error.value)
 
 
-def test_every_project_claims_table_loads_and_names_a_null_for_every_claim():
+def _project_tables():
+    """The project's claims: the claims tables and the claims of the figures declared by their specs."""
     from pathlib import Path
 
-    tables = declared.talk_tables(Path(__file__).parents[2] / "workflow" / "claims")
+    from deepinside.publish import figure_table
+
+    repo = Path(__file__).parents[2]
+    return declared.talk_tables(repo / "workflow" / "claims", figure_table.load(repo / "workflow" / "figures.yaml"))
+
+
+def test_every_project_claims_table_loads_and_names_a_null_for_every_claim():
+
+    tables = _project_tables()
     assert set(tables) == {"saxe2019", "okatani2013", "mototake2015", "tishby2017", "ohzeki2015"}
     for figures in tables.values():
         for entries in figures.values():
@@ -192,9 +201,8 @@ def test_integer_keys_read_back_as_floats_still_match(tmp_path):
 
 
 def _project_claims():
-    from pathlib import Path
 
-    tables = declared.talk_tables(Path(__file__).parents[2] / "workflow" / "claims")
+    tables = _project_tables()
     return [
         (talk, figure, entry)
         for talk, figures in tables.items()

@@ -365,7 +365,7 @@ def test_every_figure_has_its_declared_claim_rows_under_both_presets():
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     presets = expanded(config["presets"])
     figures = figure_table.load(REPO / "workflow/figures.yaml")
-    tables = declared.talk_tables(REPO / "workflow/claims")
+    tables = declared.talk_tables(REPO / "workflow/claims", figures)  # a spec's claims are in its entry
     for talk, by_id in figures.items():
         assert set(tables[talk]) == set(by_id)
         for figure_id in by_id:
@@ -676,10 +676,10 @@ def test_jobs_import_the_package_of_their_own_checkout(workdir):
     step.write_text(
         step.read_text() + '\n\ndef run_step(job):\n    raise RuntimeError("the second clone\'s code ran")\n'
     )
-    target = "results/tiny/saxe2019/svd/four_items_modes.npz"
+    target = "results/tiny/saxe2019/S1/four_items_modes.npz"
     result = run_snakemake(workdir, "--cores", "1", "--", target, timeout=600)
     assert result.returncode != 0
-    log = workdir / "logs/tiny/saxe2019_hierarchy_svd.log"
+    log = workdir / "logs/tiny/saxe2019_S1.log"
     assert "the second clone's code ran" in result.stdout + result.stderr + (log.read_text() if log.exists() else "")
 
 
@@ -693,11 +693,11 @@ def test_a_job_that_imported_another_checkouts_package_is_refused_in_its_log_and
         f"import sys\nsys.path.insert(0, {str(REPO / 'src')!r})\nimport deepinside\n"
     )
     env = {"PYTHONPATH": str(site)}
-    target = "results/tiny/saxe2019/svd/four_items_modes.npz"
+    target = "results/tiny/saxe2019/S1/four_items_modes.npz"
     result = run_snakemake(workdir, "--cores", "1", "--", target, timeout=600, env=env)
     console = result.stdout + result.stderr
     assert result.returncode != 0 and not (workdir / target).exists()
-    log = workdir / "logs/tiny/saxe2019_hierarchy_svd.log"
+    log = workdir / "logs/tiny/saxe2019_S1.log"
     assert "not from the checkout's" in log.read_text()
     lines = [line for line in console.splitlines() if line.startswith("[deepinside] ") and " failed: " in line]
     assert len(lines) == 1 and "ImportError" in lines[0] and "Traceback (most recent call last)" not in console
@@ -705,7 +705,7 @@ def test_a_job_that_imported_another_checkouts_package_is_refused_in_its_log_and
 
 @pytest.mark.workflow
 def test_a_corrupt_intermediate_stops_the_downstream_job_with_a_message_naming_it(workdir):
-    target = "results/tiny/saxe2019/svd/four_items_modes.npz"
+    target = "results/tiny/saxe2019/S1/four_items_modes.npz"
     made = run_snakemake(workdir, "--cores", "1", "--", target, timeout=600)
     assert made.returncode == 0, made.stderr[-3000:]
     _flip_one_bit(workdir / target, offset=60)

@@ -77,6 +77,32 @@ def test_the_figure_table_names_a_bad_entry_with_its_talk_and_id(tmp_path):
         ("    compute: {step: saxe2019:f, outputs: {e: e.csv}, inputs: {x: 'rules.a.output.b'}}\n", "<rule>.<output>"),
         ("    compute: {step: saxe2019:f, outputs: {e: e.csv}}\n", "declares its claims there too"),
         ("    values: saxe2019_claims:g\n", "it needs a 'compute'"),
+        ("    reads: [e]\n", "it needs a 'compute'"),
+        # several steps: each named once, outputs made once, what the plot and values read made by them
+        ("    compute:\n      - {step: saxe2019:f, outputs: {e: e.csv}}\n", r"compute\[0\]: needs \['name'"),
+        (
+            "    compute:\n      - {name: a, step: saxe2019:f, outputs: {e: e.csv}}\n"
+            "      - {name: a, step: saxe2019:g, outputs: {f: f.csv}}\n",
+            "'a' names two steps",
+        ),
+        (
+            "    compute:\n      - {name: a, step: saxe2019:f, outputs: {e: e.csv}}\n"
+            "      - {name: b, step: saxe2019:g, outputs: {e: f.csv}}\n",
+            "made by an earlier step",
+        ),
+        (
+            "    compute: {step: saxe2019:f, outputs: {e: e.csv}}\n    reads: [x]\n",
+            "reads: a list of the figure's outputs",
+        ),
+        (
+            "    compute: {step: saxe2019:f, outputs: {e: e.csv}}\n    values: {step: saxe2019_claims:g, reads: [x]}\n",
+            "values.reads: a list",
+        ),
+        ("    compute: {step: saxe2019:f, outputs: {e: e.csv}, resources: {runtime: -1}}\n", "positive integers"),
+        (
+            "    compute: {step: saxe2019:f, outputs: {e: e.csv}, inputs: {x: {output: image.image}}}\n",
+            "wildcards",
+        ),
     ]:
         bad.write_text(head + compute)
         with pytest.raises(ValueError, match=said):

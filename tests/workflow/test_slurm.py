@@ -89,7 +89,7 @@ def test_small_target_runs_through_slurm(workdir, cluster):
     by_rule = {re.search(r"Comment=rule_(\w+?)(?:_wildcards_\S*)?\s", text).group(1): text for text in records.values()}
     expected = {
         "image",
-        "saxe2019_low_rank",
+        "saxe2019_S4",
         "saxe2019_S4_values",
         "replicate_claims",
         "figure",

@@ -138,13 +138,13 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
         ),
         (
             "figures/saxe2019/S4_low_rank_picture.png",
-            {"image": 1, "saxe2019_low_rank": 1, "saxe2019_S4_values": 1, "replicate_claims": 1, "figure": 1},
+            {"image": 1, "saxe2019_S4": 1, "saxe2019_S4_values": 1, "replicate_claims": 1, "figure": 1},
         ),
         (
             "figures/saxe2019/S5_progressive_differentiation.png",
             {
-                "saxe2019_branching_dataset": 3,
-                "saxe2019_progressive_differentiation": 3,
+                "saxe2019_S5_dataset": 3,
+                "saxe2019_S5_training": 3,
                 "saxe2019_S5_values": 3,
                 "replicate_claims": 1,
                 "figure": 1,
@@ -235,7 +235,7 @@ def test_saxe2019_end_to_end_on_the_tiny_preset(workdir):
     assert set(claims["verdict"]) <= {"holds", "fails", "not established"}
     assert claims["measured"].notna().all()
     # the tiny preset really was used (8-rank picture of coins, not 50 ranks of camera); S4 runs once
-    errors = pd.read_csv(workdir / "results/tiny/saxe2019/low_rank/errors.csv")
+    errors = pd.read_csv(workdir / "results/tiny/saxe2019/S4/errors.csv")
     assert len(errors) == 8
     # nothing half-written: no temporary files left anywhere
     assert not list(workdir.rglob("*.part.*"))
@@ -243,7 +243,7 @@ def test_saxe2019_end_to_end_on_the_tiny_preset(workdir):
     again = run_snakemake(workdir, "--cores", CORES, "saxe2019", "-n")
     assert "Nothing to be done" in again.stdout + again.stderr
     # two seeds ran as separate jobs; every claim reports them, and what made it
-    assert (workdir / "results/tiny/seed1/saxe2019/dynamics/deep.csv").exists()
+    assert (workdir / "results/tiny/seed1/saxe2019/S2/deep.csv").exists()
     once = claims["figure"].isin(["S1", "S4"])  # deterministic: one run, not one per seed
     assert set(claims[~once]["n_seeds"]) == {2} and set(claims[once]["n_seeds"]) == {1}
     assert (claims["holds_in"] <= claims["n_seeds"]).all()
@@ -287,7 +287,7 @@ def test_a_second_preset_runs_beside_the_first_and_the_two_are_compared(workdir)
     made[first_figure] = first_figure.read_bytes()
 
     build("figures/other/saxe2019/S4_low_rank_picture.png", "other")
-    assert (workdir / "results/other/saxe2019/low_rank/errors.csv").exists()
+    assert (workdir / "results/other/saxe2019/S4/errors.csv").exists()
     assert {path: path.read_bytes() for path in made} == made  # the first preset's files, byte for byte
     assert provenance.read_png_metadata(workdir / "figures/other/saxe2019/S4_low_rank_picture.png")["preset"] == "other"
 
@@ -493,7 +493,7 @@ def test_a_results_bundle_lets_a_fresh_clone_draw_only_the_figures(workdir, tmp_
     assert made.returncode == 0, made.stderr[-3000:]
     manifest = json.loads((workdir / "results/bundles/tiny-saxe2019.json").read_text())
     paths = {entry["path"] for entry in manifest["files"]}
-    assert "results/tiny/saxe2019/claims.csv" in paths and "results/tiny/seed1/saxe2019/dynamics/deep.csv" in paths
+    assert "results/tiny/saxe2019/claims.csv" in paths and "results/tiny/seed1/saxe2019/S2/deep.csv" in paths
     assert not any("checkpoints" in path for path in paths)
     assert set(provenance.FIELDS) <= set(manifest["provenance"])
 
@@ -645,7 +645,7 @@ def test_a_figure_declared_by_its_spec_alone_builds_through_the_real_rules(workd
     adds them to steps/<talk>.py and plots/<talk>.py). Its rules are generated from the entry."""
     table_path = workdir / "workflow/figures.yaml"
     table = yaml.safe_load(table_path.read_text())
-    claims = yaml.safe_load((workdir / "workflow/claims/saxe2019.yaml").read_text())["S2"]
+    claims = table["saxe2019"]["S2"]["claims"]
     table["saxe2019"]["S6"] = {
         "file": "S6_deep_modes_by_spec",
         "title": "worked example: the deep network's mode strengths, declared by the figure's spec alone",

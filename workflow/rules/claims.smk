@@ -3,8 +3,8 @@
 
 
 # A figure's claims: the values each seed's run measured, judged against the claims table
-# (workflow/claims/<talk>.yaml). Editing a statement or a threshold there re-runs this job,
-# the figure and the pages only.
+# (workflow/claims/<talk>.yaml, or the figure's spec in workflow/figures.yaml). Editing a
+# statement or a threshold there re-runs this job, the figure and the pages only.
 use rule step as replicate_claims with:
     input:
         tables=lambda wildcards: expand(

@@ -10,6 +10,7 @@ from deepinside.claims.declared import (
 )
 from deepinside.core.code_version import versioned
 from deepinside.pipeline.config_errors import checkout_subfolder, mnist_training_images
+from deepinside.publish.figure_table import compute_steps, values_spec
 from deepinside.publish.figure_table import load as load_figure_table
 from deepinside.pipeline.grids import log_grid
 
@@ -385,6 +386,29 @@ def rule_output(reference):
         raise WorkflowError(
             f"workflow/figures.yaml: input {reference!r} names no output of a rule defined before it"
         ) from None
+
+
+def spec_input(reference, steps):
+    """A figure spec's input: ``<step>.<output>`` of one of ``steps`` (the figure's earlier steps:
+    name -> outputs), else ``<rule>.<output>``; or ``{output, wildcards}``, the rule's output
+    pattern with its wildcards filled from the preset's settings."""
+    if isinstance(reference, dict):
+        pattern = rule_output(reference["output"])
+        for name, key in reference["wildcards"].items():
+            if f"{{{name}}}" not in pattern:
+                raise WorkflowError(
+                    f"workflow/figures.yaml: input {reference['output']!r} ({pattern}) has no wildcard {name!r}"
+                )
+            pattern = pattern.replace(f"{{{name}}}", str(setting(PRESET, key)))
+        return pattern  # its other wildcards ({seed}) are the job's own
+    step, name = reference.split(".")
+    if step in steps:
+        if name not in steps[step]:
+            raise WorkflowError(
+                f"workflow/figures.yaml: input {reference!r}: step {step!r} makes {sorted(steps[step])}"
+            )
+        return steps[step][name]
+    return rule_output(reference)
 
 
 def spec_settings(compute):

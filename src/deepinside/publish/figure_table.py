@@ -15,13 +15,16 @@ import yaml
 
 FIELDS = {"file", "title", "shows", "claim", "plot"}
 # A figure declared whole in its spec (its rules generated: workflow/rules/specs.smk) adds
-# `compute` (its step), optionally `values` (its measuring function) and `claims` (its rows).
-OPTIONAL = {"kwargs", "compute", "values", "claims"}
+# `compute` (its step, or its steps as a list), optionally `values` (its measuring function),
+# `reads` (the outputs its plot reads, default all) and `claims` (its rows).
+OPTIONAL = {"kwargs", "compute", "values", "claims", "reads"}
 COMPUTE_FIELDS = {"step", "outputs"}
-COMPUTE_OPTIONAL = {"settings", "keys", "inputs", "once"}
+COMPUTE_OPTIONAL = {"settings", "keys", "inputs", "once", "resources", "name"}
+RESOURCES = {"runtime", "mem_mb"}
 OUTPUT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 RELATIVE_FILE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*\.(csv|npz|pt|json|npy)$")
 RULE_OUTPUT = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+DOTTED = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
 FIGURE_ID = re.compile(r"^[A-Z][0-9]+$")
 PLOT = re.compile(r"^[a-z0-9_]+:[a-z0-9_]+$")
 
@@ -45,8 +48,9 @@ def load(path: str | os.PathLike) -> dict[str, dict[str, dict]]:
                 raise ValueError(f"{where}: plot {entry['plot']!r} must read <module>:<function> of deepinside.plots")
             if "compute" in entry:
                 check_compute(entry, where)
-            elif "values" in entry:
-                raise ValueError(f"{where}: 'values' measures what 'compute' makes; it needs a 'compute'")
+            elif "values" in entry or "reads" in entry:
+                key = "values" if "values" in entry else "reads"
+                raise ValueError(f"{where}: '{key}' names what 'compute' makes; it needs a 'compute'")
             if any(isinstance(value, str) and value.startswith("=") for value in (entry.get("kwargs") or {}).values()):
                 raise ValueError(
                     f"{where}: kwargs are plain values; a setting taken from the preset goes in "
@@ -55,45 +59,106 @@ def load(path: str | os.PathLike) -> dict[str, dict[str, dict]]:
     return table
 
 
-def check_compute(entry: dict, where: str) -> None:
-    """A spec's ``compute`` (and ``values``): what its generated rules need, checked by name."""
+def compute_steps(entry: dict) -> list[dict]:
+    """A spec's steps, in order: its ``compute`` as a list (one mapping: one step, named by the figure)."""
     compute = entry["compute"]
-    if (
-        not isinstance(compute, dict)
-        or not COMPUTE_FIELDS <= set(compute)
-        or set(compute) - COMPUTE_FIELDS - COMPUTE_OPTIONAL
-    ):
-        keys = sorted(compute) if isinstance(compute, dict) else compute
-        raise ValueError(
-            f"{where}.compute: needs {sorted(COMPUTE_FIELDS)} (optional {sorted(COMPUTE_OPTIONAL)}), has {keys}"
-        )
-    for key in ("step",) + (("values",) if "values" in entry else ()):
-        value = compute[key] if key == "step" else entry[key]
-        if not PLOT.match(str(value)):
-            raise ValueError(f"{where}: {key} {value!r} must read <module>:<function> of deepinside.steps")
-    outputs = compute["outputs"]
-    if not isinstance(outputs, dict) or not outputs:
-        raise ValueError(
-            f"{where}.compute.outputs: name -> file under the talk's results folder, e.g. errors: errors.csv"
-        )
-    for name, path in outputs.items():
-        if not OUTPUT_NAME.match(str(name)) or name == "claims":
-            raise ValueError(f"{where}.compute.outputs: {name!r} is not an output name ('claims' is the figure's own)")
-        if not RELATIVE_FILE.match(str(path)):
-            raise ValueError(
-                f"{where}.compute.outputs.{name}: {path!r} must be a relative file name ending in .csv, .npz, .pt, .json or .npy"
-            )
-    for name, reference in (compute.get("inputs") or {}).items():
-        if not RULE_OUTPUT.match(str(reference)):
-            raise ValueError(
-                f"{where}.compute.inputs.{name}: {reference!r} must name a rule's output as <rule>.<output>"
-            )
-    if "settings" in compute and not re.match(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", str(compute["settings"])):
-        raise ValueError(f"{where}.compute.settings: {compute['settings']!r} must be a dotted key of the preset")
-    if "once" in compute and not isinstance(compute["once"], bool):
-        raise ValueError(f"{where}.compute.once: true or false, got {compute['once']!r}")
+    return list(compute) if isinstance(compute, list) else [compute]
+
+
+def values_spec(entry: dict) -> dict | None:
+    """A spec's ``values`` as ``{step, reads}`` (a bare ``module:function`` reads every output); None without."""
+    values = entry.get("values")
+    if values is None:
+        return None
+    return dict(values) if isinstance(values, dict) else {"step": values}
+
+
+def check_compute(entry: dict, where: str) -> None:
+    """A spec's ``compute`` (and ``values``, ``reads``): what its generated rules need, checked by name."""
+    compute = entry["compute"]
+    several = isinstance(compute, list)
+    if several and not compute:
+        raise ValueError(f"{where}.compute: a list of steps needs at least one")
+    names, made = set(), set()
+    for index, step in enumerate(compute_steps(entry)):
+        here = f"{where}.compute" + (f"[{index}]" if several else "")
+        check_step(step, here, several)
+        if several:
+            if step["name"] in names:
+                raise ValueError(f"{here}.name: {step['name']!r} names two steps of the figure")
+            names.add(step["name"])
+        for name, reference in (step.get("inputs") or {}).items():
+            check_input(reference, f"{here}.inputs.{name}")
+        twice = set(step["outputs"]) & made
+        if twice:
+            raise ValueError(f"{here}.outputs: {sorted(twice)} made by an earlier step of the figure too")
+        made |= set(step["outputs"])
+    values = values_spec(entry)
+    if values is not None:
+        if set(values) - {"step", "reads"} or "step" not in values:
+            raise ValueError(f"{where}.values: module:function, or {{step: module:function, reads: [outputs]}}")
+        if not PLOT.match(str(values["step"])):
+            raise ValueError(f"{where}: values {values['step']!r} must read <module>:<function> of deepinside.steps")
+    for key, reads in (("reads", entry.get("reads")), ("values.reads", (values or {}).get("reads"))):
+        if reads is not None and (not isinstance(reads, list) or not reads or set(reads) - made):
+            raise ValueError(f"{where}.{key}: a list of the figure's outputs {sorted(made)}, got {reads!r}")
     if "claims" not in entry:
         raise ValueError(f"{where}: a figure declared by its spec declares its claims there too ('claims')")
+
+
+def check_step(step: dict, where: str, named: bool) -> None:
+    """One step of a spec: its function, settings, outputs, resources, by name."""
+    required = COMPUTE_FIELDS | ({"name"} if named else set())
+    if not isinstance(step, dict) or not required <= set(step) or set(step) - COMPUTE_FIELDS - COMPUTE_OPTIONAL:
+        keys = sorted(step) if isinstance(step, dict) else step
+        raise ValueError(
+            f"{where}: needs {sorted(required)} (optional {sorted(COMPUTE_OPTIONAL - required)}), has {keys}"
+        )
+    if named and not OUTPUT_NAME.match(str(step["name"])):
+        raise ValueError(f"{where}.name: {step['name']!r} must be a lower-case name (it ends the step's rule name)")
+    if not PLOT.match(str(step["step"])):
+        raise ValueError(f"{where}: step {step['step']!r} must read <module>:<function> of deepinside.steps")
+    outputs = step["outputs"]
+    if not isinstance(outputs, dict) or not outputs:
+        raise ValueError(f"{where}.outputs: name -> file under the talk's results folder, e.g. errors: errors.csv")
+    for name, path in outputs.items():
+        if not OUTPUT_NAME.match(str(name)) or name == "claims":
+            raise ValueError(f"{where}.outputs: {name!r} is not an output name ('claims' is the figure's own)")
+        if not RELATIVE_FILE.match(str(path)):
+            raise ValueError(
+                f"{where}.outputs.{name}: {path!r} must be a relative file name ending in .csv, .npz, .pt, .json or .npy"
+            )
+    if "settings" in step and not DOTTED.match(str(step["settings"])):
+        raise ValueError(f"{where}.settings: {step['settings']!r} must be a dotted key of the preset")
+    if "once" in step and not isinstance(step["once"], bool):
+        raise ValueError(f"{where}.once: true or false, got {step['once']!r}")
+    resources = step.get("resources") or {}
+    if (
+        not isinstance(resources, dict)
+        or set(resources) - RESOURCES
+        or not all(isinstance(value, int) and value > 0 for value in resources.values())
+    ):
+        raise ValueError(
+            f"{where}.resources: {sorted(RESOURCES)} as positive integers (minutes, MB), got {resources!r}"
+        )
+
+
+def check_input(reference, where: str) -> None:
+    """An input: ``<rule or step>.<output>``, or ``{output: <rule>.<output>, wildcards: {name: <setting>}}``
+    for a rule whose output has wildcards, filled from the preset's settings."""
+    if isinstance(reference, dict):
+        wildcards = reference.get("wildcards")
+        if (
+            set(reference) != {"output", "wildcards"}
+            or not RULE_OUTPUT.match(str(reference["output"]))
+            or not isinstance(wildcards, dict)
+            or not all(DOTTED.match(str(value)) for value in wildcards.values())
+        ):
+            raise ValueError(
+                f"{where}: {{output: <rule>.<output>, wildcards: {{name: <dotted setting>}}}}, got {reference!r}"
+            )
+    elif not RULE_OUTPUT.match(str(reference)):
+        raise ValueError(f"{where}: {reference!r} must name a rule's output as <rule>.<output>")
 
 
 def rows(table: dict) -> list[dict]:

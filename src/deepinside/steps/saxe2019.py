@@ -1,6 +1,6 @@
-"""Steps of the saxe2019 talk (seed 004): semantic development in deep linear networks.
+"""Steps of the saxe2019 talk (Saxe, McClelland & Ganguli 2019): semantic development in deep linear networks.
 
-Each function is one rule of ``workflow/rules/saxe2019.smk``: it takes arrays and
+Each function is one step of a saxe2019 figure's spec in ``workflow/figures.yaml``: it takes arrays and
 parameters and returns a dict of outputs (tables and arrays). The claims are measured
 from these outputs by :mod:`deepinside.steps.saxe2019_claims`.
 """

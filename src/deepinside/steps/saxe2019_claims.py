@@ -2,7 +2,7 @@
 
 Kept apart from :mod:`deepinside.steps.saxe2019` (which integrates the networks) so that
 editing how a claim is measured re-runs these light steps only. The statements and
-thresholds are in ``workflow/claims/saxe2019.yaml``.
+thresholds are in each figure's spec, ``workflow/figures.yaml``.
 """
 
 from __future__ import annotations
