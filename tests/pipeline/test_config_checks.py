@@ -83,6 +83,12 @@ def _config(overlay: dict) -> dict:
     "overlay, said",
     [
         ({"seed": 1000.0}, "config key 'seed': 1000.0 is not of type 'integer'"),
+        # Snakemake's --config gives `true` as text: the message says what to write
+        (
+            {"keep_checkpoints": "true"},
+            "'true' is text, not true or false; on the command line write keep_checkpoints=True",
+        ),
+        ({"keep_checkpoints": "no"}, "write keep_checkpoints=False"),
         (
             {"presets": {"quick": {"okatani2013": {"dbn": {"rbm": {"epochs": 2.0}}}}}},
             "config key 'presets.quick.okatani2013.dbn.rbm.epochs': 2.0 is not of type 'integer'",

@@ -51,7 +51,20 @@ def _one_line(invalid) -> str:
             names.append(f"{name} (did you mean '{near[0]}'?)" if near else name)
         known = f"; known here: {', '.join(valid)}" if valid and len(valid) <= 12 else ""
         return f"unknown config key {', '.join(names)}: not in workflow/schemas/config.schema.yaml{known}"
+    if (
+        invalid.validator == "type"
+        and invalid.validator_value == "boolean"
+        and str(invalid.instance).lower() in BOOLEAN_WORDS
+    ):
+        # Snakemake's --config reads True and False as booleans, and every other word as text
+        return (
+            f"config key '{path}': {invalid.instance!r} is text, not true or false; on the command line "
+            f"write {path}={str(invalid.instance).lower() in ('true', 'yes', 'on')}"
+        )
     return f"config key '{path or '<top level>'}': {invalid.message}"
+
+
+BOOLEAN_WORDS = {"true", "false", "yes", "no", "on", "off"}
 
 
 def _strict_validator(schema: dict):
