@@ -1,6 +1,6 @@
 """The checkpoints a long run carries from one machine to the next, and whether the code here resumes them.
 
-    python bench/carried_checkpoints.py [results/paper/checkpoints] [--git-paths]
+    python bench/carried_checkpoints.py [results/paper/checkpoints] [--git-paths [--min-cpu-hours H]]
 
 A paper run longer than one session (O3's DBMs, GAMP at N = 2,000) survives a fresh clone only through
 its committed checkpoints (config ``keep_checkpoints: true`` keeps a finished job's last one too;
@@ -14,7 +14,8 @@ Run it before editing a module that a carried run imports, and before committing
 ``--git-paths`` prints instead the files to commit (each checkpoint, its SHA-256 record and its cost
 ledger), one per line, after reading each checkpoint back against its record; stop the run first (a job
 killed loses at most the 30 s since its last save), then ``git add -f $(python bench/carried_checkpoints.py
---git-paths)``.
+--git-paths --min-cpu-hours 0.5)``: a job that has cost less than half an hour (O3's DBN layers, say)
+is cheaper to run again than to carry.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def carried(folder: Path, stamps: dict[str, str] | None = None) -> pd.DataFrame:
     for path in sorted(folder.rglob("*.pt")):
         state = files.read(path, digest_required=True)
         module = stamps.get(state.get("code", ""))
-        spent = ledger(path.with_name(path.name.split(".")[0] + ".pt"))  # the job's (a DBM's RBM part: its DBM's)
+        spent = ledger(job_of(path))
         rows.append(
             {
                 "rule": path.relative_to(folder).parts[0],
@@ -74,13 +75,25 @@ def carried(folder: Path, stamps: dict[str, str] | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["rule", "job", "epoch", "MB", "attempts", "CPU hours", "code"])
 
 
-def git_paths(folder: Path) -> list[Path]:
+def job_of(path: Path) -> Path:
+    """The job a carried file belongs to, as its checkpoint's path: ``layers2_seed0.rbm1.pt.sha256``
+    and ``layers2_seed0.pt.cost`` belong to ``layers2_seed0.pt`` (a DBM's pre-training parts and
+    every record and ledger go with their job)."""
+    return path.with_name(path.name.split(".")[0] + ".pt")
+
+
+def git_paths(folder: Path, min_cpu_hours: float = 0.0) -> list[Path]:
     """Every file that carries the checkpoints under ``folder``: the checkpoints, their records, the jobs'
-    cost ledgers (a job's ledger is there before its first checkpoint). Each checkpoint is read back
-    against its record first: a job saves the file, then the record, so a run caught between the two
-    (commit only once the run is stopped) is refused here, naming the file, instead of committed."""
+    cost ledgers (a job's ledger is there before its first checkpoint), of the jobs that have spent at
+    least ``min_cpu_hours`` (a job cheaper to run again than to carry stays out). Each checkpoint is read
+    back against its record first: a job saves the file, then the record, so a run caught between the
+    two (commit only once the run is stopped) is refused here, naming the file, instead of committed."""
     found = sorted(
-        path for path in folder.rglob("*") if path.is_file() and path.name.endswith((".pt", ".sha256", ".cost"))
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and path.name.endswith((".pt", ".sha256", ".cost"))
+        and float(ledger(job_of(path)).get("cpu", 0.0)) / 3600 >= min_cpu_hours
     )
     for path in found:
         if path.suffix == ".pt":
@@ -92,11 +105,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", nargs="?", default="results/paper/checkpoints", type=Path)
     parser.add_argument("--git-paths", action="store_true", help="print the files to commit, one per line")
+    parser.add_argument(
+        "--min-cpu-hours",
+        type=float,
+        default=0.0,
+        help="with --git-paths: only the jobs that have spent at least this much (cheaper ones run again)",
+    )
     args = parser.parse_args()
     if not args.folder.is_dir():
         raise SystemExit(f"{args.folder}: no such folder (no checkpoints carried here)")
     if args.git_paths:
-        print("\n".join(str(path) for path in git_paths(args.folder)))
+        print("\n".join(str(path) for path in git_paths(args.folder, args.min_cpu_hours)))
         return
     table = carried(args.folder)
     print(table.to_string(index=False) if len(table) else f"{args.folder}: no checkpoints")

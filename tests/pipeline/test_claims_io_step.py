@@ -340,6 +340,10 @@ def test_carried_checkpoints_say_which_the_code_here_resumes_and_refuse_a_half_s
             "k1_a1_N2000.pt.sha256",
         ]
     )
+    # a job that has cost less than the floor stays out (the GAMP job has no ledger: nothing spent)
+    names = [path.name for path in carried.git_paths(folder, min_cpu_hours=1.0)]
+    assert sorted(names) == ["layers2_seed0.pt", "layers2_seed0.pt.cost", "layers2_seed0.pt.sha256"]
+    assert carried.git_paths(folder, min_cpu_hours=3.0) == []
     saved = other.path.read_bytes()
     other.save({"epoch": 4})
     other.path.write_bytes(saved)  # the file of epoch 3 beside the record of epoch 4: caught between two writes
