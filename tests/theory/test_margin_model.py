@@ -389,3 +389,13 @@ def test_gamp_points_resumed_from_a_checkpoint_equal_an_uninterrupted_run(tmp_pa
     resumed = ohzeki2015.gamp_points(seed=0, checkpoint=str(path), **settings)["points"]
     assert len(calls) == 4  # the resumed job ran the third instance only
     pd.testing.assert_frame_equal(resumed, whole)
+    # the last instance is saved too: a kept checkpoint of a finished job (keep_checkpoints, a run
+    # carried to a fresh clone) gives the same points again without running an instance, however
+    # long ago the last save was
+    monkeypatch.setattr(checkpointing, "SAVE_INTERVAL_S", 3600.0)
+    path.unlink()
+    ohzeki2015.gamp_points(seed=0, checkpoint=str(path), **settings)
+    assert path.exists() and len(calls) == 7
+    again = ohzeki2015.gamp_points(seed=0, checkpoint=str(path), **settings)["points"]
+    assert len(calls) == 7
+    pd.testing.assert_frame_equal(again, whole)

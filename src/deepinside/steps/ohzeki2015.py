@@ -296,8 +296,10 @@ def over_instances(
             file=sys.stderr,
             flush=True,
         )
-        if checkpoint is not None and instance + 1 < instances and checkpoint.due():
-            checkpoint.save({"epoch": instance + 1, "rows": rows})  # "epoch": the instances done
+        # "epoch": the instances done; the last is always saved, so that a kept checkpoint
+        # (keep_checkpoints) of a finished job gives its rows again without running an instance
+        if checkpoint is not None and (instance + 1 == instances or checkpoint.due()):
+            checkpoint.save({"epoch": instance + 1, "rows": rows})
     return rows
 
 
