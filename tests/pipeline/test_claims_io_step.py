@@ -310,42 +310,68 @@ def test_the_quick_preset_bench_adds_up_step_seconds_by_talk(monkeypatch):
     assert quick_preset.by_talk(times) == {"okatani2013": 9.0, "saxe2019": 2.0, "(shared)": 4.0}
 
 
-def test_carried_checkpoints_say_which_the_code_here_resumes_and_refuse_a_half_saved_one(tmp_path, monkeypatch):
-    """bench/carried_checkpoints.py: a checkpoint written by this code resumes, one written by other
-    code is named as discarded; the files to commit come with their records and ledgers, and a
-    checkpoint whose record belongs to another save (a run caught between the two) is refused."""
+def test_carried_checkpoints_say_which_the_code_here_resumes_and_stage_them_safely(tmp_path):
+    """bench/carried_checkpoints.py: a checkpoint written by this code resumes, one by other code or
+    other versions is named; staging takes each job's checkpoints, records and ledger (named as the
+    workflow names them, dots in the wildcards included), leaves out a temporary file, drops from
+    the index what is gone, and refuses while a run holds the checkout or a checkpoint does not
+    match its record (a run caught between a save's two writes)."""
+    import subprocess
+
+    import numpy
+    import torch
+
     from deepinside.core import checkpointing
 
     spec = importlib.util.spec_from_file_location("carried_checkpoints", REPO / "bench/carried_checkpoints.py")
     carried = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(carried)
-    folder = tmp_path / "results/paper/checkpoints"
-    mine = checkpointing.for_run(folder / "okatani2013_dbm/layers2_seed0.pt", "deepinside.models.rbm", seed=0)
-    mine.save({"epoch": 7})
-    workflow_step.cost_ledger(mine.path).write_text('{"attempts": 2, "wall": 7300, "cpu": 7200}')
-    other = checkpointing.EpochCheckpoint(folder / "ohzeki2015_gamp/k1_a1_N2000.pt", "x", code="0123456789ab torch 0")
-    other.save({"epoch": 3})
-    table = carried.carried(folder).set_index("rule")
-    assert table.loc["okatani2013_dbm", "code"] == "resumes (deepinside.models.rbm)"
-    assert table.loc["okatani2013_dbm", "epoch"] == 7 and table.loc["okatani2013_dbm", "CPU hours"] == 2.0
-    assert table.loc["okatani2013_dbm", "attempts"] == 2
-    assert table.loc["ohzeki2015_gamp", "code"] == "code changed"
-    names = [path.name for path in carried.git_paths(folder)]
-    assert sorted(names) == sorted(
-        [
-            "layers2_seed0.pt",
-            "layers2_seed0.pt.cost",
-            "layers2_seed0.pt.sha256",
-            "k1_a1_N2000.pt",
-            "k1_a1_N2000.pt.sha256",
-        ]
+    repo = tmp_path
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    folder = repo / "results/paper/checkpoints"
+    dbm = checkpointing.for_run(folder / "okatani2013_dbm/layers2_seed0.pt", "deepinside.models.rbm", seed=0)
+    dbm.save({"epoch": 7})
+    part = checkpointing.for_run(folder / "okatani2013_dbm/layers2_seed0.rbm1.pt", "deepinside.models.rbm", seed=1)
+    part.save({"epoch": 40})
+    workflow_step.cost_ledger(dbm.path).write_text('{"attempts": 2, "wall": 7300, "cpu": 7200}')
+    name = "alpha0.25_kappa0.5_seed0_size2000"  # what the adapter names a GAMP job's checkpoint
+    gamp = checkpointing.EpochCheckpoint(folder / f"ohzeki2015_gamp/{name}.pt", "x", code="0123456789ab torch 0")
+    gamp.save({"epoch": 3})
+    workflow_step.cost_ledger(gamp.path).write_text('{"attempts": 1, "wall": 900, "cpu": 900}')
+    old = checkpointing.EpochCheckpoint(
+        folder / "okatani2013_judge/seed0.pt", "y", code=f"{dbm.code.split()[0]} torch 0.0 numpy {numpy.__version__}"
     )
-    # a job that has cost less than the floor stays out (the GAMP job has no ledger: nothing spent)
-    names = [path.name for path in carried.git_paths(folder, min_cpu_hours=1.0)]
-    assert sorted(names) == ["layers2_seed0.pt", "layers2_seed0.pt.cost", "layers2_seed0.pt.sha256"]
-    assert carried.git_paths(folder, min_cpu_hours=3.0) == []
-    saved = other.path.read_bytes()
-    other.save({"epoch": 4})
-    other.path.write_bytes(saved)  # the file of epoch 3 beside the record of epoch 4: caught between two writes
-    with pytest.raises(files.CorruptFileError, match="k1_a1_N2000.pt"):
-        carried.git_paths(folder)
+    old.save({"epoch": 1})
+    (folder / "okatani2013_dbm/.layers2_seed0.abc.part.pt").write_bytes(b"half")  # a write cut off
+    table = carried.carried(folder).set_index("job")
+    assert table.loc["layers2_seed0", "code"] == "resumes (deepinside.models.rbm)"
+    assert table.loc["layers2_seed0", "epoch"] == 7 and table.loc["layers2_seed0", "CPU hours"] == 2.0
+    assert table.loc["layers2_seed0.rbm1", "CPU hours"] == 2.0  # a pre-training part counts its DBM's ledger
+    assert table.loc[name, "code"] == "code changed" and table.loc[name, "CPU hours"] == 0.25
+    assert table.loc["seed0", "code"].startswith("torch/numpy differ (deepinside.models.rbm: torch 0.0")
+    assert torch.__version__ not in table.loc["seed0", "code"]
+    staged, dropped = carried.stage(folder, repo)
+    index = set(subprocess.run(["git", "ls-files"], cwd=repo, capture_output=True, text=True).stdout.split())
+    job = "results/paper/checkpoints/okatani2013_dbm/layers2_seed0"
+    assert {f"{job}.pt", f"{job}.pt.sha256", f"{job}.pt.cost", f"{job}.rbm1.pt", f"{job}.rbm1.pt.sha256"} <= index
+    assert f"results/paper/checkpoints/ohzeki2015_gamp/{name}.pt.cost" in index and dropped == []
+    assert not any(".part." in path for path in index) and set(staged) == index
+    # a job that has cost less than the floor stays out, and what is gone is dropped from the index
+    part.clear()
+    staged, dropped = carried.stage(folder, repo, min_cpu_hours=1.0)
+    assert dropped == sorted(
+        [f"{job}.rbm1.pt", f"{job}.rbm1.pt.sha256"]
+        + [f"results/paper/checkpoints/ohzeki2015_gamp/{name}.pt{end}" for end in ("", ".sha256", ".cost")]
+        + [f"results/paper/checkpoints/okatani2013_judge/seed0.pt{end}" for end in ("", ".sha256")]
+    )
+    assert sorted(staged) == [f"{job}.pt", f"{job}.pt.cost", f"{job}.pt.sha256"]
+    # refused, staging nothing: a checkpoint beside the record of another save, a run holding the checkout
+    saved = dbm.path.read_bytes()
+    dbm.save({"epoch": 8})
+    dbm.path.write_bytes(saved)
+    with pytest.raises(files.CorruptFileError, match="layers2_seed0.pt"):
+        carried.stage(folder, repo)
+    (repo / ".snakemake/locks").mkdir(parents=True)
+    (repo / ".snakemake/locks/0.input.lock").write_text("x")
+    with pytest.raises(RuntimeError, match="a Snakemake run holds this checkout"):
+        carried.stage(folder, repo)
