@@ -90,6 +90,10 @@ def _config(overlay: dict) -> dict:
         ),
         ({"keep_checkpoints": "no"}, "write keep_checkpoints=False"),
         (
+            {"presets": {"quick": {"okatani2013": {"samples": {"dbm": {"sampled_inputs": "True"}}}}}},
+            "'True' is text, not true or false; in a config file write true, unquoted",
+        ),
+        (
             {"presets": {"quick": {"okatani2013": {"dbn": {"rbm": {"epochs": 2.0}}}}}},
             "config key 'presets.quick.okatani2013.dbn.rbm.epochs': 2.0 is not of type 'integer'",
         ),

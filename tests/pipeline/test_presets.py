@@ -66,7 +66,7 @@ def test_the_figure_table_names_a_bad_entry_with_its_talk_and_id(tmp_path):
         "saxe2019:\n  S1:\n    file: S1_a\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n"
         "    kwargs:\n      layer: =JAC['vector_layer']\n"
     )
-    with pytest.raises(ValueError, match="FIGURE_SETTINGS of workflow/rules/saxe2019.smk"):
+    with pytest.raises(ValueError, match="'plot_settings' \\(a figure declared by its spec\\) or in FIGURE_SETTINGS"):
         figure_table.load(bad)
     # a figure declared by its spec: its compute is checked by name
     head = "saxe2019:\n  S1:\n    file: S1_a\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n"
@@ -78,6 +78,11 @@ def test_the_figure_table_names_a_bad_entry_with_its_talk_and_id(tmp_path):
         ("    compute: {step: saxe2019:f, outputs: {e: e.csv}}\n", "declares its claims there too"),
         ("    values: saxe2019_claims:g\n", "it needs a 'compute'"),
         ("    reads: [e]\n", "it needs a 'compute'"),
+        ("    plot_settings: {a: saxe2019.b}\n", "it needs a 'compute'"),
+        (
+            "    compute: {step: saxe2019:f, outputs: {e: e.csv}}\n    plot_settings: {a: '=x'}\n",
+            "plot_settings: {plot",
+        ),
         # several steps: each named once, outputs made once, what the plot and values read made by them
         ("    compute:\n      - {step: saxe2019:f, outputs: {e: e.csv}}\n", r"compute\[0\]: needs \['name'"),
         (
@@ -103,6 +108,37 @@ def test_the_figure_table_names_a_bad_entry_with_its_talk_and_id(tmp_path):
             "    compute: {step: saxe2019:f, outputs: {e: e.csv}, inputs: {x: {output: image.image}}}\n",
             "wildcards",
         ),
+        (
+            "    compute: {step: saxe2019:f, outputs: {e: e.csv}, inputs: {x: {output: image.image, wildcards: {}}}}\n",
+            "wildcards",
+        ),
+        (
+            "    compute:\n      - {name: values, step: saxe2019:f, outputs: {e: e.csv}}\n",
+            "'values' names the figure's measuring rule",
+        ),
+        (
+            "    compute:\n      - {name: a, step: saxe2019:f, outputs: {e: e.csv}, inputs: {x: b.f}}\n"
+            "      - {name: b, step: saxe2019:g, outputs: {f: f.csv}}\n",
+            "reads a step that comes after it",
+        ),
+        (
+            "    compute:\n      - {name: a, step: saxe2019:f, outputs: {e: e.csv}}\n"
+            "      - {name: b, step: saxe2019:g, outputs: {f: f.csv}, inputs: {x: a.g}}\n",
+            "step 'a' makes \\['e'\\], not 'a.g'",
+        ),
+        (
+            "    compute:\n      - {name: a, step: saxe2019:f, outputs: {e: e.csv}}\n"
+            "      - {name: b, step: saxe2019:g, outputs: {f: e.csv}}\n",
+            "written by an earlier step",
+        ),
+        (
+            "    compute:\n      - {name: a, step: saxe2019:f, outputs: {e: e.csv}, once: true}\n"
+            "      - {name: b, step: saxe2019:g, outputs: {f: f.csv}}\n",
+            "'once' is the figure's",
+        ),
+        ("    compute: {name: a, step: saxe2019:f, outputs: {e: e.csv}}\n", "has \\['name'"),
+        ("    compute: {step: saxe2019:f, outputs: {e: e.csv}, keys: depth}\n", "keys: a list"),
+        ("    compute: {step: saxe2019:f, outputs: {e: e.csv}, resources: {runtime: true}}\n", "positive integers"),
     ]:
         bad.write_text(head + compute)
         with pytest.raises(ValueError, match=said):
@@ -118,6 +154,9 @@ def test_a_runs_config_is_the_presets_own_or_says_overrides():
     changed = {**defaults, "presets": {"quick": {"n": 3}, "paper": {"n": 2}}}
     assert origin(changed, defaults) == "quick + overrides"
     assert origin({**defaults, "seed": 1}, defaults) == "quick + overrides"
+    # keeping checkpoints changes no number: neither the origin nor the hash
+    assert origin({**defaults, "keep_checkpoints": True}, defaults) == "quick"
+    assert digest({**defaults, "keep_checkpoints": True}) == digest(defaults)
     assert origin({**defaults, "preset": "mine", "presets": {"quick": {"n": 1}, "mine": {}}}, defaults) == "mine"
     assert effective({**defaults, "preset": "paper"})["settings"] == {"n": 2}
     assert digest(defaults) == digest(dict(reversed(list(defaults.items()))))  # key order does not matter

@@ -686,3 +686,11 @@ def test_a_figure_declared_by_its_spec_alone_builds_through_the_real_rules(workd
     assert bad.returncode != 0 and "saxe2019.S6: a figure declared by its spec declares its claims there too" in (
         bad.stdout + bad.stderr
     )
+    # a setting the preset does not have is named with the figure, before any job
+    table["saxe2019"]["S6"]["claims"] = claims
+    table["saxe2019"]["S6"]["compute"]["settings"] = "saxe2019.four_itemz"
+    table_path.write_text(yaml.safe_dump(table, allow_unicode=True, sort_keys=False))
+    bad = run_snakemake(workdir, "-n")
+    assert bad.returncode != 0 and "saxe2019.S6: 'saxe2019.four_itemz' is not a setting of the preset" in (
+        bad.stdout + bad.stderr
+    )

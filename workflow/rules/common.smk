@@ -388,7 +388,7 @@ def rule_output(reference):
         ) from None
 
 
-def spec_input(reference, steps):
+def spec_input(reference, steps, where):
     """A figure spec's input: ``<step>.<output>`` of one of ``steps`` (the figure's earlier steps:
     name -> outputs), else ``<rule>.<output>``; or ``{output, wildcards}``, the rule's output
     pattern with its wildcards filled from the preset's settings."""
@@ -399,7 +399,7 @@ def spec_input(reference, steps):
                 raise WorkflowError(
                     f"workflow/figures.yaml: input {reference['output']!r} ({pattern}) has no wildcard {name!r}"
                 )
-            pattern = pattern.replace(f"{{{name}}}", str(setting(PRESET, key)))
+            pattern = pattern.replace(f"{{{name}}}", str(spec_setting(key, where)))
         return pattern  # its other wildcards ({seed}) are the job's own
     step, name = reference.split(".")
     if step in steps:
@@ -411,11 +411,27 @@ def spec_input(reference, steps):
     return rule_output(reference)
 
 
-def spec_settings(compute):
-    """A spec's keyword arguments: its section of the preset, or some keys of it."""
-    section = setting(PRESET, compute["settings"]) if "settings" in compute else {}
+def spec_settings(compute, where):
+    """A spec's keyword arguments: its section of the preset, or some keys of it (``where``: the
+    figure, ``<talk>.<ID>``, named when a setting is not in the preset)."""
+    section = spec_setting(compute["settings"], where) if "settings" in compute else {}
     keys = compute.get("keys")
+    missing = [key for key in keys or () if key not in section]
+    if missing:
+        raise WorkflowError(
+            f"workflow/figures.yaml: {where}: keys {missing} are not in the preset's {compute['settings']!r}"
+        )
     return {key: section[key] for key in keys} if keys else dict(section)
+
+
+def spec_setting(key, where):
+    """The preset's setting at a spec's dotted ``key``; a WorkflowError naming the figure where there is none."""
+    try:
+        return setting(PRESET, key)
+    except KeyError:
+        raise WorkflowError(
+            f"workflow/figures.yaml: {where}: {key!r} is not a setting of the preset {config['preset']!r}"
+        ) from None
 
 
 def spec_outputs(talk, figure_id, compute):

@@ -17,6 +17,7 @@
 #   values: <module>:<function>      measures the claim values from the outputs (optional), or
 #           {step: <module>:<function>, reads: [outputs]}
 #   reads: [outputs]                 what the plot reads (optional; default: every output)
+#   plot_settings: {arg: <setting>}  plot arguments taken from the preset (optional)
 #   claims: [...]                    the claim rows, as in workflow/claims/<talk>.yaml
 #
 # The figure reads the outputs (its first seed's) and its combined claims.
@@ -40,7 +41,7 @@ for _talk, _figures in FIGURE_TABLE.items():
                 else f"{_talk}_{_figure_id}"
             )
             _inputs = {
-                name: spec_input(reference, _by_step)
+                name: spec_input(reference, _by_step, f"{_talk}.{_figure_id}")
                 for name, reference in (_step.get("inputs") or {}).items()
             }
             _outputs = spec_outputs(_talk, _figure_id, _step)
@@ -73,10 +74,15 @@ for _talk, _figures in FIGURE_TABLE.items():
                     **(_step.get("resources") or {}),
                 params:
                     step=versioned(f"deepinside.steps.{_step['step']}"),
-                    kwargs=spec_settings(_step),
+                    kwargs=spec_settings(_step, f"{_talk}.{_figure_id}"),
                 script:
                     STEP
 
+        if "plot_settings" in _entry:
+            FIGURE_SETTINGS.setdefault(_talk, {})[_figure_id] = {
+                name: spec_setting(key, f"{_talk}.{_figure_id}")
+                for name, key in _entry["plot_settings"].items()
+            }
         FIGURE_READS.setdefault(_talk, {})[_figure_id] = {
             name: _made[name] for name in (_entry.get("reads") or list(_made))
         }

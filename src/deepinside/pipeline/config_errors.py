@@ -56,11 +56,15 @@ def _one_line(invalid) -> str:
         and invalid.validator_value == "boolean"
         and str(invalid.instance).lower() in BOOLEAN_WORDS
     ):
-        # Snakemake's --config reads True and False as booleans, and every other word as text
-        return (
-            f"config key '{path}': {invalid.instance!r} is text, not true or false; on the command line "
-            f"write {path}={str(invalid.instance).lower() in ('true', 'yes', 'on')}"
+        meant = str(invalid.instance).lower() in ("true", "yes", "on")
+        # Snakemake's --config reads True and False as booleans, and every other word as text;
+        # a nested key cannot be given there at all, only in a config file
+        where = (
+            f"on the command line write {path}={meant}"
+            if "." not in path
+            else f"in a config file write {str(meant).lower()}, unquoted"
         )
+        return f"config key '{path}': {invalid.instance!r} is text, not true or false; {where}"
     return f"config key '{path or '<top level>'}': {invalid.message}"
 
 

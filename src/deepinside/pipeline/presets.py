@@ -50,9 +50,19 @@ def effective(config: Mapping[str, Any]) -> dict:
     return {**top, "settings": full.get(name, {})}
 
 
+# Knobs of how a run is carried out that change none of its numbers: left out of the config's
+# hash and of whether a run is its preset's own (they stay in the effective config written).
+LOGISTICS = ("keep_checkpoints",)
+
+
+def _numbers(config: Mapping[str, Any]) -> dict:
+    return {key: value for key, value in effective(config).items() if key not in LOGISTICS}
+
+
 def digest(config: Mapping[str, Any]) -> str:
-    """12 hex digits of the SHA-256 of a run's effective config (key order does not matter)."""
-    text = json.dumps(effective(config), sort_keys=True, default=str)
+    """12 hex digits of the SHA-256 of a run's effective config (key order does not matter), without
+    the :data:`LOGISTICS` knobs."""
+    text = json.dumps(_numbers(config), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -64,7 +74,7 @@ def origin(config: Mapping[str, Any], defaults: Mapping[str, Any] | None) -> str
     if not defaults or name not in (defaults.get("presets") or {}):
         return name
     own = {**copy.deepcopy(dict(defaults)), "preset": name}
-    return name if effective(own) == effective(config) else f"{name} + overrides"
+    return name if _numbers(own) == _numbers(config) else f"{name} + overrides"
 
 
 def write_effective_config(config: Mapping[str, Any], path: str) -> None:

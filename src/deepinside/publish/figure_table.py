@@ -16,8 +16,9 @@ import yaml
 FIELDS = {"file", "title", "shows", "claim", "plot"}
 # A figure declared whole in its spec (its rules generated: workflow/rules/specs.smk) adds
 # `compute` (its step, or its steps as a list), optionally `values` (its measuring function),
-# `reads` (the outputs its plot reads, default all) and `claims` (its rows).
-OPTIONAL = {"kwargs", "compute", "values", "claims", "reads"}
+# `reads` (the outputs its plot reads, default all), `plot_settings` (plot arguments taken from
+# the preset: name -> dotted setting) and `claims` (its rows).
+OPTIONAL = {"kwargs", "compute", "values", "claims", "reads", "plot_settings"}
 COMPUTE_FIELDS = {"step", "outputs"}
 COMPUTE_OPTIONAL = {"settings", "keys", "inputs", "once", "resources", "name"}
 RESOURCES = {"runtime", "mem_mb"}
@@ -48,13 +49,16 @@ def load(path: str | os.PathLike) -> dict[str, dict[str, dict]]:
                 raise ValueError(f"{where}: plot {entry['plot']!r} must read <module>:<function> of deepinside.plots")
             if "compute" in entry:
                 check_compute(entry, where)
-            elif "values" in entry or "reads" in entry:
-                key = "values" if "values" in entry else "reads"
-                raise ValueError(f"{where}: '{key}' names what 'compute' makes; it needs a 'compute'")
+            else:
+                for key in ("values", "reads", "plot_settings"):
+                    if key in entry:
+                        raise ValueError(
+                            f"{where}: '{key}' belongs to a figure declared by its spec; it needs a 'compute'"
+                        )
             if any(isinstance(value, str) and value.startswith("=") for value in (entry.get("kwargs") or {}).values()):
                 raise ValueError(
-                    f"{where}: kwargs are plain values; a setting taken from the preset goes in "
-                    f"FIGURE_SETTINGS of workflow/rules/{talk}.smk"
+                    f"{where}: kwargs are plain values; a setting taken from the preset goes in its "
+                    f"'plot_settings' (a figure declared by its spec) or in FIGURE_SETTINGS of workflow/rules/{talk}.smk"
                 )
     return table
 
@@ -79,20 +83,38 @@ def check_compute(entry: dict, where: str) -> None:
     several = isinstance(compute, list)
     if several and not compute:
         raise ValueError(f"{where}.compute: a list of steps needs at least one")
-    names, made = set(), set()
-    for index, step in enumerate(compute_steps(entry)):
+    names, made, files, steps = set(), set(), set(), compute_steps(entry)
+    all_names = {step["name"] for step in steps if isinstance(step, dict) and "name" in step}
+    for index, step in enumerate(steps):
         here = f"{where}.compute" + (f"[{index}]" if several else "")
         check_step(step, here, several)
         if several:
             if step["name"] in names:
                 raise ValueError(f"{here}.name: {step['name']!r} names two steps of the figure")
+            if step["name"] == "values":
+                raise ValueError(f"{here}.name: 'values' names the figure's measuring rule; name the step otherwise")
             names.add(step["name"])
         for name, reference in (step.get("inputs") or {}).items():
             check_input(reference, f"{here}.inputs.{name}")
+            source = str(reference).split(".")[0] if isinstance(reference, str) else None
+            if source is not None and (source in all_names - names or source == step.get("name")):
+                raise ValueError(f"{here}.inputs.{name}: {reference!r} reads a step that comes after it")
+            if source in names:
+                earlier = next(s for s in steps if s.get("name") == source)
+                if str(reference).split(".")[1] not in earlier["outputs"]:
+                    raise ValueError(
+                        f"{here}.inputs.{name}: step {source!r} makes {sorted(earlier['outputs'])}, not {reference!r}"
+                    )
         twice = set(step["outputs"]) & made
         if twice:
             raise ValueError(f"{here}.outputs: {sorted(twice)} made by an earlier step of the figure too")
+        same_file = set(step["outputs"].values()) & files
+        if same_file:
+            raise ValueError(f"{here}.outputs: {sorted(same_file)} written by an earlier step of the figure too")
         made |= set(step["outputs"])
+        files |= set(step["outputs"].values())
+    if len({bool(step.get("once")) for step in steps}) > 1:
+        raise ValueError(f"{where}.compute: 'once' is the figure's: all its steps run once, or all once per seed")
     values = values_spec(entry)
     if values is not None:
         if set(values) - {"step", "reads"} or "step" not in values:
@@ -102,6 +124,15 @@ def check_compute(entry: dict, where: str) -> None:
     for key, reads in (("reads", entry.get("reads")), ("values.reads", (values or {}).get("reads"))):
         if reads is not None and (not isinstance(reads, list) or not reads or set(reads) - made):
             raise ValueError(f"{where}.{key}: a list of the figure's outputs {sorted(made)}, got {reads!r}")
+    plot_settings = entry.get("plot_settings")
+    if plot_settings is not None and (
+        not isinstance(plot_settings, dict)
+        or not plot_settings
+        or not all(OUTPUT_NAME.match(str(k)) and DOTTED.match(str(v)) for k, v in plot_settings.items())
+    ):
+        raise ValueError(
+            f"{where}.plot_settings: {{plot argument: <dotted setting of the preset>}}, got {plot_settings!r}"
+        )
     if "claims" not in entry:
         raise ValueError(f"{where}: a figure declared by its spec declares its claims there too ('claims')")
 
@@ -109,11 +140,10 @@ def check_compute(entry: dict, where: str) -> None:
 def check_step(step: dict, where: str, named: bool) -> None:
     """One step of a spec: its function, settings, outputs, resources, by name."""
     required = COMPUTE_FIELDS | ({"name"} if named else set())
-    if not isinstance(step, dict) or not required <= set(step) or set(step) - COMPUTE_FIELDS - COMPUTE_OPTIONAL:
+    allowed = COMPUTE_FIELDS | COMPUTE_OPTIONAL if named else (COMPUTE_FIELDS | COMPUTE_OPTIONAL) - {"name"}
+    if not isinstance(step, dict) or not required <= set(step) or set(step) - allowed:
         keys = sorted(step) if isinstance(step, dict) else step
-        raise ValueError(
-            f"{where}: needs {sorted(required)} (optional {sorted(COMPUTE_OPTIONAL - required)}), has {keys}"
-        )
+        raise ValueError(f"{where}: needs {sorted(required)} (optional {sorted(allowed - required)}), has {keys}")
     if named and not OUTPUT_NAME.match(str(step["name"])):
         raise ValueError(f"{where}.name: {step['name']!r} must be a lower-case name (it ends the step's rule name)")
     if not PLOT.match(str(step["step"])):
@@ -132,11 +162,14 @@ def check_step(step: dict, where: str, named: bool) -> None:
         raise ValueError(f"{where}.settings: {step['settings']!r} must be a dotted key of the preset")
     if "once" in step and not isinstance(step["once"], bool):
         raise ValueError(f"{where}.once: true or false, got {step['once']!r}")
+    keys = step.get("keys")
+    if keys is not None and (not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys)):
+        raise ValueError(f"{where}.keys: a list of the settings' keys, got {keys!r}")
     resources = step.get("resources") or {}
     if (
         not isinstance(resources, dict)
         or set(resources) - RESOURCES
-        or not all(isinstance(value, int) and value > 0 for value in resources.values())
+        or not all(isinstance(value, int) and not isinstance(value, bool) and value > 0 for value in resources.values())
     ):
         raise ValueError(
             f"{where}.resources: {sorted(RESOURCES)} as positive integers (minutes, MB), got {resources!r}"
@@ -152,6 +185,7 @@ def check_input(reference, where: str) -> None:
             set(reference) != {"output", "wildcards"}
             or not RULE_OUTPUT.match(str(reference["output"]))
             or not isinstance(wildcards, dict)
+            or not wildcards
             or not all(DOTTED.match(str(value)) for value in wildcards.values())
         ):
             raise ValueError(
