@@ -221,3 +221,27 @@ def test_the_paper_page_names_the_gallerys_figures_drawn_by_earlier_code(tmp_pat
         gallery=str(gallery),
     )
     assert "not drawn yet: S3." in page.read_text() and "\nold\n" not in page.read_text()
+    # the status alone (no run's claims): the gallery and cost sections, the claims section untouched
+    page.write_text(
+        f"{preset_comparison.START}\nthe claims\n{preset_comparison.END}\n"
+        f"{preset_comparison.GALLERY_START}\nold\n{preset_comparison.GALLERY_END}\n"
+        f"{preset_comparison.COST_START}\nold cost\n{preset_comparison.COST_END}\n"
+    )
+    cost = pd.DataFrame(
+        {
+            "talk": ["saxe2019"],
+            "jobs": [3],
+            "seeds": ["0"],
+            "step_hours": [0.01],
+            "cpu_hours": [0.01],
+            "jobs_without_cpu": [0],
+            "projected_hours": [None],
+            "projection": ["not in the table"],
+            "measured": ["2026-12-07"],
+            "logs": ["logs/paper"],
+        }
+    )
+    out = preset_comparison.paper_preset_status(str(page), str(table_path), str(gallery), cost=cost)
+    text = page.read_text()
+    assert "\nthe claims\n" in text and "\nold\n" not in text and "old cost" not in text
+    assert "| saxe2019 | 3 | 0 | 0.01 |" in text and out["gallery"].startswith("Of the 3 figures")

@@ -144,6 +144,12 @@ use rule step as compare_presets with:
 PAPER_FIGURES = figures_folder(
     config["presets"]["paper"]["figures"], workflow.basedir, "presets.paper.figures"
 )
+# each plot's code now: a plot edited since the page was made makes its gallery section again
+PLOT_CODES = {
+    entry["plot"]: versioned(f"deepinside.plots.{entry['plot']}")
+    for figures in FIGURE_TABLE.values()
+    for entry in figures.values()
+}
 
 
 use rule step as paper_preset_page with:
@@ -176,12 +182,34 @@ use rule step as paper_preset_page with:
             "figures_table": "workflow/figures.yaml",
             "gallery": PAPER_FIGURES,
         },
-        # each plot's code now: a plot edited since the page was made makes it again
-        plots={
-            entry["plot"]: versioned(f"deepinside.plots.{entry['plot']}")
-            for figures in FIGURE_TABLE.values()
-            for entry in figures.values()
+        plots=PLOT_CODES,
+
+
+# `snakemake --cores 1 paper_preset_status`: only docs/paper_preset.md's measured cost and the
+# figures the current code drew, which need no run's claims (paper_preset_page makes them too).
+use rule step as paper_preset_status with:
+    """docs/paper_preset.md's measured cost and gallery sections, from the ledger and the committed figures."""
+    input:
+        _gallery=lambda wildcards: sorted(
+            str(path) for path in Path(PAPER_FIGURES).glob("*/*.png")
+        ),
+        cost=lambda wildcards: (
+            "docs/paper_run_cost.csv"
+            if Path("docs/paper_run_cost.csv").exists()
+            else []
+        ),
+    output:
+        gallery="results/paper_preset_gallery.md",
+    log:
+        log_path("paper_preset_status.log"),
+    params:
+        step=versioned("deepinside.publish.preset_comparison:paper_preset_status"),
+        kwargs={
+            "page": "docs/paper_preset.md",
+            "figures_table": "workflow/figures.yaml",
+            "gallery": PAPER_FIGURES,
         },
+        plots=PLOT_CODES,
 
 
 # `snakemake --cores 1 bundle`: this preset's results in one archive per talk, to unpack in

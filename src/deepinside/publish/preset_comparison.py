@@ -231,12 +231,38 @@ def paper_preset_page(
     compared = compare_presets(quick + tables, ["quick"] * len(quick) + ["paper"] * len(tables))["table"]
     text = summary(compared) + "\n\n" + table(compared, reasons)
     path = Path(page)
-    content = readme_claims.update(path.read_text(), text, START, END, name=page)
+    content = status_sections(
+        readme_claims.update(path.read_text(), text, START, END, name=page), page, cost, figures_table, gallery
+    )
+    with atomic_output(path) as tmp:
+        tmp.write_text(content)
+    return {"table": text + "\n"}
+
+
+def status_sections(
+    content: str,
+    page: str,
+    cost: pd.DataFrame | None = None,
+    figures_table: str | None = None,
+    gallery: str | None = None,
+) -> str:
+    """``content`` (the paper page, named ``page``) with its cost section rewritten from ``cost`` and
+    its gallery section from ``figures_table`` and ``gallery``, where given."""
     if cost is not None:
         content = readme_claims.update(content, cost_table(cost), COST_START, COST_END, name=page)
     if figures_table is not None and gallery is not None:
         drawn = figure_table.drawn_by(figure_table.load(figures_table), gallery)
         content = readme_claims.update(content, gallery_table(drawn, gallery), GALLERY_START, GALLERY_END, name=page)
+    return content
+
+
+def paper_preset_status(page: str, figures_table: str, gallery: str, cost: pd.DataFrame | None = None) -> dict:
+    """The workflow's ``paper_preset_status`` step: only the page's measured cost and gallery
+    sections, which need no run's claims (a session whose quick results are gone can still say how
+    far the paper runs are); returns the gallery section."""
+    path = Path(page)
+    content = status_sections(path.read_text(), page, cost, figures_table, gallery)
     with atomic_output(path) as tmp:
         tmp.write_text(content)
-    return {"table": text + "\n"}
+    drawn = figure_table.drawn_by(figure_table.load(figures_table), gallery)
+    return {"gallery": gallery_table(drawn, gallery) + "\n"}
