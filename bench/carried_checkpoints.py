@@ -26,105 +26,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
-import re
 import subprocess
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-import torch
-
-from deepinside.core import code_version, files
+from deepinside.core import files
+from deepinside.publish.carried_runs import carried, carried_files
 
 REPO = Path(__file__).resolve().parents[1]
-# what a job's files are named: <wildcards>[.rbm<k>|.pretrained].pt[.sha256|.cost]
-CARRIED = re.compile(r"^(?P<job>[^.].*?)(?:\.(?:rbm\d+|pretrained))?\.pt(?:\.sha256|\.cost)?$")
-
-
-def versions() -> str:
-    """The library versions a checkpoint's code stamp ends with."""
-    return f"torch {torch.__version__} numpy {np.__version__}"
-
-
-def code_fingerprints() -> dict[str, str]:
-    """Each package module's code fingerprint now (what checkpoints are stamped with) -> the module."""
-    found = {}
-    for path in sorted(code_version.ROOT.rglob("*.py")):
-        parts = path.relative_to(code_version.ROOT).with_suffix("").parts
-        module = ".".join((code_version.PACKAGE, *(parts[:-1] if parts[-1] == "__init__" else parts)))
-        found.setdefault(code_version.fingerprint(module + ":_"), module)
-    return found
-
-
-def code_status(stamp: str, fingerprints: dict[str, str], here: str) -> str:
-    """``resumes (<module>)``, ``torch/numpy differ (<module>)`` or ``code changed`` for a checkpoint's stamp."""
-    fingerprint, _, written_with = stamp.partition(" ")
-    module = fingerprints.get(fingerprint)
-    if module is None:
-        return "code changed"
-    return f"resumes ({module})" if written_with == here else f"torch/numpy differ ({module}: {written_with})"
-
-
-def job_of(path: Path) -> Path | None:
-    """The checkpoint of the job a carried file belongs to (a DBM's pre-training parts, records and
-    ledgers go with their job: ``layers2_seed0.rbm1.pt.sha256`` -> ``layers2_seed0.pt``;
-    ``alpha0.25_kappa0.5_seed0_size2000.pt.cost`` -> ``alpha0.25_kappa0.5_seed0_size2000.pt``);
-    None for a file that is not carried (an unfinished write's ``.<name>.….part.pt``)."""
-    found = CARRIED.match(path.name)
-    if found is None or ".part." in path.name:
-        return None
-    return path.with_name(f"{found['job']}.pt")
-
-
-def ledger(checkpoint: Path) -> dict:
-    """The attempts and seconds counted beside ``checkpoint`` (none where there is no ledger)."""
-    try:
-        return json.loads(Path(f"{checkpoint}.cost").read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-def checkpoints(folder: Path) -> list[Path]:
-    """The checkpoints under ``folder`` (not an unfinished write's temporary file)."""
-    return [path for path in sorted(folder.rglob("*.pt")) if job_of(path) is not None]
-
-
-def carried(folder: Path, fingerprints: dict[str, str] | None = None) -> pd.DataFrame:
-    """One row per checkpoint under ``folder`` (``results/<preset>/checkpoints``)."""
-    fingerprints = code_fingerprints() if fingerprints is None else fingerprints
-    here, rows = versions(), []
-    for path in checkpoints(folder):
-        state = files.read(path, digest_required=True)
-        spent = ledger(job_of(path))
-        rows.append(
-            {
-                "rule": path.relative_to(folder).parts[0],
-                "job": path.name.removesuffix(".pt"),
-                "epoch": state.get("epoch"),
-                "MB": round(path.stat().st_size / 2**20, 1),
-                "attempts": int(spent.get("attempts", 0)),
-                "CPU hours": round(float(spent.get("cpu", 0.0)) / 3600, 2),
-                "code": code_status(str(state.get("code", "")), fingerprints, here),
-            }
-        )
-    return pd.DataFrame(rows, columns=["rule", "job", "epoch", "MB", "attempts", "CPU hours", "code"])
-
-
-def carried_files(folder: Path, min_cpu_hours: float = 0.0) -> list[Path]:
-    """Every file that carries the checkpoints under ``folder``: the checkpoints, their records, the
-    jobs' cost ledgers (a job's ledger is there before its first checkpoint), of the jobs that have
-    spent at least ``min_cpu_hours``. Each checkpoint is read back against its record first: a job
-    saves the file, then the record, so a run caught between the two is refused, naming the file."""
-    found = []
-    for path in sorted(folder.rglob("*")):
-        job = job_of(path)
-        if path.is_file() and job is not None and float(ledger(job).get("cpu", 0.0)) / 3600 >= min_cpu_hours:
-            found.append(path)
-    for path in found:
-        if path.suffix == ".pt":
-            files.verify(path)
-    return found
 
 
 def _git(*args: str, cwd: Path) -> str:

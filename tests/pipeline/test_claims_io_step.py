@@ -350,6 +350,18 @@ def test_carried_checkpoints_say_which_the_code_here_resumes_and_stage_them_safe
     assert table.loc[name, "code"] == "code changed" and table.loc[name, "CPU hours"] == 0.25
     assert table.loc["seed0", "code"].startswith("torch/numpy differ (deepinside.models.rbm: torch 0.0")
     assert torch.__version__ not in table.loc["seed0", "code"]
+    assert table.loc["layers2_seed0.rbm1", "where"] == "pre-training RBM 1, epoch 40"
+    assert table.loc[name, "where"] == "3 instance(s) done" and table.loc["seed0", "where"] == "epoch 1"
+    from deepinside.publish import carried_runs, preset_comparison
+
+    section = carried_runs.progress_table(carried.carried(folder), "results/paper/checkpoints")
+    assert "| okatani2013_dbm | layers2_seed0.rbm1 | pre-training RBM 1, epoch 40 | 2 | 2.00 | resumes" in section
+    page = tmp_path / "page.md"
+    page.write_text(f"a\n{preset_comparison.PROGRESS_START}\nold\n{preset_comparison.PROGRESS_END}\nb\n")
+    assert "3 instance(s) done" in preset_comparison.status_sections(
+        page.read_text(), "page.md", checkpoints=str(folder)
+    )
+    assert "no paper run is in progress" in carried_runs.progress_table(carried.carried(tmp_path / "none"), "x")
     staged, dropped = carried.stage(folder, repo)
     index = set(subprocess.run(["git", "ls-files"], cwd=repo, capture_output=True, text=True).stdout.split())
     job = "results/paper/checkpoints/okatani2013_dbm/layers2_seed0"

@@ -144,6 +144,17 @@ use rule step as compare_presets with:
 PAPER_FIGURES = figures_folder(
     config["presets"]["paper"]["figures"], workflow.basedir, "presets.paper.figures"
 )
+
+
+# the carried checkpoints of the paper runs (not an unfinished write's temporary file)
+def carried_checkpoint_files():
+    return sorted(
+        str(path)
+        for path in Path("results/paper/checkpoints").glob("*/*.pt")
+        if not path.name.startswith(".")
+    )
+
+
 # each plot's code now: a plot edited since the page was made makes its gallery section again
 PLOT_CODES = {
     entry["plot"]: versioned(f"deepinside.plots.{entry['plot']}")
@@ -164,6 +175,8 @@ use rule step as paper_preset_page with:
         _gallery=lambda wildcards: sorted(
             str(path) for path in Path(PAPER_FIGURES).glob("*/*.png")
         ),
+        # the carried checkpoints: the runs-in-progress section reads them (a prerequisite only)
+        _checkpoints=lambda wildcards: carried_checkpoint_files(),
         # the measured cost of the paper runs, written by `python bench/run_cost.py logs/paper --out …`
         cost=lambda wildcards: (
             "docs/paper_run_cost.csv"
@@ -181,6 +194,7 @@ use rule step as paper_preset_page with:
             "kept": "docs/paper_claims",
             "figures_table": "workflow/figures.yaml",
             "gallery": PAPER_FIGURES,
+            "checkpoints": "results/paper/checkpoints",
         },
         plots=PLOT_CODES,
 
@@ -193,6 +207,8 @@ use rule step as paper_preset_status with:
         _gallery=lambda wildcards: sorted(
             str(path) for path in Path(PAPER_FIGURES).glob("*/*.png")
         ),
+        # the carried checkpoints: the runs-in-progress section reads them (a prerequisite only)
+        _checkpoints=lambda wildcards: carried_checkpoint_files(),
         cost=lambda wildcards: (
             "docs/paper_run_cost.csv"
             if Path("docs/paper_run_cost.csv").exists()
@@ -208,6 +224,7 @@ use rule step as paper_preset_status with:
             "page": "docs/paper_preset.md",
             "figures_table": "workflow/figures.yaml",
             "gallery": PAPER_FIGURES,
+            "checkpoints": "results/paper/checkpoints",
         },
         plots=PLOT_CODES,
 

@@ -18,11 +18,12 @@ from pathlib import Path
 import pandas as pd
 
 from deepinside.core.files import atomic_output
-from deepinside.publish import figure_table, readme_claims
+from deepinside.publish import carried_runs, figure_table, readme_claims
 
 START, END = "<!-- presets:start -->", "<!-- presets:end -->"
 COST_START, COST_END = "<!-- cost:start -->", "<!-- cost:end -->"
 GALLERY_START, GALLERY_END = "<!-- gallery:start -->", "<!-- gallery:end -->"
+PROGRESS_START, PROGRESS_END = "<!-- progress:start -->", "<!-- progress:end -->"
 COST_COLUMNS = (
     "talk",
     "jobs",
@@ -211,6 +212,7 @@ def paper_preset_page(
     cost: pd.DataFrame | None = None,
     figures_table: str | None = None,
     gallery: str | None = None,
+    checkpoints: str | None = None,
 ) -> dict:
     """The workflow's ``paper_preset_page`` step: the paper claims this checkout's runs made
     (``paper``, per figure) are kept in ``kept`` (committed, so that the page can be remade where
@@ -219,7 +221,8 @@ def paper_preset_page(
     place, between its markers, and returned as the step's output. With ``cost`` (the measured
     cost of the paper runs, :func:`cost_table`) the page's cost section is rewritten too, and with
     ``figures_table`` and ``gallery`` its gallery section: which of the gallery's figures were drawn
-    by their plot's current code (:func:`gallery_table`)."""
+    by their plot's current code (:func:`gallery_table`), and with ``checkpoints`` the runs in progress
+    (:func:`deepinside.publish.carried_runs.progress_table`)."""
     from deepinside.steps.gather import compare_presets
 
     paper = [paper] if isinstance(paper, pd.DataFrame) else list(paper)
@@ -232,7 +235,12 @@ def paper_preset_page(
     text = summary(compared) + "\n\n" + table(compared, reasons)
     path = Path(page)
     content = status_sections(
-        readme_claims.update(path.read_text(), text, START, END, name=page), page, cost, figures_table, gallery
+        readme_claims.update(path.read_text(), text, START, END, name=page),
+        page,
+        cost,
+        figures_table,
+        gallery,
+        checkpoints,
     )
     with atomic_output(path) as tmp:
         tmp.write_text(content)
@@ -245,9 +253,14 @@ def status_sections(
     cost: pd.DataFrame | None = None,
     figures_table: str | None = None,
     gallery: str | None = None,
+    checkpoints: str | None = None,
 ) -> str:
-    """``content`` (the paper page, named ``page``) with its cost section rewritten from ``cost`` and
-    its gallery section from ``figures_table`` and ``gallery``, where given."""
+    """``content`` (the paper page, named ``page``) with its cost section rewritten from ``cost``, its
+    gallery section from ``figures_table`` and ``gallery``, and its section on the runs in progress
+    from the checkpoints carried in the folder ``checkpoints``, where given."""
+    if checkpoints is not None:
+        progress = carried_runs.progress_table(carried_runs.carried(Path(checkpoints)), checkpoints)
+        content = readme_claims.update(content, progress, PROGRESS_START, PROGRESS_END, name=page)
     if cost is not None:
         content = readme_claims.update(content, cost_table(cost), COST_START, COST_END, name=page)
     if figures_table is not None and gallery is not None:
@@ -256,12 +269,14 @@ def status_sections(
     return content
 
 
-def paper_preset_status(page: str, figures_table: str, gallery: str, cost: pd.DataFrame | None = None) -> dict:
-    """The workflow's ``paper_preset_status`` step: only the page's measured cost and gallery
-    sections, which need no run's claims (a session whose quick results are gone can still say how
-    far the paper runs are); returns the gallery section."""
+def paper_preset_status(
+    page: str, figures_table: str, gallery: str, cost: pd.DataFrame | None = None, checkpoints: str | None = None
+) -> dict:
+    """The workflow's ``paper_preset_status`` step: only the page's measured cost, gallery and
+    runs-in-progress sections, which need no run's claims (a session whose quick results are gone
+    can still say how far the paper runs are); returns the gallery section."""
     path = Path(page)
-    content = status_sections(path.read_text(), page, cost, figures_table, gallery)
+    content = status_sections(path.read_text(), page, cost, figures_table, gallery, checkpoints)
     with atomic_output(path) as tmp:
         tmp.write_text(content)
     drawn = figure_table.drawn_by(figure_table.load(figures_table), gallery)
