@@ -146,15 +146,6 @@ PAPER_FIGURES = figures_folder(
 )
 
 
-# the carried checkpoints of the paper runs (not an unfinished write's temporary file)
-def carried_checkpoint_files():
-    return sorted(
-        str(path)
-        for path in Path("results/paper/checkpoints").glob("*/*.pt")
-        if not path.name.startswith(".")
-    )
-
-
 # each plot's code now: a plot edited since the page was made makes its gallery section again
 PLOT_CODES = {
     entry["plot"]: versioned(f"deepinside.plots.{entry['plot']}")

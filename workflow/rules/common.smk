@@ -443,6 +443,17 @@ def spec_outputs(talk, figure_id, compute):
     }
 
 
+def carried_checkpoint_files():
+    """The checkpoints the paper runs carry (docs/paper_preset.md, "Runs across sessions"), not an
+    unfinished write's temporary file: what the paper page's runs-in-progress section reads.
+    """
+    return sorted(
+        str(path)
+        for path in Path("results/paper/checkpoints").glob("*/*.pt")
+        if not path.name.startswith(".")
+    )
+
+
 def pick(section, *keys, **extra):
     """The entries `keys` of a config section, plus extra keyword arguments."""
     return {**{key: section[key] for key in keys}, **extra}
