@@ -15,54 +15,70 @@ by its job, which this cannot tell.)
 
 ``--stage`` stages the carried files for a commit: each checkpoint, its SHA-256 record and its job's
 cost ledger, every checkpoint read back against its record before and after it is staged, and drops
-from the index the carried files that are gone (a finished DBM's pre-training parts). It refuses,
-staging nothing, while a Snakemake run holds this checkout (``.snakemake/locks``): stop the runs first
-(a job loses at most the 30 s since its last save). ``--min-cpu-hours H`` leaves out the jobs that
-have cost less than H (run again instead of carried); files that do not change add nothing to the
-repository, so the default carries every job.
+from the index the carried files no longer on disk (a finished DBM's pre-training parts). It refuses,
+staging nothing, while a Snakemake run holds this checkout (``.snakemake/locks``): stop
+the runs first (a job loses at most the 30 s since its last save). ``--min-cpu-hours H`` does not stage
+the jobs that have cost less than H (their files already tracked stay as they are); files that do
+not change add nothing to the repository, so the default stages every job.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import subprocess
 from pathlib import Path
 
 from deepinside.core import files
-from deepinside.publish.carried_runs import carried, carried_files
+from deepinside.publish.carried_runs import carried, carried_files, job_of
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _git(*args: str, cwd: Path) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"git {' '.join(args[:2])} failed: {done.stderr.strip() or done.stdout.strip()}")
+    return done.stdout
 
 
 def stage(folder: Path, repo: Path, min_cpu_hours: float = 0.0) -> tuple[list[str], list[str]]:
-    """Stage the carried files under ``folder`` in the git repository ``repo`` and drop from its index
-    the carried files no longer there; returns (staged, dropped), paths relative to ``repo``. Refuses,
-    staging nothing, while a Snakemake run holds ``repo`` or when a checkpoint does not match its record;
-    after staging, each staged checkpoint is compared with its staged record."""
-    locks = repo / ".snakemake" / "locks"
+    """Stage the carried files under ``folder`` (a ``checkpoints`` folder inside the git repository
+    ``repo``) and drop from the index the carried files no longer on disk; returns (staged, dropped),
+    paths relative to ``repo``. ``min_cpu_hours``: a job cheaper than that is not staged (its files
+    already tracked stay as they are). Refuses, staging nothing, while a Snakemake run holds ``repo``
+    or when a checkpoint does not match its record; after staging, each staged checkpoint is compared
+    with its staged record, and on any failure the folder's index entries are put back as they are in
+    the last commit."""
+    root, where = Path(os.path.abspath(repo)), Path(os.path.abspath(folder))
+    if where.name != "checkpoints" or root not in where.parents:
+        raise RuntimeError(f"{folder}: not a checkpoints folder inside {root} (e.g. results/paper/checkpoints)")
+    locks = root / ".snakemake" / "locks"
     if locks.is_dir() and any(locks.iterdir()):
-        raise RuntimeError(f"{locks} is not empty: a Snakemake run holds this checkout; stop it first")
-    present = [path.resolve().relative_to(repo.resolve()).as_posix() for path in carried_files(folder, min_cpu_hours)]
-    where = folder.resolve().relative_to(repo.resolve()).as_posix()
-    tracked = set(_git("ls-files", "--", where, cwd=repo).split())
-    dropped = sorted(tracked - set(present))
-    if dropped:
-        _git("rm", "-q", "--cached", "--", *dropped, cwd=repo)
-    if present:
-        _git("add", "-f", "--", *present, cwd=repo)
-    for name in present:
-        if name.endswith(".pt"):
-            staged = subprocess.run(["git", "show", f":{name}"], cwd=repo, check=True, capture_output=True).stdout
-            record = _git("show", f":{name}.sha256", cwd=repo).split()[0]
-            if hashlib.sha256(staged).hexdigest() != record:
-                raise RuntimeError(
-                    f"{name}: the staged checkpoint does not match its staged record; stop the run and stage again"
-                )
+        raise RuntimeError(
+            f"{locks} is not empty: a Snakemake run holds this checkout; stop it first "
+            "(locks left by a killed run: snakemake --unlock)"
+        )
+    relative = where.relative_to(root).as_posix()
+    present = [path.relative_to(where).as_posix() for path in carried_files(where, min_cpu_hours)]
+    present = [f"{relative}/{name}" for name in present]
+    tracked = _git("ls-files", "-z", "--", relative, cwd=root).split("\0")
+    dropped = sorted(name for name in tracked if name and job_of(Path(name)) is not None and not (root / name).exists())
+    try:
+        if dropped:
+            _git("rm", "-q", "--cached", "--", *dropped, cwd=root)
+        if present:
+            _git("add", "-f", "--", *present, cwd=root)
+        for name in present:
+            if name.endswith(".pt"):
+                staged = subprocess.run(["git", "show", f":{name}"], cwd=root, check=True, capture_output=True).stdout
+                record = (_git("show", f":{name}.sha256", cwd=root).split() or [""])[0]
+                if hashlib.sha256(staged).hexdigest() != record:
+                    raise RuntimeError(f"{name}: the staged checkpoint does not match its staged record")
+    except (RuntimeError, subprocess.CalledProcessError) as error:
+        subprocess.run(["git", "reset", "-q", "--", relative], cwd=root, capture_output=True)
+        raise RuntimeError(f"{error}; the folder's index is as in the last commit: stop the run, stage again") from None
     return present, dropped
 
 
@@ -82,7 +98,7 @@ def main() -> None:
     if args.stage:
         try:
             staged, dropped = stage(args.folder, REPO, args.min_cpu_hours)
-        except (RuntimeError, files.CorruptFileError, subprocess.CalledProcessError) as error:
+        except (RuntimeError, files.CorruptFileError) as error:
             raise SystemExit(f"nothing staged: {error}") from None
         for name in dropped:
             print(f"dropped (gone): {name}")

@@ -137,7 +137,12 @@ def test_the_figure_table_names_a_bad_entry_with_its_talk_and_id(tmp_path):
             "'once' is the figure's",
         ),
         ("    compute: {name: a, step: saxe2019:f, outputs: {e: e.csv}}\n", "has \\['name'"),
-        ("    compute: {step: saxe2019:f, outputs: {e: e.csv}, keys: depth}\n", "keys: a list"),
+        ("    compute: {step: saxe2019:f, outputs: {e: e.csv}, settings: saxe2019.a, keys: depth}\n", "keys: a list"),
+        ("    compute: {step: saxe2019:f, outputs: {e: e.csv}, keys: [depth]}\n", "picks keys of 'settings'"),
+        (
+            "    kwargs: {title: t}\n    compute: {step: saxe2019:f, outputs: {e: e.csv}}\n    plot_settings: {title: a.b}\n",
+            "given both in kwargs and in plot_settings",
+        ),
         ("    compute: {step: saxe2019:f, outputs: {e: e.csv}, resources: {runtime: true}}\n", "positive integers"),
     ]:
         bad.write_text(head + compute)

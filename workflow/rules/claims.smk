@@ -146,6 +146,23 @@ PAPER_FIGURES = figures_folder(
 )
 
 
+# the code and library versions a carried checkpoint is judged against: an edit to a long run's
+# step, or another torch or numpy, makes the runs-in-progress section again
+CARRIED_CODE = {
+    "steps": [
+        versioned(f"deepinside.steps.{name}")
+        for name in (
+            "okatani2013",
+            "okatani2013_samples",
+            "ohzeki2015",
+            "mototake2015",
+            "tishby2017",
+        )
+    ],
+    "versions": library_versions(),
+}
+
+
 # each plot's code now: a plot edited since the page was made makes its gallery section again
 PLOT_CODES = {
     entry["plot"]: versioned(f"deepinside.plots.{entry['plot']}")
@@ -188,12 +205,14 @@ use rule step as paper_preset_page with:
             "checkpoints": "results/paper/checkpoints",
         },
         plots=PLOT_CODES,
+        carried=CARRIED_CODE,
 
 
-# `snakemake --cores 1 paper_preset_status`: only docs/paper_preset.md's measured cost and the
-# figures the current code drew, which need no run's claims (paper_preset_page makes them too).
+# `snakemake --cores 1 paper_preset_status`: only docs/paper_preset.md's measured cost, the runs in
+# progress and the figures the current code drew, which need no run's claims (paper_preset_page
+# makes them too).
 use rule step as paper_preset_status with:
-    """docs/paper_preset.md's measured cost and gallery sections, from the ledger and the committed figures."""
+    """docs/paper_preset.md's measured cost, runs-in-progress and gallery sections, from the ledger, the carried checkpoints and the committed figures."""
     input:
         _gallery=lambda wildcards: sorted(
             str(path) for path in Path(PAPER_FIGURES).glob("*/*.png")
@@ -218,6 +237,7 @@ use rule step as paper_preset_status with:
             "checkpoints": "results/paper/checkpoints",
         },
         plots=PLOT_CODES,
+        carried=CARRIED_CODE,
 
 
 # `snakemake --cores 1 bundle`: this preset's results in one archive per talk, to unpack in

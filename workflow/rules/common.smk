@@ -415,6 +415,10 @@ def spec_settings(compute, where):
     """A spec's keyword arguments: its section of the preset, or some keys of it (``where``: the
     figure, ``<talk>.<ID>``, named when a setting is not in the preset)."""
     section = spec_setting(compute["settings"], where) if "settings" in compute else {}
+    if not isinstance(section, dict):
+        raise WorkflowError(
+            f"workflow/figures.yaml: {where}: settings {compute['settings']!r} is a value, not a section of the preset"
+        )
     keys = compute.get("keys")
     missing = [key for key in keys or () if key not in section]
     if missing:
@@ -443,13 +447,21 @@ def spec_outputs(talk, figure_id, compute):
     }
 
 
+def library_versions():
+    """The torch and numpy a checkpoint's code stamp names (from the installed packages' metadata)."""
+    from importlib.metadata import version
+
+    return f"torch {version('torch')} numpy {version('numpy')}"
+
+
 def carried_checkpoint_files():
-    """The checkpoints the paper runs carry (docs/paper_preset.md, "Runs across sessions"), not an
-    unfinished write's temporary file: what the paper page's runs-in-progress section reads.
-    """
+    """The checkpoints the paper runs carry and their jobs' cost ledgers (docs/paper_preset.md, "Runs
+    across sessions"), not an unfinished write's temporary file: what the paper page's
+    runs-in-progress section reads."""
     return sorted(
         str(path)
-        for path in Path("results/paper/checkpoints").glob("*/*.pt")
+        for pattern in ("*/*.pt", "*/*.pt.cost")
+        for path in Path("results/paper/checkpoints").glob(pattern)
         if not path.name.startswith(".")
     )
 

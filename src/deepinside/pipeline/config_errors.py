@@ -57,8 +57,8 @@ def _one_line(invalid) -> str:
         and str(invalid.instance).lower() in BOOLEAN_WORDS
     ):
         meant = str(invalid.instance).lower() in ("true", "yes", "on")
-        # Snakemake's --config reads True and False as booleans, and every other word as text;
-        # a nested key cannot be given there at all, only in a config file
+        # Snakemake's --config reads True and False as booleans, and every other word as text (a
+        # nested key given there as YAML keeps every value as text): a config file says it plainly
         where = (
             f"on the command line write {path}={meant}"
             if "." not in path

@@ -15,9 +15,7 @@ import json
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import torch
 
 from deepinside.core import code_version, files
 
@@ -27,6 +25,9 @@ CARRIED = re.compile(r"^(?P<job>[^.].*?)(?:\.(?P<part>rbm\d+|pretrained))?\.pt(?
 
 def versions() -> str:
     """The library versions a checkpoint's code stamp ends with."""
+    import numpy as np
+    import torch
+
     return f"torch {torch.__version__} numpy {np.__version__}"
 
 
@@ -106,8 +107,10 @@ def carried_files(folder: Path, min_cpu_hours: float = 0.0) -> list[Path]:
         if path.is_file() and job is not None and float(ledger(job).get("cpu", 0.0)) / 3600 >= min_cpu_hours:
             found.append(path)
     for path in found:
-        if path.suffix == ".pt":
-            files.verify(path)
+        if path.suffix == ".pt" and files.verify(path) is None:
+            raise files.CorruptFileError(
+                f"{path}: no SHA-256 record beside it (a save cut off): stop the run, stage again"
+            )
     return found
 
 
@@ -132,9 +135,9 @@ def progress_table(table: pd.DataFrame, folder: str) -> str:
     if not len(table):
         return f"No checkpoints are carried in `{folder}`: no paper run is in progress."
     lines = [
-        f"The checkpoints carried in `{folder}` (committed; a run given its command again resumes "
-        "from them), as `python bench/carried_checkpoints.py` prints them; CPU hours: every attempt "
-        "of the job so far.",
+        f"The checkpoints carried in `{folder}` (committed with `python bench/carried_checkpoints.py "
+        "--stage`; a run given its command again resumes from them), as that script prints them; CPU "
+        "hours: every attempt of the job so far (a DBM's pre-training parts repeat their DBM's).",
         "",
         "| rule | job | where it stands | attempts | CPU hours | the code here |",
         "|---|---|---|---|---|---|",

@@ -133,6 +133,9 @@ def check_compute(entry: dict, where: str) -> None:
         raise ValueError(
             f"{where}.plot_settings: {{plot argument: <dotted setting of the preset>}}, got {plot_settings!r}"
         )
+    both = set(plot_settings or {}) & set(entry.get("kwargs") or {})
+    if both:
+        raise ValueError(f"{where}: {sorted(both)} given both in kwargs and in plot_settings; keep one")
     if "claims" not in entry:
         raise ValueError(f"{where}: a figure declared by its spec declares its claims there too ('claims')")
 
@@ -163,6 +166,8 @@ def check_step(step: dict, where: str, named: bool) -> None:
     if "once" in step and not isinstance(step["once"], bool):
         raise ValueError(f"{where}.once: true or false, got {step['once']!r}")
     keys = step.get("keys")
+    if keys is not None and "settings" not in step:
+        raise ValueError(f"{where}.keys: picks keys of 'settings', which the step does not name")
     if keys is not None and (not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys)):
         raise ValueError(f"{where}.keys: a list of the settings' keys, got {keys!r}")
     resources = step.get("resources") or {}

@@ -278,7 +278,8 @@ def over_instances(
 ) -> list[dict]:
     """The rows of ``one_instance(i)`` for i = 0 … ``instances`` − 1, in order, with a progress line
     (and the time left) after each. With a ``checkpoint`` the rows so far are saved after an
-    instance when the checkpoint is due, and a killed job resumes after the last saved instance:
+    instance when the checkpoint is due, and after the last, and a killed job resumes after the
+    last saved instance:
     each instance draws its data and starts from its own seed, so the rows are the same as
     those of an uninterrupted run on the same device."""
     state = checkpoint.load() if checkpoint is not None else None
