@@ -124,11 +124,10 @@ def test_a_checkpoint_of_other_code_is_discarded_and_the_result_is_a_clean_run_o
     assert not np.array_equal(np.load(tmp_path / "clean_new.npy"), np.load(tmp_path / "clean_old.npy"))
 
 
-def test_a_full_disk_at_the_outputs_keeps_the_checkpoint_and_the_rerun_resumes(tmp_path, monkeypatch, capsys):
-    """The checkpoint is let go only after every output is written and read back."""
+def _rbm_step(on_epoch=None):
+    """A checkpointed training step for the adapter: a tiny RBM on fixed random data, four epochs."""
     from deepinside.models import rbm
 
-    monkeypatch.setattr(checkpointing, "SAVE_INTERVAL_S", 0.0)  # a checkpoint at every epoch
     data = (np.random.default_rng(0).random((60, 16)) < 0.3).astype(np.float32)
 
     def train(checkpoint=None):
@@ -136,11 +135,17 @@ def test_a_full_disk_at_the_outputs_keeps_the_checkpoint_and_the_rerun_resumes(t
             data, n_hidden=8, epochs=4, learning_rate=0.1, initial_momentum=0.5, final_momentum=0.9,
             momentum_switch_epoch=2, weight_cost=2e-4, batch_size=20, k=1, persistent=False,
             sample_visible=False, init_scale=0.01, seed=3, device=torch.device("cpu"),
-            checkpoint=checkpointing.for_run(checkpoint, "deepinside.models.rbm", data=data),
+            checkpoint=checkpointing.for_run(checkpoint, "deepinside.models.rbm", data=data), on_epoch=on_epoch,
         )  # fmt: skip
         return {"model": {"W": params["W"]}, "history": history}
 
-    monkeypatch.setitem(sys.modules, "checkpoint_steps", SimpleNamespace(train=train))
+    return train
+
+
+def test_a_full_disk_at_the_outputs_keeps_the_checkpoint_and_the_rerun_resumes(tmp_path, monkeypatch, capsys):
+    """The checkpoint is let go only after every output is written and read back."""
+    monkeypatch.setattr(checkpointing, "SAVE_INTERVAL_S", 0.0)  # a checkpoint at every epoch
+    monkeypatch.setitem(sys.modules, "checkpoint_steps", SimpleNamespace(train=_rbm_step()))
     saved, model = tmp_path / "checkpoint.pt", tmp_path / "model.pt"
     outputs = {"model": str(model), "history": str(tmp_path / "history.csv")}
     real_write = files.write
@@ -168,22 +173,9 @@ def test_a_kept_checkpoint_makes_a_finished_job_again_on_a_fresh_clone_without_t
     """With the config's keep_checkpoints, a finished job leaves its checkpoint and cost ledger, so
     that a run carried to another machine (outputs gone, checkpoint committed) writes the same
     outputs from the saved state; without it they are removed, as before."""
-    from deepinside.models import rbm
-
     monkeypatch.setattr(checkpointing, "SAVE_INTERVAL_S", 0.0)  # a checkpoint at every epoch
-    data = (np.random.default_rng(0).random((60, 16)) < 0.3).astype(np.float32)
     epochs_run = []
-
-    def train(checkpoint=None):
-        params, history = rbm.train_rbm(
-            data, n_hidden=8, epochs=4, learning_rate=0.1, initial_momentum=0.5, final_momentum=0.9,
-            momentum_switch_epoch=2, weight_cost=2e-4, batch_size=20, k=1, persistent=False,
-            sample_visible=False, init_scale=0.01, seed=3, device=torch.device("cpu"),
-            checkpoint=checkpointing.for_run(checkpoint, "deepinside.models.rbm", data=data),
-            on_epoch=lambda epoch, params: epochs_run.append(epoch) or {},
-        )  # fmt: skip
-        return {"model": {"W": params["W"]}, "history": history}
-
+    train = _rbm_step(on_epoch=lambda epoch, params: epochs_run.append(epoch) or {})
     monkeypatch.setitem(sys.modules, "kept_steps", SimpleNamespace(train=train))
     saved, model = tmp_path / "checkpoint.pt", tmp_path / "model.pt"
     outputs = {"model": str(model), "history": str(tmp_path / "history.csv")}
