@@ -104,8 +104,6 @@ wildcard_constraints:
 include: "workflow/rules/data.smk"
 include: "workflow/rules/okatani2013.smk"
 include: "workflow/rules/mototake2015.smk"
-include: "workflow/rules/tishby2017.smk"
-include: "workflow/rules/ohzeki2015.smk"
 include: "workflow/rules/specs.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/claims.smk"
@@ -190,44 +188,18 @@ rule publish:
         [rules.readme.output.table] if PRESET_NAME == "quick" else [],
 
 
-rule saxe2019:
-    """The figures S1-S5 of saxe2019 and its claims."""
-    input:
-        talk_figures("saxe2019"),
-        f"{RESULTS}/saxe2019/claims.csv",
-        f"{RESULTS}/saxe2019/claims.html",
+# `snakemake --cores 2 <talk>`: a talk's figures and its claims (the talks of the figure table).
+for _talk, _ids in FIGURES.items():
 
-
-rule okatani2013:
-    """The figures O1-O5 of okatani2013 and its claims."""
-    input:
-        talk_figures("okatani2013"),
-        f"{RESULTS}/okatani2013/claims.csv",
-        f"{RESULTS}/okatani2013/claims.html",
-
-
-rule mototake2015:
-    """The figures M1-M9 (trains okatani2013's DBN first) of mototake2015 and its claims."""
-    input:
-        talk_figures("mototake2015"),
-        f"{RESULTS}/mototake2015/claims.csv",
-        f"{RESULTS}/mototake2015/claims.html",
-
-
-rule tishby2017:
-    """The figures T1-T4 of tishby2017 and its claims."""
-    input:
-        talk_figures("tishby2017"),
-        f"{RESULTS}/tishby2017/claims.csv",
-        f"{RESULTS}/tishby2017/claims.html",
-
-
-rule ohzeki2015:
-    """The figures P1-P2 of ohzeki2015 and its claims."""
-    input:
-        talk_figures("ohzeki2015"),
-        f"{RESULTS}/ohzeki2015/claims.csv",
-        f"{RESULTS}/ohzeki2015/claims.html",
+    rule:
+        name:
+            _talk
+        input:
+            talk_figures(_talk),
+            f"{RESULTS}/{_talk}/claims.csv",
+            f"{RESULTS}/{_talk}/claims.html",
+        message:
+            f"The figures {', '.join(_ids)} of {_talk} and its claims"
 
 
 # `snakemake --cores 2 O3`: one figure by its catalogue id (only its ancestors run).

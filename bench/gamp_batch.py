@@ -24,9 +24,9 @@ import torch
 import yaml
 
 from deepinside.data import gap_data
-from deepinside.pipeline.grids import log_grid
 from deepinside.pipeline.presets import expanded
 from deepinside.theory import margin_gamp
+from deepinside.theory.grids import log_grid
 
 
 def main() -> None:

@@ -34,8 +34,8 @@ import yaml
 
 from deepinside.measures import ais, jacobian
 from deepinside.models import dbm, ensemble, networks, rbm
-from deepinside.pipeline.grids import log_grid
 from deepinside.pipeline.presets import expanded
+from deepinside.theory.grids import log_grid
 
 REPO = Path(__file__).resolve().parents[1]
 MNIST_TRAIN = 60_000  # paper preset: full MNIST

@@ -37,12 +37,15 @@ REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
 
 
 def judged(talk: str, figure: str, measured, seeds=None, rule: str = "all") -> pd.DataFrame:
-    """The verdicts the project's claims table (workflow/claims/<talk>.yaml) gives the values a
-    measuring function returned (one table, or one per seed), for the rows it measured; indexed by id."""
+    """The verdicts the project's claims (workflow/claims/<talk>.yaml, or the figure's spec in
+    workflow/figures.yaml) give the values a measuring function returned (one table, or one per
+    seed), for the rows it measured; indexed by id."""
     from deepinside.claims import declared
+    from deepinside.publish import figure_table
 
     tables = measured if isinstance(measured, list) else [measured]
-    entries = {entry["id"]: entry for entry in declared.load(REPO / "workflow" / "claims" / f"{talk}.yaml")[figure]}
+    project = declared.talk_tables(REPO / "workflow" / "claims", figure_table.load(REPO / "workflow" / "figures.yaml"))
+    entries = {entry["id"]: entry for entry in project[talk][figure]}
     first = tables[0]
     rows = [
         declared.row(entries[claim_id], talk, figure, values.key_text(key))

@@ -66,6 +66,6 @@ def test_theory_matches_a_large_simulation_above_the_transition():
 
 
 def test_analogue_curves_are_the_closed_form():
-    table = ohzeki2015.analogue_curves([1.2], 0.5, 0.1, 10.0, 5)["curves"]
+    table = ohzeki2015.analogue_curves([1.2], [0.5, 1.0], {"min": 0.1, "max": 10.0, "count": 5})["curves"]
     r = model.finetuned_overlap_theory(np.full(5, 0.5), np.geomspace(0.1, 10.0, 5), 1.2)
     np.testing.assert_allclose(table["error"], model.generalisation_error(r, 1.2))

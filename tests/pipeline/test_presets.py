@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import yaml
 
-from deepinside.pipeline.grids import log_grid
 from deepinside.pipeline.presets import expanded, merged
+from deepinside.theory.grids import log_grid
 
 from conftest import REPO
 
@@ -71,7 +71,13 @@ def test_the_figure_table_names_a_bad_entry_with_its_talk_and_id(tmp_path):
     # a figure declared by its spec: its compute is checked by name
     head = "saxe2019:\n  S1:\n    file: S1_a\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n"
     for compute, said in [
-        ("    compute: {step: saxe2019:f}\n", "compute: needs"),
+        ("    compute: {outputs: {e: e.csv}}\n", "compute: needs"),
+        # a step with no output besides the claims is the figure's last, and returns them itself
+        ("    compute: {step: saxe2019:f}\n    values: saxe2019_claims:g\n", "compute: needs"),
+        (
+            "    compute:\n      - {name: a, step: saxe2019:f}\n      - {name: b, step: saxe2019:g, outputs: {e: e.csv}}\n",
+            r"compute\[0\]: needs",
+        ),
         ("    compute: {step: saxe2019:f, outputs: {claims: c.csv}}\n", "'claims' is the figure's own"),
         ("    compute: {step: saxe2019:f, outputs: {e: ../e.csv}}\n", "must be a relative file name"),
         ("    compute: {step: saxe2019:f, outputs: {e: e.csv}, inputs: {x: 'rules.a.output.b'}}\n", "<rule>.<output>"),
@@ -148,6 +154,97 @@ def test_the_figure_table_names_a_bad_entry_with_its_talk_and_id(tmp_path):
         bad.write_text(head + compute)
         with pytest.raises(ValueError, match=said):
             figure_table.load(bad)
+
+
+def test_a_talks_shared_steps_are_checked_by_name(tmp_path):
+    """A talk's ``steps`` (computations several figures read, over wildcards): each refusal names
+    the talk, the step and what is wrong; the loaded table holds the figures only."""
+    from deepinside.publish import figure_table
+
+    table = figure_table.load(REPO / "workflow/figures.yaml")
+    assert "steps" not in table["tishby2017"] and list(table["tishby2017"]) == ["T1", "T2", "T3", "T4"]
+    shared = figure_table.talk_steps(REPO / "workflow/figures.yaml")
+    assert [step["name"] for step in shared["tishby2017"]] == ["dataset", "train"] and shared["saxe2019"] == []
+    bad = tmp_path / "figures.yaml"
+    figure = "  S1:\n    file: S1_a\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n"
+    spec = "    compute: {step: saxe2019:f, outputs: {e: e.csv}, inputs: {x: %s}}\n    claims: []\n"
+    for steps, tail, said in [
+        ("  steps: {a: 1}\n", "", "saxe2019.steps: a list of the steps"),
+        ("  steps:\n    - {step: saxe2019:f, outputs: {e: e.csv}}\n", "", r"steps\[0\]: needs \['name'"),
+        (
+            "  steps:\n    - {name: a, step: saxe2019:f, wildcards: {w: null}, outputs: {e: e.csv}}\n",
+            "",
+            r"must name each of the step's wildcards \['w'\]",
+        ),
+        (
+            "  steps:\n    - {name: a, step: saxe2019:f, outputs: {e: 'e_{w}.csv'}}\n",
+            "",
+            "and no other, names \\['w'\\]",
+        ),
+        (
+            "  steps:\n    - {name: a, step: saxe2019:f, wildcards: {seed: null}, outputs: {e: 'e{seed}.csv'}}\n",
+            "",
+            "'seed' is every",
+        ),
+        (
+            "  steps:\n    - {name: a, step: saxe2019:f, wildcards: [w], outputs: {e: 'e{w}.csv'}}\n",
+            "",
+            "wildcards: name -> the values",
+        ),
+        (
+            "  steps:\n    - {name: a, step: saxe2019:f, wildcards: {w: {value: 1}}, outputs: {e: 'e{w}.csv'}}\n",
+            "",
+            "wildcards: name -> the values",
+        ),
+        (
+            "  steps:\n    - {name: a, step: saxe2019:f, numerical: 1, outputs: {e: e.csv}}\n",
+            "",
+            "numerical: true or false",
+        ),
+        (
+            "  steps:\n    - {name: a, step: saxe2019:f, outputs: {e: e.csv}, inputs: {x: b.f}}\n"
+            "    - {name: b, step: saxe2019:g, outputs: {f: f.csv}}\n",
+            "",
+            "'b' is not a step before this one",
+        ),
+        (
+            "  steps:\n    - {name: a, step: saxe2019:f, outputs: {e: e.csv}}\n"
+            "    - {name: b, step: saxe2019:g, outputs: {f: f.csv}, inputs: {x: a.g}}\n",
+            "",
+            "step 'a' makes \\['e'\\], not 'g'",
+        ),
+        (
+            "  steps:\n    - {name: a, step: saxe2019:f, outputs: {e: e.csv}}\n",
+            figure + "    compute:\n      - {name: a, step: saxe2019:f, outputs: {e: e.csv}}\n    claims: []\n",
+            "names a step of the talk's 'steps' too",
+        ),
+        ("", figure + spec % "{output: a.e, wildcards: {w: {value: [1]}}}", "wildcards"),
+        ("", figure + spec % "{output: a.e, wildcards: {w: {each_of: 3}}}", "wildcards"),
+        ("", figure + spec % "{output: a.e, wildcards: {w: [true]}}", "wildcards"),
+        (
+            "",
+            figure + "    compute: {step: saxe2019:f, outputs: {e: e.csv}, inputs: {x: a.e}}\n    claims: []\n"
+            "    reads: [x, y]\n",
+            "reads: a list of the figure's outputs and inputs \\['e', 'x'\\]",
+        ),
+        (
+            "",
+            figure + "    compute: {step: saxe2019:f, outputs: {e: e.csv}}\n    claims: []\n    reads: {claims: e}\n",
+            "'claims' is every figure's own",
+        ),
+    ]:
+        bad.write_text("saxe2019:\n" + steps + (tail or figure))
+        with pytest.raises(ValueError, match=said):
+            figure_table.load(bad)
+    good = (
+        "saxe2019:\n  steps:\n    - {name: a, step: saxe2019:f, wildcards: {w: [1, 2]}, numerical: true, outputs: {e: 'r/{w}/e.csv'}}\n"
+        + figure
+        + spec % "{output: a.e, wildcards: {w: [1, 2]}}"
+        + "    reads: {x: x, y: {output: a.e, wildcards: {w: {each_of: saxe2019.sizes}}}}\n"
+    )
+    bad.write_text(good)
+    assert list(figure_table.load(bad)["saxe2019"]) == ["S1"]
+    assert figure_table.talk_steps(bad)["saxe2019"][0]["wildcards"] == {"w": [1, 2]}
 
 
 def test_a_runs_config_is_the_presets_own_or_says_overrides():

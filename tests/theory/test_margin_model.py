@@ -10,10 +10,10 @@ from gamp_cases import batch, instance
 from deepinside.core import checkpointing
 from deepinside.core.checkpointing import EpochCheckpoint
 from deepinside.data import gap_data
-from deepinside.pipeline.grids import log_grid
 from deepinside.steps import ohzeki2015, ohzeki2015_claims
 from deepinside.theory import margin_gamp
 from deepinside.theory import margin_replica as mr
+from deepinside.theory.grids import log_grid
 
 
 def test_gap_data_have_the_gap_and_are_gaussian_elsewhere():
@@ -369,7 +369,7 @@ def test_a_killed_gamp_job_resumes_after_its_last_saved_instance(tmp_path):
 
 
 def test_gamp_points_resumed_from_a_checkpoint_equal_an_uninterrupted_run(tmp_path, monkeypatch):
-    settings = dict(kappa=0.5, alpha=0.5, size=60, betas=[1.0, 3.0], instances=3, iterations=30, damping=0.5)
+    settings = dict(kappa=0.5, alpha=0.5, size=60, beta_grid=[1.0, 3.0], instances=3, iterations=30, damping=0.5)
     settings["stationary"] = {"window": 10, "tolerance": 1e-3}
     whole = ohzeki2015.gamp_points(seed=0, **settings)["points"]
     runs, calls = ohzeki2015._runs, []

@@ -71,7 +71,7 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
             {
                 "tishby2017_dataset": 1,
                 "tishby2017_train": 2,
-                "tishby2017_relu_versus_tanh": 1,
+                "tishby2017_T4": 1,  # declared by its spec: the talk's shared steps, then its own
                 "replicate_claims": 1,
                 "figure": 1,
             },
@@ -630,13 +630,13 @@ def test_the_workflow_evaluates_no_text_as_python():
 
 
 def test_a_figure_whose_inputs_are_not_declared_is_named_with_its_rule_file(workdir):
-    rules = workdir / "workflow/rules/tishby2017.smk"
+    rules = workdir / "workflow/rules/mototake2015.smk"
     text = rules.read_text()
-    start = text.index('    "T4": {')
+    start = text.index('    "M9": {')
     rules.write_text(text[:start] + text[text.index("    },", start) + len("    },\n") :])
     result = run_snakemake(workdir, "-n", tiny=False, timeout=300)
     out = result.stdout + result.stderr
-    assert result.returncode != 0 and "workflow/rules/tishby2017.smk: FIGURE_READS" in out and "'T4'" in out
+    assert result.returncode != 0 and "workflow/rules/mototake2015.smk: FIGURE_READS" in out and "'M9'" in out
 
 
 def test_a_figure_declared_by_its_spec_alone_builds_through_the_real_rules(workdir):

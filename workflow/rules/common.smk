@@ -12,7 +12,7 @@ from deepinside.core.code_version import versioned
 from deepinside.pipeline.config_errors import checkout_subfolder, mnist_training_images
 from deepinside.publish.figure_table import compute_steps, values_spec
 from deepinside.publish.figure_table import load as load_figure_table
-from deepinside.pipeline.grids import log_grid
+from deepinside.publish.figure_table import talk_steps as load_talk_steps
 
 if config["preset"] not in config["presets"]:
     raise WorkflowError(
@@ -184,6 +184,8 @@ try:
     FIGURE_TABLE = load_figure_table(
         Path(workflow.basedir) / "workflow" / "figures.yaml"
     )
+    # each talk's shared steps (several of its figures read them): workflow/rules/specs.smk
+    TALK_STEPS = load_talk_steps(Path(workflow.basedir) / "workflow" / "figures.yaml")
 except ValueError as error:
     raise WorkflowError(str(error)) from None
 FIGURES = {
@@ -388,19 +390,71 @@ def rule_output(reference):
         ) from None
 
 
-def spec_input(reference, steps, where):
-    """A figure spec's input: ``<step>.<output>`` of one of ``steps`` (the figure's earlier steps:
-    name -> outputs), else ``<rule>.<output>``; or ``{output, wildcards}``, the rule's output
-    pattern with its wildcards filled from the preset's settings."""
+def spec_input(reference, steps, where, domains=None):
+    """A spec's input: ``<step>.<output>`` of one of ``steps`` (the talk's shared steps and the
+    figure's earlier ones: name -> outputs), else ``<rule>.<output>``; or ``{output, wildcards}``,
+    that output's pattern with wildcards filled: from a setting, ``{value: x}``, a list of
+    literals or ``{each_of: <list setting>}`` (1..n); several values give a list of inputs. A value
+    outside what the shared step's wildcard may take (``domains``: step -> wildcard -> values) is
+    refused, naming the setting that gave it."""
     if isinstance(reference, dict):
-        pattern = rule_output(reference["output"])
-        for name, key in reference["wildcards"].items():
+        pattern = spec_output(reference["output"], steps)
+        allowed = (domains or {}).get(reference["output"].split(".")[0], {})
+        values = {}
+        expands = False
+        for name, value in reference["wildcards"].items():
             if f"{{{name}}}" not in pattern:
                 raise WorkflowError(
-                    f"workflow/figures.yaml: input {reference['output']!r} ({pattern}) has no wildcard {name!r}"
+                    f"workflow/figures.yaml: {where}: input {reference['output']!r} ({pattern}) has no wildcard {name!r}"
                 )
-            pattern = pattern.replace(f"{{{name}}}", str(spec_setting(key, where)))
-        return pattern  # its other wildcards ({seed}) are the job's own
+            filled, listed = wildcard_values(value, where)
+            expands = expands or listed
+            values[name] = filled
+            domain = allowed.get(name)
+            if domain is not None:
+                may = wildcard_values(domain, where)[0]
+                wrong = [v for v in filled if v not in may]
+                if wrong:
+                    said = (
+                        f"config key 'presets.{config['preset']}.{value}'"
+                        if isinstance(value, str)
+                        else f"workflow/figures.yaml: {where}"
+                    )
+                    raise WorkflowError(
+                        f"{said}: {', '.join(wrong)} is not a value {reference['output']!r} takes for {name!r} "
+                        f"(one of {', '.join(may)})"
+                    )
+        paths = expand(
+            pattern, allow_missing=True, **values
+        )  # {seed} stays the job's own
+        return paths if expands else paths[0]
+    return spec_output(reference, steps)
+
+
+def wildcard_values(value, where):
+    """A wildcard's values as the strings of its paths, and whether they are a list (``value``: a
+    dotted setting, ``{value: x}``, a list of literals or ``{each_of: <list setting>}``).
+    """
+    if isinstance(value, dict) and "value" in value:
+        filled, listed = [value["value"]], False
+    elif isinstance(value, dict):
+        entries = spec_setting(value["each_of"], where)
+        if not isinstance(entries, list):
+            raise WorkflowError(
+                f"workflow/figures.yaml: {where}: each_of {value['each_of']!r} is not a list setting"
+            )
+        filled, listed = list(range(1, len(entries) + 1)), True
+    elif isinstance(value, list):
+        filled, listed = value, True
+    else:
+        setting_value = spec_setting(value, where)
+        listed = isinstance(setting_value, list)
+        filled = setting_value if listed else [setting_value]
+    return [str(float(v)) if isinstance(v, float) else str(v) for v in filled], listed
+
+
+def spec_output(reference, steps):
+    """``<step>.<output>`` of one of ``steps`` (name -> outputs), else of a rule defined before."""
     step, name = reference.split(".")
     if step in steps:
         if name not in steps[step]:
@@ -411,19 +465,63 @@ def spec_input(reference, steps, where):
     return rule_output(reference)
 
 
+def spec_log(rule_name, step):
+    """A spec step's log: per seed (unless it runs once), and per value of its wildcards."""
+    names = list(step.get("wildcards") or {})
+    parts = [] if step.get("once") else ["seed{seed}"]
+    parts.append(rule_name)
+    if names:
+        parts.append("_".join(f"{name}{{{name}}}" for name in names))
+    return log_path(os.path.join(*parts) + ".log")
+
+
+def spec_kwargs(step, where):
+    """A spec step's keyword arguments: its settings, and each of its wildcards (a string) where it
+    runs over wildcards (then a function of the job's wildcards)."""
+    settings = spec_settings(step, where)
+    names = list(step.get("wildcards") or {})
+    if not names:
+        return settings
+    clash = set(names) & set(settings)
+    if clash:
+        raise WorkflowError(
+            f"workflow/figures.yaml: {where}: wildcards {sorted(clash)} are keys of its settings too"
+        )
+    return lambda wildcards: {**settings, **{name: wildcards[name] for name in names}}
+
+
 def spec_settings(compute, where):
-    """A spec's keyword arguments: its section of the preset, or some keys of it (``where``: the
-    figure, ``<talk>.<ID>``, named when a setting is not in the preset)."""
-    section = spec_setting(compute["settings"], where) if "settings" in compute else {}
+    """A spec's keyword arguments: its section of the preset, or some keys of it; or, with
+    ``settings`` a mapping section -> keys (null: all), those keys of several sections (``where``:
+    the figure, ``<talk>.<ID>``, named when a setting is not in the preset)."""
+    if "settings" not in compute:
+        return {}
+    chosen = compute["settings"]
+    if isinstance(chosen, str):
+        return section_keys(chosen, compute.get("keys"), where)
+    merged = {}
+    for section, keys in chosen.items():
+        picked = section_keys(section, keys, where)
+        twice = set(picked) & set(merged)
+        if twice:
+            raise WorkflowError(
+                f"workflow/figures.yaml: {where}: settings {sorted(twice)} come from two sections"
+            )
+        merged.update(picked)
+    return merged
+
+
+def section_keys(name, keys, where):
+    """A section of the preset (``name``, dotted), or the ``keys`` of it."""
+    section = spec_setting(name, where)
     if not isinstance(section, dict):
         raise WorkflowError(
-            f"workflow/figures.yaml: {where}: settings {compute['settings']!r} is a value, not a section of the preset"
+            f"workflow/figures.yaml: {where}: settings {name!r} is a value, not a section of the preset"
         )
-    keys = compute.get("keys")
     missing = [key for key in keys or () if key not in section]
     if missing:
         raise WorkflowError(
-            f"workflow/figures.yaml: {where}: keys {missing} are not in the preset's {compute['settings']!r}"
+            f"workflow/figures.yaml: {where}: keys {missing} are not in the preset's {name!r}"
         )
     return {key: section[key] for key in keys} if keys else dict(section)
 
@@ -439,11 +537,13 @@ def spec_setting(key, where):
 
 
 def spec_outputs(talk, figure_id, compute):
-    """A spec's outputs: one seed's (a pattern with {seed}), or the preset's when run once."""
+    """A spec's outputs: one seed's (a pattern with {seed}), or the preset's when run once; under the
+    figure's folder, or the talk's for a shared step (``figure_id`` None)."""
     folder = result_path if compute.get("once") else run_path
+    under = f"{talk}/{figure_id}" if figure_id else talk
     return {
-        name: folder(f"{talk}/{figure_id}/{path}")
-        for name, path in compute["outputs"].items()
+        name: folder(f"{under}/{path}")
+        for name, path in (compute.get("outputs") or {}).items()
     }
 
 

@@ -6,12 +6,15 @@
 #     name: <name>                   a list's step: its rule is <talk>_<ID>_<name> (one step: <talk>_<ID>)
 #     step: <module>:<function>      deepinside.steps.<module>:<function>, returning `outputs`
 #                                    (and `claims`, the claim values, unless `values` is given)
-#     settings: <talk>.<section>     its keyword arguments: that section of the preset
-#     keys: [a, b]                   only these keys of it (optional)
-#     inputs: {name: <ref>}          <step name>.<output> of an earlier step of the figure, or
-#                                    <rule>.<output> of a rule defined before this file, or
-#                                    {output: <rule>.<output>, wildcards: {w: <talk>.<setting>}} (optional)
-#     outputs: {name: file}          under results/<preset>/seed<s>/<talk>/<ID>/ (once: results/<preset>/<talk>/<ID>/)
+#     settings: <talk>.<section>     its keyword arguments: that section of the preset, or
+#               {<section>: [keys] or null, ...}  keys of several sections (optional)
+#     keys: [a, b]                   only these keys of the one section (optional)
+#     inputs: {name: <ref>}          <step name>.<output> of an earlier step of the figure or of the
+#                                    talk's shared steps, or <rule>.<output> of a rule defined
+#                                    before this file, or {output: <ref>, wildcards: {w: <value>}}
+#                                    (values below) (optional)
+#     outputs: {name: file}          under results/<preset>/seed<s>/<talk>/<ID>/ (once: results/<preset>/<talk>/<ID>/);
+#                                    the last step that returns only the claims may name none
 #     once: true                     deterministic: one run, not one per seed (optional)
 #     resources: {runtime: min, mem_mb: MB}   (optional)
 #   values: <module>:<function>      measures the claim values from the outputs (optional), or
@@ -20,7 +23,63 @@
 #   plot_settings: {arg: <setting>}  plot arguments taken from the preset (optional)
 #   claims: [...]                    the claim rows, as in workflow/claims/<talk>.yaml
 #
-# The figure reads the outputs (its first seed's) and its combined claims.
+# The figure reads the outputs (its first seed's) and its combined claims. `reads` may also name
+# its steps' inputs, or map plot arguments to inputs (`{runs: {output: train.information, ...}}`).
+#
+# A talk's `steps` (a list under the talk, beside its figures) are computations several of its
+# figures read, as `<name>.<output>`: rule <talk>_<name>, outputs under
+# results/<preset>/seed<s>/<talk>/, with the fields above plus
+#     wildcards: {a: [x, y], b: null}  it runs once per value of each; its outputs name them as {a},
+#                                    the step takes each as a keyword argument (a string); each
+#                                    names the values it may take ([x, y], {each_of: <list
+#                                    setting>}: 1..n, a list setting, or null for any)
+#     numerical: true                the config's threads and a GPU request (training, spectra)
+#     cached: true                   SHA-256 sidecars and Snakemake's output cache (costly steps)
+# An input fills an output's wildcards from a setting (a list setting: one input each), a
+# literal ({value: tanh}), a list of literals, or {each_of: <list setting>} (1..n).
+
+TALK_MADE = {}  # talk -> shared step name -> its outputs
+TALK_DOMAINS = {}  # talk -> shared step name -> wildcard -> the values it may take
+for _talk, _shared in TALK_STEPS.items():
+    _talk_made = TALK_MADE.setdefault(_talk, {})
+    _talk_domains = TALK_DOMAINS.setdefault(_talk, {})
+    for _step in _shared:
+        _rule_name = f"{_talk}_{_step['name']}"
+        _where = f"{_talk}.steps.{_step['name']}"
+        _inputs = {
+            name: spec_input(reference, _talk_made, _where, _talk_domains)
+            for name, reference in (_step.get("inputs") or {}).items()
+        }
+        _outputs = spec_outputs(_talk, None, _step)
+        _talk_made[_step["name"]] = _outputs
+        _talk_domains[_step["name"]] = _step.get("wildcards") or {}
+        _numerical = bool(_step.get("numerical"))
+        _cached = bool(_step.get("cached"))
+
+        rule:
+            name:
+                _rule_name
+            input:
+                **_inputs,
+            output:
+                **(with_digests(**_outputs) if _cached else _outputs),
+            log:
+                spec_log(_rule_name, _step),
+            cache: CACHE if _cached else False
+            conda:
+                ENV
+            threads: THREADS if _numerical else 1
+            resources:
+                **(
+                    numerical(**(_step.get("resources") or {}))
+                    if _numerical
+                    else (_step.get("resources") or {})
+                ),
+            params:
+                step=versioned(f"deepinside.steps.{_step['step']}"),
+                kwargs=spec_kwargs(_step, _where),
+            script:
+                STEP
 
 
 for _talk, _figures in FIGURE_TABLE.items():
@@ -33,7 +92,8 @@ for _talk, _figures in FIGURE_TABLE.items():
         _values = values_spec(_entry)
         # this figure's outputs, by name, and its named steps' outputs, by step name
         _made = {}
-        _by_step = {}
+        _taken = {}  # the inputs of its steps, by name: a plot may read them too
+        _by_step = dict(TALK_MADE.get(_talk, {}))
         for _step in _steps:
             _rule_name = (
                 f"{_talk}_{_figure_id}_{_step['name']}"
@@ -41,9 +101,15 @@ for _talk, _figures in FIGURE_TABLE.items():
                 else f"{_talk}_{_figure_id}"
             )
             _inputs = {
-                name: spec_input(reference, _by_step, f"{_talk}.{_figure_id}")
+                name: spec_input(
+                    reference,
+                    _by_step,
+                    f"{_talk}.{_figure_id}",
+                    TALK_DOMAINS.get(_talk),
+                )
                 for name, reference in (_step.get("inputs") or {}).items()
             }
+            _taken.update(_inputs)
             _outputs = spec_outputs(_talk, _figure_id, _step)
             _made.update(_outputs)
             _by_step[_step.get("name", "")] = _outputs
@@ -74,7 +140,7 @@ for _talk, _figures in FIGURE_TABLE.items():
                     **(_step.get("resources") or {}),
                 params:
                     step=versioned(f"deepinside.steps.{_step['step']}"),
-                    kwargs=spec_settings(_step, f"{_talk}.{_figure_id}"),
+                    kwargs=spec_kwargs(_step, f"{_talk}.{_figure_id}"),
                 script:
                     STEP
 
@@ -83,9 +149,25 @@ for _talk, _figures in FIGURE_TABLE.items():
                 name: spec_setting(key, f"{_talk}.{_figure_id}")
                 for name, key in _entry["plot_settings"].items()
             }
-        FIGURE_READS.setdefault(_talk, {})[_figure_id] = {
-            name: _made[name] for name in (_entry.get("reads") or list(_made))
-        }
+        _reads = _entry.get("reads") or list(_made)
+        FIGURE_READS.setdefault(_talk, {})[_figure_id] = (
+            {name: {**_taken, **_made}[name] for name in _reads}
+            if isinstance(_reads, list)
+            else {
+                name: (
+                    {**_taken, **_made}[reference]
+                    if isinstance(reference, str)
+                    and reference in {**_taken, **_made}
+                    else spec_input(
+                        reference,
+                        _by_step,
+                        f"{_talk}.{_figure_id}",
+                        TALK_DOMAINS.get(_talk),
+                    )
+                )
+                for name, reference in _reads.items()
+            }
+        )
         _value_reads = {
             name: _made[name]
             for name in ((_values or {}).get("reads") or list(_made))

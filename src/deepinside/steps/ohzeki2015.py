@@ -24,6 +24,7 @@ from deepinside.core.device import select_device
 from deepinside.data import gap_data
 from deepinside.models import perceptron_pretraining
 from deepinside.theory import margin_gamp, margin_replica
+from deepinside.theory.grids import log_grid
 
 INITS = ("uninformative", "informative")
 
@@ -31,10 +32,12 @@ INITS = ("uninformative", "informative")
 # ---------------------------------------------------------------- theory
 
 
-def theory_curve(kappa: float, alpha: float, beta_min: float, beta_max: float, count: int) -> dict:
-    """The replica-symmetric phase diagram of one (κ, α) over a log grid of β, and its transitions."""
+def theory_curve(kappa: float | str, alpha: float | str, beta_grid: dict) -> dict:
+    """The replica-symmetric phase diagram of one (κ, α) (numbers, or a rule's wildcards) over a
+    log grid of β (``beta_grid``: min, max, count), and its transitions."""
+    kappa, alpha, count = float(kappa), float(alpha), beta_grid["count"]
     started = time.perf_counter()
-    diagram = margin_replica.phase_diagram(kappa, alpha, np.geomspace(beta_min, beta_max, count))
+    diagram = margin_replica.phase_diagram(kappa, alpha, np.geomspace(beta_grid["min"], beta_grid["max"], count))
     found = margin_replica.transitions(diagram)
     print(
         f"[theory κ={kappa}, α={alpha}] {count} values of β in {time.perf_counter() - started:.1f} s: {found}",
@@ -47,10 +50,12 @@ def theory_curve(kappa: float, alpha: float, beta_min: float, beta_max: float, c
 UNINFORMATIVE_Q0 = 1e-6  # q of the uninformative start (|m|²/N of a 10⁻³-scale random vector)
 
 
-def theory_versus_alpha(kappa: float, beta: float, alphas: list[float]) -> dict:
-    """P2 theory: every stable fixed point against α, with pre-training at β and without (β = 0):
-    which is the equilibrium (largest free entropy) and which one state evolution from the
-    uninformative start reaches (pre-training, then fine-tuning: the branch message passing follows)."""
+def theory_versus_alpha(kappa: float, beta: float, alpha_grid: dict) -> dict:
+    """P2 theory: every stable fixed point against α (``alpha_grid``: min, max, count, log-spaced),
+    with pre-training at β and without (β = 0): which is the equilibrium (largest free entropy) and
+    which one state evolution from the uninformative start reaches (pre-training, then fine-tuning:
+    the branch message passing follows)."""
+    alphas = log_grid(alpha_grid)
     channels = margin_replica.Channels(kappa)
     tables = margin_replica.tabulate(channels)
     rows = []
@@ -158,10 +163,10 @@ def _runs(data: dict, runs: list[dict], kappa: float, settings: dict, device: st
 
 
 def gamp_points(
-    kappa: float,
-    alpha: float,
-    size: int,
-    betas: list[float],
+    kappa: float | str,
+    alpha: float | str,
+    size: int | str,
+    beta_grid: dict | list[float],
     instances: int,
     iterations: int,
     damping: float,
@@ -173,7 +178,8 @@ def gamp_points(
     device: str = "cpu",
     checkpoint: str | None = None,
 ) -> dict:
-    """GAMP on ``instances`` data sets of N = ``size`` for each β, from both starts.
+    """GAMP on ``instances`` data sets of N = ``size`` for each β of ``beta_grid`` (a log grid
+    {min, max, count}, or the values), from both starts (κ, α and N: numbers, or a rule's wildcards).
 
     The β grid is refined inside the theory's spinodal interval (:func:`refined_betas`). The
     unlabelled sets are nested (the first βN inputs of one pool), so the runs of one instance
@@ -184,7 +190,9 @@ def gamp_points(
     and whether both stages reached a stationary state. With a ``checkpoint`` a killed job
     resumes after its last finished instance (:func:`over_instances`).
     """
-    betas = refined_betas(betas, transitions, kappa, alpha, inside_spinodal)
+    kappa, alpha, size = float(kappa), float(alpha), int(size)
+    grid = log_grid(beta_grid) if isinstance(beta_grid, dict) else [float(b) for b in beta_grid]
+    betas = refined_betas(grid, transitions, kappa, alpha, inside_spinodal)
     settings = {"iterations": iterations, "damping": damping, **stationary}
 
     def one_instance(instance: int) -> list[dict]:
@@ -225,8 +233,8 @@ def gamp_points(
 def gamp_versus_alpha(
     kappa: float,
     beta: float,
-    alphas: list[float],
-    size: int,
+    alpha_grid: dict,
+    size: int | str,
     instances: int,
     iterations: int,
     damping: float,
@@ -236,8 +244,10 @@ def gamp_versus_alpha(
     device: str = "cpu",
     checkpoint: str | None = None,
 ) -> dict:
-    """P2 at finite N: GAMP from the uninformative start, with pre-training at β and without, per α
-    (every run of an instance at once; nested labelled sets)."""
+    """P2 at finite N (``size``: a number, or a rule's wildcard): GAMP from the uninformative start,
+    with pre-training at β and without, per α of ``alpha_grid`` (min, max, count, log-spaced; every
+    run of an instance at once; nested labelled sets)."""
+    alphas, size = log_grid(alpha_grid), int(size)
     settings = {"iterations": iterations, "damping": damping, **stationary}
 
     def one_instance(instance: int) -> list[dict]:
@@ -307,10 +317,12 @@ def over_instances(
 # ---------------------------------------------------------------- the former model, as a comparison
 
 
-def analogue_curves(strengths: list[float], alpha: float, beta_min: float, beta_max: float, count: int) -> dict:
+def analogue_curves(strengths: list[float], alphas: list[float], beta_grid: dict) -> dict:
     """N → ∞ error of the solvable analogue (Gaussian clusters, PCA pre-training, Hebbian fine-tuning:
-    :mod:`deepinside.models.perceptron_pretraining`), whose transition is continuous (BBP, β_c = 1/b⁴)."""
-    betas = np.geomspace(beta_min, beta_max, count)
+    :mod:`deepinside.models.perceptron_pretraining`), whose transition is continuous (BBP, β_c = 1/b⁴),
+    at the first of ``alphas`` over ``beta_grid`` (min, max, count, log-spaced)."""
+    alpha = alphas[0]
+    betas = np.geomspace(beta_grid["min"], beta_grid["max"], beta_grid["count"])
     rows = []
     for b in strengths:
         r = perceptron_pretraining.finetuned_overlap_theory(np.full_like(betas, alpha), betas, b)

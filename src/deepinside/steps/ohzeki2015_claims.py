@@ -2,7 +2,7 @@
 
 Kept apart from :mod:`deepinside.steps.ohzeki2015` (which solves the replica theory and runs
 GAMP) so that editing how a claim is measured re-runs these light steps, never GAMP. The
-statements and thresholds are in ``workflow/claims/ohzeki2015.yaml``.
+statements and thresholds are in the figures' specs, ``workflow/figures.yaml``.
 """
 
 from __future__ import annotations
@@ -217,4 +217,4 @@ def pretraining_potential(curves: pd.DataFrame, points: list[pd.DataFrame]) -> d
                 N=largest,
             )
         )
-    return {"curves": curves, "claims": values.table(rows)}
+    return {"claims": values.table(rows)}

@@ -178,9 +178,10 @@ def gradient_phases(gradients: pd.DataFrame, information: pd.DataFrame) -> dict:
     return {"switches": table, "signal_noise": stats, "claims": values.table(rows)}
 
 
-def depth_benefit(runs: list[pd.DataFrame], test_loss_threshold: float) -> dict:
-    """T3 claim: more hidden layers reach a test loss below the threshold in fewer epochs."""
-    losses = pd.concat(runs, ignore_index=True)
+def depth_benefit(losses: list[pd.DataFrame], test_loss_threshold: float) -> dict:
+    """T3 claim: more hidden layers reach a test loss below the threshold in fewer epochs (``losses``:
+    one run's table per architecture)."""
+    losses = pd.concat(losses, ignore_index=True)
     rows = []
     for depth, run in losses.groupby("depth"):
         per_member = []
