@@ -1,7 +1,7 @@
 """What a run of the workflow cost, talk by talk, beside the paper preset's projection.
 
     python bench/run_cost.py logs/paper [--table docs/paper_cost.csv] [--by-rule]
-                             [--jobs docs/paper_run_jobs.csv] [--out docs/paper_run_cost.csv]
+                             [--jobs docs/paper_run_jobs.csv [--replace TALK ...]] [--out docs/paper_run_cost.csv]
 
 ``--out`` writes the per-talk lines as a table (one row per talk, with the dates measured): docs/paper_preset.md's
 "Measured cost" table is rendered from docs/paper_run_cost.csv by ``snakemake --cores 1 paper_preset_page``.
@@ -9,7 +9,8 @@
 ``--jobs`` keeps one row per finished job in a committed ledger and counts the ledger, not only the
 logs there now: a job's row is replaced when its log is there again (the job ran again), and the rows
 of jobs whose logs are gone (a fresh checkout has no `logs/`) are kept, so the measured cost
-outlives the logs.
+outlives the logs. ``--replace TALK`` says a talk ran again whole: its earlier rows go (a rule or
+log renamed since would otherwise be counted twice).
 
 Reads every job log under the folder: the step adapter ends each with
 ``[deepinside] <step>@<code> done in <s> s (<c> s of CPU)``. Prints per talk the jobs finished,
@@ -75,9 +76,11 @@ def finished_jobs(logs: Path) -> list[dict]:
 JOB_COLUMNS = ("log", "talk", "rule", "seed", "wall", "cpu", "measured")
 
 
-def kept_jobs(rows: list[dict], ledger: Path, today: str) -> list[dict]:
+def kept_jobs(rows: list[dict], ledger: Path, today: str, replace: tuple[str, ...] = ()) -> list[dict]:
     """The ledger's jobs with ``rows`` (this folder's finished jobs, measured ``today``) in place of
-    the same logs' rows: a job that ran again replaces its row; jobs whose logs are gone stay."""
+    the same logs' rows: a job that ran again replaces its row; jobs whose logs are gone stay. The
+    talks in ``replace`` ran again whole: their earlier rows go, so that a job whose rule or log was
+    renamed since is not counted twice."""
     kept: dict[str, dict] = {}
     if ledger.exists():
         table = pd.read_csv(ledger, dtype={"log": str, "talk": str, "rule": str, "measured": str})
@@ -87,7 +90,8 @@ def kept_jobs(rows: list[dict], ledger: Path, today: str) -> list[dict]:
         for row in table.to_dict("records"):
             row["seed"] = None if pd.isna(row["seed"]) else int(row["seed"])
             row["cpu"] = None if pd.isna(row["cpu"]) else float(row["cpu"])
-            kept[row["log"]] = {column: row[column] for column in JOB_COLUMNS}
+            if row["talk"] not in replace:
+                kept[row["log"]] = {column: row[column] for column in JOB_COLUMNS}
     for row in rows:
         kept[row["log"]] = {**{column: row.get(column) for column in JOB_COLUMNS}, "measured": today}
     return [kept[log] for log in sorted(kept)]
@@ -146,12 +150,24 @@ def main() -> None:
     parser.add_argument("--by-rule", action="store_true", help="also one line per rule")
     parser.add_argument("--out", type=Path, help="also write the per-talk lines as a CSV table")
     parser.add_argument("--jobs", type=Path, help="the per-job ledger to update and count (kept across checkouts)")
+    parser.add_argument(
+        "--replace",
+        nargs="+",
+        default=[],
+        metavar="TALK",
+        help="with --jobs: these talks ran again whole; their earlier rows in the ledger go",
+    )
     args = parser.parse_args()
+    if args.replace and args.jobs is None:
+        parser.error("--replace changes the ledger: give it with --jobs")
     today = date.today().isoformat()
     rows = finished_jobs(args.logs) if args.logs.exists() else []
     if args.jobs is not None:
         found = len(rows)
-        rows = kept_jobs(rows, args.jobs, today)
+        missing = sorted(set(args.replace) - {row["talk"] for row in rows})
+        if missing:
+            raise SystemExit(f"--replace {' '.join(missing)}: no finished job of that talk under {args.logs}")
+        rows = kept_jobs(rows, args.jobs, today, tuple(args.replace))
         with atomic_output(args.jobs) as temporary:
             pd.DataFrame(rows, columns=list(JOB_COLUMNS)).astype({"seed": "Int64"}).to_csv(temporary, index=False)
         print(f"{args.jobs}: {len(rows)} jobs ({found} from {args.logs}, the rest kept from earlier runs)")

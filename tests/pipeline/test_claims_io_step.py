@@ -291,6 +291,17 @@ def test_the_run_cost_ledger_keeps_jobs_whose_logs_are_gone_and_replaces_a_job_t
     assert talks["tishby2017"]["cpu_hours"] == 0.5 and talks["tishby2017"]["jobs"] == 1  # replaced, not added
     assert talks["saxe2019"]["cpu_hours"] == 0.01 and talks["saxe2019"]["measured"] == "2026-12-06"
     assert talks["ohzeki2015"]["jobs_without_cpu"] == 1 and talks["ohzeki2015"]["cpu_hours"] == 4.0
+    # tishby2017 ran again whole, its job under a renamed log: the old row goes, the others stay
+    pd.DataFrame(merged, columns=list(run_cost.JOB_COLUMNS)).to_csv(ledger, index=False)
+    renamed = [{**job("seed0/tishby2017_train/w.log", "tishby2017", 900.0), "cpu": 900.0}]
+    replaced = run_cost.kept_jobs(renamed, ledger, "2026-12-08", ("tishby2017",))
+    assert [row["log"] for row in replaced] == [
+        "seed0/ohzeki2015_g.log",
+        "seed0/saxe2019_a.log",
+        "seed0/tishby2017_train/w.log",
+    ]
+    counted = run_cost.kept_jobs(renamed, ledger, "2026-12-08")  # without it, both are counted
+    assert sum(row["talk"] == "tishby2017" for row in counted) == 2
     pd.DataFrame(merged).drop(columns="wall").to_csv(ledger, index=False)
     with pytest.raises(SystemExit, match="lacks the columns"):
         run_cost.kept_jobs([], ledger, "2026-12-07")
