@@ -95,8 +95,8 @@ wildcard_constraints:
     depth="[0-9]+",
     layers="[0-9]+",
     network="dbn|conv",
-    kappa="[0-9]+[.][0-9]+",
-    alpha="[0-9]+[.][0-9]+",
+    kappa="[0-9]+(?:[.][0-9]+)?",  # as its talk's settings write it: 1.0 where any kappa is a float
+    alpha="[0-9]+(?:[.][0-9]+)?",
     size="[0-9]+",
     strength="[0-9]+[.][0-9]+",
 

@@ -207,6 +207,16 @@ def test_a_talks_shared_steps_are_checked_by_name(tmp_path):
             "numerical: true or false",
         ),
         (
+            "  steps:\n    - {name: a, step: saxe2019:f, cached: 1, outputs: {e: e.csv}}\n",
+            "",
+            "a.cached: true or false",
+        ),
+        (
+            "  steps:\n    - {name: a, step: saxe2019:f, job_settings: f, outputs: {e: e.csv}}\n",
+            "",
+            "saxe2019.steps.a.job_settings: 'f' must read <module>:<function>",
+        ),
+        (
             "  steps:\n    - {name: a, step: saxe2019:f, outputs: {e: e.csv}, inputs: {x: b.f}}\n"
             "    - {name: b, step: saxe2019:g, outputs: {f: f.csv}}\n",
             "",

@@ -1,10 +1,15 @@
-"""The run of tishby2017's grid a rule's wildcards name: its architecture, fraction and KDE share."""
+"""The settings of the run of tishby2017's grid a job's wildcards name: its architecture, fraction
+and KDE share (steps/tishby2017_jobs.py, evaluated when the workflow is built)."""
 
 from __future__ import annotations
 
+import inspect
+import subprocess
+import sys
+
 import pytest
 
-from deepinside.steps import tishby2017
+from deepinside.steps import tishby2017_jobs
 
 SETTINGS = {
     "architectures": [[4], [4, 3], [4, 3, 2]],
@@ -23,30 +28,41 @@ SETTINGS = {
 }
 
 
-@pytest.fixture
-def calls(monkeypatch):
-    seen = []
-    monkeypatch.setattr(tishby2017, "train_run", lambda *args, **kwargs: seen.append((args, kwargs)) or {})
-    return seen
-
-
 @pytest.mark.parametrize(
     "fraction, layers, hidden, kde_members",
     [("0.85", "2", [4, 3], 2), ("0.05", "2", [4, 3], 0), ("0.85", "3", [4, 3, 2], 0), ("0.85", "1", [4], 0)],
 )
-def test_a_wildcards_run_trains_its_architecture_and_only_the_compared_run_pays_for_the_kde(
-    calls, fraction, layers, hidden, kde_members
+def test_a_jobs_run_trains_its_architecture_and_only_the_compared_run_pays_for_the_kde(
+    fraction, layers, hidden, kde_members
 ):
-    tishby2017.ensemble({"x": None}, "tanh", fraction, layers, **SETTINGS, seed=1, device="cpu")
-    ((args, kwargs),) = calls
-    assert args[1:] == ("tanh", float(fraction), hidden)
-    assert kwargs["kde_members"] == kde_members and kwargs["kde_variance"] == 0.001
-    assert kwargs["epochs"] == 3 and kwargs["members"] == 2 and kwargs["seed"] == 1
+    job = tishby2017_jobs.train_settings("tanh", fraction, layers, **SETTINGS)
+    assert job == {
+        **SETTINGS["training"],
+        "activation": "tanh",
+        "fraction": float(fraction),
+        "hidden": hidden,
+        "kde_members": kde_members,
+        "kde_variance": 0.001,
+    }
+    # exactly the arguments the training step takes, besides its data, seed and device
+    from deepinside.steps import tishby2017
+
+    taken = set(inspect.signature(tishby2017.train_run).parameters) - {"data", "seed", "device"}
+    assert set(job) == taken
 
 
-def test_a_depth_or_run_outside_the_architectures_is_refused_naming_the_setting(calls):
+def test_a_depth_or_run_outside_the_architectures_is_refused_naming_the_setting():
     with pytest.raises(ValueError, match="tishby2017.depth = 4 must pick one of the 3 architectures"):
-        tishby2017.ensemble({}, "tanh", "0.85", "1", **{**SETTINGS, "depth": 4}, seed=0, device="cpu")
+        tishby2017_jobs.train_settings("tanh", "0.85", "1", **{**SETTINGS, "depth": 4})
     with pytest.raises(ValueError, match="layers = 4: tishby2017.architectures has 3 entries"):
-        tishby2017.ensemble({}, "tanh", "0.85", "4", **SETTINGS, seed=0, device="cpu")
-    assert calls == []
+        tishby2017_jobs.train_settings("tanh", "0.85", "4", **SETTINGS)
+
+
+def test_the_job_settings_module_imports_nothing_heavy():
+    """The workflow imports it when it builds the graph: no torch, numpy or pandas there."""
+    code = (
+        "import sys, deepinside.steps.tishby2017_jobs; "
+        "print(sorted(m for m in ('torch', 'numpy', 'pandas') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

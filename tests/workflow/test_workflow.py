@@ -639,6 +639,28 @@ def test_a_figure_whose_inputs_are_not_declared_is_named_with_its_rule_file(work
     assert result.returncode != 0 and "workflow/rules/mototake2015.smk: FIGURE_READS" in out and "'M9'" in out
 
 
+def test_a_talks_shared_steps_fill_their_wildcards_as_numbers_and_refuse_one_left_unfilled(workdir):
+    """ohzeki2015's κ written as integers names the same files as written as floats (k1.0), and an
+    input that leaves one of a shared step's wildcards unfilled is refused naming the figure."""
+    overlay = workdir / "integers.yaml"
+    overlay.write_text(
+        "presets:\n  quick:\n    ohzeki2015:\n      kappas: [1, 0.75, 0.5, 0.25]\n      gamp:\n        kappas: [1]\n"
+    )
+    run = run_snakemake(workdir, "-n", "--forceall", "--configfile", str(overlay), "--", "P1", tiny=False, timeout=300)
+    out = run.stdout + run.stderr
+    assert run.returncode == 0, out
+    assert "ohzeki2015/gamp/k1.0_a0.25_N100.csv" in out and "theory/k1_" not in out
+    table_path = workdir / "workflow/figures.yaml"
+    table = yaml.safe_load(table_path.read_text())
+    del table["tishby2017"]["T2"]["compute"]["inputs"]["gradients"]["wildcards"]["layers"]
+    table_path.write_text(yaml.safe_dump(table, allow_unicode=True, sort_keys=False))
+    bad = run_snakemake(workdir, "-n")
+    assert bad.returncode != 0
+    assert (
+        "tishby2017.T2.inputs.gradients: 'train.gradients' leaves the wildcards ['layers']" in bad.stdout + bad.stderr
+    )
+
+
 def test_a_figure_declared_by_its_spec_alone_builds_through_the_real_rules(workdir):
     """The worked example of docs/architecture.md: a sixth saxe2019 figure added by one entry of
     workflow/figures.yaml (its step, plot and measuring function exist already; a new figure

@@ -1,5 +1,8 @@
 # Shared definitions: the active preset, the figure catalogue, path helpers.
 
+import importlib
+import re
+
 from snakemake.exceptions import WorkflowError
 
 from deepinside.claims.declared import (
@@ -379,40 +382,43 @@ def output_of(rule, name, **wildcards):
     )[0]
 
 
-def rule_output(reference):
-    """``<rule>.<output>`` (a figure spec's input): that rule's output pattern."""
+def rule_output(reference, where="an input"):
+    """``<rule>.<output>`` (a spec's input): that rule's output pattern."""
     rule_name, name = reference.split(".")
     try:
         return getattr(getattr(rules, rule_name).output, name)
     except AttributeError:
         raise WorkflowError(
-            f"workflow/figures.yaml: input {reference!r} names no output of a rule defined before it"
+            f"workflow/figures.yaml: {where}: {reference!r} names no output of a step of the talk, "
+            "of the figure, or of a rule defined before it"
         ) from None
 
 
-def spec_input(reference, steps, where, domains=None):
+def spec_input(reference, steps, where, domains=None, own=()):
     """A spec's input: ``<step>.<output>`` of one of ``steps`` (the talk's shared steps and the
     figure's earlier ones: name -> outputs), else ``<rule>.<output>``; or ``{output, wildcards}``,
     that output's pattern with wildcards filled: from a setting, ``{value: x}``, a list of
     literals or ``{each_of: <list setting>}`` (1..n); several values give a list of inputs. A value
     outside what the shared step's wildcard may take (``domains``: step -> wildcard -> values) is
-    refused, naming the setting that gave it."""
+    refused, naming the setting that gave it. Every wildcard of the pattern but ``{seed}`` and the
+    reading step's ``own`` must be filled."""
     if isinstance(reference, dict):
-        pattern = spec_output(reference["output"], steps)
+        pattern = spec_output(reference["output"], steps, where)
         allowed = (domains or {}).get(reference["output"].split(".")[0], {})
         values = {}
         expands = False
         for name, value in reference["wildcards"].items():
             if f"{{{name}}}" not in pattern:
                 raise WorkflowError(
-                    f"workflow/figures.yaml: {where}: input {reference['output']!r} ({pattern}) has no wildcard {name!r}"
+                    f"workflow/figures.yaml: {where}: {reference['output']!r} ({pattern}) has no wildcard {name!r}"
                 )
-            filled, listed = wildcard_values(value, where)
+            domain = allowed.get(name)
+            numbers = None if domain is None else wildcard_numbers(domain, where)
+            filled, listed = wildcard_values(value, where, numbers)
             expands = expands or listed
             values[name] = filled
-            domain = allowed.get(name)
             if domain is not None:
-                may = wildcard_values(domain, where)[0]
+                may = wildcard_values(domain, where, numbers)[0]
                 wrong = [v for v in filled if v not in may]
                 if wrong:
                     said = (
@@ -420,21 +426,48 @@ def spec_input(reference, steps, where, domains=None):
                         if isinstance(value, str)
                         else f"workflow/figures.yaml: {where}"
                     )
-                    raise WorkflowError(
-                        f"{said}: {', '.join(wrong)} is not a value {reference['output']!r} takes for {name!r} "
-                        f"(one of {', '.join(may)})"
+                    source = (
+                        f" ({domain})"
+                        if isinstance(domain, str)
+                        else (
+                            f" ({domain['each_of']}: 1-{len(may)})"
+                            if isinstance(domain, dict)
+                            else ""
+                        )
                     )
-        paths = expand(
-            pattern, allow_missing=True, **values
-        )  # {seed} stays the job's own
-        return paths if expands else paths[0]
-    return spec_output(reference, steps)
+                    raise WorkflowError(
+                        f"{said}: {', '.join(wrong)} is not a value {reference['output']!r} takes for {name!r}, "
+                        f"read by {where}: one of {', '.join(may)}{source}"
+                    )
+        pattern_left = expand(pattern, allow_missing=True, **values)[0]
+    else:
+        pattern = pattern_left = spec_output(reference, steps, where)
+    left = set(re.findall(r"\{([a-z][a-z0-9_]*)\}", pattern_left)) - {"seed", *own}
+    if left:
+        raise WorkflowError(
+            f"workflow/figures.yaml: {where}: {reference if isinstance(reference, str) else reference['output']!r} "
+            f"leaves the wildcards {sorted(left)} of {pattern} unfilled: give them in its 'wildcards'"
+        )
+    if not isinstance(reference, dict):
+        return pattern
+    paths = expand(pattern, allow_missing=True, **values)  # {seed} stays the job's own
+    return paths if expands else paths[0]
 
 
-def wildcard_values(value, where):
+def wildcard_numbers(domain, where):
+    """How a wildcard's numbers are written, from the values its step takes: ``float`` (``1.0``)
+    where any of them is a float, else ``int`` (``1``)."""
+    if isinstance(domain, dict):
+        return "int"  # each_of: 1..n
+    values = spec_setting(domain, where) if isinstance(domain, str) else domain
+    listed = values if isinstance(values, list) else [values]
+    return "float" if any(isinstance(v, float) for v in listed) else "int"
+
+
+def wildcard_values(value, where, numbers=None):
     """A wildcard's values as the strings of its paths, and whether they are a list (``value``: a
-    dotted setting, ``{value: x}``, a list of literals or ``{each_of: <list setting>}``).
-    """
+    dotted setting, ``{value: x}``, a list of literals or ``{each_of: <list setting>}``); numbers
+    written as ``numbers`` says (:func:`wildcard_numbers`; None: as given)."""
     if isinstance(value, dict) and "value" in value:
         filled, listed = [value["value"]], False
     elif isinstance(value, dict):
@@ -450,19 +483,38 @@ def wildcard_values(value, where):
         setting_value = spec_setting(value, where)
         listed = isinstance(setting_value, list)
         filled = setting_value if listed else [setting_value]
-    return [str(float(v)) if isinstance(v, float) else str(v) for v in filled], listed
+    wrong = [v for v in filled if isinstance(v, (bool, list, dict)) or v is None]
+    if wrong:
+        raise WorkflowError(
+            f"workflow/figures.yaml: {where}: a wildcard's value must be a number or a name, got {wrong[0]!r} "
+            f"from {value!r} (a list of lists is numbered with {{each_of: ...}})"
+        )
+    return [number_text(v, numbers) for v in filled], listed
 
 
-def spec_output(reference, steps):
+def number_text(value, numbers):
+    """A wildcard value as its paths write it: a number as a float (``1.0``) or, where it is whole,
+    an integer (``1``) as ``numbers`` says; as given (a float as a float) where ``numbers`` is None.
+    """
+    if not isinstance(value, (int, float)):
+        return str(value)
+    if numbers == "float" or (numbers is None and isinstance(value, float)):
+        return str(float(value))
+    if numbers == "int" and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def spec_output(reference, steps, where="an input"):
     """``<step>.<output>`` of one of ``steps`` (name -> outputs), else of a rule defined before."""
     step, name = reference.split(".")
     if step in steps:
         if name not in steps[step]:
             raise WorkflowError(
-                f"workflow/figures.yaml: input {reference!r}: step {step!r} makes {sorted(steps[step])}"
+                f"workflow/figures.yaml: {where}: {reference!r}: step {step!r} makes {sorted(steps[step])}"
             )
         return steps[step][name]
-    return rule_output(reference)
+    return rule_output(reference, where)
 
 
 def spec_log(rule_name, step):
@@ -477,16 +529,30 @@ def spec_log(rule_name, step):
 
 def spec_kwargs(step, where):
     """A spec step's keyword arguments: its settings, and each of its wildcards (a string) where it
-    runs over wildcards (then a function of the job's wildcards)."""
+    runs over wildcards (then a function of the job's wildcards); with ``job_settings`` (a function
+    of a light module of deepinside.steps), what that function makes of them per job."""
     settings = spec_settings(step, where)
     names = list(step.get("wildcards") or {})
-    if not names:
-        return settings
     clash = set(names) & set(settings)
     if clash:
         raise WorkflowError(
             f"workflow/figures.yaml: {where}: wildcards {sorted(clash)} are keys of its settings too"
         )
+    if "job_settings" in step:
+        module_name, function = step["job_settings"].split(":")
+        try:
+            per_job = getattr(
+                importlib.import_module(f"deepinside.steps.{module_name}"), function
+            )
+        except (ImportError, AttributeError) as error:
+            raise WorkflowError(
+                f"workflow/figures.yaml: {where}: job_settings {step['job_settings']!r}: {error}"
+            ) from None
+        return lambda wildcards: per_job(
+            **settings, **{name: wildcards[name] for name in names}
+        )
+    if not names:
+        return settings
     return lambda wildcards: {**settings, **{name: wildcards[name] for name in names}}
 
 

@@ -24,7 +24,8 @@
 #   claims: [...]                    the claim rows, as in workflow/claims/<talk>.yaml
 #
 # The figure reads the outputs (its first seed's) and its combined claims. `reads` may also name
-# its steps' inputs, or map plot arguments to inputs (`{runs: {output: train.information, ...}}`).
+# its steps' inputs (a name both made and read by its steps is the output), or map plot
+# arguments to them or to other inputs (`{runs: {output: train.information, ...}}`).
 #
 # A talk's `steps` (a list under the talk, beside its figures) are computations several of its
 # figures read, as `<name>.<output>`: rule <talk>_<name>, outputs under
@@ -35,6 +36,10 @@
 #                                    setting>}: 1..n, a list setting, or null for any)
 #     numerical: true                the config's threads and a GPU request (training, spectra)
 #     cached: true                   SHA-256 sidecars and Snakemake's output cache (costly steps)
+#     job_settings: <module>:<function>  a function of a light module of deepinside.steps (no torch)
+#                                    that makes each job's keyword arguments from the settings and
+#                                    its wildcards, so that a job's parameters hold only what it runs
+#                                    with (changing one entry of a grid re-runs only its jobs)
 # An input fills an output's wildcards from a setting (a list setting: one input each), a
 # literal ({value: tanh}), a list of literals, or {each_of: <list setting>} (1..n).
 
@@ -47,7 +52,13 @@ for _talk, _shared in TALK_STEPS.items():
         _rule_name = f"{_talk}_{_step['name']}"
         _where = f"{_talk}.steps.{_step['name']}"
         _inputs = {
-            name: spec_input(reference, _talk_made, _where, _talk_domains)
+            name: spec_input(
+                reference,
+                _talk_made,
+                f"{_where}.inputs.{name}",
+                _talk_domains,
+                own=list(_step.get("wildcards") or {}),
+            )
             for name, reference in (_step.get("inputs") or {}).items()
         }
         _outputs = spec_outputs(_talk, None, _step)
@@ -104,7 +115,7 @@ for _talk, _figures in FIGURE_TABLE.items():
                 name: spec_input(
                     reference,
                     _by_step,
-                    f"{_talk}.{_figure_id}",
+                    f"{_talk}.{_figure_id}.inputs.{name}",
                     TALK_DOMAINS.get(_talk),
                 )
                 for name, reference in (_step.get("inputs") or {}).items()
@@ -161,7 +172,7 @@ for _talk, _figures in FIGURE_TABLE.items():
                     else spec_input(
                         reference,
                         _by_step,
-                        f"{_talk}.{_figure_id}",
+                        f"{_talk}.{_figure_id}.reads.{name}",
                         TALK_DOMAINS.get(_talk),
                     )
                 )

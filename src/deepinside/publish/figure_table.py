@@ -27,7 +27,7 @@ COMPUTE_OPTIONAL = {"settings", "keys", "inputs", "once", "resources", "name"}
 # may take, so that an input asking for another is refused before any job), be `numerical` (the
 # config's threads, a GPU request) and `cached` (SHA-256 sidecars, Snakemake's output cache).
 TALK_STEPS = "steps"
-TALK_STEP_OPTIONAL = {"wildcards", "numerical", "cached"}
+TALK_STEP_OPTIONAL = {"wildcards", "numerical", "cached", "job_settings"}
 RESOURCES = {"runtime", "mem_mb"}
 OUTPUT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 RELATIVE_FILE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*\.(csv|npz|pt|json|npy)$")
@@ -94,7 +94,8 @@ def check_talk_steps(steps, where: str) -> set[str]:
     names: set[str] = set()
     made: dict[str, dict] = {}
     for index, step in enumerate(steps):
-        here = f"{where}[{index}]"
+        named = isinstance(step, dict) and OUTPUT_NAME.match(str(step.get("name", "")))
+        here = f"{where}.{step['name']}" if named else f"{where}[{index}]"
         check_step(step, here, True, shared=True)
         if step["name"] in names:
             raise ValueError(f"{here}.name: {step['name']!r} names two steps of the talk")
@@ -241,6 +242,10 @@ def check_step(step: dict, where: str, named: bool, shared: bool = False, output
         )
     if "seed" in wildcards:
         raise ValueError(f"{where}.wildcards: 'seed' is every step's own")
+    if "job_settings" in step and not PLOT.match(str(step["job_settings"])):
+        raise ValueError(
+            f"{where}.job_settings: {step['job_settings']!r} must read <module>:<function> of deepinside.steps"
+        )
     for flag in ("numerical", "cached"):
         if flag in step and not isinstance(step[flag], bool):
             raise ValueError(f"{where}.{flag}: true or false, got {step[flag]!r}")

@@ -123,46 +123,6 @@ def information_plane(
     return pd.DataFrame(rows)
 
 
-def ensemble(
-    data: dict,
-    activation: str,
-    fraction: str,
-    layers: str,
-    architectures: list[list[int]],
-    training: dict,
-    kde: dict,
-    sweep_fraction: float,
-    depth: int,
-    seed: int,
-    device: str,
-) -> dict:
-    """One run of the grid the figures read: ``activation``, training ``fraction`` and the
-    ``layers``-th of ``architectures`` (the rule's wildcards, as strings), trained with ``training``.
-
-    The KDE bound is costly: it is computed (for ``kde["members"]`` networks) only for the run T4
-    compares, the sweep fraction at the main ``depth``.
-    """
-    if not 1 <= depth <= len(architectures):
-        raise ValueError(
-            f"tishby2017.depth = {depth} must pick one of the {len(architectures)} architectures (1-{len(architectures)})"
-        )
-    number = int(layers)
-    if not 1 <= number <= len(architectures):
-        raise ValueError(f"layers = {layers}: tishby2017.architectures has {len(architectures)} entries")
-    main_run = float(fraction) == float(sweep_fraction) and number == depth
-    return train_run(
-        data,
-        activation,
-        float(fraction),
-        list(architectures[number - 1]),
-        **training,
-        kde_members=kde["members"] if main_run else 0,
-        kde_variance=kde["variance"],
-        seed=seed,
-        device=device,
-    )
-
-
 def train_run(
     data: dict,
     activation: str,
