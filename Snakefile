@@ -201,6 +201,11 @@ for _talk, _ids in FIGURES.items():
         message:
             f"The figures {', '.join(_ids)} of {_talk} and its claims"
 
+    # what `snakemake --list-rules` says of it (a rule made in a loop takes no docstring literal)
+    getattr(rules, _talk).rule.docstring = (
+        f"The figures {', '.join(_ids)} of {_talk} and its claims."
+    )
+
 
 # `snakemake --cores 2 O3`: one figure by its catalogue id (only its ancestors run).
 for figure_talk, figure_ids in FIGURES.items():
@@ -211,3 +216,8 @@ for figure_talk, figure_ids in FIGURES.items():
                 figure_id
             input:
                 figure(figure_talk, figure_id),
+
+        getattr(rules, figure_id).rule.docstring = (
+            f"Figure {figure_id} of {figure_talk}, {FIGURE_TABLE[figure_talk][figure_id]['file']}.png "
+            "(only its ancestors run)."
+        )

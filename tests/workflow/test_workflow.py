@@ -639,6 +639,18 @@ def test_a_figure_whose_inputs_are_not_declared_is_named_with_its_rule_file(work
     assert result.returncode != 0 and "workflow/rules/mototake2015.smk: FIGURE_READS" in out and "'M9'" in out
 
 
+def test_the_talk_and_figure_targets_come_from_the_figure_table_with_their_descriptions(workdir):
+    """Each talk and each figure id is a target, described by `--list-rules`, none written by hand."""
+    listed = run_snakemake(workdir, "--list-rules", tiny=False, timeout=300)
+    assert listed.returncode == 0, listed.stderr
+    lines = set(listed.stdout.splitlines())
+    table = figure_table.load(workdir / "workflow/figures.yaml")
+    for talk, figures in table.items():
+        assert f"{talk} (The figures {', '.join(figures)} of {talk} and its claims.)" in lines
+        for figure_id, entry in figures.items():
+            assert f"{figure_id} (Figure {figure_id} of {talk}, {entry['file']}.png (only its ancestors run).)" in lines
+
+
 def test_a_talks_shared_steps_fill_their_wildcards_as_numbers_and_refuse_one_left_unfilled(workdir):
     """ohzeki2015's κ written as integers names the same files as written as floats (k1.0), and an
     input that leaves one of a shared step's wildcards unfilled is refused naming the figure."""
