@@ -37,8 +37,7 @@ REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
 
 
 def judged(talk: str, figure: str, measured, seeds=None, rule: str = "all") -> pd.DataFrame:
-    """The verdicts the project's claims (workflow/claims/<talk>.yaml, or the figure's spec in
-    workflow/figures.yaml) give the values a measuring function returned (one table, or one per
+    """The verdicts the project's claims (each figure's `claims` in workflow/figures.yaml) give the values a measuring function returned (one table, or one per
     seed), for the rows it measured; indexed by id."""
     from deepinside.claims import declared
     from deepinside.publish import figure_table

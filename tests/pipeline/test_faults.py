@@ -357,7 +357,7 @@ def test_every_figure_has_its_declared_claim_rows_under_both_presets():
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     presets = expanded(config["presets"])
     figures = figure_table.load(REPO / "workflow/figures.yaml")
-    tables = declared.talk_tables(REPO / "workflow/claims", figures)  # a spec's claims are in its entry
+    tables = declared.talk_tables(REPO / "workflow/claims", figures)  # the claims are in the figures' entries
     for talk, by_id in figures.items():
         assert set(tables[talk]) == set(by_id)
         for figure_id in by_id:

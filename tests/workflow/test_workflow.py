@@ -581,8 +581,11 @@ def test_editing_a_claim_reruns_claims_figures_and_pages_only(workdir):
     target = "figures/tiny/mototake2015/M2_spectra_after_pretraining.png"
     made = run_snakemake(workdir, "--cores", CORES, "--", target)
     assert made.returncode == 0, made.stderr[-3000:]
-    table = workdir / "workflow/claims/mototake2015.yaml"
-    table.write_text(table.read_text().replace("threshold: 5\n", "threshold: 4\n", 1))
+    table_path = workdir / "workflow/figures.yaml"
+    table = yaml.safe_load(table_path.read_text())
+    (row,) = [row for row in table["mototake2015"]["M2"]["claims"] if row.get("threshold") == 5]
+    row["threshold"] = 4
+    table_path.write_text(yaml.safe_dump(table, allow_unicode=True, sort_keys=False))
     measure = workdir / "src/deepinside/steps/mototake2015_claims.py"
     measure.write_text(measure.read_text() + "\n# an edit to how claims are measured\n")
     # the light step that measures M2's values (per seed), its claims and the figure: no training, no spectra

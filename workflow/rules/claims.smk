@@ -3,7 +3,7 @@
 
 
 # A figure's claims: the values each seed's run measured, judged against the claims table
-# (workflow/claims/<talk>.yaml, or the figure's spec in workflow/figures.yaml). Editing a
+# (the figure's `claims` in workflow/figures.yaml). Editing a
 # statement or a threshold there re-runs this job, the figure and the pages only.
 use rule step as replicate_claims with:
     input:

@@ -292,9 +292,9 @@ FIGURE_READS = {}
 FIGURE_SETTINGS = {}
 
 
-# The claims tables (workflow/claims/<talk>.yaml): every claim's statement, kind, null and
-# threshold, declared once; each figure of the figure table has its entry there.
-# A figure declared whole by its spec (workflow/rules/specs.smk) declares its claims there.
+# The claims: every claim's statement, kind, null and threshold, declared once, in its figure's
+# entry of workflow/figures.yaml (`claims`). A talk may instead keep them in a claims table of
+# its own, workflow/claims/<talk>.yaml (one entry per figure), as the talks once did.
 try:
     CLAIMS_TABLES = talk_tables(
         Path(workflow.basedir) / "workflow" / "claims",
@@ -306,8 +306,8 @@ except ClaimsTableError as error:
 for talk, figures in FIGURE_TABLE.items():
     if set(CLAIMS_TABLES.get(talk, {})) != set(figures):
         raise WorkflowError(
-            f"workflow/claims/{talk}.yaml must declare the claims of exactly the figures "
-            f"{sorted(figures)} of workflow/figures.yaml, has {sorted(CLAIMS_TABLES.get(talk, {}))}"
+            f"workflow/figures.yaml: every figure of {talk} declares its claims ('claims'): "
+            f"{sorted(set(figures) - set(CLAIMS_TABLES.get(talk, {})))} do not"
         )
 
 # Figures whose steps are deterministic, by talk: they run once, not once per seed (each

@@ -289,8 +289,8 @@ use rule numerical_step as okatani2013_samples with:
         },
 
 
-# Claim values measured from the trained models' tables (statements and thresholds:
-# workflow/claims/okatani2013.yaml); O1, O2 and O4's are measured by their steps above.
+# Claim values measured from the trained models' tables (statements and thresholds: the
+# figures' `claims` in workflow/figures.yaml); O1, O2 and O4's are measured by their steps above.
 
 
 use rule step as okatani2013_O5_values with:

@@ -21,7 +21,7 @@
 #           {step: <module>:<function>, reads: [outputs]}
 #   reads: [outputs]                 what the plot reads (optional; default: every output)
 #   plot_settings: {arg: <setting>}  plot arguments taken from the preset (optional)
-#   claims: [...]                    the claim rows, as in workflow/claims/<talk>.yaml
+#   claims: [...]                    the claim rows (src/deepinside/claims/declared.py: the keys)
 #
 # The figure reads the outputs (its first seed's) and its combined claims. `reads` may also name
 # its steps' inputs (a name both made and read by its steps is the output), or map plot

@@ -1,4 +1,6 @@
-"""The claims tables (``workflow/claims/<talk>.yaml``): each claim of a talk, declared once.
+"""The claims: each claim of a talk, declared once, in its figure's ``claims`` in
+``workflow/figures.yaml`` (or in a talk's claims table ``workflow/claims/<talk>.yaml``, per figure
+id: :func:`talk_tables` reads both and refuses a figure declared in both).
 
 Per figure id, a list of entries::
 

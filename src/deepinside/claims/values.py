@@ -1,8 +1,8 @@
 """What a claim's measuring code returns: values, not verdicts.
 
 A measuring function reads a run's tables and returns one row per claim of its figure
-(:func:`value`), named by the claim's ``id`` in the talk's claims table
-(``workflow/claims/<talk>.yaml``) and, for a claim repeated over a setting (a layer, an
+(:func:`value`), named by the claim's ``id`` in its figure's declared claims
+(``claims`` in ``workflow/figures.yaml``) and, for a claim repeated over a setting (a layer, an
 α, a model), by its ``key``. The statement, the kind, the comparison and the threshold
 are *not* written here: :mod:`deepinside.claims.verdicts` takes them from the claims
 table, so editing a threshold or a statement re-runs no measurement.

@@ -104,8 +104,8 @@ def _check_rows(tables, seeds, declared) -> None:
         extra = [g for g in got if g not in wanted]
         if missing or extra:
             raise ValueError(
-                f"{figure}: run {seed} measured rows that do not match the claims table "
-                f"(workflow/claims/{declared[0]['talk'] if declared else '<talk>'}.yaml): "
+                f"{figure}: run {seed} measured rows that do not match its declared claims "
+                "(its 'claims' in workflow/figures.yaml): "
                 f"missing {_ids(missing)}, not declared {_ids(extra)}"
             )
 

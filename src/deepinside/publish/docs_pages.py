@@ -146,8 +146,8 @@ def figures_page(figures: list[dict], claims: pd.DataFrame | None, preset: str, 
         "",
         "The catalogue of every figure: what it shows, the claim of the talk it checks, and what the",
         f"`{preset}` preset's run measured. Written by `snakemake --cores all publish` from the figure table",
-        "([workflow/figures.yaml](../workflow/figures.yaml)), the claims tables",
-        "([workflow/claims/](../workflow/claims)) and the run's claims; do not edit by hand.",
+        "([workflow/figures.yaml](../workflow/figures.yaml), with each figure's declared claims)",
+        "and the run's claims; do not edit by hand.",
         "Each talk's page in [talks/](talks) says where the pipeline differs from the talk and why.",
     ]
     talk = None

@@ -2,8 +2,8 @@
 
 Kept apart from :mod:`deepinside.steps.okatani2013` (which trains the models) and
 :mod:`deepinside.steps.okatani2013_samples` (which samples them) so that editing how a
-claim is measured re-runs these light steps only. The statements and thresholds are in
-``workflow/claims/okatani2013.yaml``.
+claim is measured re-runs these light steps only. The statements and thresholds are in the
+figures' ``claims`` in ``workflow/figures.yaml``.
 """
 
 from __future__ import annotations
