@@ -172,7 +172,7 @@ def test_a_bad_claims_table_is_refused_naming_the_entry(tmp_path, entry, message
 
 
 def _project_tables():
-    """The project's claims: the claims tables and the claims of the figures declared by their specs."""
+    """The project's claims: each figure's `claims` in workflow/figures.yaml."""
     from pathlib import Path
 
     from deepinside.publish import figure_table

@@ -524,7 +524,7 @@ def test_rule_files_are_formatted_and_lint_clean(workdir):
     # settings beside its rules ("Mixed rules and functions"), so that it reads without
     # common.smk open. Any other lint, or this one in another file, fails.
     blocks = [block for block in out.split("Lints for ")[1:]]
-    talks = {f"workflow/rules/{talk}.smk:" for talk in ("okatani2013", "mototake2015", "tishby2017", "ohzeki2015")}
+    talks = {f"workflow/rules/{talk}.smk:" for talk in ("okatani2013", "mototake2015")}
     unexpected = [
         block
         for block in blocks
@@ -673,6 +673,16 @@ def test_a_talks_shared_steps_fill_their_wildcards_as_numbers_and_refuse_one_lef
     assert bad.returncode != 0
     assert (
         "tishby2017.T2.inputs.gradients: 'train.gradients' leaves the wildcards ['layers']" in bad.stdout + bad.stderr
+    )
+    # a job_settings function that does not take the step's settings is refused before any job
+    table["tishby2017"]["T2"]["compute"]["inputs"]["gradients"]["wildcards"]["layers"] = "tishby2017.depth"
+    (train,) = [step for step in table["tishby2017"]["steps"] if step["name"] == "train"]
+    train["keys"].remove("depth")
+    table_path.write_text(yaml.safe_dump(table, allow_unicode=True, sort_keys=False))
+    bad = run_snakemake(workdir, "-n")
+    assert bad.returncode != 0
+    assert "tishby2017.steps.train: job_settings 'tishby2017_jobs:train_settings' does not take" in (
+        bad.stdout + bad.stderr
     )
 
 

@@ -1,6 +1,7 @@
 # Shared definitions: the active preset, the figure catalogue, path helpers.
 
 import importlib
+import inspect
 import re
 
 from snakemake.exceptions import WorkflowError
@@ -293,8 +294,8 @@ FIGURE_SETTINGS = {}
 
 
 # The claims: every claim's statement, kind, null and threshold, declared once, in its figure's
-# entry of workflow/figures.yaml (`claims`). A talk may instead keep them in a claims table of
-# its own, workflow/claims/<talk>.yaml (one entry per figure), as the talks once did.
+# entry of workflow/figures.yaml (`claims`). (deepinside.claims.declared also reads claims tables
+# workflow/claims/<talk>.yaml, one entry per figure, as the talks once kept them; none does now.)
 try:
     CLAIMS_TABLES = talk_tables(
         Path(workflow.basedir) / "workflow" / "claims",
@@ -439,10 +440,11 @@ def spec_input(reference, steps, where, domains=None, own=()):
                         f"{said}: {', '.join(wrong)} is not a value {reference['output']!r} takes for {name!r}, "
                         f"read by {where}: one of {', '.join(may)}{source}"
                     )
-        pattern_left = expand(pattern, allow_missing=True, **values)[0]
     else:
-        pattern = pattern_left = spec_output(reference, steps, where)
-    left = set(re.findall(r"\{([a-z][a-z0-9_]*)\}", pattern_left)) - {"seed", *own}
+        pattern = spec_output(reference, steps, where)
+        values = {}
+    named = set(re.findall(r"\{([a-z][a-z0-9_]*)\}", pattern))
+    left = named - set(values) - {"seed", *own}
     if left:
         raise WorkflowError(
             f"workflow/figures.yaml: {where}: {reference if isinstance(reference, str) else reference['output']!r} "
@@ -548,9 +550,26 @@ def spec_kwargs(step, where):
             raise WorkflowError(
                 f"workflow/figures.yaml: {where}: job_settings {step['job_settings']!r}: {error}"
             ) from None
-        return lambda wildcards: per_job(
-            **settings, **{name: wildcards[name] for name in names}
-        )
+        try:  # the settings and wildcards must be what the function takes: checked before any job
+            inspect.signature(per_job).bind(**settings, **{name: "" for name in names})
+        except TypeError as error:
+            raise WorkflowError(
+                f"workflow/figures.yaml: {where}: job_settings {step['job_settings']!r} does not take "
+                f"its settings {sorted(settings)} and wildcards {names}: {error}"
+            ) from None
+
+        def job_kwargs(wildcards):
+            """This job's keyword arguments; a refusal names the spec and the job's wildcards."""
+            given = {name: wildcards[name] for name in names}
+            try:
+                return per_job(**settings, **given)
+            except (TypeError, ValueError, KeyError) as error:
+                raise WorkflowError(
+                    f"workflow/figures.yaml: {where}: job_settings {step['job_settings']!r} "
+                    f"for {given}: {error}"
+                ) from None
+
+        return job_kwargs
     if not names:
         return settings
     return lambda wildcards: {**settings, **{name: wildcards[name] for name in names}}

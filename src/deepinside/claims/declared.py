@@ -1,6 +1,7 @@
 """The claims: each claim of a talk, declared once, in its figure's ``claims`` in
-``workflow/figures.yaml`` (or in a talk's claims table ``workflow/claims/<talk>.yaml``, per figure
-id: :func:`talk_tables` reads both and refuses a figure declared in both).
+``workflow/figures.yaml``. :func:`talk_tables` also reads claims tables
+``workflow/claims/<talk>.yaml`` (per figure id, as the talks once kept them; none does now) and
+refuses a figure declared in both.
 
 Per figure id, a list of entries::
 
