@@ -161,14 +161,14 @@ for _talk, _figures in FIGURE_TABLE.items():
                 for name, key in _entry["plot_settings"].items()
             }
         _reads = _entry.get("reads") or list(_made)
+        _readable = {**_taken, **_made}  # a name both read and made is the output
         FIGURE_READS.setdefault(_talk, {})[_figure_id] = (
-            {name: {**_taken, **_made}[name] for name in _reads}
+            {name: _readable[name] for name in _reads}
             if isinstance(_reads, list)
             else {
                 name: (
-                    {**_taken, **_made}[reference]
-                    if isinstance(reference, str)
-                    and reference in {**_taken, **_made}
+                    _readable[reference]
+                    if isinstance(reference, str) and reference in _readable
                     else spec_input(
                         reference,
                         _by_step,
