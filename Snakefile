@@ -88,8 +88,7 @@ wildcard_constraints:
     n="[0-9]+|all",
     method="cd1|cdk|pcd",
     stage="untrained|pretrained|finetuned",
-    noise="[0-9]+[.][0-9]+",
-    features="input|(pretrained|finetuned)_h[0-9]+",
+    noise="[0-9]+(?:[.][0-9]+)?",
     activation="tanh|relu",
     fraction="0[.][0-9]+",
     depth="[0-9]+",
@@ -102,29 +101,10 @@ wildcard_constraints:
 
 
 include: "workflow/rules/data.smk"
-include: "workflow/rules/okatani2013.smk"
-include: "workflow/rules/mototake2015.smk"
 include: "workflow/rules/specs.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/claims.smk"
 
-
-# Each talk's rule file declares what each of its figures reads: exactly the figures of the table.
-for _talk, _figures in FIGURE_TABLE.items():
-    if any("claims" in _reads for _reads in FIGURE_READS.get(_talk, {}).values()):
-        raise WorkflowError(
-            f"workflow/rules/{_talk}.smk: FIGURE_READS names an input 'claims', which every figure reads already; name it otherwise"
-        )
-    if set(FIGURE_READS.get(_talk, {})) != set(_figures):
-        raise WorkflowError(
-            f"workflow/rules/{_talk}.smk: FIGURE_READS must declare the inputs of exactly the figures "
-            f"{sorted(_figures)} of workflow/figures.yaml, has {sorted(FIGURE_READS.get(_talk, {}))}"
-        )
-    _unknown = set(FIGURE_SETTINGS.get(_talk, {})) - set(_figures)
-    if _unknown:
-        raise WorkflowError(
-            f"workflow/rules/{_talk}.smk: FIGURE_SETTINGS names figures not in workflow/figures.yaml: {sorted(_unknown)}"
-        )
 
 # `snakemake --report` before any run: one line saying what to run first (Snakemake's own
 # message names a missing figure). Read from the command line: a Snakefile is not told it

@@ -58,23 +58,31 @@ def test_the_figure_table_names_a_bad_entry_with_its_talk_and_id(tmp_path):
     assert {talk: sorted(figures) for talk, figures in table.items()} == gallery
     assert list(table) == ["saxe2019", "okatani2013", "mototake2015", "tishby2017", "ohzeki2015"]
     bad = tmp_path / "figures.yaml"
+    spec = "    compute: {step: saxe2019:f, outputs: {e: e.csv}}\n    claims: []\n"
     bad.write_text(
-        "saxe2019:\n  S1:\n    file: S2_wrong\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n"
+        "saxe2019:\n  S1:\n    file: S2_wrong\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n" + spec
     )
     with pytest.raises(ValueError, match="saxe2019.S1: file 'S2_wrong' must start with S1_"):
         figure_table.load(bad)
-    bad.write_text("saxe2019:\n  S1:\n    file: S1_a\n    title: t\n    shows: x\n    plot: saxe2019:f\n")
+    bad.write_text("saxe2019:\n  S1:\n    file: S1_a\n    title: t\n    shows: x\n    plot: saxe2019:f\n" + spec)
     with pytest.raises(ValueError, match="saxe2019.S1: needs exactly"):
         figure_table.load(bad)
-    # no Python in the table: a setting from the preset is declared in the talk's rule file
+    # every figure is declared by its spec: one without its compute or its claims is refused
+    for missing in ("    claims: []\n", "    compute: {step: saxe2019:f, outputs: {e: e.csv}}\n"):
+        bad.write_text(
+            "saxe2019:\n  S1:\n    file: S1_a\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n" + missing
+        )
+        with pytest.raises(ValueError, match=r"saxe2019.S1: needs exactly \['claim', 'claims', 'compute'"):
+            figure_table.load(bad)
+    # no Python in the table: a setting from the preset is a plot_settings entry
     bad.write_text(
         "saxe2019:\n  S1:\n    file: S1_a\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n"
-        "    kwargs:\n      layer: =JAC['vector_layer']\n"
+        "    kwargs:\n      layer: =JAC['vector_layer']\n" + spec
     )
-    with pytest.raises(ValueError, match="'plot_settings' \\(a figure declared by its spec\\) or in FIGURE_SETTINGS"):
+    with pytest.raises(ValueError, match="a setting taken from the preset goes in its 'plot_settings'"):
         figure_table.load(bad)
-    # a figure declared by its spec: its compute is checked by name
-    head = "saxe2019:\n  S1:\n    file: S1_a\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n"
+    # a figure's compute is checked by name
+    head = "saxe2019:\n  S1:\n    file: S1_a\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n    claims: []\n"
     for compute, said in [
         ("    compute: {outputs: {e: e.csv}}\n", "compute: needs"),
         # a step with no output besides the claims is the figure's last, and returns them itself
@@ -86,10 +94,6 @@ def test_the_figure_table_names_a_bad_entry_with_its_talk_and_id(tmp_path):
         ("    compute: {step: saxe2019:f, outputs: {claims: c.csv}}\n", "'claims' is the figure's own"),
         ("    compute: {step: saxe2019:f, outputs: {e: ../e.csv}}\n", "must be a relative file name"),
         ("    compute: {step: saxe2019:f, outputs: {e: e.csv}, inputs: {x: 'rules.a.output.b'}}\n", "<rule>.<output>"),
-        ("    compute: {step: saxe2019:f, outputs: {e: e.csv}}\n", "declares its claims there too"),
-        ("    values: saxe2019_claims:g\n", "it needs a 'compute'"),
-        ("    reads: [e]\n", "it needs a 'compute'"),
-        ("    plot_settings: {a: saxe2019.b}\n", "it needs a 'compute'"),
         (
             "    compute: {step: saxe2019:f, outputs: {e: e.csv}}\n    plot_settings: {a: '=x'}\n",
             "plot_settings: {plot",
@@ -155,6 +159,31 @@ def test_the_figure_table_names_a_bad_entry_with_its_talk_and_id(tmp_path):
             "given both in kwargs and in plot_settings",
         ),
         ("    compute: {step: saxe2019:f, outputs: {e: e.csv}, resources: {runtime: true}}\n", "positive integers"),
+        # inputs read under conditions, from a setting's path, or several in one list
+        (
+            "    compute: {step: saxe2019:f, outputs: {e: e.csv}, inputs: {x: {output: image.image, when: {stage: a}}}}\n",
+            r"when.stage: not a setting \(dotted\) nor a wildcard of the step that reads it \[\]",
+        ),
+        (
+            "    compute: {step: saxe2019:f, outputs: {e: e.csv}, inputs: {x: {output: image.image, when: {a.b: {more: 1}}}}}\n",
+            "use {at_least: n} or {length_at_least: n}",
+        ),
+        ("    compute: {step: saxe2019:f, outputs: {e: e.csv}, inputs: {x: []}}\n", "an empty list reads nothing"),
+        ("    compute: {step: saxe2019:f, outputs: {e: e.csv}, inputs: {x: [[a.b]]}}\n", "holds inputs, not lists"),
+        ("    compute: {step: saxe2019:f, outputs: {e: e.csv}, inputs: {x: {setting: A b}}}\n", "{setting: <dotted"),
+        ("    compute: {step: saxe2019:f, outputs: {e: e.csv}, resources: {gpu: 0}}\n", "gpu: 0 for a numerical step"),
+        (
+            "    compute: {step: saxe2019:f, outputs: {e: e.csv}, settings: saxe2019.a, keys: {depth: Bad}}\n",
+            "keys: a list of the settings' keys, or",
+        ),
+        (  # two settings under one argument name: one would overwrite the other
+            "    compute: {step: saxe2019:f, outputs: {e: e.csv}, settings: saxe2019.a, keys: {a: x, b: x}}\n",
+            "keys: a list of the settings' keys, or",
+        ),
+        (
+            "    compute: {step: saxe2019:f, outputs: {e: e.csv}, inputs: {x: {output: image.image, when: {a.b: {at_least: two}}}}}\n",
+            "use {at_least: n}",
+        ),
     ]:
         bad.write_text(head + compute)
         with pytest.raises(ValueError, match=said):
@@ -233,6 +262,18 @@ def test_a_talks_shared_steps_are_checked_by_name(tmp_path):
             figure + "    compute:\n      - {name: a, step: saxe2019:f, outputs: {e: e.csv}}\n    claims: []\n",
             "names a step of the talk's 'steps' too",
         ),
+        (
+            "  steps:\n    - {name: a, step: saxe2019:f, wildcards: {w: [1]}, outputs: {e: 'e{w}.csv'}, "
+            "inputs: {x: {output: image.image, when: {v: 1}}}}\n",
+            "",
+            r"a.inputs.x.when.v: not a setting \(dotted\) nor a wildcard of the step that reads it \['w'\]",
+        ),
+        ("  steps:\n    - {name: a, step: saxe2019:f, long: 1, outputs: {e: e.csv}}\n", "", "a.long: true or false"),
+        (
+            "  steps:\n    - {name: a, step: saxe2019:f, numerical: true, resources: {gpu: 1}, outputs: {e: e.csv}}\n",
+            "",
+            "gpu: 0 for a numerical step",
+        ),
         ("", figure + spec % "{output: a.e, wildcards: {w: {value: [1]}}}", "wildcards"),
         ("", figure + spec % "{output: a.e, wildcards: {w: {each_of: 3}}}", "wildcards"),
         ("", figure + spec % "{output: a.e, wildcards: {w: [true]}}", "wildcards"),
@@ -260,6 +301,17 @@ def test_a_talks_shared_steps_are_checked_by_name(tmp_path):
     bad.write_text(good)
     assert list(figure_table.load(bad)["saxe2019"]) == ["S1"]
     assert figure_table.talk_steps(bad)["saxe2019"][0]["wildcards"] == {"w": [1, 2]}
+    conditional = (  # inputs under conditions on the step's wildcard and on a setting, a setting's path, a list
+        "saxe2019:\n  steps:\n    - {name: a, step: saxe2019:f, wildcards: {w: [1, 2]}, numerical: true, long: true, "
+        "resources: {gpu: 0}, outputs: {e: 'r/{w}/e.csv'}, settings: {saxe2019.a: {depth: layers}}, "
+        "inputs: {x: {output: image.image, wildcards: {name: {layers: saxe2019.sizes}}, when: {w: [1], saxe2019.b: {at_least: 2}}}, "
+        "_y: {setting: saxe2019.folder, when: {saxe2019.c: yes}}}}\n"
+        + figure
+        + spec % "[a.e, {output: a.e, wildcards: {w: [1, 2]}, when: {saxe2019.d: [x, y]}}]"
+        + "    reads: {x: [x, a.e]}\n"
+    )
+    bad.write_text(conditional)
+    assert figure_table.talk_steps(bad)["saxe2019"][0]["long"] is True
 
 
 def test_a_runs_config_is_the_presets_own_or_says_overrides():

@@ -15,9 +15,6 @@ from matplotlib.text import Text
 from deepinside.plots.okatani2013 import gibbs_samples
 
 NAMES = ["real digits", "RBM (PCD)", "2-layer DBM", "3-layer DBM", "3-layer DBN"]
-NOTE = "quick preset: 800 of 180,000 reference updates — see figures/paper/okatani2013/O3_gibbs_samples.png"
-
-
 def o3_claims():
     """A one-row claims table of O3, made by the claims code itself."""
     return claim_table([claim_row("okatani2013", "O3", "a claim", 1.0, ">", 0.0)])
@@ -101,16 +98,19 @@ def test_the_figure_is_compact_with_legends_outside_the_axes():
             assert not ax.get_legend().get_window_extent(renderer).overlaps(ax.get_window_extent(renderer))
 
 
-@pytest.mark.parametrize("note", ["", NOTE])
-def test_an_updates_note_goes_under_the_title(note):
-    kwargs = {"updates_note": note} if note else {}
+@pytest.mark.parametrize("updates", [None, 800, 180_000])
+def test_an_updates_note_goes_under_the_title_where_the_dbms_made_fewer_updates_than_the_reference(updates):
+    scale = None if updates is None else pd.DataFrame([{"updates": updates, "reference_updates": 180_000}])
+    kwargs = {} if scale is None else {"scale": scale}
     figure = gibbs_samples(*inputs(), o3_claims(), **kwargs)["figure"]
     texts = [t.get_text() for t in figure.findobj(Text)]
-    assert (NOTE in texts) == bool(note)
+    note = [t for t in texts if t.startswith("These DBMs made")]
+    assert bool(note) == (updates == 800)
     if note:
+        assert note[0].startswith("These DBMs made 800 of the reference's 180,000 joint updates")
         renderer = FigureCanvasAgg(figure).get_renderer()
         figure.draw(renderer)
-        (header,) = [t for t in figure.findobj(Text) if t.get_text() == NOTE]
+        (header,) = [t for t in figure.findobj(Text) if t.get_text() == note[0]]
         title = figure.get_suptitle()
         (suptitle,) = [t for t in figure.findobj(Text) if t.get_text() == title]
         below_title = header.get_window_extent(renderer).y1 <= suptitle.get_window_extent(renderer).y0

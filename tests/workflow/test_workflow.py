@@ -82,7 +82,7 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
                 "mnist": 1,
                 "okatani2013_pretrain_layer": 9,
                 "mototake2015_dbn_spectra": 6,  # pre-trained and its untrained twin (M2's null)
-                "mototake2015_steep_spectrum": 3,
+                "mototake2015_M2": 3,  # declared by its spec: the talk's shared steps, then its own
                 "replicate_claims": 1,
                 "figure": 1,
             },
@@ -96,7 +96,7 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
                 "mototake2015_alexnet_spectra": 3,
                 "mototake2015_conv_net_untrained": 3,  # M6's null: the same net untrained
                 "mototake2015_alexnet_spectra_untrained": 3,
-                "mototake2015_alexnet_steepness": 3,
+                "mototake2015_M6": 3,
                 "replicate_claims": 1,
                 "figure": 1,
             },
@@ -110,7 +110,7 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
                 "mototake2015_conv_net": 3,
                 "mototake2015_pictures": 3,
                 "mototake2015_alexnet_spectra": 9,
-                "mototake2015_noise_information": 3,
+                "mototake2015_M9": 3,
                 "replicate_claims": 1,
                 "figure": 1,
             },
@@ -120,7 +120,7 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
             {
                 "mnist": 1,
                 "okatani2013_pretrain_layer": 3,
-                "okatani2013_filters": 3,
+                "okatani2013_O1": 3,
                 "replicate_claims": 1,
                 "figure": 1,
             },
@@ -131,7 +131,7 @@ def test_whole_dag_builds_for_both_presets(workdir, preset):
                 "mnist": 1,
                 "okatani2013_pretrain_layer": 9,
                 "okatani2013_finetune": 24,
-                "okatani2013_pretraining_benefit": 3,
+                "okatani2013_O4": 3,
                 "replicate_claims": 1,
                 "figure": 1,
             },
@@ -354,7 +354,10 @@ def test_okatani2013_end_to_end_on_the_tiny_preset(workdir):
     # the layer chain: layer 3 was trained on layer 2's activities (16 units on top of 24)
     history = pd.read_csv(workdir / "results/tiny/seed0/okatani2013/dbn/rbm_layer3_history.csv")
     assert list(history["layer"].unique()) == [3]
-    errors = pd.read_csv(workdir / "results/tiny/seed0/okatani2013/finetune/errors_by_size.csv")
+    # O3's header: the DBMs' joint updates beside the reference's 180,000 (the tiny preset makes far fewer)
+    scale = pd.read_csv(workdir / "results/tiny/seed0/okatani2013/O3/dbm_updates.csv")
+    assert scale.loc[0, "updates"] < scale.loc[0, "reference_updates"] == 180_000
+    errors = pd.read_csv(workdir / "results/tiny/seed0/okatani2013/O4/errors_by_size.csv")
     assert sorted(errors["n_train"].unique()) == [50, 4000]
     # every training run recorded the device it ran on, and no checkpoint was left behind
     assert history["device"].str.startswith(("cpu", "cuda")).all()
@@ -377,10 +380,10 @@ def test_mototake2015_end_to_end_on_the_tiny_preset(workdir):
     # 3 images x (input->h1, h2, h3: 32, 24, 16 singular values; h1->h2: 24; h2->h3: 16)
     assert len(spectra) == 3 * (32 + 24 + 16 + 24 + 16)
     assert spectra["device"].str.startswith(("cpu", "cuda")).all()
-    alex = pd.read_csv(workdir / "results/tiny/seed0/mototake2015/alexnet/spectra_clean.csv")
+    alex = pd.read_csv(workdir / "results/tiny/seed0/mototake2015/M6/spectra_clean.csv")
     assert sorted(alex["layer"].unique()) == list(range(1, 8)) and alex["index"].max() == 3
     # M8 perturbs both networks along data-defined directions
-    agreement = pd.read_csv(workdir / "results/tiny/seed0/mototake2015/perturbation/agreement.csv")
+    agreement = pd.read_csv(workdir / "results/tiny/seed0/mototake2015/M8/agreement.csv")
     assert set(agreement["network"]) == {"dbn", "conv"} and set(agreement["direction"]) == {"tangent", "normal"}
     assert (claims["figure"] == "M8").sum() == 2
     # M4 per layer; M6 and M7 against the untrained twin of the conv net
@@ -520,23 +523,8 @@ def test_rule_files_are_formatted_and_lint_clean(workdir):
     assert formatted.returncode == 0, formatted.stdout + formatted.stderr
     lint = run_snakemake(workdir, "--lint", tiny=False, timeout=300)
     out = lint.stdout + lint.stderr
-    # One lint is declined on purpose: each talk's rule file holds that talk's path helpers and
-    # settings beside its rules ("Mixed rules and functions"), so that it reads without
-    # common.smk open. Any other lint, or this one in another file, fails.
-    blocks = [block for block in out.split("Lints for ")[1:]]
-    talks = {f"workflow/rules/{talk}.smk:" for talk in ("okatani2013", "mototake2015")}
-    unexpected = [
-        block
-        for block in blocks
-        if not (
-            block.startswith("snakefile ")
-            and any(block.split()[1].endswith(talk) for talk in talks)
-            and block.count("* ") == 1
-            and "* Mixed rules and functions in same snakefile." in block
-        )
-    ]
-    assert unexpected == [], out
-    assert len(blocks) <= len(talks) and "Traceback" not in out
+    # no talk has a rule file of its own any more (every figure is declared by its spec): no lint at all
+    assert "Lints for " not in out and "Traceback" not in out, out
 
 
 def test_python_is_formatted_and_lint_clean():
@@ -590,7 +578,7 @@ def test_editing_a_claim_reruns_claims_figures_and_pages_only(workdir):
     measure.write_text(measure.read_text() + "\n# an edit to how claims are measured\n")
     # the light step that measures M2's values (per seed), its claims and the figure: no training, no spectra
     assert dry_run_jobs(workdir, target, forceall=False) == {
-        "mototake2015_steep_spectrum": 1,
+        "mototake2015_M2": 1,
         "replicate_claims": 1,
         "figure": 1,
         "publish_figure": 1,
@@ -630,16 +618,6 @@ def test_the_workflow_evaluates_no_text_as_python():
     """Figures' inputs and settings are Python in the talks' rule files, not strings evaluated."""
     sources = [REPO / "Snakefile", *sorted((REPO / "workflow/rules").glob("*.smk"))]
     assert [str(path) for path in sources if "eval(" in path.read_text()] == []
-
-
-def test_a_figure_whose_inputs_are_not_declared_is_named_with_its_rule_file(workdir):
-    rules = workdir / "workflow/rules/mototake2015.smk"
-    text = rules.read_text()
-    start = text.index('    "M9": {')
-    rules.write_text(text[:start] + text[text.index("    },", start) + len("    },\n") :])
-    result = run_snakemake(workdir, "-n", tiny=False, timeout=300)
-    out = result.stdout + result.stderr
-    assert result.returncode != 0 and "workflow/rules/mototake2015.smk: FIGURE_READS" in out and "'M9'" in out
 
 
 def test_the_talk_and_figure_targets_come_from_the_figure_table_with_their_descriptions(workdir):
@@ -684,6 +662,39 @@ def test_a_talks_shared_steps_fill_their_wildcards_as_numbers_and_refuse_one_lef
     assert "tishby2017.steps.train: job_settings 'tishby2017_jobs:train_settings' does not take" in (
         bad.stdout + bad.stderr
     )
+
+
+def test_inputs_read_under_conditions_take_each_jobs_own_and_noise_levels_written_as_integers(workdir):
+    """mototake2015's spectra read the RBM stack only for the pre-trained stage and the fine-tuned net
+    only for the fine-tuned one (a condition on the job's wildcard); whole-number noise levels name
+    one job per level (M6's noise 0 and M9's are the same job); a condition naming a value the
+    wildcard never takes is refused before any job, naming the figure."""
+    overlay = workdir / "integers.yaml"
+    overlay.write_text(
+        "presets:\n  quick:\n    replicates: {mototake2015: [0]}\n    mototake2015:\n"
+        "      jacobian: {noise_levels: [0, 1, 2]}\n      alexnet: {noise_levels: [0, 1]}\n"
+    )
+    run = run_snakemake(workdir, "-n", "--forceall", "--configfile", str(overlay), "--", "M2", "M6", "M9", tiny=False)
+    out = run.stdout + run.stderr
+    assert run.returncode == 0, out
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("job ") and "count" in line)
+    jobs = {}
+    for line in lines[start + 2 :]:
+        if len(line.split()) != 2 or line.startswith("total"):
+            break
+        jobs[line.split()[0]] = int(line.split()[1])
+    assert jobs["mototake2015_alexnet_spectra"] == 2 and jobs["mototake2015_dbn_noise_spectra"] == 3
+    assert "okatani2013_finetune" not in jobs  # M2 reads the pre-trained stack and the untrained twin only
+    assert "alexnet/spectra_noise0.csv" in out and "dbn_noise/pretrained_noise2.csv" in out
+    table_path = workdir / "workflow/figures.yaml"
+    table = yaml.safe_load(table_path.read_text())
+    (spectra,) = [step for step in table["mototake2015"]["steps"] if step["name"] == "dbn_spectra"]
+    spectra["inputs"]["model"]["when"] = {"stage": "fine-tuned"}
+    table_path.write_text(yaml.safe_dump(table, allow_unicode=True, sort_keys=False))
+    bad = run_snakemake(workdir, "-n", tiny=False)
+    assert bad.returncode != 0
+    assert "mototake2015.steps.dbn_spectra.inputs.model.when.stage: fine-tuned is not a value" in bad.stdout + bad.stderr
 
 
 def test_a_figure_declared_by_its_spec_alone_builds_through_the_real_rules(workdir):

@@ -287,8 +287,8 @@ def figure_kwargs(wildcards):
     }
 
 
-# What each figure reads and the plot settings it takes from the preset: declared by its
-# talk's rule file, below the rules it reads (talk -> figure id -> name -> path(s) / value).
+# What each figure reads and the plot settings it takes from the preset: made from its spec by
+# workflow/rules/specs.smk (talk -> figure id -> name -> path(s) / value).
 FIGURE_READS = {}
 FIGURE_SETTINGS = {}
 
@@ -399,20 +399,148 @@ def spec_input(reference, steps, where, domains=None, own=()):
     """A spec's input: ``<step>.<output>`` of one of ``steps`` (the talk's shared steps and the
     figure's earlier ones: name -> outputs), else ``<rule>.<output>``; or ``{output, wildcards}``,
     that output's pattern with wildcards filled: from a setting, ``{value: x}``, a list of
-    literals or ``{each_of: <list setting>}`` (1..n); several values give a list of inputs. A value
-    outside what the shared step's wildcard may take (``domains``: step -> wildcard -> values) is
-    refused, naming the setting that gave it. Every wildcard of the pattern but ``{seed}`` and the
-    reading step's ``own`` must be filled."""
+    literals, ``{each_of: <list setting>}`` (1..n) or ``{layers: <list of sizes>}`` (1..n-1);
+    several values give a list of inputs. A value outside what the shared step's wildcard may take
+    (``domains``: step -> wildcard -> values) is refused, naming the setting that gave it. Every
+    wildcard of the pattern but ``{seed}`` and the reading step's ``own`` (its wildcards -> the
+    values each may take) must be filled.
+    ``{setting: <dotted>}`` is a path the preset names (a folder the user provides; none where null).
+    A list of inputs gives their paths in order. ``when`` reads the input only under conditions:
+    on settings (decided here: :func:`setting_holds`), and on the reading step's own wildcards
+    (then the input is a function of the job's wildcards, empty where they do not hold).
+    """
+    if isinstance(reference, list):
+        parts = [
+            spec_input(part, steps, f"{where}[{index}]", domains, own)
+            for index, part in enumerate(reference)
+        ]
+        if not any(callable(part) for part in parts):
+            return [path for part in parts for path in as_paths(part)]
+
+        def listed(wildcards):
+            return [
+                path
+                for part in parts
+                for path in as_paths(part(wildcards) if callable(part) else part)
+            ]
+
+        return listed
+    when = (reference.get("when") or {}) if isinstance(reference, dict) else {}
+    paths = spec_paths(
+        reference, steps, where, domains, own
+    )  # checked under every setting
+    if not all(
+        setting_holds(key, wanted, where) for key, wanted in when.items() if "." in key
+    ):
+        return []
+    wanted_text = {
+        key: wildcard_condition(key, wanted, (own or {}).get(key), where)
+        for key, wanted in when.items()
+        if "." not in key
+    }
+    if not wanted_text:
+        return paths
+
+    def when_job(wildcards):
+        """This job reads the input where its wildcards are the ones named."""
+        return (
+            paths
+            if all(wildcards[key] in wanted for key, wanted in wanted_text.items())
+            else []
+        )
+
+    return when_job
+
+
+def wildcard_condition(name, wanted, domain, where):
+    """A condition on the reading step's wildcard ``name``: its values as the step's paths write
+    them (numbers as its other values are); a value the wildcard never takes is refused.
+    """
+    values = wanted if isinstance(wanted, list) else [wanted]
+    if domain is None:
+        return [number_text(value, None) for value in values]
+    numbers = wildcard_numbers(domain, where)
+    texts = [number_text(value, numbers) for value in values]
+    may = wildcard_values(domain, where, numbers)[0]
+    wrong = [text for text in texts if text not in may]
+    if wrong:
+        raise WorkflowError(
+            f"workflow/figures.yaml: {where}.when.{name}: {', '.join(wrong)} is not a value the step's "
+            f"wildcard {name!r} takes: one of {', '.join(may)}"
+        )
+    return texts
+
+
+def read_paths(reference, readable, steps, where, domains):
+    """What a plot argument reads: a name of the figure's outputs or its steps' inputs, an input
+    reference, or a list of these (their paths in order)."""
+    if isinstance(reference, list):
+        return [
+            path
+            for index, part in enumerate(reference)
+            for path in as_paths(
+                read_paths(part, readable, steps, f"{where}[{index}]", domains)
+            )
+        ]
+    if isinstance(reference, str) and reference in readable:
+        return readable[reference]
+    return spec_input(reference, steps, where, domains)
+
+
+def as_paths(paths):
+    """An input's paths as a list (one path, or a list of them)."""
+    return paths if isinstance(paths, list) else [paths]
+
+
+def setting_holds(key, wanted, where):
+    """An input's condition on a setting: equal to ``wanted``, one of a list, or ``{at_least: n}`` /
+    ``{length_at_least: n}`` (distinct entries) as the claims table's conditions."""
+    actual = spec_setting(key, where)
+    if isinstance(wanted, dict):
+        ((test, bound),) = wanted.items()
+        if test == "length_at_least" and not isinstance(actual, list):
+            raise WorkflowError(
+                f"workflow/figures.yaml: {where}.when.{key}: length_at_least needs a list setting, got {actual!r}"
+            )
+        if test == "at_least" and (
+            isinstance(actual, bool) or not isinstance(actual, (int, float))
+        ):
+            raise WorkflowError(
+                f"workflow/figures.yaml: {where}.when.{key}: at_least needs a number setting, got {actual!r}"
+            )
+        size = len(set(map(str, actual))) if test == "length_at_least" else actual
+        return size >= bound
+    if isinstance(wanted, list):
+        return actual in wanted
+    return actual == wanted
+
+
+def spec_paths(reference, steps, where, domains=None, own=()):
+    """The paths of one input (not a list, no conditions): see :func:`spec_input`."""
+    if isinstance(reference, dict) and "setting" in reference:
+        value = spec_setting(reference["setting"], where)
+        if value is not None and not isinstance(value, str):
+            raise WorkflowError(
+                f"workflow/figures.yaml: {where}: setting {reference['setting']!r} is {value!r}, not a path"
+            )
+        return [] if value in (None, "") else value
     if isinstance(reference, dict):
         pattern = spec_output(reference["output"], steps, where)
         allowed = (domains or {}).get(reference["output"].split(".")[0], {})
         values = {}
         expands = False
-        for name, value in reference["wildcards"].items():
+        below = (
+            {}
+        )  # wildcard -> the reading job's wildcard whose values under it fill it
+        for name, value in (reference.get("wildcards") or {}).items():
             if f"{{{name}}}" not in pattern:
                 raise WorkflowError(
                     f"workflow/figures.yaml: {where}: {reference['output']!r} ({pattern}) has no wildcard {name!r}"
                 )
+            if isinstance(value, dict) and "below" in value:
+                below[name] = value["below"]
+                values[name] = []
+                continue
             domain = allowed.get(name)
             numbers = None if domain is None else wildcard_numbers(domain, where)
             filled, listed = wildcard_values(value, where, numbers)
@@ -431,7 +559,7 @@ def spec_input(reference, steps, where, domains=None, own=()):
                         f" ({domain})"
                         if isinstance(domain, str)
                         else (
-                            f" ({domain['each_of']}: 1-{len(may)})"
+                            f" ({next(iter(domain.values()))}: 1-{len(may)})"
                             if isinstance(domain, dict)
                             else ""
                         )
@@ -452,6 +580,20 @@ def spec_input(reference, steps, where, domains=None, own=()):
         )
     if not isinstance(reference, dict):
         return pattern
+    if below:
+        fixed = {name: v for name, v in values.items() if name not in below}
+
+        def below_job(wildcards):
+            """The outputs at each value under this job's own (none under the first)."""
+            under = {
+                name: [str(v) for v in range(1, int(wildcards[own_name]))]
+                for name, own_name in below.items()
+            }
+            if not all(under.values()):
+                return []
+            return expand(pattern, allow_missing=True, **fixed, **under)
+
+        return below_job
     paths = expand(pattern, allow_missing=True, **values)  # {seed} stays the job's own
     return paths if expands else paths[0]
 
@@ -460,7 +602,7 @@ def wildcard_numbers(domain, where):
     """How a wildcard's numbers are written, from the values its step takes: ``float`` (``1.0``)
     where any of them is a float, else ``int`` (``1``)."""
     if isinstance(domain, dict):
-        return "int"  # each_of: 1..n
+        return "int"  # each_of: 1..n; layers: 1..n-1; lengths
     values = spec_setting(domain, where) if isinstance(domain, str) else domain
     listed = values if isinstance(values, list) else [values]
     return "float" if any(isinstance(v, float) for v in listed) else "int"
@@ -473,12 +615,22 @@ def wildcard_values(value, where, numbers=None):
     if isinstance(value, dict) and "value" in value:
         filled, listed = [value["value"]], False
     elif isinstance(value, dict):
-        entries = spec_setting(value["each_of"], where)
-        if not isinstance(entries, list):
+        # each_of: 1..n; layers: 1..n-1 (the weight layers of sizes); lengths: each entry's length
+        ((kind, key),) = value.items()
+        entries = spec_setting(key, where)
+        if not isinstance(entries, list) or (
+            kind == "lengths" and not all(isinstance(e, list) for e in entries)
+        ):
             raise WorkflowError(
-                f"workflow/figures.yaml: {where}: each_of {value['each_of']!r} is not a list setting"
+                f"workflow/figures.yaml: {where}: {kind} {key!r} is not a list setting"
+                + (" of lists" if kind == "lengths" else "")
             )
-        filled, listed = list(range(1, len(entries) + 1)), True
+        if kind == "lengths":
+            filled = [len(entry) for entry in entries]
+        else:
+            count = len(entries) if kind == "each_of" else len(entries) - 1
+            filled = list(range(1, count + 1))
+        listed = True
     elif isinstance(value, list):
         filled, listed = value, True
     else:
@@ -550,17 +702,39 @@ def spec_kwargs(step, where):
             raise WorkflowError(
                 f"workflow/figures.yaml: {where}: job_settings {step['job_settings']!r}: {error}"
             ) from None
+        # the job's own replicate and thread count, where the function takes them
+        job_given = [
+            name
+            for name in ("seed", "threads")
+            if name in inspect.signature(per_job).parameters
+            and name not in settings
+            and name not in names
+        ]
         try:  # the settings and wildcards must be what the function takes: checked before any job
-            inspect.signature(per_job).bind(**settings, **{name: "" for name in names})
+            inspect.signature(per_job).bind(
+                **settings,
+                **{name: "" for name in names},
+                **{name: 1 for name in job_given},
+            )
         except TypeError as error:
             raise WorkflowError(
                 f"workflow/figures.yaml: {where}: job_settings {step['job_settings']!r} does not take "
                 f"its settings {sorted(settings)} and wildcards {names}: {error}"
             ) from None
 
-        def job_kwargs(wildcards):
+        if "seed" in job_given and step.get("once"):
+            raise WorkflowError(
+                f"workflow/figures.yaml: {where}: job_settings {step['job_settings']!r} takes the job's seed, "
+                "but the step runs once, not once per seed"
+            )
+
+        def job_kwargs(wildcards, threads):
             """This job's keyword arguments; a refusal names the spec and the job's wildcards."""
             given = {name: wildcards[name] for name in names}
+            if "seed" in job_given:
+                given["seed"] = int(wildcards["seed"])
+            if "threads" in job_given:
+                given["threads"] = threads
             try:
                 return per_job(**settings, **given)
             except (TypeError, ValueError, KeyError) as error:
@@ -597,7 +771,8 @@ def spec_settings(compute, where):
 
 
 def section_keys(name, keys, where):
-    """A section of the preset (``name``, dotted), or the ``keys`` of it."""
+    """A section of the preset (``name``, dotted), or the ``keys`` of it (a mapping key -> argument:
+    each given under the function's name for it)."""
     section = spec_setting(name, where)
     if not isinstance(section, dict):
         raise WorkflowError(
@@ -608,6 +783,8 @@ def section_keys(name, keys, where):
         raise WorkflowError(
             f"workflow/figures.yaml: {where}: keys {missing} are not in the preset's {name!r}"
         )
+    if isinstance(keys, dict):  # key -> the function's name for it
+        return {argument: section[key] for key, argument in keys.items()}
     return {key: section[key] for key in keys} if keys else dict(section)
 
 

@@ -16,7 +16,7 @@
 #     outputs: {name: file}          under results/<preset>/seed<s>/<talk>/<ID>/ (once: results/<preset>/<talk>/<ID>/);
 #                                    the last step that returns only the claims may name none
 #     once: true                     deterministic: one run, not one per seed (optional)
-#     resources: {runtime: min, mem_mb: MB}   (optional)
+#     resources: {runtime: min, mem_mb: MB}   (optional; a numerical step: gpu: 0 for CPU only)
 #   values: <module>:<function>      measures the claim values from the outputs (optional), or
 #           {step: <module>:<function>, reads: [outputs]}
 #   reads: [outputs]                 what the plot reads (optional; default: every output)
@@ -38,10 +38,21 @@
 #     cached: true                   SHA-256 sidecars and Snakemake's output cache (costly steps)
 #     job_settings: <module>:<function>  a function of a light module of deepinside.steps (no torch)
 #                                    that makes each job's keyword arguments from the settings and
-#                                    its wildcards, so that a job's parameters hold only what it runs
-#                                    with (changing one entry of a grid re-runs only its jobs)
+#                                    its wildcards (and the job's `seed` and `threads` where it takes
+#                                    them), so that a job's parameters hold only what it runs with
+#                                    (changing one entry of a grid re-runs only its jobs)
+#     long: true                     a job of minutes: started before the short ones
 # An input fills an output's wildcards from a setting (a list setting: one input each), a
-# literal ({value: tanh}), a list of literals, or {each_of: <list setting>} (1..n).
+# literal ({value: tanh}), a list of literals, {each_of: <list setting>} (1..n),
+# {layers: <list of layer sizes>} (1..n-1, its weight layers), {lengths: <list of lists>} (each
+# entry's length) or, in a step's input of its own outputs, {below: <its wildcard>} (1 .. the
+# job's value - 1: the RBMs under a layer). {setting: <dotted>} is a path
+# the preset names (a folder a user provides; none where it is null). A list of inputs gives
+# their paths in order. An input with `when: {...}` is read only where each condition holds:
+# on a setting ({<dotted>: value, [values], {at_least: n} or {length_at_least: n}}, decided when
+# the workflow is built) or on the reading step's own wildcard ({stage: pretrained}, per job).
+# `settings: {<section>: {key: argument}}` (or `keys: {key: argument}`) gives a setting to the
+# function under its own name for it.
 
 TALK_MADE = {}  # talk -> shared step name -> its outputs
 TALK_DOMAINS = {}  # talk -> shared step name -> wildcard -> the values it may take
@@ -51,17 +62,17 @@ for _talk, _shared in TALK_STEPS.items():
     for _step in _shared:
         _rule_name = f"{_talk}_{_step['name']}"
         _where = f"{_talk}.steps.{_step['name']}"
+        _outputs = spec_outputs(_talk, None, _step)
         _inputs = {
             name: spec_input(
                 reference,
-                _talk_made,
+                {**_talk_made, _step["name"]: _outputs},  # its own: {below: <wildcard>}
                 f"{_where}.inputs.{name}",
                 _talk_domains,
-                own=list(_step.get("wildcards") or {}),
+                own=_step.get("wildcards") or {},
             )
             for name, reference in (_step.get("inputs") or {}).items()
         }
-        _outputs = spec_outputs(_talk, None, _step)
         _talk_made[_step["name"]] = _outputs
         _talk_domains[_step["name"]] = _step.get("wildcards") or {}
         _numerical = bool(_step.get("numerical"))
@@ -77,6 +88,7 @@ for _talk, _shared in TALK_STEPS.items():
             log:
                 spec_log(_rule_name, _step),
             cache: CACHE if _cached else False
+            priority: LONG_JOB_PRIORITY if _step.get("long") else 0
             conda:
                 ENV
             threads: THREADS if _numerical else 1
@@ -166,15 +178,12 @@ for _talk, _figures in FIGURE_TABLE.items():
             {name: _readable[name] for name in _reads}
             if isinstance(_reads, list)
             else {
-                name: (
-                    _readable[reference]
-                    if isinstance(reference, str) and reference in _readable
-                    else spec_input(
-                        reference,
-                        _by_step,
-                        f"{_talk}.{_figure_id}.reads.{name}",
-                        TALK_DOMAINS.get(_talk),
-                    )
+                name: read_paths(
+                    reference,
+                    _readable,
+                    _by_step,
+                    f"{_talk}.{_figure_id}.reads.{name}",
+                    TALK_DOMAINS.get(_talk),
                 )
                 for name, reference in _reads.items()
             }

@@ -199,22 +199,42 @@ def _uncertified(ax, x: float, k: int, marker: str, size: float, label: str | No
     ax.plot(x, k, marker=marker, ms=size, mfc="none", mec=UNCERTIFIED, color=UNCERTIFIED, ls="none", label=label)
 
 
+def updates_note(scale: pd.DataFrame | None) -> str:
+    """O3's header where the DBMs made fewer joint updates than the reference's (``scale``: one row,
+    :func:`deepinside.steps.okatani2013_scale.dbm_updates`); "" where they made as many, or no table."""
+    if scale is None or scale.empty:
+        return ""
+    row = scale.iloc[0]
+    if row["updates"] >= row["reference_updates"]:
+        return ""
+    return (
+        f"These DBMs made {int(row['updates']):,} of the reference's {int(row['reference_updates']):,} joint updates "
+        "(Salakhutdinov's code: 300 epochs of 600 mini-batches), so they are not expected to draw digits yet; "
+        "the talk's scale is the paper preset's (docs/paper_preset.md)"
+    )
+
+
 def gibbs_samples(
-    samples: dict, summary: pd.DataFrame, coverage: pd.DataFrame, claims: pd.DataFrame, updates_note: str = ""
+    samples: dict,
+    summary: pd.DataFrame,
+    coverage: pd.DataFrame,
+    claims: pd.DataFrame,
+    scale: pd.DataFrame | None = None,
 ) -> dict:
     """O3: real digits and Gibbs samples of the RBM, the DBMs (and the DBN for comparison), each with the judge's
     label, one row of samples per model; below, class coverage of the same chains against Gibbs steps and each
-    model's AIS test log-likelihood beside the paper's. ``updates_note``, when given, is written under the title
-    (e.g. how far the preset's training is from the reference's)."""
+    model's AIS test log-likelihood beside the paper's. Where the DBMs made fewer updates than the reference's
+    (``scale``), a note under the title says so (:func:`updates_note`)."""
+    updates_note_text = updates_note(scale)
     columns = shown = 20
     by_model = summary.set_index("model")
     n_rows = len(samples["names"])
     row_height = 1.2
     with styled():
-        fig = new_figure(15, row_height * n_rows + 3.9 + (0.3 if updates_note else 0.0))
-        top, bottom = fig.subfigures(2, 1, height_ratios=[row_height * n_rows + (0.3 if updates_note else 0.0), 3.9])
-        if updates_note:
-            top.suptitle(updates_note, fontsize=9, style="italic", color="0.3")
+        fig = new_figure(15, row_height * n_rows + 3.9 + (0.3 if updates_note_text else 0.0))
+        top, bottom = fig.subfigures(2, 1, height_ratios=[row_height * n_rows + (0.3 if updates_note_text else 0.0), 3.9])
+        if updates_note_text:
+            top.suptitle(updates_note_text, fontsize=9, style="italic", color="0.3")
         model_rows = np.atleast_1d(top.subfigures(n_rows, 1))
         for sub, name, images, probabilities in zip(
             model_rows, samples["names"], samples["images"], samples["probabilities"]

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import yaml
 
-FIELDS = {"file", "title", "shows", "claim", "plot"}
-# A figure declared whole in its spec (its rules generated: workflow/rules/specs.smk) adds
-# `compute` (its step, or its steps as a list), optionally `values` (its measuring function),
-# `reads` (the outputs its plot reads, default all), `plot_settings` (plot arguments taken from
-# the preset: name -> dotted setting) and `claims` (its rows).
-OPTIONAL = {"kwargs", "compute", "values", "claims", "reads", "plot_settings"}
+# Every figure is declared whole by its spec (its rules generated: workflow/rules/specs.smk):
+# `compute` (its step, or its steps as a list) and `claims` (its rows), optionally `values` (its
+# measuring function), `reads` (what its plot reads, default its outputs), `plot_settings` (plot
+# arguments taken from the preset: name -> dotted setting) and `kwargs` (the plot's own).
+FIELDS = {"file", "title", "shows", "claim", "plot", "compute", "claims"}
+OPTIONAL = {"kwargs", "values", "reads", "plot_settings"}
 COMPUTE_FIELDS = {"step", "outputs"}
 COMPUTE_OPTIONAL = {"settings", "keys", "inputs", "once", "resources", "name"}
 # A talk's `steps`: computations several of its figures read (rule <talk>_<name>, outputs under
@@ -27,8 +27,9 @@ COMPUTE_OPTIONAL = {"settings", "keys", "inputs", "once", "resources", "name"}
 # may take, so that an input asking for another is refused before any job), be `numerical` (the
 # config's threads, a GPU request) and `cached` (SHA-256 sidecars, Snakemake's output cache).
 TALK_STEPS = "steps"
-TALK_STEP_OPTIONAL = {"wildcards", "numerical", "cached", "job_settings"}
-RESOURCES = {"runtime", "mem_mb"}
+# `long` (a job of minutes: started before the short ones, Snakemake's priority) too.
+TALK_STEP_OPTIONAL = {"wildcards", "numerical", "cached", "job_settings", "long"}
+RESOURCES = {"runtime", "mem_mb", "gpu"}  # gpu: only 0, a numerical step that never asks for one
 OUTPUT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 RELATIVE_FILE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*\.(csv|npz|pt|json|npy)$")
 WILDCARD = re.compile(r"\{([a-z][a-z0-9_]*)\}")
@@ -59,23 +60,15 @@ def load(path: str | os.PathLike) -> dict[str, dict[str, dict]]:
                 raise ValueError(f"{where}: file {entry['file']!r} must start with {figure_id}_")
             if not PLOT.match(str(entry["plot"])):
                 raise ValueError(f"{where}: plot {entry['plot']!r} must read <module>:<function> of deepinside.plots")
-            if "compute" in entry:
-                check_compute(entry, where)
-                clash = {step.get("name") for step in compute_steps(entry)} & shared_names
-                if clash:
-                    raise ValueError(
-                        f"{where}.compute: {sorted(clash)} names a step of the talk's 'steps' too; name it otherwise"
-                    )
-            else:
-                for key in ("values", "reads", "plot_settings"):
-                    if key in entry:
-                        raise ValueError(
-                            f"{where}: '{key}' belongs to a figure declared by its spec; it needs a 'compute'"
-                        )
+            check_compute(entry, where)
+            clash = {step.get("name") for step in compute_steps(entry)} & shared_names
+            if clash:
+                raise ValueError(
+                    f"{where}.compute: {sorted(clash)} names a step of the talk's 'steps' too; name it otherwise"
+                )
             if any(isinstance(value, str) and value.startswith("=") for value in (entry.get("kwargs") or {}).values()):
                 raise ValueError(
-                    f"{where}: kwargs are plain values; a setting taken from the preset goes in its "
-                    f"'plot_settings' (a figure declared by its spec) or in FIGURE_SETTINGS of workflow/rules/{talk}.smk"
+                    f"{where}: kwargs are plain values; a setting taken from the preset goes in its 'plot_settings'"
                 )
     return table
 
@@ -100,12 +93,18 @@ def check_talk_steps(steps, where: str) -> set[str]:
         if step["name"] in names:
             raise ValueError(f"{here}.name: {step['name']!r} names two steps of the talk")
         for name, reference in (step.get("inputs") or {}).items():
-            check_input(reference, f"{here}.inputs.{name}")
-            source, _, output = (reference if isinstance(reference, str) else reference["output"]).partition(".")
-            if source == step["name"] or source in {s.get("name") for s in steps[index + 1 :] if isinstance(s, dict)}:
-                raise ValueError(f"{here}.inputs.{name}: {source!r} is not a step before this one")
-            if source in made and output not in made[source]:
-                raise ValueError(f"{here}.inputs.{name}: step {source!r} makes {sorted(made[source])}, not {output!r}")
+            check_input(reference, f"{here}.inputs.{name}", wildcards=set(step.get("wildcards") or {}))
+            for source, _, output in (read.partition(".") for read in input_outputs(reference)):
+                if source == step["name"] and reads_below(reference):
+                    if output not in step["outputs"]:
+                        raise ValueError(f"{here}.inputs.{name}: the step makes {sorted(step['outputs'])}, not {output!r}")
+                    continue  # its own outputs of the values below the job's: e.g. the RBMs under a layer
+                if source == step["name"] or source in {s.get("name") for s in steps[index + 1 :] if isinstance(s, dict)}:
+                    raise ValueError(f"{here}.inputs.{name}: {source!r} is not a step before this one")
+                if source in made and output not in made[source]:
+                    raise ValueError(
+                        f"{here}.inputs.{name}: step {source!r} makes {sorted(made[source])}, not {output!r}"
+                    )
         names.add(step["name"])
         made[step["name"]] = step["outputs"]
     return names
@@ -147,15 +146,16 @@ def check_compute(entry: dict, where: str) -> None:
             names.add(step["name"])
         for name, reference in (step.get("inputs") or {}).items():
             check_input(reference, f"{here}.inputs.{name}")
-            source = str(reference).split(".")[0] if isinstance(reference, str) else None
-            if source is not None and (source in all_names - names or source == step.get("name")):
-                raise ValueError(f"{here}.inputs.{name}: {reference!r} reads a step that comes after it")
-            if source in names:
-                earlier = next(s for s in steps if s.get("name") == source)
-                if str(reference).split(".")[1] not in earlier.get("outputs", {}):
-                    raise ValueError(
-                        f"{here}.inputs.{name}: step {source!r} makes {sorted(earlier.get('outputs', {}))}, not {reference!r}"
-                    )
+            for read in input_outputs(reference):
+                source, _, output = read.partition(".")
+                if source in all_names - names or source == step.get("name"):
+                    raise ValueError(f"{here}.inputs.{name}: {read!r} reads a step that comes after it")
+                if source in names:
+                    earlier = next(s for s in steps if s.get("name") == source)
+                    if output not in earlier.get("outputs", {}):
+                        raise ValueError(
+                            f"{here}.inputs.{name}: step {source!r} makes {sorted(earlier.get('outputs', {}))}, not {read!r}"
+                        )
         twice = set(step["outputs"]) & made
         if twice:
             raise ValueError(f"{here}.outputs: {sorted(twice)} made by an earlier step of the figure too")
@@ -189,8 +189,6 @@ def check_compute(entry: dict, where: str) -> None:
     both = set(plot_settings or {}) & set(entry.get("kwargs") or {})
     if both:
         raise ValueError(f"{where}: {sorted(both)} given both in kwargs and in plot_settings; keep one")
-    if "claims" not in entry:
-        raise ValueError(f"{where}: a figure declared by its spec declares its claims there too ('claims')")
 
 
 def check_reads(reads, names: set[str], where: str) -> None:
@@ -207,9 +205,13 @@ def check_reads(reads, names: set[str], where: str) -> None:
     for argument, reference in reads.items():
         if not OUTPUT_NAME.match(str(argument)) or argument == "claims":
             raise ValueError(f"{where}: {argument!r} is not a plot argument ('claims' is every figure's own)")
-        if isinstance(reference, str) and reference in names:
-            continue
-        check_input(reference, f"{where}.{argument}")
+        parts = reference if isinstance(reference, list) else [reference]
+        if not parts:
+            raise ValueError(f"{where}.{argument}: an empty list reads nothing")
+        for part in parts:  # a list: the paths of each, in order
+            if isinstance(part, str) and part in names:
+                continue
+            check_input(part, f"{where}.{argument}")
 
 
 def check_step(step: dict, where: str, named: bool, shared: bool = False, outputs_optional: bool = False) -> None:
@@ -268,15 +270,12 @@ def check_step(step: dict, where: str, named: bool, shared: bool = False, output
         or (
             isinstance(settings, dict)
             and settings
-            and all(
-                DOTTED.match(str(section))
-                and (keys is None or (isinstance(keys, list) and keys and all(isinstance(k, str) for k in keys)))
-                for section, keys in settings.items()
-            )
+            and all(DOTTED.match(str(section)) and (keys is None or keys_ok(keys)) for section, keys in settings.items())
         )
     ):
         raise ValueError(
-            f"{where}.settings: a dotted section of the preset, or {{section: [keys] or null}}, got {settings!r}"
+            f"{where}.settings: a dotted section of the preset, or {{section: [keys] or {{key: argument}} or null}}, "
+            f"got {settings!r}"
         )
     if isinstance(settings, dict) and "keys" in step:
         raise ValueError(f"{where}.keys: with settings from several sections, each section names its keys")
@@ -285,29 +284,61 @@ def check_step(step: dict, where: str, named: bool, shared: bool = False, output
     keys = step.get("keys")
     if keys is not None and "settings" not in step:
         raise ValueError(f"{where}.keys: picks keys of 'settings', which the step does not name")
-    if keys is not None and (not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys)):
-        raise ValueError(f"{where}.keys: a list of the settings' keys, got {keys!r}")
+    if keys is not None and not keys_ok(keys):
+        raise ValueError(f"{where}.keys: a list of the settings' keys, or {{key: argument name}}, got {keys!r}")
     resources = step.get("resources") or {}
-    if (
-        not isinstance(resources, dict)
-        or set(resources) - RESOURCES
-        or not all(isinstance(value, int) and not isinstance(value, bool) and value > 0 for value in resources.values())
-    ):
+    if not resources_ok(resources, bool(step.get("numerical"))):
         raise ValueError(
-            f"{where}.resources: {sorted(RESOURCES)} as positive integers (minutes, MB), got {resources!r}"
+            f"{where}.resources: runtime and mem_mb as positive integers (minutes, MB), and gpu: 0 for a "
+            f"numerical step that runs on the CPU only, got {resources!r}"
         )
+    if "long" in step and not isinstance(step["long"], bool):
+        raise ValueError(f"{where}.long: true or false, got {step['long']!r}")
+
+
+def resources_ok(resources, numerical: bool) -> bool:
+    """runtime and mem_mb: positive integers; gpu: 0 only, and only for a numerical step."""
+    if not isinstance(resources, dict) or set(resources) - RESOURCES:
+        return False
+    for name, value in resources.items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            return False
+        if name == "gpu" and (value != 0 or not numerical):
+            return False
+        if name != "gpu" and value <= 0:
+            return False
+    return True
+
+
+def keys_ok(keys) -> bool:
+    """A section's keys: a list of them (each given as the argument of its name), or a mapping
+    key -> argument name (the function's name for it)."""
+    if isinstance(keys, list):
+        return bool(keys) and all(isinstance(k, str) for k in keys)
+    if isinstance(keys, dict):  # each argument named once: two keys under one name would overwrite
+        arguments = [str(v) for v in keys.values()]
+        return (
+            bool(keys)
+            and all(isinstance(k, str) and OUTPUT_NAME.match(v) for k, v in zip(keys, arguments))
+            and len(set(arguments)) == len(arguments)
+        )
+    return False
 
 
 def wildcard_domain_ok(domain) -> bool:
     """The values a shared step's wildcard may take: a list of literals, ``{each_of: <list setting>}``
-    (1..n) or a dotted list setting; an input filling it with another value is refused by name."""
-    return wildcard_value_ok(domain) and not (isinstance(domain, dict) and "value" in domain)
+    (1..n), ``{layers: ...}``, ``{lengths: ...}`` or a dotted list setting; an input filling it with
+    another value is refused by name."""
+    return wildcard_value_ok(domain) and not (isinstance(domain, dict) and ("value" in domain or "below" in domain))
 
 
 def wildcard_value_ok(value) -> bool:
     """A wildcard's value in an input: a dotted setting of the preset (a list setting: one input per
     element), ``{value: x}`` (one literal), a list of literals (one input each), or
-    ``{each_of: <setting of a list>}`` (1, 2, ... one per element: e.g. which architecture)."""
+    ``{each_of: <setting of a list>}`` (1, 2, ... one per element: e.g. which architecture),
+    ``{layers: <setting of a list of layer sizes>}`` (1 … len − 1: its weight layers),
+    ``{lengths: <setting of a list of lists>}`` (each entry's length, in order) or, in a talk step's
+    own input, ``{below: <its wildcard>}`` (1 … the job's value − 1: e.g. the RBMs under a layer)."""
     if isinstance(value, str):
         return bool(DOTTED.match(value))
     if isinstance(value, list):
@@ -316,29 +347,97 @@ def wildcard_value_ok(value) -> bool:
         ((kind, inner),) = value.items()
         if kind == "value":
             return isinstance(inner, (str, int, float)) and not isinstance(inner, bool)
-        if kind == "each_of":
+        if kind in ("each_of", "layers", "lengths"):
             return isinstance(inner, str) and bool(DOTTED.match(inner))
+        if kind == "below":
+            return isinstance(inner, str) and bool(OUTPUT_NAME.match(inner))
     return False
 
 
-def check_input(reference, where: str) -> None:
-    """An input: ``<rule or step>.<output>``, or ``{output: <rule or step>.<output>, wildcards: {name: value}}``
-    for an output with wildcards (values: :func:`wildcard_value_ok`); several values give a list of inputs."""
+def reads_below(reference) -> bool:
+    """Whether an input fills a wildcard with ``{below: <wildcard>}`` (the values under the job's own)."""
+    wildcards = reference.get("wildcards") if isinstance(reference, dict) else None
+    return any(isinstance(v, dict) and "below" in v for v in (wildcards or {}).values())
+
+
+def check_input(reference, where: str, wildcards: set[str] | None = None) -> None:
+    """An input: ``<rule or step>.<output>``; ``{output: <rule or step>.<output>, wildcards: {name: value}}``
+    for an output with wildcards (values: :func:`wildcard_value_ok`; several values give a list of
+    inputs); ``{setting: <dotted setting>}``, a path the preset names (none where it is null); or a
+    list of these (their paths in order). A mapping may add ``when``: the input is read only under
+    those conditions (:func:`check_when`; ``wildcards``: the reading step's own, which a condition
+    may name)."""
+    if isinstance(reference, list):
+        if not reference:
+            raise ValueError(f"{where}: an empty list reads nothing")
+        for index, part in enumerate(reference):
+            if isinstance(part, list):
+                raise ValueError(f"{where}[{index}]: a list of inputs holds inputs, not lists")
+            check_input(part, f"{where}[{index}]", wildcards)
+        return
     if isinstance(reference, dict):
-        wildcards = reference.get("wildcards")
+        if "when" in reference:
+            check_when(reference["when"], f"{where}.when", wildcards or set())
+        if "setting" in reference:
+            if set(reference) - {"setting", "when"} or not DOTTED.match(str(reference["setting"])):
+                raise ValueError(f"{where}: {{setting: <dotted setting of the preset>, when: ...}}, got {reference!r}")
+            return
+        wildcards_given = reference.get("wildcards")
+        for name, value in (wildcards_given or {}).items() if isinstance(wildcards_given, dict) else []:
+            if isinstance(value, dict) and "below" in value and value["below"] not in (wildcards or set()):
+                raise ValueError(
+                    f"{where}.wildcards.{name}: below {value['below']!r} names no wildcard of the step that reads it "
+                    f"{sorted(wildcards or set())}"
+                )
         if (
-            set(reference) != {"output", "wildcards"}
-            or not RULE_OUTPUT.match(str(reference["output"]))
-            or not isinstance(wildcards, dict)
-            or not wildcards
-            or not all(wildcard_value_ok(value) for value in wildcards.values())
+            set(reference) - {"output", "wildcards", "when"}
+            or not RULE_OUTPUT.match(str(reference.get("output")))
+            or not ("wildcards" in reference or "when" in reference)
+            or ("wildcards" in reference and (not isinstance(wildcards_given, dict) or not wildcards_given))
+            or not all(wildcard_value_ok(value) for value in (wildcards_given or {}).values())
         ):
             raise ValueError(
                 f"{where}: {{output: <rule>.<output>, wildcards: {{name: <dotted setting> | {{value: x}} | [x, y] "
-                f"| {{each_of: <setting>}}}}}}, got {reference!r}"
+                f"| {{each_of: <setting>}} | {{layers: <setting>}}}}, when: ...}}, got {reference!r}"
             )
     elif not RULE_OUTPUT.match(str(reference)):
         raise ValueError(f"{where}: {reference!r} must name a rule's output as <rule>.<output>")
+
+
+def check_when(when, where: str, wildcards: set[str]) -> None:
+    """An input's conditions: ``{<dotted setting>: value | [values] | {at_least: n} | {length_at_least: n}}``
+    (the claims table's conditions, decided when the workflow is built) or ``{<wildcard>: value |
+    [values]}`` (the reading step's own wildcard, decided per job); all must hold."""
+    literal = (str, int, float)
+    if not isinstance(when, dict) or not when:
+        raise ValueError(f"{where}: {{<setting or wildcard>: value or [values]}}, got {when!r}")
+    for key, wanted in when.items():
+        values = wanted if isinstance(wanted, list) else [wanted]
+        plain = bool(values) and all(isinstance(v, literal) and not isinstance(v, bool) for v in values)
+        if "." not in str(key):
+            if key not in wildcards:
+                raise ValueError(
+                    f"{where}.{key}: not a setting (dotted) nor a wildcard of the step that reads it {sorted(wildcards)}"
+                )
+            if not plain:
+                raise ValueError(f"{where}.{key}: a wildcard's condition is a value or a list of values, got {wanted!r}")
+        elif not DOTTED.match(str(key)):
+            raise ValueError(f"{where}: {key!r} is not a dotted setting of the preset")
+        elif isinstance(wanted, dict):
+            (test, bound), *rest = wanted.items() if wanted else [(None, None)]
+            if rest or test not in ("at_least", "length_at_least") or isinstance(bound, bool) or not isinstance(bound, int):
+                raise ValueError(f"{where}.{key}: use {{at_least: n}} or {{length_at_least: n}}, got {wanted!r}")
+        elif not (plain or isinstance(wanted, bool)):
+            raise ValueError(f"{where}.{key}: a value or a list of values, got {wanted!r}")
+
+
+def input_outputs(reference) -> list[str]:
+    """The ``<rule or step>.<output>`` an input reads (none for a setting's path)."""
+    if isinstance(reference, list):
+        return [read for part in reference for read in input_outputs(part)]
+    if isinstance(reference, dict):
+        return [reference["output"]] if "output" in reference else []
+    return [str(reference)]
 
 
 def rows(table: dict) -> list[dict]:
