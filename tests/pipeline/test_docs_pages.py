@@ -177,7 +177,15 @@ def test_the_paper_page_names_the_gallerys_figures_drawn_by_earlier_code(tmp_pat
     from deepinside.core.code_version import fingerprint
     from deepinside.publish import figure_table
 
-    entry = lambda file, plot: {"file": file, "title": "t", "shows": "s", "claim": "c", "plot": plot}
+    entry = lambda file, plot: {
+        "file": file,
+        "title": "t",
+        "shows": "s",
+        "claim": "c",
+        "plot": plot,
+        "compute": {"step": "saxe2019:f", "outputs": {"e": "e.csv"}},
+        "claims": [],
+    }
     table_path = tmp_path / "figures.yaml"
     table_path.write_text(
         yaml.safe_dump(

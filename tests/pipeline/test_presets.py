@@ -70,7 +70,8 @@ def test_the_figure_table_names_a_bad_entry_with_its_talk_and_id(tmp_path):
     # every figure is declared by its spec: one without its compute or its claims is refused
     for missing in ("    claims: []\n", "    compute: {step: saxe2019:f, outputs: {e: e.csv}}\n"):
         bad.write_text(
-            "saxe2019:\n  S1:\n    file: S1_a\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n" + missing
+            "saxe2019:\n  S1:\n    file: S1_a\n    title: t\n    shows: x\n    claim: y\n    plot: saxe2019:f\n"
+            + missing
         )
         with pytest.raises(ValueError, match=r"saxe2019.S1: needs exactly \['claim', 'claims', 'compute'"):
             figure_table.load(bad)

@@ -15,6 +15,8 @@ from matplotlib.text import Text
 from deepinside.plots.okatani2013 import gibbs_samples
 
 NAMES = ["real digits", "RBM (PCD)", "2-layer DBM", "3-layer DBM", "3-layer DBN"]
+
+
 def o3_claims():
     """A one-row claims table of O3, made by the claims code itself."""
     return claim_table([claim_row("okatani2013", "O3", "a claim", 1.0, ">", 0.0)])

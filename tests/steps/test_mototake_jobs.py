@@ -65,7 +65,13 @@ def test_the_pictures_job_holds_only_what_its_source_uses():
     digits = mototake2015_jobs.picture_settings("mnist", 2, 112, names, None)
     pictures = mototake2015_jobs.picture_settings("imagenet", 2, 224, names, "resources/imagenet_pictures")
     assert digits == {"source": "mnist", "count": 2}
-    assert pictures == {"source": "imagenet", "count": 2, "side": 224, "names": names, "folder": "resources/imagenet_pictures"}
+    assert pictures == {
+        "source": "imagenet",
+        "count": 2,
+        "side": 224,
+        "names": names,
+        "folder": "resources/imagenet_pictures",
+    }
 
 
 def test_the_pictures_step_gives_digits_for_the_digit_net_and_pictures_otherwise():
@@ -73,7 +79,9 @@ def test_the_pictures_step_gives_digits_for_the_digit_net_and_pictures_otherwise
     mnist = {"x_test": rng.integers(0, 256, (40, 784)).astype(np.uint8), "y_test": np.repeat(np.arange(10), 4)}
     digits = mototake2015_pictures.conv_net_inputs("mnist", 10, seed=0, mnist=mnist)["pictures"]
     assert digits["images"].shape == (10, 784) and sorted(digits["labels"]) == list(range(10))
-    pictures = mototake2015_pictures.conv_net_inputs("imagenet", 2, seed=0, side=32, names=["astronaut", "coffee"])["pictures"]
+    pictures = mototake2015_pictures.conv_net_inputs("imagenet", 2, seed=0, side=32, names=["astronaut", "coffee"])[
+        "pictures"
+    ]
     assert pictures["images"].shape == (2, 3, 32, 32) and list(pictures["names"]) == ["astronaut", "coffee"]
     with pytest.raises(ValueError, match="needs mnist"):
         mototake2015_pictures.conv_net_inputs("mnist", 10, seed=0)

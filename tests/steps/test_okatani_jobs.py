@@ -24,7 +24,13 @@ def test_each_rbm_of_the_stack_has_its_layers_size():
     assert okatani2013_jobs.pretrain_settings("3", SIZES, RBM)["n_hidden"] == 10
     with pytest.raises(ValueError, match=r"layer 4: okatani2013.dbn.sizes = \[784, 30, 20, 10\] has RBMs 1-3"):
         okatani2013_jobs.pretrain_settings("4", SIZES, RBM)
-    taken = set(inspect.signature(okatani2013.pretrain_layer).parameters) - {"mnist", "seed", "device", "previous", "checkpoint"}
+    taken = set(inspect.signature(okatani2013.pretrain_layer).parameters) - {
+        "mnist",
+        "seed",
+        "device",
+        "previous",
+        "checkpoint",
+    }
     assert set(okatani2013_jobs.pretrain_settings("1", SIZES, RBM)) == taken
 
 
@@ -50,9 +56,9 @@ def test_each_dbm_takes_its_own_architecture_and_two_of_one_depth_are_refused():
 
 def test_the_scale_counts_the_updates_from_the_training_images():
     mnist = {"x_train": np.zeros((4000, 784), dtype=np.uint8)}
-    (row,) = okatani2013_scale.dbm_updates(mnist, epochs=2, batch_size=100)["updates"].to_dict("records")
+    (row,) = okatani2013_scale.dbm_updates(mnist, epochs=2, batch_size=100)["scale"].to_dict("records")
     assert row["updates"] == 80 and row["reference_updates"] == 300 * 600 and row["training_images"] == 4000
-    (full,) = okatani2013_scale.dbm_updates({"x_train": np.zeros((60000, 1))}, 300, 100)["updates"].to_dict("records")
+    (full,) = okatani2013_scale.dbm_updates({"x_train": np.zeros((60000, 1))}, 300, 100)["scale"].to_dict("records")
     assert full["updates"] == full["reference_updates"]  # the paper preset makes the reference's 180,000
 
 

@@ -467,7 +467,7 @@ def test_expensive_steps_are_taken_from_a_shared_output_cache(workdir, tmp_path_
     assert f"Symlinking output file {target} from cache" in out and "Moving output file" not in out
     assert (second / target).is_symlink() and (second / target).resolve().parent == cache.resolve()
     assert (second / (target + ".sha256")).is_symlink()  # the digest came with it
-    log = second / "logs/tiny/seed0/okatani2013_pretrain_layer/1.log"
+    log = second / "logs/tiny/seed0/okatani2013_pretrain_layer/layer1.log"
     assert not log.exists() or "RBM" not in log.read_text()  # the step itself never ran there
 
     # a corrupt cache entry is refused by the job that reads it, naming the file
@@ -478,7 +478,7 @@ def test_expensive_steps_are_taken_from_a_shared_output_cache(workdir, tmp_path_
     layer2 = target.replace("layer1", "layer2")
     broken = run_snakemake(second, "--cores", "2", "--cache", "--", layer2, env=env)
     assert broken.returncode != 0
-    log2 = (second / "logs/tiny/seed0/okatani2013_pretrain_layer/2.log").read_text()
+    log2 = (second / "logs/tiny/seed0/okatani2013_pretrain_layer/layer2.log").read_text()
     assert f"{target}: its SHA-256 is" in log2 and not (second / layer2).exists()
     # the message names the cache entry and how to remove it; following it works
     assert f"output-cache entry {entry}" in log2
@@ -694,7 +694,9 @@ def test_inputs_read_under_conditions_take_each_jobs_own_and_noise_levels_writte
     table_path.write_text(yaml.safe_dump(table, allow_unicode=True, sort_keys=False))
     bad = run_snakemake(workdir, "-n", tiny=False)
     assert bad.returncode != 0
-    assert "mototake2015.steps.dbn_spectra.inputs.model.when.stage: fine-tuned is not a value" in bad.stdout + bad.stderr
+    assert (
+        "mototake2015.steps.dbn_spectra.inputs.model.when.stage: fine-tuned is not a value" in bad.stdout + bad.stderr
+    )
 
 
 def test_a_figure_declared_by_its_spec_alone_builds_through_the_real_rules(workdir):
@@ -741,7 +743,7 @@ def test_a_figure_declared_by_its_spec_alone_builds_through_the_real_rules(workd
     del table["saxe2019"]["S6"]["claims"]
     table_path.write_text(yaml.safe_dump(table, allow_unicode=True, sort_keys=False))
     bad = run_snakemake(workdir, "-n")
-    assert bad.returncode != 0 and "saxe2019.S6: a figure declared by its spec declares its claims there too" in (
+    assert bad.returncode != 0 and "saxe2019.S6: needs exactly ['claim', 'claims', 'compute'" in (
         bad.stdout + bad.stderr
     )
     # a setting the preset does not have is named with the figure, before any job

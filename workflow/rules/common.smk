@@ -740,13 +740,27 @@ def spec_kwargs(step, where):
             except (TypeError, ValueError, KeyError) as error:
                 raise WorkflowError(
                     f"workflow/figures.yaml: {where}: job_settings {step['job_settings']!r} "
-                    f"for {given}: {error}"
+                    f"for {given}: {config_key_named(str(error))}"
                 ) from None
 
         return job_kwargs
     if not names:
         return settings
     return lambda wildcards: {**settings, **{name: wildcards[name] for name in names}}
+
+
+def config_key_named(message):
+    """A refusal that begins with a dotted setting (``a.b = 4: ...``), with the config key a user
+    writes for it (``config key 'presets.quick.a.b' = 4: ...``)."""
+    named = re.match(r"([a-z0-9_]+(?:[.][a-z0-9_]+)+) = ", message)
+    if named is None:
+        return message
+    try:
+        setting(PRESET, named.group(1))
+    except KeyError:
+        return message
+    key = f"config key 'presets.{config['preset']}.{named.group(1)}'"
+    return key + message[len(named.group(1)) :]
 
 
 def spec_settings(compute, where):

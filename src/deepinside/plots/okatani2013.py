@@ -232,7 +232,9 @@ def gibbs_samples(
     row_height = 1.2
     with styled():
         fig = new_figure(15, row_height * n_rows + 3.9 + (0.3 if updates_note_text else 0.0))
-        top, bottom = fig.subfigures(2, 1, height_ratios=[row_height * n_rows + (0.3 if updates_note_text else 0.0), 3.9])
+        top, bottom = fig.subfigures(
+            2, 1, height_ratios=[row_height * n_rows + (0.3 if updates_note_text else 0.0), 3.9]
+        )
         if updates_note_text:
             top.suptitle(updates_note_text, fontsize=9, style="italic", color="0.3")
         model_rows = np.atleast_1d(top.subfigures(n_rows, 1))

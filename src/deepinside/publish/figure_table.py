@@ -97,9 +97,13 @@ def check_talk_steps(steps, where: str) -> set[str]:
             for source, _, output in (read.partition(".") for read in input_outputs(reference)):
                 if source == step["name"] and reads_below(reference):
                     if output not in step["outputs"]:
-                        raise ValueError(f"{here}.inputs.{name}: the step makes {sorted(step['outputs'])}, not {output!r}")
+                        raise ValueError(
+                            f"{here}.inputs.{name}: the step makes {sorted(step['outputs'])}, not {output!r}"
+                        )
                     continue  # its own outputs of the values below the job's: e.g. the RBMs under a layer
-                if source == step["name"] or source in {s.get("name") for s in steps[index + 1 :] if isinstance(s, dict)}:
+                if source == step["name"] or source in {
+                    s.get("name") for s in steps[index + 1 :] if isinstance(s, dict)
+                }:
                     raise ValueError(f"{here}.inputs.{name}: {source!r} is not a step before this one")
                 if source in made and output not in made[source]:
                     raise ValueError(
@@ -270,7 +274,9 @@ def check_step(step: dict, where: str, named: bool, shared: bool = False, output
         or (
             isinstance(settings, dict)
             and settings
-            and all(DOTTED.match(str(section)) and (keys is None or keys_ok(keys)) for section, keys in settings.items())
+            and all(
+                DOTTED.match(str(section)) and (keys is None or keys_ok(keys)) for section, keys in settings.items()
+            )
         )
     ):
         raise ValueError(
@@ -420,12 +426,19 @@ def check_when(when, where: str, wildcards: set[str]) -> None:
                     f"{where}.{key}: not a setting (dotted) nor a wildcard of the step that reads it {sorted(wildcards)}"
                 )
             if not plain:
-                raise ValueError(f"{where}.{key}: a wildcard's condition is a value or a list of values, got {wanted!r}")
+                raise ValueError(
+                    f"{where}.{key}: a wildcard's condition is a value or a list of values, got {wanted!r}"
+                )
         elif not DOTTED.match(str(key)):
             raise ValueError(f"{where}: {key!r} is not a dotted setting of the preset")
         elif isinstance(wanted, dict):
             (test, bound), *rest = wanted.items() if wanted else [(None, None)]
-            if rest or test not in ("at_least", "length_at_least") or isinstance(bound, bool) or not isinstance(bound, int):
+            if (
+                rest
+                or test not in ("at_least", "length_at_least")
+                or isinstance(bound, bool)
+                or not isinstance(bound, int)
+            ):
                 raise ValueError(f"{where}.{key}: use {{at_least: n}} or {{length_at_least: n}}, got {wanted!r}")
         elif not (plain or isinstance(wanted, bool)):
             raise ValueError(f"{where}.{key}: a value or a list of values, got {wanted!r}")

@@ -19,7 +19,7 @@ def dbm_updates(mnist: dict, epochs: int, batch_size: int) -> dict:
     images = len(mnist["x_train"])
     updates = epochs * math.ceil(images / batch_size)
     return {
-        "updates": pd.DataFrame(
+        "scale": pd.DataFrame(
             [
                 {
                     "updates": updates,
