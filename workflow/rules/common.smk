@@ -312,7 +312,7 @@ for talk, figures in FIGURE_TABLE.items():
         )
 
 # Figures whose steps are deterministic, by talk: they run once, not once per seed (each
-# talk's rule file adds its own).
+# figure's spec says so: `once: true`, workflow/rules/specs.smk).
 ONCE = {}
 
 
