@@ -5,8 +5,6 @@ refused by name before any job."""
 from __future__ import annotations
 
 import inspect
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -85,13 +83,3 @@ def test_the_pictures_step_gives_digits_for_the_digit_net_and_pictures_otherwise
     assert pictures["images"].shape == (2, 3, 32, 32) and list(pictures["names"]) == ["astronaut", "coffee"]
     with pytest.raises(ValueError, match="needs mnist"):
         mototake2015_pictures.conv_net_inputs("mnist", 10, seed=0)
-
-
-def test_the_job_settings_module_imports_nothing_heavy():
-    """The workflow imports it when it builds the graph: no torch, numpy or pandas there."""
-    code = (
-        "import sys, deepinside.steps.mototake2015_jobs; "
-        "print(sorted(m for m in ('torch', 'numpy', 'pandas') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"

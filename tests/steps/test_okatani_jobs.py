@@ -5,8 +5,6 @@ evaluated when the workflow is built), and O3's scale beside the reference's tra
 from __future__ import annotations
 
 import inspect
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -60,12 +58,3 @@ def test_the_scale_counts_the_updates_from_the_training_images():
     assert row["updates"] == 80 and row["reference_updates"] == 300 * 600 and row["training_images"] == 4000
     (full,) = okatani2013_scale.dbm_updates({"x_train": np.zeros((60000, 1))}, 300, 100)["scale"].to_dict("records")
     assert full["updates"] == full["reference_updates"]  # the paper preset makes the reference's 180,000
-
-
-def test_the_job_settings_module_imports_nothing_heavy():
-    code = (
-        "import sys, deepinside.steps.okatani2013_jobs; "
-        "print(sorted(m for m in ('torch', 'numpy', 'pandas') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"

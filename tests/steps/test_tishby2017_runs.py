@@ -58,10 +58,12 @@ def test_a_depth_or_run_outside_the_architectures_is_refused_naming_the_setting(
         tishby2017_jobs.train_settings("tanh", "0.85", "4", **SETTINGS)
 
 
-def test_the_job_settings_module_imports_nothing_heavy():
-    """The workflow imports it when it builds the graph: no torch, numpy or pandas there."""
+@pytest.mark.parametrize("module", ["tishby2017_jobs", "mototake2015_jobs", "okatani2013_jobs"])
+def test_the_job_settings_module_imports_nothing_heavy(module):
+    """The workflow imports each talk's job_settings module when it builds the graph: no torch,
+    numpy or pandas there."""
     code = (
-        "import sys, deepinside.steps.tishby2017_jobs; "
+        f"import sys, deepinside.steps.{module}; "
         "print(sorted(m for m in ('torch', 'numpy', 'pandas') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -529,9 +529,8 @@ def spec_paths(reference, steps, where, domains=None, own=()):
         allowed = (domains or {}).get(reference["output"].split(".")[0], {})
         values = {}
         expands = False
-        below = (
-            {}
-        )  # wildcard -> the reading job's wildcard whose values under it fill it
+        # wildcard -> the reading job's wildcard whose values under it fill it
+        below = {}
         for name, value in (reference.get("wildcards") or {}).items():
             if f"{{{name}}}" not in pattern:
                 raise WorkflowError(
