@@ -150,6 +150,40 @@ F1:
     )
 
 
+def test_a_settings_condition_is_decided_one_way_for_claims_and_inputs():
+    # the claims table's `when` and a compute step's input `when` both go through this function
+    holds = declared.condition_holds
+    assert holds("mnist", "mnist", "w") and not holds("imagenet", "mnist", "w")
+    assert holds("mnist", ["mnist", "cifar"], "w") and not holds("imagenet", ["mnist", "cifar"], "w")
+    assert holds(3, {"at_least": 3}, "w") and not holds(2, {"at_least": 3}, "w")
+    # distinct entries: two equal levels are one
+    assert holds([0.1, 0.2], {"length_at_least": 2}, "w") and not holds([0.1, 0.1], {"length_at_least": 2}, "w")
+    for actual, wanted, said in [
+        (3, {"length_at_least": 1}, "length_at_least needs a list"),
+        (True, {"at_least": 1}, "at_least needs a number"),
+        ([1], {"more": 1}, "use {length_at_least: n}"),
+    ]:
+        with pytest.raises(declared.ClaimsTableError, match=f"net.depth: {said}"):
+            holds(actual, wanted, "net.depth")
+    rows = declared.expected_rows(
+        [
+            {
+                "id": "a",
+                "statement": "s",
+                "kind": "check",
+                "compare": ">",
+                "threshold": 0,
+                "why": "w",
+                "when": {"net.weights": ["mnist", "cifar"]},
+            }
+        ],
+        {"net": {"weights": "cifar"}},
+        "t",
+        "F1",
+    )
+    assert [r["id"] for r in rows] == ["a"]
+
+
 @pytest.mark.parametrize(
     "entry, message",
     [

@@ -313,6 +313,19 @@ def test_a_talks_shared_steps_are_checked_by_name(tmp_path):
     )
     bad.write_text(conditional)
     assert figure_table.talk_steps(bad)["saxe2019"][0]["long"] is True
+    # a step reads its own outputs under the job's value ({below: <its wildcard>}), alone or in a list
+    own = "  steps:\n    - {name: a, step: saxe2019:f, wildcards: {w: [1, 2]}, outputs: {e: 'r/{w}/e.csv'}, inputs: {x: %s}}\n"
+    for inputs in (
+        "{output: a.e, wildcards: {w: {below: w}}}",
+        "[image.image, {output: a.e, wildcards: {w: {below: w}}}]",
+    ):
+        bad.write_text("saxe2019:\n" + own % inputs + figure + spec % "a.e")
+        assert figure_table.talk_steps(bad)["saxe2019"][0]["inputs"]["x"]
+    # without it, reading its own outputs is a circle, in a list too
+    for inputs in ("{output: a.e, wildcards: {w: {value: 1}}}", "[image.image, {output: a.e, wildcards: {w: {value: 1}}}]"):
+        bad.write_text("saxe2019:\n" + own % inputs + figure + spec % "a.e")
+        with pytest.raises(ValueError, match="'a' is not a step before this one"):
+            figure_table.load(bad)
 
 
 def test_a_runs_config_is_the_presets_own_or_says_overrides():

@@ -8,6 +8,7 @@ from snakemake.exceptions import WorkflowError
 
 from deepinside.claims.declared import (
     ClaimsTableError,
+    condition_holds,
     expected_rows,
     setting,
     talk_tables,
@@ -443,11 +444,9 @@ def spec_input(reference, steps, where, domains=None, own=()):
 
     def when_job(wildcards):
         """This job reads the input where its wildcards are the ones named."""
-        return (
-            paths
-            if all(wildcards[key] in wanted for key, wanted in wanted_text.items())
-            else []
-        )
+        if not all(wildcards[key] in wanted for key, wanted in wanted_text.items()):
+            return []
+        return paths(wildcards) if callable(paths) else paths
 
     return when_job
 
@@ -493,26 +492,12 @@ def as_paths(paths):
 
 
 def setting_holds(key, wanted, where):
-    """An input's condition on a setting: equal to ``wanted``, one of a list, or ``{at_least: n}`` /
-    ``{length_at_least: n}`` (distinct entries) as the claims table's conditions."""
-    actual = spec_setting(key, where)
-    if isinstance(wanted, dict):
-        ((test, bound),) = wanted.items()
-        if test == "length_at_least" and not isinstance(actual, list):
-            raise WorkflowError(
-                f"workflow/figures.yaml: {where}.when.{key}: length_at_least needs a list setting, got {actual!r}"
-            )
-        if test == "at_least" and (
-            isinstance(actual, bool) or not isinstance(actual, (int, float))
-        ):
-            raise WorkflowError(
-                f"workflow/figures.yaml: {where}.when.{key}: at_least needs a number setting, got {actual!r}"
-            )
-        size = len(set(map(str, actual))) if test == "length_at_least" else actual
-        return size >= bound
-    if isinstance(wanted, list):
-        return actual in wanted
-    return actual == wanted
+    """An input's condition on a setting, decided as the claims table's conditions are
+    (:func:`deepinside.claims.declared.condition_holds`)."""
+    try:
+        return condition_holds(spec_setting(key, where), wanted, f"{where}.when.{key}")
+    except ClaimsTableError as error:
+        raise WorkflowError(f"workflow/figures.yaml: {error}") from None
 
 
 def spec_paths(reference, steps, where, domains=None, own=()):

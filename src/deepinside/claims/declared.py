@@ -22,8 +22,8 @@ Optional keys:
   ``{layers: <path>}`` (1 … len − 1: the hidden layers of a list of sizes) or
   ``{lengths: <path>, only: [2, 3]}`` (the length of each entry); the statement's
   ``{key}`` is that value;
-* ``when`` — the row exists only under settings: ``{<path>: value}`` or
-  ``{<path>: {length_at_least: n}}`` / ``{<path>: {at_least: n}}``;
+* ``when`` — the row exists only under settings: ``{<path>: value}``, ``{<path>: [one, of]}``,
+  ``{<path>: {length_at_least: n}}`` or ``{<path>: {at_least: n}}`` (:func:`condition_holds`);
 * ``stand_in`` — ``{when: {...}, why: "..."}``: under those settings the row is measured
   on a substitute for the talk's model or data, and counts as a stand-in row.
 
@@ -135,19 +135,31 @@ def setting(preset: Mapping[str, Any], path: str) -> Any:
     return node
 
 
+def condition_holds(actual: Any, wanted: Any, where: str) -> bool:
+    """Whether a setting's value ``actual`` meets a condition of the figure table: equal to
+    ``wanted``, one of a list, or ``{at_least: n}`` (a number) / ``{length_at_least: n}`` (a
+    list, its distinct entries counted). The claims table's ``when`` and a compute step's input
+    ``when`` are both decided here; a condition that cannot be read raises
+    :class:`ClaimsTableError` naming ``where``."""
+    if isinstance(wanted, Mapping):
+        (test, bound), *rest = wanted.items()
+        if rest or test not in ("length_at_least", "at_least"):
+            raise ClaimsTableError(f"{where}: use {{length_at_least: n}} or {{at_least: n}}, got {dict(wanted)!r}")
+        if test == "length_at_least" and not isinstance(actual, list):
+            raise ClaimsTableError(f"{where}: length_at_least needs a list setting, got {actual!r}")
+        if test == "at_least" and (isinstance(actual, bool) or not isinstance(actual, (int, float))):
+            raise ClaimsTableError(f"{where}: at_least needs a number setting, got {actual!r}")
+        size = len(set(map(str, actual))) if test == "length_at_least" else actual
+        return size >= bound
+    if isinstance(wanted, list):
+        return actual in wanted
+    return actual == wanted
+
+
 def _holds(condition: Mapping[str, Any], preset: Mapping[str, Any]) -> bool:
-    for path, wanted in condition.items():
-        actual = setting(preset, path)
-        if isinstance(wanted, Mapping):
-            (test, bound), *rest = wanted.items()
-            if rest or test not in ("length_at_least", "at_least"):
-                raise ClaimsTableError(f"condition on {path}: use {{length_at_least: n}} or {{at_least: n}}")
-            size = len(set(map(str, actual))) if test == "length_at_least" else actual
-            if size < bound:
-                return False
-        elif actual != wanted:
-            return False
-    return True
+    return all(
+        condition_holds(setting(preset, path), wanted, f"condition on {path}") for path, wanted in condition.items()
+    )
 
 
 def _keys(repeat: Mapping[str, Any] | None, preset: Mapping[str, Any]) -> list[str]:

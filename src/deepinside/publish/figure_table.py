@@ -94,8 +94,10 @@ def check_talk_steps(steps, where: str) -> set[str]:
             raise ValueError(f"{here}.name: {step['name']!r} names two steps of the talk")
         for name, reference in (step.get("inputs") or {}).items():
             check_input(reference, f"{here}.inputs.{name}", wildcards=set(step.get("wildcards") or {}))
-            for source, _, output in (read.partition(".") for read in input_outputs(reference)):
-                if source == step["name"] and reads_below(reference):
+            parts = reference if isinstance(reference, list) else [reference]
+            for part, read in ((one, read) for one in parts for read in input_outputs(one)):
+                source, _, output = read.partition(".")
+                if source == step["name"] and reads_below(part):
                     if output not in step["outputs"]:
                         raise ValueError(
                             f"{here}.inputs.{name}: the step makes {sorted(step['outputs'])}, not {output!r}"
