@@ -52,6 +52,46 @@ def test_every_relative_link_of_the_docs_resolves(files):
     assert broken == [], "\n".join(broken)
 
 
+ANCHORED = re.compile(r"\]\(([^)#\s]*\.md)?#([^)\s]+)\)")
+
+
+def heading_anchors(text: str) -> set[str]:
+    """The anchors GitHub gives a Markdown page's headings: lower case, punctuation but '-' and
+    '_' dropped, spaces as '-', a repeated heading numbered -1, -2, …"""
+    anchors: set[str] = set()
+    fenced = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        if fenced or not re.match(r"^#{1,6} ", line):
+            continue
+        shown = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line.lstrip("#").strip())  # a link shows its text
+        slug = re.sub(r"[^\w\- ]", "", shown.lower()).replace(" ", "-")
+        anchor, n = slug, 0
+        while anchor in anchors:
+            n += 1
+            anchor = f"{slug}-{n}"
+        anchors.add(anchor)
+    return anchors
+
+
+def test_every_link_to_a_heading_finds_it(files):
+    broken = []
+    for path in files:
+        if path.suffix != ".md":
+            continue
+        for match in ANCHORED.finditer(path.read_text()):
+            target = (path.parent / match.group(1)).resolve() if match.group(1) else path
+            if target.exists() and match.group(2) not in heading_anchors(target.read_text()):
+                broken.append(f"{path.relative_to(REPO)}: {match.group(1) or ''}#{match.group(2)}")
+    assert broken == [], "\n".join(broken)
+
+
+def test_heading_anchors_follow_githubs_rule():
+    text = "# A title\n## okatani2013 ([talk page](talks/okatani2013.md))\n## O3: Gibbs samples — 2- and 3-layer (κ, α)\n```\n# not a heading\n```\n## A title\n# A title\n"
+    assert heading_anchors(text) == {"a-title", "okatani2013-talk-page", "o3-gibbs-samples--2--and-3-layer-κ-α", "a-title-1", "a-title-2"}
+
+
 def test_the_readme_is_a_page_for_users():
     readme = (REPO / "README.md").read_text()
     assert len(readme.splitlines()) <= 200
