@@ -322,7 +322,10 @@ def test_a_talks_shared_steps_are_checked_by_name(tmp_path):
         bad.write_text("saxe2019:\n" + own % inputs + figure + spec % "a.e")
         assert figure_table.talk_steps(bad)["saxe2019"][0]["inputs"]["x"]
     # without it, reading its own outputs is a circle, in a list too
-    for inputs in ("{output: a.e, wildcards: {w: {value: 1}}}", "[image.image, {output: a.e, wildcards: {w: {value: 1}}}]"):
+    for inputs in (
+        "{output: a.e, wildcards: {w: {value: 1}}}",
+        "[image.image, {output: a.e, wildcards: {w: {value: 1}}}]",
+    ):
         bad.write_text("saxe2019:\n" + own % inputs + figure + spec % "a.e")
         with pytest.raises(ValueError, match="'a' is not a step before this one"):
             figure_table.load(bad)

@@ -89,7 +89,13 @@ def test_every_link_to_a_heading_finds_it(files):
 
 def test_heading_anchors_follow_githubs_rule():
     text = "# A title\n## okatani2013 ([talk page](talks/okatani2013.md))\n## O3: Gibbs samples — 2- and 3-layer (κ, α)\n```\n# not a heading\n```\n## A title\n# A title\n"
-    assert heading_anchors(text) == {"a-title", "okatani2013-talk-page", "o3-gibbs-samples--2--and-3-layer-κ-α", "a-title-1", "a-title-2"}
+    assert heading_anchors(text) == {
+        "a-title",
+        "okatani2013-talk-page",
+        "o3-gibbs-samples--2--and-3-layer-κ-α",
+        "a-title-1",
+        "a-title-2",
+    }
 
 
 def test_the_readme_is_a_page_for_users():
