@@ -699,6 +699,44 @@ def test_inputs_read_under_conditions_take_each_jobs_own_and_noise_levels_writte
     )
 
 
+def test_a_steps_own_outputs_below_its_job_read_the_same_in_a_list_or_under_a_condition(workdir):
+    """okatani2013's DBN layers read the RBMs under their own layer ({below: layer}). Written inside a
+    list of inputs, under a condition on the job's own layer, or both, each job reads the same files."""
+    target = "results/tiny/seed0/okatani2013/dbn/rbm_layer3.pt"
+
+    def inputs_by_layer():
+        run = run_snakemake(workdir, "-n", "--forceall", "--", target)
+        assert run.returncode == 0, run.stdout + run.stderr
+        found, inputs = {}, None
+        for line in run.stdout.splitlines():
+            if line.strip().startswith("input:"):
+                inputs = sorted(line.split(":", 1)[1].strip().split(", "))
+            if line.strip().startswith("wildcards:") and "layer=" in line:
+                found[line.rsplit("layer=", 1)[1].strip()] = inputs
+        return found
+
+    plain = inputs_by_layer()
+    assert plain["3"] == [
+        "results/tiny/data/mnist.npz",
+        "results/tiny/seed0/okatani2013/dbn/rbm_layer1.pt",
+        "results/tiny/seed0/okatani2013/dbn/rbm_layer2.pt",
+    ]
+    assert plain["1"] == ["results/tiny/data/mnist.npz"]
+    table_path = workdir / "workflow/figures.yaml"
+    original = table_path.read_text()
+    for previous in (
+        [{"output": "pretrain_layer.rbm", "wildcards": {"layer": {"below": "layer"}}}],
+        {"output": "pretrain_layer.rbm", "wildcards": {"layer": {"below": "layer"}}, "when": {"layer": [2, 3]}},
+        [{"output": "pretrain_layer.rbm", "wildcards": {"layer": {"below": "layer"}}, "when": {"layer": [2, 3]}}],
+    ):
+        table = yaml.safe_load(original)
+        (step,) = [s for s in table["okatani2013"]["steps"] if s["name"] == "pretrain_layer"]
+        step["inputs"]["previous"] = previous
+        table_path.write_text(yaml.safe_dump(table, allow_unicode=True, sort_keys=False))
+        assert inputs_by_layer() == plain, previous
+    table_path.write_text(original)
+
+
 def test_a_figure_declared_by_its_spec_alone_builds_through_the_real_rules(workdir):
     """The worked example of docs/architecture.md: a sixth saxe2019 figure added by one entry of
     workflow/figures.yaml (its step, plot and measuring function exist already; a new figure
