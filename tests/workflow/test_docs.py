@@ -37,18 +37,23 @@ def test_no_file_points_outside_the_repository(files):
     assert bad == [], "\n".join(bad)
 
 
+def markdown_links(files, pattern):
+    """Each (page, match) of ``pattern`` in the Markdown pages among ``files``."""
+    for path in files:
+        if path.suffix == ".md":
+            for match in pattern.finditer(path.read_text()):
+                yield path, match
+
+
 def test_every_relative_link_of_the_docs_resolves(files):
     broken = []
-    for path in files:
-        if path.suffix != ".md":
+    for path, match in markdown_links(files, LINK):
+        target = match.group(1) or match.group(2)
+        if re.match(r"^[a-z]+:", target):  # http:, https:, mailto:
             continue
-        for match in LINK.finditer(path.read_text()):
-            target = match.group(1) or match.group(2)
-            if re.match(r"^[a-z]+:", target):  # http:, https:, mailto:
-                continue
-            resolved = (path.parent / target).resolve()
-            if not resolved.exists() or REPO.resolve() not in [resolved, *resolved.parents]:
-                broken.append(f"{path.relative_to(REPO)}: {target}")
+        resolved = (path.parent / target).resolve()
+        if not resolved.exists() or REPO.resolve() not in [resolved, *resolved.parents]:
+            broken.append(f"{path.relative_to(REPO)}: {target}")
     assert broken == [], "\n".join(broken)
 
 
@@ -76,14 +81,13 @@ def heading_anchors(text: str) -> set[str]:
 
 
 def test_every_link_to_a_heading_finds_it(files):
-    broken = []
-    for path in files:
-        if path.suffix != ".md":
-            continue
-        for match in ANCHORED.finditer(path.read_text()):
-            target = (path.parent / match.group(1)).resolve() if match.group(1) else path
-            if target.exists() and match.group(2) not in heading_anchors(target.read_text()):
-                broken.append(f"{path.relative_to(REPO)}: {match.group(1) or ''}#{match.group(2)}")
+    broken, anchors = [], {}  # anchors: each linked page's, read once
+    for path, match in markdown_links(files, ANCHORED):
+        target = (path.parent / match.group(1)).resolve() if match.group(1) else path
+        if target.exists() and target not in anchors:
+            anchors[target] = heading_anchors(target.read_text())
+        if target.exists() and match.group(2) not in anchors[target]:
+            broken.append(f"{path.relative_to(REPO)}: {match.group(1) or ''}#{match.group(2)}")
     assert broken == [], "\n".join(broken)
 
 
